@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# A single-node Apache Kafka (KRaft, combined broker+controller) for tests and local replays.
+#
+#   scripts/kafka.sh fetch    download the jars from Maven Central (with Maven) into the cache
+#   scripts/kafka.sh start    fetch if needed, format storage, start on a free 127.0.0.1 port,
+#                             wait until it answers, print the bootstrap address on stdout
+#   scripts/kafka.sh stop     stop the broker this script started (and delete its data)
+#   scripts/kafka.sh status   print the bootstrap address and exit 0 if it runs, else exit 1
+#   scripts/kafka.sh classpath  print the classpath (for the perf tool in scripts/)
+#
+# KAFKA_VERSION       release to use (default below: the newest 4.x on Maven Central; 3.9.x works)
+# OPENDT_REPLAY_CACHE cache folder outside the repo (default ~/.cache/opendt-replay)
+# Only Maven Central is used: no other download site.
+set -euo pipefail
+
+KAFKA_VERSION="${KAFKA_VERSION:-4.4.0}"
+CACHE="${OPENDT_REPLAY_CACHE:-$HOME/.cache/opendt-replay}"
+HOME_DIR="$CACHE/kafka-$KAFKA_VERSION"
+LIBS="$HOME_DIR/libs"
+RUN="$HOME_DIR/run"
+
+log() { echo "kafka.sh: $*" >&2; }
+
+fetch() {
+  if [[ -f "$LIBS/.complete" ]]; then return 0; fi
+  mkdir -p "$HOME_DIR"
+  # kafka 3.x logs through slf4j 1.7 + reload4j, 4.x through log4j2; one slf4j-simple backend
+  # (stderr, level set at start) serves both, so the pom is the same for every version.
+  cat > "$HOME_DIR/pom.xml" <<EOF
+<project xmlns="http://maven.apache.org/POM/4.0.0">
+  <modelVersion>4.0.0</modelVersion>
+  <groupId>opendt-replay</groupId><artifactId>kafka-runtime</artifactId><version>1</version>
+  <dependencies>
+    <dependency><groupId>org.slf4j</groupId><artifactId>slf4j-api</artifactId><version>2.0.17</version></dependency>
+    <dependency><groupId>org.slf4j</groupId><artifactId>slf4j-simple</artifactId><version>2.0.17</version></dependency>
+    <dependency><groupId>org.apache.kafka</groupId><artifactId>kafka_2.13</artifactId><version>$KAFKA_VERSION</version></dependency>
+    <dependency><groupId>org.apache.kafka</groupId><artifactId>kafka-tools</artifactId><version>$KAFKA_VERSION</version></dependency>
+  </dependencies>
+</project>
+EOF
+  log "fetching Apache Kafka $KAFKA_VERSION from Maven Central into $LIBS"
+  rm -rf "$LIBS"
+  mvn -q -B -f "$HOME_DIR/pom.xml" dependency:copy-dependencies \
+    -DoutputDirectory="$LIBS" -DincludeScope=runtime \
+    -DexcludeArtifactIds=slf4j-reload4j,reload4j,log4j-slf4j-impl,log4j-slf4j2-impl >&2
+  touch "$LIBS/.complete"
+}
+
+free_port() {
+  node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'
+}
+
+alive() { [[ -f "$RUN/pid" ]] && kill -0 "$(cat "$RUN/pid")" 2>/dev/null; }
+
+java_main() { # main class, args...
+  local cls="$1"; shift
+  java -Xms256m -Xmx1g -Dorg.slf4j.simpleLogger.defaultLogLevel=warn \
+    -Dorg.slf4j.simpleLogger.log.kafka.server.KafkaRaftServer=info \
+    -cp "$LIBS/*" "$cls" "$@"
+}
+
+start() {
+  if alive; then cat "$RUN/bootstrap"; return 0; fi
+  fetch
+  rm -rf "$RUN"; mkdir -p "$RUN/data"
+  local port cport
+  port="$(free_port)"; cport="$(free_port)"
+  while [[ "$cport" == "$port" ]]; do cport="$(free_port)"; done
+  cat > "$RUN/server.properties" <<EOF
+process.roles=broker,controller
+node.id=1
+controller.quorum.voters=1@127.0.0.1:$cport
+listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$cport
+advertised.listeners=PLAINTEXT://127.0.0.1:$port
+controller.listener.names=CONTROLLER
+inter.broker.listener.name=PLAINTEXT
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+log.dirs=$RUN/data
+num.partitions=1
+auto.create.topics.enable=false
+offsets.topic.replication.factor=1
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+group.initial.rebalance.delay.ms=0
+EOF
+  java_main kafka.tools.StorageTool format -t "$(java_main kafka.tools.StorageTool random-uuid)" \
+    -c "$RUN/server.properties" > "$RUN/format.log" 2>&1 || { cat "$RUN/format.log" >&2; exit 1; }
+  nohup java -Xms256m -Xmx1g -Dorg.slf4j.simpleLogger.defaultLogLevel=warn \
+    -Dorg.slf4j.simpleLogger.log.kafka.server.KafkaRaftServer=info \
+    -cp "$LIBS/*" kafka.Kafka "$RUN/server.properties" > "$RUN/broker.log" 2>&1 &
+  echo $! > "$RUN/pid"
+  echo "127.0.0.1:$port" > "$RUN/bootstrap"
+  # Wait for the server's own "started" line, then for the listener to accept connections.
+  local deadline=$((SECONDS + 120))
+  until grep -q "Kafka Server started" "$RUN/broker.log" 2>/dev/null && (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do
+    if ! alive; then log "broker exited during start-up; its log:"; tail -n 30 "$RUN/broker.log" >&2; exit 1; fi
+    if (( SECONDS > deadline )); then log "broker did not answer within 120 s"; tail -n 30 "$RUN/broker.log" >&2; stop; exit 1; fi
+    sleep 0.2
+  done
+  log "Apache Kafka $KAFKA_VERSION running at 127.0.0.1:$port (pid $(cat "$RUN/pid"), log $RUN/broker.log)"
+  cat "$RUN/bootstrap"
+}
+
+stop() {
+  if alive; then
+    local pid; pid="$(cat "$RUN/pid")"
+    kill "$pid" 2>/dev/null || true
+    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$pid" 2>/dev/null || true
+    log "stopped Apache Kafka $KAFKA_VERSION (pid $pid)"
+  fi
+  rm -rf "$RUN"
+}
+
+status() {
+  if alive; then cat "$RUN/bootstrap"; else log "not running (Kafka $KAFKA_VERSION)"; return 1; fi
+}
+
+case "${1:-}" in
+  fetch) fetch ;;
+  start) start ;;
+  stop) stop ;;
+  status) status ;;
+  classpath) fetch; echo "$LIBS/*" ;;
+  *) echo "usage: scripts/kafka.sh start|stop|status|fetch|classpath  (KAFKA_VERSION=${KAFKA_VERSION})" >&2; exit 2 ;;
+esac

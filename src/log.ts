@@ -1,0 +1,10 @@
+import { createConsola, type ConsolaInstance } from 'consola/basic'
+
+/**
+ * Diagnostics go to stderr only: stdout carries data (the dry-run lines). The basic reporter
+ * keeps every message on one line (`[error] ...`), which scripts and log files rely on; the
+ * fancy one surrounds errors with blank lines.
+ */
+export function createLog(verbose = false): ConsolaInstance {
+  return createConsola({ stdout: process.stderr, stderr: process.stderr, level: verbose ? 4 : 3 })
+}

@@ -1,0 +1,84 @@
+#!/usr/bin/env bun
+/**
+ * The CLI boundary: parse flags, run, and turn every error into one line on stderr and an
+ * exit code (errors.ts). Nothing else lives here.
+ */
+import { renderUsage, runCommand } from 'citty'
+import { mainCommand, replayArgs, toReplayOptions, type ReplayArgs } from './cli.ts'
+import { ExitCode, ReplayError } from './errors.ts'
+import { createLog } from './log.ts'
+import { replay } from './replay.ts'
+import pkg from '../package.json' with { type: 'json' }
+
+const argv = process.argv.slice(2)
+const verbose = argv.includes('--verbose')
+const log = createLog(verbose)
+
+const spawnWorker = () => new Worker(new URL('./worker.ts', import.meta.url))
+
+function onSignal(handler: (signal: 'SIGINT' | 'SIGTERM') => void): () => void {
+  const int = () => handler('SIGINT')
+  const term = () => handler('SIGTERM')
+  process.on('SIGINT', int)
+  process.on('SIGTERM', term)
+  return () => {
+    process.off('SIGINT', int)
+    process.off('SIGTERM', term)
+  }
+}
+
+async function runReplay(args: ReplayArgs): Promise<void> {
+  const { options, demo } = toReplayOptions(args)
+  if (demo) log.info('no trace given: replaying the built-in demo trace (4 tasks, 12 fragments); pass TRACE_DIR for a real one')
+  const summary = await replay(options, { log, spawn: spawnWorker, onSignal })
+  process.exitCode = summary.exitCode
+}
+
+/** Flags citty would silently ignore are usage errors. */
+function checkFlags(args: string[]): void {
+  const known = new Set(Object.keys(replayArgs).filter((k) => k !== 'trace'))
+  for (const arg of args) {
+    if (arg === '--') break
+    if (!arg.startsWith('-') || arg === '-') continue
+    const name = arg.replace(/^--?/, '').split('=')[0]!
+    if (!known.has(name) && !(name.startsWith('no-') && known.has(name.slice(3)))) {
+      throw new ReplayError('bad-input', `unknown option ${arg} (see opendt-replay replay --help)`)
+    }
+  }
+}
+
+async function main(): Promise<number> {
+  const command = mainCommand(runReplay)
+  if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h') {
+    process.stdout.write((await renderUsage(command)) + '\n')
+    return ExitCode.ok
+  }
+  if (argv[0] === '--version' || argv[0] === '-v') {
+    process.stdout.write(`opendt-replay ${pkg.version} (bun ${Bun.version})\n`)
+    return ExitCode.ok
+  }
+  if (argv[0] !== 'replay') throw new ReplayError('bad-input', `unknown command "${argv[0]}" (commands: replay; see opendt-replay --help)`)
+  const sub = argv.slice(1)
+  if (sub.includes('--help') || sub.includes('-h')) {
+    const replayCommand = (command.subCommands as Record<string, Parameters<typeof renderUsage>[0]>).replay!
+    process.stdout.write((await renderUsage(replayCommand, command)) + '\n')
+    return ExitCode.ok
+  }
+  checkFlags(sub)
+  await runCommand(command, { rawArgs: argv })
+  return Number(process.exitCode ?? ExitCode.ok)
+}
+
+try {
+  process.exitCode = await main()
+} catch (error) {
+  if (error instanceof ReplayError) {
+    log.error(error.message)
+    if (verbose && error.stack) log.debug(error.stack)
+    process.exitCode = error.exitCode
+  } else {
+    log.error(`internal error: ${(error as Error)?.message ?? String(error)}${verbose ? '' : ' (run with --verbose for the stack)'}`)
+    if (verbose) log.error(error)
+    process.exitCode = ExitCode.internal
+  }
+}

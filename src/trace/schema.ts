@@ -1,0 +1,139 @@
+import type { FileMetaData, SchemaElement } from 'hyparquet'
+import { badInput } from '../errors.ts'
+
+/**
+ * What a column must hold, and how its parquet type is read:
+ * - id: BYTE_ARRAY text (kept a string) or INT32/INT64 (kept an integer);
+ * - time: a parquet timestamp (ms, µs or ns) or plain INT64 epoch milliseconds;
+ * - int: INT32/INT64, or FLOAT/DOUBLE whose values are all whole numbers;
+ * - double: any numeric type (written with a fractional part).
+ */
+export type ColumnKind = 'id' | 'time' | 'int' | 'double'
+
+export interface ColumnSpec {
+  name: string
+  kind: ColumnKind
+  /** Absent in some OpenDC schema versions (tasks.duration in v2). */
+  optional?: boolean
+  /** Negative values are bad input (durations). */
+  nonNegative?: boolean
+}
+
+export const TASK_COLUMNS: readonly ColumnSpec[] = [
+  { name: 'id', kind: 'id' },
+  { name: 'submission_time', kind: 'time' },
+  { name: 'duration', kind: 'int', optional: true, nonNegative: true },
+  { name: 'cpu_count', kind: 'int' },
+  { name: 'cpu_capacity', kind: 'double' },
+  { name: 'mem_capacity', kind: 'int' },
+]
+
+/** Fragments' cpu_count (absent from v4 on) is not part of the message, so it is not read. */
+export const FRAGMENT_COLUMNS: readonly ColumnSpec[] = [
+  { name: 'id', kind: 'id' },
+  { name: 'duration', kind: 'int', nonNegative: true },
+  { name: 'cpu_usage', kind: 'double' },
+]
+
+/** How the decoder must treat a column's values, derived from its parquet type. */
+export type Reading =
+  | { as: 'string' } // id text
+  | { as: 'integer' } // INT32 number or INT64 bigint
+  | { as: 'float' } // FLOAT/DOUBLE number
+  | { as: 'epoch-ms' } // INT64 without annotation: epoch milliseconds (the parser is not involved)
+  | { as: 'timestamp' } // annotated timestamp; our parsers return epoch milliseconds
+
+export interface ResolvedColumn extends ColumnSpec {
+  reading: Reading
+}
+
+/** Checks the file's top-level columns against the specs; returns the present ones with their reading. */
+export function resolveColumns(path: string, metadata: FileMetaData, specs: readonly ColumnSpec[]): ResolvedColumn[] {
+  const top = topLevelColumns(metadata.schema)
+  const resolved: ResolvedColumn[] = []
+  for (const spec of specs) {
+    const element = top.get(spec.name)
+    if (!element) {
+      if (spec.optional) continue
+      throw badInput(`${path}: missing required column "${spec.name}" (columns: ${[...top.keys()].join(', ')})`)
+    }
+    resolved.push({ ...spec, reading: readingOf(path, spec, element) })
+  }
+  return resolved
+}
+
+function topLevelColumns(schema: SchemaElement[]): Map<string, SchemaElement> {
+  const out = new Map<string, SchemaElement>()
+  // schema[0] is the root; walk its children, skipping the subtrees of nested columns.
+  let i = 1
+  const rootChildren = schema[0]?.num_children ?? 0
+  for (let c = 0; c < rootChildren && i < schema.length; c++) {
+    const element = schema[i]!
+    out.set(element.name, element)
+    i += subtreeSize(schema, i)
+  }
+  return out
+}
+
+function subtreeSize(schema: SchemaElement[], i: number): number {
+  let size = 1
+  const children = schema[i]!.num_children ?? 0
+  for (let c = 0; c < children; c++) size += subtreeSize(schema, i + size)
+  return size
+}
+
+function describe(e: SchemaElement): string {
+  if (e.num_children) return 'a nested group'
+  const annotation = e.logical_type?.type ?? e.converted_type
+  return annotation ? `${e.type} (${annotation})` : String(e.type)
+}
+
+function isTimestamp(e: SchemaElement): boolean {
+  return (
+    e.logical_type?.type === 'TIMESTAMP' ||
+    e.converted_type === 'TIMESTAMP_MILLIS' ||
+    e.converted_type === 'TIMESTAMP_MICROS' ||
+    e.type === 'INT96'
+  )
+}
+
+function isText(e: SchemaElement): boolean {
+  const ok = e.converted_type === undefined || e.converted_type === 'UTF8'
+  return e.type === 'BYTE_ARRAY' && ok && (e.logical_type === undefined || e.logical_type.type === 'STRING')
+}
+
+function isPlainInteger(e: SchemaElement): boolean {
+  const annotation = e.logical_type?.type ?? e.converted_type
+  const intAnnotation = annotation === undefined || annotation === 'INTEGER' || /^U?INT_(8|16|32|64)$/.test(annotation)
+  return (e.type === 'INT32' || e.type === 'INT64') && intAnnotation
+}
+
+function isFloat(e: SchemaElement): boolean {
+  return e.type === 'FLOAT' || e.type === 'DOUBLE'
+}
+
+function readingOf(path: string, spec: ColumnSpec, e: SchemaElement): Reading {
+  const fail = (expected: string) =>
+    badInput(`${path}: column "${spec.name}" has type ${describe(e)}, expected ${expected}`)
+  if (e.num_children || e.repetition_type === 'REPEATED') {
+    throw fail(spec.kind === 'id' ? 'a string or an integer' : 'a number')
+  }
+  switch (spec.kind) {
+    case 'id':
+      if (isText(e)) return { as: 'string' }
+      if (isPlainInteger(e)) return { as: 'integer' }
+      throw fail('a string or an integer')
+    case 'time':
+      if (isTimestamp(e)) return { as: 'timestamp' }
+      if (e.type === 'INT64' && isPlainInteger(e)) return { as: 'epoch-ms' }
+      throw fail('a timestamp or INT64 epoch milliseconds')
+    case 'int':
+      if (isPlainInteger(e)) return { as: 'integer' }
+      if (isFloat(e)) return { as: 'float' }
+      throw fail('an integer')
+    case 'double':
+      if (isFloat(e)) return { as: 'float' }
+      if (isPlainInteger(e)) return { as: 'integer' }
+      throw fail('a number')
+  }
+}

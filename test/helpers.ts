@@ -1,0 +1,62 @@
+import { existsSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { groupByTask, type Fragments, type Tasks } from '../src/trace/model.ts'
+import { formatId } from '../src/encode.ts'
+
+export const ROOT = resolve(import.meta.dir, '..')
+export const FIXTURES = join(ROOT, 'test', 'fixtures')
+export const SURF = resolve(ROOT, '..', 'shared', 'data', 'surf')
+export const BINARY = join(ROOT, 'dist', 'opendt-replay')
+
+/** The real trace must be there: a missing fixture is a failure, never a skipped test. */
+export function requireSurf(): string {
+  if (!existsSync(join(SURF, 'fragments.parquet'))) throw new Error(`SURF trace not found at ${SURF} (../shared/data/surf)`)
+  return SURF
+}
+
+export function requireBinary(): string {
+  if (!existsSync(BINARY)) throw new Error(`${BINARY} is missing: run \`bun run build\` first (bun run test does)`)
+  return BINARY
+}
+
+export interface Run {
+  code: number
+  stdout: string
+  stderr: string
+}
+
+export async function run(args: string[], options: { cwd?: string; env?: Record<string, string> } = {}): Promise<Run> {
+  const proc = Bun.spawn(args, { cwd: options.cwd ?? ROOT, stdout: 'pipe', stderr: 'pipe', env: { ...process.env, ...options.env } })
+  const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited])
+  return { code, stdout, stderr }
+}
+
+/** A task row for in-memory traces: [id, submit ms, duration ms]. */
+export type TaskRow = [id: string | number, submit: number, duration: number]
+
+export function makeTasks(rows: TaskRow[], durationDerived = false): Tasks {
+  return {
+    path: 'mem',
+    count: rows.length,
+    idJson: rows.map((r) => formatId(r[0])),
+    index: new Map(rows.map((r, i) => [r[0], i])),
+    idsAreStrings: typeof rows[0]?.[0] === 'string',
+    submit: Float64Array.from(rows, (r) => r[1]),
+    duration: Float64Array.from(rows, (r) => r[2]),
+    durationDerived,
+    cpuCount: Float64Array.from(rows, () => 1),
+    cpuCapacity: Float64Array.from(rows, () => 1000),
+    memCapacity: Float64Array.from(rows, () => 64),
+  }
+}
+
+/** Fragments in file order as [task row or -1, duration]. */
+export function makeFragments(taskCount: number, rows: [number, number][]): Fragments {
+  return groupByTask(
+    'mem',
+    taskCount,
+    Int32Array.from(rows, (r) => r[0]),
+    Float64Array.from(rows, (r) => r[1]),
+    Float64Array.from(rows, (_, i) => 100 + i),
+  )
+}
