@@ -29,6 +29,7 @@ export interface ReplaySummary {
 }
 
 const ROLES: Role[] = ['tasks', 'fragments']
+const START_LEAD_MS = 5
 
 /** Waits for the next message (or crash) of a worker. */
 function nextMessage(worker: Worker): Promise<WorkerMessage> {
@@ -88,7 +89,9 @@ export async function replay(options: ReplayOptions, edges: ReplayEdges): Promis
       signal ??= s
       setState(shared, State.stopping)
     })
-    const start = sharedClock()
+    // The first messages are due a little after the release, so both workers are awake and
+    // running when they are due rather than still waking from the barrier.
+    const start = sharedClock() + START_LEAD_MS
     release(shared, start)
     // If one stream's reader goes away, the other stops too.
     const results = await Promise.all(
