@@ -10,6 +10,8 @@
 #
 # KAFKA_VERSION       release to use (default below: the newest 4.x on Maven Central; 3.9.x works)
 # OPENDT_REPLAY_CACHE cache folder outside the repo (default ~/.cache/opendt-replay)
+# KAFKA_STATE_DIR     where a broker's config, data, log and pid live (default: per version in the
+#                     cache), so a test can run a second broker of its own and stop it
 # Only Maven Central is used: no other download site.
 set -euo pipefail
 
@@ -17,7 +19,7 @@ KAFKA_VERSION="${KAFKA_VERSION:-4.4.0}"
 CACHE="${OPENDT_REPLAY_CACHE:-$HOME/.cache/opendt-replay}"
 HOME_DIR="$CACHE/kafka-$KAFKA_VERSION"
 LIBS="$HOME_DIR/libs"
-RUN="$HOME_DIR/run"
+RUN="${KAFKA_STATE_DIR:-$HOME_DIR/run}"
 
 log() { echo "kafka.sh: $*" >&2; }
 

@@ -9,10 +9,10 @@ const MS_PER_DAY = 86_400_000
  * which arrive pre-encoded as bytes.
  */
 export class ByteWriter {
-  buf: Uint8Array
+  buf: Uint8Array<ArrayBuffer>
   pos = 0
   private day = Number.NaN
-  private datePrefix = new Uint8Array(0)
+  private datePrefix: Uint8Array = new Uint8Array(0)
 
   constructor(capacity = 1 << 20) {
     this.buf = new Uint8Array(capacity)
@@ -128,5 +128,5 @@ export class ByteWriter {
   }
 }
 
-const utf8 = new TextEncoder()
-export const asciiBytes = (s: string) => utf8.encode(s)
+/** UTF-8 bytes of a string, as a Buffer (kafkajs takes it as a key without copying). */
+export const asciiBytes = (s: string): Buffer => Buffer.from(s, 'utf8')

@@ -5,6 +5,7 @@ import { badInput } from './errors.ts'
 import { parseSpeed, parseTimeRef } from './options.ts'
 import type { TraceSpec } from './prepare.ts'
 import type { ReplayOptions } from './replay.ts'
+import type { Output } from './worker.ts'
 import pkg from '../package.json' with { type: 'json' }
 
 /** Raw values of `replay`'s flags, as citty parses them. */
@@ -18,23 +19,45 @@ export interface ReplayArgs {
   to?: string
   strict?: boolean
   verbose?: boolean
+  brokers?: string
+  'tasks-topic'?: string
+  'fragments-topic'?: string
+  'client-id'?: string
+  partitions?: string
+  'replication-factor'?: string
+  acks?: string
+  idempotent?: boolean
+  'record-time'?: string
+  'connect-timeout'?: string
+  'send-retries'?: string
 }
 
 export const replayArgs = {
   trace: { type: 'positional', required: false, valueHint: 'TRACE_DIR', description: 'Folder with tasks.parquet and fragments.parquet (none: the built-in demo trace)' },
   tasks: { type: 'string', valueHint: 'FILE', description: 'Tasks file (overrides TRACE_DIR/tasks.parquet)' },
   fragments: { type: 'string', valueHint: 'FILE', description: 'Fragments file (overrides TRACE_DIR/fragments.parquet)' },
+  brokers: { type: 'string', valueHint: 'HOST:PORT[,HOST:PORT]', description: 'Kafka bootstrap brokers to send to (default: $KAFKA_BROKERS)' },
   'dry-run': { type: 'boolean', description: 'Write the messages to stdout as JSON lines instead of sending them' },
   speed: { type: 'string', default: '10', valueHint: 'N|max', description: 'Trace seconds per wall second; 0.5 slows down, max sends without pacing' },
   from: { type: 'string', valueHint: 'T', description: 'Window start: offset from the first task (90s, 30m, 2h, 1d) or ISO-8601 time' },
   to: { type: 'string', valueHint: 'T', description: 'Window end, exclusive: offset or ISO-8601 time' },
   strict: { type: 'boolean', description: 'Fail on fragments whose task is missing instead of skipping them' },
+  'tasks-topic': { type: 'string', default: 'tasks', valueHint: 'NAME', description: 'Topic for tasks (created if missing)' },
+  'fragments-topic': { type: 'string', default: 'fragments', valueHint: 'NAME', description: 'Topic for fragments (created if missing)' },
+  'client-id': { type: 'string', default: 'opendt-replay', valueHint: 'ID', description: 'Kafka client id' },
+  partitions: { type: 'string', default: '1', valueHint: 'N', description: 'Partitions of topics this run creates (existing topics are used as they are)' },
+  'replication-factor': { type: 'string', default: '1', valueHint: 'N', description: 'Replication factor of topics this run creates' },
+  acks: { type: 'string', default: 'all', valueHint: 'all|1|0', description: 'Acknowledgements to wait for; 1 or 0 trade safety for speed and need --no-idempotent' },
+  idempotent: { type: 'boolean', default: true, description: 'Idempotent producer: a retry never duplicates a message', negativeDescription: 'Plain producer: faster retries, duplicates possible after a broker error' },
+  'record-time': { type: 'string', default: 'send', valueHint: 'send|trace', description: 'Kafka record timestamps: send time, or trace time (WARNING: 2022 timestamps fall outside retention and the broker may delete them at once)' },
+  'connect-timeout': { type: 'string', default: '30s', valueHint: 'DURATION', description: 'How long to keep trying to reach the brokers at start' },
+  'send-retries': { type: 'string', default: '8', valueHint: 'N', description: 'Retries of a failed send (backing off 0.3 s to 30 s; 8 is about a minute) before the run stops with exit 3' },
   verbose: { type: 'boolean', description: 'Debug logs, and stack traces with errors' },
 } as const
 
 /** Maps the flags to replay options; the only logic here is resolving the trace's file names. */
-export function toReplayOptions(args: ReplayArgs): { options: ReplayOptions; demo: boolean } {
-  if (!args['dry-run']) throw badInput('no output chosen: pass --dry-run to write the messages to stdout')
+export function toReplayOptions(args: ReplayArgs, env: Record<string, string | undefined> = {}): { options: ReplayOptions; demo: boolean } {
+  const output = resolveOutput(args, env)
   const trace = resolveTrace(args)
   const options: ReplayOptions = {
     spec: {
@@ -44,8 +67,11 @@ export function toReplayOptions(args: ReplayArgs): { options: ReplayOptions; dem
       strict: args.strict === true,
     },
     speed: parseSpeed(args.speed ?? '10'),
-    topics: { tasks: 'tasks', fragments: 'fragments' },
+    topics: { tasks: topicName('--tasks-topic', args['tasks-topic'] ?? 'tasks'), fragments: topicName('--fragments-topic', args['fragments-topic'] ?? 'fragments') },
+    output,
+    verbose: args.verbose === true,
   }
+  if (options.topics.tasks === options.topics.fragments) throw badInput(`--tasks-topic and --fragments-topic are both "${options.topics.tasks}": use two topics`)
   const { from, to } = options.spec
   if (from && to && 'offset' in from === 'offset' in to) {
     const a = 'offset' in from ? from.offset : from.absolute
@@ -53,6 +79,62 @@ export function toReplayOptions(args: ReplayArgs): { options: ReplayOptions; dem
     if (a >= b) throw badInput(`--from ${args.from} is not before --to ${args.to}: the window is empty`)
   }
   return { options, demo: trace.demo }
+}
+
+/** Kafka's own rule for topic names. */
+function topicName(flag: string, name: string): string {
+  if (!/^[a-zA-Z0-9._-]{1,249}$/.test(name)) throw badInput(`${flag}: "${name}" is not a valid topic name (letters, digits, . _ -)`)
+  return name
+}
+
+function positiveInteger(flag: string, text: string): number {
+  if (!/^\d+$/.test(text) || Number(text) < 1) throw badInput(`${flag}: expected a whole number of at least 1, got "${text}"`)
+  return Number(text)
+}
+
+function nonNegativeInteger(flag: string, text: string): number {
+  if (!/^\d+$/.test(text)) throw badInput(`${flag}: expected a whole number, got "${text}"`)
+  return Number(text)
+}
+
+function resolveOutput(args: ReplayArgs, env: Record<string, string | undefined>): Output {
+  if (args['dry-run']) {
+    if (args.brokers !== undefined) throw badInput('--dry-run and --brokers exclude each other: pick stdout or Kafka')
+    return { kind: 'stdout' }
+  }
+  const list = args.brokers ?? env.KAFKA_BROKERS
+  if (list === undefined || list.trim() === '') {
+    throw badInput('no output chosen: pass --brokers HOST:PORT (or set KAFKA_BROKERS) to send to Kafka, or --dry-run for stdout')
+  }
+  const brokers = list.split(',').map((b) => b.trim())
+  for (const b of brokers) {
+    if (!/^[^\s:,]+:\d{1,5}$/.test(b)) throw badInput(`--brokers: "${b}" is not HOST:PORT`)
+  }
+  const acksText = args.acks ?? 'all'
+  const acks = ({ all: -1, '-1': -1, '1': 1, '0': 0 } as const)[acksText as 'all']
+  if (acks === undefined) throw badInput(`--acks: expected all, 1 or 0, got "${acksText}"`)
+  const idempotent = args.idempotent !== false
+  if (idempotent && acks !== -1) throw badInput(`--acks ${acksText} needs --no-idempotent (the idempotent producer waits for all replicas)`)
+  const sendRetries = nonNegativeInteger('--send-retries', args['send-retries'] ?? '8')
+  if (idempotent && sendRetries < 1) throw badInput('--send-retries 0 needs --no-idempotent (the idempotent producer must retry)')
+  const recordTime = args['record-time'] ?? 'send'
+  if (recordTime !== 'send' && recordTime !== 'trace') throw badInput(`--record-time: expected send or trace, got "${recordTime}"`)
+  const timeout = parseTimeRef('--connect-timeout', args['connect-timeout'] ?? '30s')
+  if (!('offset' in timeout)) throw badInput(`--connect-timeout: expected a duration like 30s or 2m, got "${args['connect-timeout']}"`)
+  return {
+    kind: 'kafka',
+    config: {
+      brokers,
+      clientId: args['client-id'] ?? 'opendt-replay',
+      acks,
+      idempotent,
+      recordTime,
+      connectTimeoutMs: timeout.offset,
+      sendRetries,
+      partitions: positiveInteger('--partitions', args.partitions ?? '1'),
+      replicationFactor: positiveInteger('--replication-factor', args['replication-factor'] ?? '1'),
+    },
+  }
 }
 
 function resolveTrace(args: ReplayArgs): TraceSpec {

@@ -28,7 +28,7 @@ function onSignal(handler: (signal: 'SIGINT' | 'SIGTERM') => void): () => void {
 }
 
 async function runReplay(args: ReplayArgs): Promise<void> {
-  const { options, demo } = toReplayOptions(args)
+  const { options, demo } = toReplayOptions(args, process.env)
   if (demo) log.info('no trace given: replaying the built-in demo trace (4 tasks, 12 fragments); pass TRACE_DIR for a real one')
   const summary = await replay(options, { log, spawn: spawnWorker, onSignal })
   process.exitCode = summary.exitCode
@@ -82,3 +82,8 @@ try {
     process.exitCode = ExitCode.internal
   }
 }
+
+// kafkajs can leave retry timers behind (a connection attempt still backing off after we gave
+// up): once the outcome is reported, nothing else is owed, so exit now rather than when they fire.
+await new Promise<void>((resolve) => process.stdout.write('', () => process.stderr.write('', () => resolve())))
+process.exit(process.exitCode)

@@ -12,6 +12,8 @@ export interface Clock {
 /** Where batches go: `add` collects the stream's current message, `flush` sends what was collected. */
 export interface Sink {
   add(message: EventStream): void
+  /** True when the batch should go out before another message is added (a size limit). */
+  full?(): boolean
   flush(): void | Promise<void>
 }
 
@@ -70,6 +72,7 @@ export async function pace(stream: EventStream, schedule: Schedule, clock: Clock
       dues[n++] = due
       sink.add(stream)
       stream.advance()
+      if (sink.full?.()) break
     }
     await sink.flush()
     sent += n

@@ -1,16 +1,19 @@
 import type { ConsolaInstance } from 'consola'
 import { createShared, release, setState, sharedClock, State } from './barrier.ts'
+import { formatTime } from './encode.ts'
 import { ExitCode, ReplayError } from './errors.ts'
+import { prepareTopics } from './kafka/admin.ts'
 import { Lateness } from './lateness.ts'
 import type { Role, StreamSpec } from './prepare.ts'
-import { formatTime } from './encode.ts'
-import type { WorkerInit, WorkerMessage } from './worker.ts'
+import type { Counts, Output, WorkerInit, WorkerMessage } from './worker.ts'
 
 export interface ReplayOptions {
   spec: StreamSpec
   /** Trace seconds per wall second; Infinity for `--speed max`. */
   speed: number
   topics: Record<Role, string>
+  output: Output
+  verbose: boolean
 }
 
 /** The edges replay() drives: workers, signals, the log. Passed in so tests can stand in for them. */
@@ -23,13 +26,18 @@ export interface ReplayEdges {
 
 export interface ReplaySummary {
   exitCode: number
-  sent: Record<Role, number>
+  counts: Record<Role, Counts>
   wallMs: number
   lateness: Lateness
 }
 
 const ROLES: Role[] = ['tasks', 'fragments']
+/** The first messages are due this long after the release, so both workers are awake by then. */
 const START_LEAD_MS = 5
+
+type Ready = Extract<WorkerMessage, { type: 'ready' }>
+type Done = Extract<WorkerMessage, { type: 'done' }>
+type Failed = Extract<WorkerMessage, { type: 'error' }>
 
 /** Waits for the next message (or crash) of a worker. */
 function nextMessage(worker: Worker): Promise<WorkerMessage> {
@@ -45,93 +53,127 @@ function nextMessage(worker: Worker): Promise<WorkerMessage> {
   })
 }
 
-function toError(message: Extract<WorkerMessage, { type: 'error' }>): ReplayError {
+function toError(message: Failed): ReplayError {
   const error = new ReplayError(message.kind, message.message)
   if (message.stack) error.stack = message.stack
   return error
 }
 
 /**
- * Replays both streams: each worker loads and validates what it needs; only when both are ready
- * does the main thread release them together. A bad trace is reported (the tasks worker's error
- * first, so the message does not depend on which worker was faster) and nothing is sent.
+ * Replays both streams. Each worker loads and validates what it needs (and connects its producer)
+ * while the main thread prepares the Kafka topics; only when all of that succeeded are both
+ * workers released together. A bad trace is reported before a broker problem, and the tasks
+ * worker's error before the fragments worker's, so the message does not depend on timing.
  */
 export async function replay(options: ReplayOptions, edges: ReplayEdges): Promise<ReplaySummary> {
   const { log } = edges
   const shared = createShared()
   const workers = ROLES.map((role) => edges.spawn(role))
-  const terminate = () => workers.forEach((w) => w.terminate())
   try {
     const readies = workers.map((w) => nextMessage(w))
     workers.forEach((w, i) => {
       const role = ROLES[i]!
-      const init: WorkerInit = { role, spec: options.spec, speed: options.speed, topic: options.topics[role], shared }
+      const init: WorkerInit = { role, spec: options.spec, speed: options.speed, topic: options.topics[role], output: options.output, verbose: options.verbose, shared }
       w.postMessage(init)
     })
+    const topics =
+      options.output.kind === 'kafka'
+        ? prepareTopics(options.output.config, ROLES.map((r) => options.topics[r]), log).then(
+            (ready) => ready,
+            (error: unknown) => error as Error,
+          )
+        : Promise.resolve(undefined)
     const outcomes = await Promise.all(readies)
-    for (const outcome of outcomes) {
-      if (outcome.type === 'error') {
-        setState(shared, State.aborted)
-        throw toError(outcome)
-      }
+    const failed = (outcomes.filter((o) => o.type === 'error') as Failed[]).sort((a, b) => rank(a) - rank(b))
+    if (failed[0]) {
+      setState(shared, State.aborted)
+      throw toError(failed[0])
     }
-    const ready = outcomes[1] as Extract<WorkerMessage, { type: 'ready' }>
+    const prepared = await topics
+    if (prepared instanceof Error) {
+      setState(shared, State.aborted)
+      throw prepared
+    }
+    const ready = outcomes[1] as Ready
     if (ready.orphans > 0) {
       log.warn(`skipped ${ready.orphans} fragments whose task is not in the tasks file (--strict makes this an error)`)
     }
     if (ready.durationDerived) log.info('tasks file has no duration column (schema v2): durations are the sums of fragment durations')
     const to = ready.to === Infinity ? 'end' : formatTime(ready.to)
-    log.info(`replaying ${formatTime(ready.from)} to ${to} at ${options.speed === Infinity ? 'max speed' : `speed ${options.speed}`}`)
+    const where = options.output.kind === 'kafka' ? ` into ${options.topics.tasks} and ${options.topics.fragments} at ${options.output.config.brokers.join(',')}` : ''
+    log.info(`replaying ${formatTime(ready.from)} to ${to} at ${options.speed === Infinity ? 'max speed' : `speed ${options.speed}`}${where}`)
 
-    const dones = workers.map((w) => nextMessage(w))
+    const finished = workers.map((w) => nextMessage(w))
     let signal: 'SIGINT' | 'SIGTERM' | undefined
     const unsubscribe = edges.onSignal((s) => {
       signal ??= s
       setState(shared, State.stopping)
     })
-    // The first messages are due a little after the release, so both workers are awake and
-    // running when they are due rather than still waking from the barrier.
-    const start = sharedClock() + START_LEAD_MS
-    release(shared, start)
-    // If one stream's reader goes away, the other stops too.
+    const released = sharedClock()
+    const start = released + START_LEAD_MS
+    release(shared, start, prepared?.maxMessageBytes ?? 0)
+    // When one stream fails or its reader goes away, the other stops too.
     const results = await Promise.all(
-      dones.map((p) =>
+      finished.map((p) =>
         p.then((m) => {
           if (m.type !== 'done' || m.stdoutClosed) setState(shared, State.stopping)
           return m
         }),
       ),
     )
-    const wallMs = sharedClock() - start
+    const wallMs = sharedClock() - released
     unsubscribe()
-    for (const m of results) if (m.type === 'error') throw toError(m)
-    const done = results as Extract<WorkerMessage, { type: 'done' }>[]
-    const lateness = new Lateness()
-    const sent = { tasks: done[0]!.sent, fragments: done[1]!.sent }
-    if (done.some((d) => d.stdoutClosed)) return { exitCode: ExitCode.stdoutClosed, sent, wallMs, lateness }
-    for (const d of done) if (d.lateness.count > 0) lateness.merge(d.lateness)
-    const exitCode = signal === 'SIGINT' ? ExitCode.sigint : signal === 'SIGTERM' ? ExitCode.sigterm : ExitCode.ok
-    log.info(summaryLine(sent, wallMs, options.speed, lateness, signal))
-    return { exitCode, sent, wallMs, lateness }
+    return conclude(options, log, results, wallMs, signal)
   } finally {
-    terminate()
+    workers.forEach((w) => w.terminate())
   }
+}
+
+/** Bad input first, then broker trouble, then anything else. */
+const rank = (m: Failed) => (m.kind === 'bad-input' ? 0 : m.kind === 'broker' ? 1 : 2)
+
+function conclude(options: ReplayOptions, log: ConsolaInstance, results: WorkerMessage[], wallMs: number, signal?: 'SIGINT' | 'SIGTERM'): ReplaySummary {
+  const counts = {} as Record<Role, Counts>
+  const lateness = new Lateness()
+  ROLES.forEach((role, i) => {
+    const m = results[i] as Done | Failed
+    counts[role] = { sent: m.sent ?? 0, acked: m.acked ?? 0 }
+    if (m.type === 'done' && m.lateness.count > 0) lateness.merge(m.lateness)
+  })
+  const summary = (exitCode: number) => ({ exitCode, counts, wallMs, lateness })
+  if (results.some((m) => m.type === 'done' && m.stdoutClosed)) return summary(ExitCode.stdoutClosed)
+
+  const failed = (results.filter((m) => m.type === 'error') as Failed[]).sort((a, b) => rank(a) - rank(b))[0]
+  const kafka = options.output.kind === 'kafka'
+  const line = summaryLine(counts, wallMs, options.speed, lateness, kafka, signal)
+  if (failed) {
+    if (failed.kind !== 'broker') throw toError(failed)
+    log.error(`${failed.message}; ${line}`)
+    return summary(ExitCode.broker)
+  }
+  log.info(line)
+  if (signal) return summary(signal === 'SIGINT' ? ExitCode.sigint : ExitCode.sigterm)
+  const unacked = ROLES.some((r) => counts[r].acked < counts[r].sent)
+  return summary(unacked ? ExitCode.broker : ExitCode.ok)
 }
 
 const fmtMs = (ms: number) => (ms < 10 ? ms.toFixed(2) : ms.toFixed(0)) + ' ms'
 
+/** The run's one summary line: per topic sent (and acknowledged), wall time, rate, lateness. */
 export function summaryLine(
-  sent: Record<Role, number>,
+  counts: Record<Role, Counts>,
   wallMs: number,
   speed: number,
   lateness: Lateness,
+  kafka: boolean,
   signal?: string,
 ): string {
-  const total = sent.tasks + sent.fragments
+  const total = counts.tasks.sent + counts.fragments.sent
   const rate = wallMs > 0 ? Math.round((total / wallMs) * 1000) : 0
-  const parts = [
-    `${signal ? `stopped by ${signal}: ` : ''}sent ${sent.tasks} tasks and ${sent.fragments} fragments in ${(wallMs / 1000).toFixed(2)} s (${rate} msg/s)`,
-  ]
+  const stream = (role: Role) =>
+    kafka ? `${counts[role].sent} ${role} sent, ${counts[role].acked} acknowledged` : `${counts[role].sent} ${role}`
+  const what = kafka ? `${stream('tasks')}; ${stream('fragments')}` : `sent ${stream('tasks')} and ${stream('fragments')}`
+  const parts = [`${signal ? `stopped by ${signal}: ` : ''}${what} in ${(wallMs / 1000).toFixed(2)} s (${rate} msg/s)`]
   if (speed !== Infinity && lateness.count > 0) {
     parts.push(`lateness p50 ${fmtMs(lateness.quantile(0.5))}, p99 ${fmtMs(lateness.quantile(0.99))}, max ${fmtMs(lateness.max)}`)
   }

@@ -20,26 +20,32 @@ export interface EventStream {
   key(): string
   value(): string
   /** The same key as bytes (cached per task), and the same value written into `w`. */
-  keyBytes(): Uint8Array
+  keyBytes(): Buffer
   writeValue(w: ByteWriter): void
   advance(): void
 }
 
 /** Per-task key bytes, encoded on first use. */
 class KeyCache {
-  private readonly cache: (Uint8Array | undefined)[]
+  private readonly cache: (Buffer | undefined)[]
   private readonly idJson: string[]
   constructor(idJson: string[]) {
     this.idJson = idJson
     this.cache = new Array(idJson.length)
   }
-  get(task: number): Uint8Array {
+  get(task: number): Buffer {
     return (this.cache[task] ??= asciiBytes(encodeKey(this.idJson[task]!)))
   }
 }
 
-const TASK_FIELDS = ['{"submission_time":"', '","duration":', ',"cpu_count":', ',"cpu_capacity":', ',"mem_capacity":', '}'].map(asciiBytes)
-const FRAGMENT_FIELDS = ['{"submission_time":"', '","duration":', ',"cpu_usage":', '}'].map(asciiBytes)
+// The fixed parts of the values, as bytes.
+const OPEN_TIME = asciiBytes('{"submission_time":"')
+const DURATION = asciiBytes('","duration":')
+const CPU_COUNT = asciiBytes(',"cpu_count":')
+const CPU_CAPACITY = asciiBytes(',"cpu_capacity":')
+const MEM_CAPACITY = asciiBytes(',"mem_capacity":')
+const CPU_USAGE = asciiBytes(',"cpu_usage":')
+const CLOSE = asciiBytes('}')
 
 /** Tasks in (submission_time, tasks-file row) order. */
 export class TaskStream implements EventStream {
@@ -79,25 +85,24 @@ export class TaskStream implements EventStream {
     return encodeTaskValue(k.submit[t]!, k.duration[t]!, k.cpuCount[t]!, k.cpuCapacity[t]!, k.memCapacity[t]!)
   }
 
-  keyBytes(): Uint8Array {
+  keyBytes(): Buffer {
     return this.keys.get(this.order[this.next]!)
   }
 
   writeValue(w: ByteWriter): void {
     const t = this.order[this.next]!
     const k = this.tasks
-    const [a, b, c, d, e, f] = TASK_FIELDS as [Uint8Array, Uint8Array, Uint8Array, Uint8Array, Uint8Array, Uint8Array]
-    w.bytes(a)
+    w.bytes(OPEN_TIME)
     w.time(k.submit[t]!)
-    w.bytes(b)
+    w.bytes(DURATION)
     w.integer(k.duration[t]!)
-    w.bytes(c)
+    w.bytes(CPU_COUNT)
     w.integer(k.cpuCount[t]!)
-    w.bytes(d)
+    w.bytes(CPU_CAPACITY)
     w.double(k.cpuCapacity[t]!)
-    w.bytes(e)
+    w.bytes(MEM_CAPACITY)
     w.integer(k.memCapacity[t]!)
-    w.bytes(f)
+    w.bytes(CLOSE)
   }
 
   advance(): void {
@@ -185,21 +190,20 @@ export class FragmentStream implements EventStream {
     return encodeFragmentValue(this.at[t]!, this.fragments.duration[i]!, this.fragments.cpuUsage[i]!)
   }
 
-  keyBytes(): Uint8Array {
+  keyBytes(): Buffer {
     return this.keys.get(this.heap[0]!)
   }
 
   writeValue(w: ByteWriter): void {
     const t = this.heap[0]!
     const i = this.pos[t]!
-    const [a, b, c, d] = FRAGMENT_FIELDS as [Uint8Array, Uint8Array, Uint8Array, Uint8Array]
-    w.bytes(a)
+    w.bytes(OPEN_TIME)
     w.time(this.at[t]!)
-    w.bytes(b)
+    w.bytes(DURATION)
     w.integer(this.fragments.duration[i]!)
-    w.bytes(c)
+    w.bytes(CPU_USAGE)
     w.double(this.fragments.cpuUsage[i]!)
-    w.bytes(d)
+    w.bytes(CLOSE)
   }
 
   advance(): void {

@@ -1,30 +1,45 @@
 /// <reference lib="webworker" />
 /**
- * One stream's worker (tasks or fragments): build the stream, report ready, block on the
- * barrier, then pace the stream into the sink. All state a worker shares with the main thread
- * is the SharedArrayBuffer (barrier.ts) and the messages below.
+ * One stream's worker (tasks or fragments): build the stream, connect its output, report ready,
+ * block on the barrier, then pace the stream into the sink. All the worker shares with the main
+ * thread is the SharedArrayBuffer (barrier.ts) and the messages below.
  */
-import { awaitRelease, sharedClock, state, State, STDOUT_LOCK, withLock } from './barrier.ts'
-import { ReplayError } from './errors.ts'
+import { Partitioners, type Producer } from 'kafkajs'
+import { awaitRelease, maxMessageBytes, sharedClock, state, State, STDOUT_LOCK, withLock } from './barrier.ts'
+import { ReplayError, type ErrorKind } from './errors.ts'
 import { Gate } from './gate.ts'
-import { pace, type Clock } from './pacer.ts'
+import { causeOf, createKafka, KafkaLog, sendRetry, withDeadline, type KafkaConfig } from './kafka/client.ts'
+import { createLog } from './log.ts'
+import { pace, type Clock, type PaceOptions } from './pacer.ts'
 import { prepare, type Role, type StreamSpec } from './prepare.ts'
+import { KafkaSink } from './sinks/kafka.ts'
 import { LineSink, StdoutClosed } from './sinks/stdout.ts'
 import { FragmentStream, TaskStream } from './stream.ts'
 import { demoTrace } from './trace/demo.ts'
+
+export type Output = { kind: 'stdout' } | { kind: 'kafka'; config: KafkaConfig }
 
 export interface WorkerInit {
   role: Role
   spec: StreamSpec
   speed: number
   topic: string
+  output: Output
+  verbose: boolean
   shared: SharedArrayBuffer
+}
+
+export interface Counts {
+  /** Handed to the output (written to stdout, or sent to Kafka). */
+  sent: number
+  /** Acknowledged by the broker (stdout: equal to sent). */
+  acked: number
 }
 
 export type WorkerMessage =
   | { type: 'ready'; orphans: number; traceStart: number; from: number; to: number; durationDerived: boolean }
-  | { type: 'error'; kind: ReplayError['kind']; message: string; stack?: string }
-  | { type: 'done'; sent: number; stoppedEarly: boolean; stdoutClosed: boolean; lateness: { counts: Float64Array; count: number; max: number } }
+  | ({ type: 'error'; kind: ErrorKind; message: string; stack?: string } & Partial<Counts>)
+  | ({ type: 'done'; stoppedEarly: boolean; stdoutClosed: boolean; lateness: { counts: Float64Array; count: number; max: number } } & Counts)
 
 declare const self: Worker
 const post = (message: WorkerMessage) => self.postMessage(message)
@@ -51,25 +66,52 @@ function warmUp(topic: string): void {
   }
 }
 
+async function connectProducer(config: KafkaConfig, init: WorkerInit): Promise<Producer> {
+  const log = new KafkaLog(createLog(init.verbose))
+  const kafka = createKafka(config, log)
+  // The Java client's murmur2 partitioner, chosen explicitly (kafkajs warns when it is implied).
+  const producer = kafka.producer({
+    idempotent: config.idempotent,
+    createPartitioner: Partitioners.DefaultPartitioner,
+    retry: sendRetry(config.sendRetries),
+  })
+  try {
+    await withDeadline(config.connectTimeoutMs, () => producer.connect())
+  } catch (error) {
+    throw new ReplayError('broker', `cannot reach Kafka at ${config.brokers.join(',')} within ${config.connectTimeoutMs / 1000} s: ${causeOf(error)}`, { cause: error })
+  }
+  log.loud = true
+  return producer
+}
+
+const errorMessage = (error: unknown, kind: ErrorKind): WorkerMessage => ({
+  type: 'error',
+  kind,
+  message: (error as Error)?.message ?? String(error),
+  stack: (error as Error)?.stack,
+})
+
 self.onmessage = async (event: MessageEvent<WorkerInit>) => {
-  const { role, spec, speed, topic, shared } = event.data
+  const init = event.data
+  const { role, spec, speed, topic, output, shared } = init
   let prepared
+  let producer: Producer | undefined
   try {
     prepared = await prepare(role, spec)
     // Decoding leaves ~100 MB of hyparquet's short-lived arrays; collecting them now, before the
     // send loop allocates its buffers, keeps the peak RSS of a whole-SURF replay under 200 MB.
     Bun.gc(true)
+    warmUp(topic)
+    if (output.kind === 'kafka') producer = await connectProducer(output.config, init)
   } catch (error) {
-    const kind = error instanceof ReplayError ? error.kind : 'internal'
-    post({ type: 'error', kind, message: (error as Error).message ?? String(error), stack: (error as Error).stack })
+    post(errorMessage(error, error instanceof ReplayError ? error.kind : 'internal'))
     return
   }
-  warmUp(topic)
   const w = prepared.window
   post({ type: 'ready', orphans: prepared.orphans, traceStart: prepared.traceStart, from: w.from, to: w.to, durationDerived: prepared.durationDerived })
 
   const start = awaitRelease(shared)
-  if (start === undefined) return
+  if (start === undefined) return void (await producer?.disconnect())
   const stopped = () => state(shared) >= State.stopping
   const clock: Clock = {
     now: sharedClock,
@@ -83,17 +125,32 @@ self.onmessage = async (event: MessageEvent<WorkerInit>) => {
       }
     },
   }
-  const sink = new LineSink(topic, (fn) => withLock(shared, STDOUT_LOCK, fn))
   const schedule = { start, origin: prepared.origin, speed }
-  try {
+  if (output.kind === 'stdout') {
+    const sink = new LineSink(topic, (fn) => withLock(shared, STDOUT_LOCK, fn))
     const gate = new Gate(shared, role === 'tasks' ? 0 : 1)
-    const result = await pace(prepared.stream, schedule, clock, sink, { maxBatch: speed === Infinity ? 4096 : 1024, stopped, gate })
-    post({ type: 'done', sent: result.sent, stoppedEarly: result.stoppedEarly, stdoutClosed: false, lateness: result.lateness })
-  } catch (error) {
-    if (error instanceof StdoutClosed) {
-      post({ type: 'done', sent: 0, stoppedEarly: true, stdoutClosed: true, lateness: { counts: new Float64Array(0), count: 0, max: 0 } })
-      return
+    try {
+      const result = await pace(prepared.stream, schedule, clock, sink, { maxBatch: speed === Infinity ? 4096 : 1024, stopped, gate })
+      post({ type: 'done', sent: result.sent, acked: result.sent, stoppedEarly: result.stoppedEarly, stdoutClosed: false, lateness: result.lateness })
+    } catch (error) {
+      if (!(error instanceof StdoutClosed)) return post(errorMessage(error, 'internal'))
+      post({ type: 'done', sent: 0, acked: 0, stoppedEarly: true, stdoutClosed: true, lateness: { counts: new Float64Array(0), count: 0, max: 0 } })
     }
-    post({ type: 'error', kind: 'internal', message: (error as Error).message, stack: (error as Error).stack })
+    return
+  }
+  const { config } = output
+  const sink = new KafkaSink(producer!, { topic, acks: config.acks, recordTime: config.recordTime, maxMessageBytes: maxMessageBytes(shared) })
+  await runKafka(prepared.stream, schedule, clock, sink, { maxBatch: speed === Infinity ? 2_000 : 5_000, stopped }, config)
+  await producer!.disconnect().catch(() => {})
+}
+
+async function runKafka(stream: Parameters<typeof pace>[0], schedule: Parameters<typeof pace>[1], clock: Clock, sink: KafkaSink, options: PaceOptions, config: KafkaConfig) {
+  try {
+    const result = await pace(stream, schedule, clock, sink, options)
+    await sink.close()
+    post({ type: 'done', sent: sink.sent, acked: sink.acked, stoppedEarly: result.stoppedEarly, stdoutClosed: false, lateness: result.lateness })
+  } catch (error) {
+    const message = `lost Kafka at ${config.brokers.join(',')}: ${causeOf(error)}`
+    post({ type: 'error', kind: 'broker', message, sent: sink.sent, acked: sink.acked })
   }
 }

@@ -123,7 +123,15 @@ describe('the command line', () => {
     [['replay', '--dry-run', '--speed', 'fast'], '--speed: expected a positive number or "max", got "fast"'],
     [['replay', '--dry-run', '--from', '2h', '--to', '1h'], '--from 2h is not before --to 1h: the window is empty'],
     [['replay', '--dry-run', '--frobnicate'], 'unknown option --frobnicate (see opendt-replay replay --help)'],
-    [['replay'], 'no output chosen: pass --dry-run to write the messages to stdout'],
+    [['replay'], 'no output chosen: pass --brokers HOST:PORT (or set KAFKA_BROKERS) to send to Kafka, or --dry-run for stdout'],
+    [['replay', '--dry-run', '--brokers', 'localhost:9092'], '--dry-run and --brokers exclude each other: pick stdout or Kafka'],
+    [['replay', '--brokers', 'localhost'], '--brokers: "localhost" is not HOST:PORT'],
+    [['replay', '--brokers', 'localhost:9092', '--acks', '1'], '--acks 1 needs --no-idempotent (the idempotent producer waits for all replicas)'],
+    [['replay', '--brokers', 'localhost:9092', '--acks', 'some'], '--acks: expected all, 1 or 0, got "some"'],
+    [['replay', '--brokers', 'localhost:9092', '--partitions', '0'], '--partitions: expected a whole number of at least 1, got "0"'],
+    [['replay', '--brokers', 'localhost:9092', '--record-time', 'now'], '--record-time: expected send or trace, got "now"'],
+    [['replay', '--brokers', 'localhost:9092', '--tasks-topic', 'a b'], '--tasks-topic: "a b" is not a valid topic name (letters, digits, . _ -)'],
+    [['replay', '--brokers', 'localhost:9092', '--send-retries', '0'], '--send-retries 0 needs --no-idempotent (the idempotent producer must retry)'],
     [['frob'], 'unknown command "frob" (commands: replay; see opendt-replay --help)'],
   ])('%j fails with one line and exit 2, nothing on stdout', async (args, message) => {
     const result = await run([bin, ...args])

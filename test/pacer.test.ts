@@ -14,7 +14,7 @@ function listStream(times: number[]): EventStream {
     },
     key: () => String(i),
     value: () => '{}',
-    keyBytes: () => new TextEncoder().encode(String(i)),
+    keyBytes: () => Buffer.from(String(i)),
     writeValue: (_w: ByteWriter) => {},
     advance: () => void i++,
   }

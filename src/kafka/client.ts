@@ -1,0 +1,109 @@
+import type { ConsolaInstance } from 'consola'
+import { Kafka, logLevel, type LogEntry, type RetryOptions } from 'kafkajs'
+
+/** How to reach and write to Kafka; plain data, posted to the workers. */
+export interface KafkaConfig {
+  brokers: string[]
+  clientId: string
+  /** -1 (all replicas, the default), 1 (leader only) or 0 (no acknowledgement). */
+  acks: -1 | 1 | 0
+  /** kafkajs's idempotent producer: retries never duplicate (requires acks -1). */
+  idempotent: boolean
+  /** Record timestamps: the send time (default) or the message's trace time. */
+  recordTime: 'send' | 'trace'
+  /** How long to keep trying to reach the brokers at start, ms. */
+  connectTimeoutMs: number
+  /** Retries of a failed send before the run gives up (see sendRetry). */
+  sendRetries: number
+  partitions: number
+  replicationFactor: number
+}
+
+/**
+ * Retries of a failed send: kafkajs backs off from 300 ms, doubling to at most 30 s per wait; the
+ * default 8 retries give a broker about a minute to come back before the run gives up (exit 3).
+ * The idempotent producer warns that bounded retries may break exactly-once; here a run that runs
+ * out of retries stops and sends nothing more, so no later batch can overtake the failed one.
+ */
+export const sendRetry = (retries: number): RetryOptions => ({ retries, initialRetryTime: 300, maxRetryTime: 30_000 })
+
+/** kafkajs's own warning about bounded retries, answered in SEND_RETRY's comment. */
+const EXPECTED = 'Limiting retries for the idempotent producer may invalidate EoS guarantees'
+
+/**
+ * kafkajs logs through consola. Until `loud` is set (while we are still trying to connect, and
+ * will report the outcome in one line ourselves) everything goes to debug (`--verbose`). After
+ * that its errors and warnings (connection lost, retrying) become warnings, each distinct text
+ * once: a broker outage would otherwise print hundreds of identical lines.
+ */
+export class KafkaLog {
+  loud = false
+  private readonly seen = new Set<string>()
+  private readonly log: ConsolaInstance
+  constructor(log: ConsolaInstance) {
+    this.log = log
+  }
+
+  creator = () =>
+    ({ namespace, level, log: entry }: LogEntry) => {
+      if (entry.message === EXPECTED) return
+      const text = `kafkajs ${namespace}: ${entry.message}${entry.error ? ` (${entry.error})` : ''}${entry.broker ? ` [${entry.broker}]` : ''}`
+      const important = level === logLevel.ERROR || level === logLevel.WARN
+      if (important && this.loud && !this.seen.has(text)) {
+        this.seen.add(text)
+        this.log.warn(text)
+      } else {
+        this.log.debug(text)
+      }
+    }
+}
+
+/**
+ * kafkajs 2.2.4 calls `setTimeout(fn, throttledUntil - Date.now())` with a large negative delay
+ * when it is not throttled (requestQueue.scheduleCheckPendingRequests), and Bun prints a
+ * TimeoutNegativeWarning to stderr each time, bypassing process.emitWarning. The runtime runs such
+ * timers after 1 ms anyway; clamping the delay first keeps stderr to our own lines.
+ */
+let clamped = false
+function clampNegativeTimeouts(): void {
+  if (clamped) return
+  clamped = true
+  const original = globalThis.setTimeout
+  globalThis.setTimeout = ((fn: (...args: unknown[]) => void, ms?: number, ...args: unknown[]) =>
+    original(fn, ms !== undefined && ms < 0 ? 0 : ms, ...args)) as typeof setTimeout
+}
+
+/**
+ * A client that tries each connection once: withDeadline() does the retrying at start, and the
+ * producer's own retry options (sendRetry) cover sends, metadata refreshes included.
+ */
+export function createKafka(config: KafkaConfig, log: KafkaLog): Kafka {
+  clampNegativeTimeouts()
+  return new Kafka({
+    clientId: config.clientId,
+    brokers: config.brokers,
+    logLevel: logLevel.INFO,
+    logCreator: log.creator,
+    connectionTimeout: Math.min(3_000, config.connectTimeoutMs),
+    retry: { retries: 0 },
+  })
+}
+
+/** Runs `attempt` until it succeeds or `timeoutMs` has passed; the last error is the cause. */
+export async function withDeadline<T>(timeoutMs: number, attempt: () => Promise<T>, pause = (ms: number) => Bun.sleep(ms)): Promise<T> {
+  const deadline = performance.now() + timeoutMs
+  for (;;) {
+    try {
+      return await attempt()
+    } catch (error) {
+      if (performance.now() + 500 >= deadline) throw error
+      await pause(500)
+    }
+  }
+}
+
+export function causeOf(error: unknown): string {
+  const e = error as Error & { cause?: unknown }
+  const inner = e?.cause instanceof Error && e.cause.message !== e.message ? `: ${e.cause.message}` : ''
+  return `${e?.message ?? String(error)}${inner}`
+}
