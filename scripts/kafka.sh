@@ -52,7 +52,12 @@ free_port() {
   node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'
 }
 
-alive() { [[ -f "$RUN/pid" ]] && kill -0 "$(cat "$RUN/pid")" 2>/dev/null; }
+# Alive: the recorded pid runs and is our broker (a stale pid file may name a reused pid).
+alive() {
+  [[ -f "$RUN/pid" ]] || return 1
+  local pid; pid="$(cat "$RUN/pid")"
+  kill -0 "$pid" 2>/dev/null && tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -q "kafka.Kafka $RUN/server.properties"
+}
 
 java_main() { # main class, args...
   local cls="$1"; shift
