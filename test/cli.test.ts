@@ -170,6 +170,16 @@ describe('the command line', () => {
     expect(lines.length).toBeLessThan(16)
   })
 
+  it('SIGTERM stops the same way, exit 143', async () => {
+    const proc = Bun.spawn([bin, 'replay', '--dry-run'], { stdout: 'pipe', stderr: 'pipe' })
+    const reader = proc.stdout.getReader()
+    await reader.read()
+    proc.kill('SIGTERM')
+    while (!(await reader.read()).done) {}
+    expect(await proc.exited).toBe(143)
+    expect(await new Response(proc.stderr).text()).toContain('[info] stopped by SIGTERM: sent ')
+  })
+
   it('paces: at --speed 100 the demo (95 s of trace) takes at least 0.95 s from first to last line', async () => {
     const arrivals: number[] = []
     await eachLine([bin, 'replay', '--dry-run', '--speed', '100'], () => arrivals.push(performance.now()))

@@ -106,6 +106,25 @@ describe('replay into a real Kafka broker, read back with kcat', () => {
     expect((await readTopic(broker.bootstrap, fragments)).length).toBe(12)
   }, 60_000)
 
+  it('batches stay under a topic\'s small max.message.bytes', async () => {
+    const tasks = fresh('tasks')
+    const fragments = fresh('fragments')
+    const kafka = new Kafka({ clientId: 'test', brokers: [broker.bootstrap], logLevel: logLevel.NOTHING })
+    const admin = kafka.admin()
+    await admin.connect()
+    await admin.createTopics({
+      topics: [tasks, fragments].map((topic) => ({ topic, numPartitions: 1, replicationFactor: 1, configEntries: [{ name: 'max.message.bytes', value: '20000' }] })),
+      waitForLeaders: true,
+    })
+    await admin.disconnect()
+    const window = ['--from', '3d', '--to', '3d1h']
+    const sent = await run([bin, 'replay', surf, '--brokers', broker.bootstrap, '--speed', 'max', '--tasks-topic', tasks, '--fragments-topic', fragments, ...window])
+    expect(sent.code).toBe(0)
+    const dry = dryRunMessages((await run([bin, 'replay', surf, '--dry-run', '--speed', 'max', ...window])).stdout)
+    expect((await readTopic(broker.bootstrap, fragments)).map((r) => [r.key, r.value])).toEqual(dry.fragments)
+    expect(dry.fragments.length).toBeGreaterThan(1000) // more than one 20 kB batch
+  }, 60_000)
+
   it('--record-time trace stamps records with the trace time', async () => {
     const tasks = fresh('tasks')
     const fragments = fresh('fragments')
