@@ -10,6 +10,12 @@ import { createLog } from './log.ts'
 import { replay } from './replay.ts'
 import pkg from '../package.json' with { type: 'json' }
 
+/** Stamped by scripts/build.ts; absent when running the sources. */
+declare const BUILD_VERSION: string
+declare const BUILD_COMMIT: string
+declare const BUILD_BUN: string
+const stamp = typeof BUILD_COMMIT === 'string' ? { version: BUILD_VERSION, commit: BUILD_COMMIT, bun: BUILD_BUN } : { version: pkg.version, commit: 'sources', bun: Bun.version }
+
 const argv = process.argv.slice(2)
 const verbose = argv.includes('--verbose')
 const log = createLog(verbose)
@@ -54,7 +60,7 @@ async function main(): Promise<number> {
     return ExitCode.ok
   }
   if (argv[0] === '--version' || argv[0] === '-v') {
-    process.stdout.write(`opendt-replay ${pkg.version} (bun ${Bun.version})\n`)
+    process.stdout.write(`opendt-replay ${stamp.version} (commit ${stamp.commit}, bun ${stamp.bun})\n`)
     return ExitCode.ok
   }
   if (argv[0] !== 'replay') throw new ReplayError('bad-input', `unknown command "${argv[0]}" (commands: replay; see opendt-replay --help)`)

@@ -143,7 +143,8 @@ describe('the command line', () => {
     expect(help.code).toBe(0)
     for (const flag of ['--tasks', '--fragments', '--dry-run', '--speed', '--from', '--to', '--strict']) expect(help.stdout).toContain(flag)
     const version = await run([bin, '--version'])
-    expect(version.stdout).toBe(`opendt-replay 0.1.0 (bun ${Bun.version})\n`)
+    const head = Bun.spawnSync(['git', 'rev-parse', '--short=12', 'HEAD']).stdout.toString().trim()
+    expect(version.stdout).toMatch(new RegExp(`^opendt-replay 0\\.1\\.0 \\(commit ${head}(-dirty)?, bun ${Bun.version.replaceAll('.', '\\.')}\\)\n$`))
   })
 
   it('a reader that goes away (| head) ends the run quietly with 141, like a Unix tool', async () => {
