@@ -10,7 +10,7 @@ import pkg from '../package.json' with { type: 'json' }
 
 /** Raw values of `replay`'s flags, as citty parses them. */
 export interface ReplayArgs {
-  trace?: string
+  trace_dir?: string
   tasks?: string
   fragments?: string
   'dry-run'?: boolean
@@ -33,7 +33,7 @@ export interface ReplayArgs {
 }
 
 export const replayArgs = {
-  trace: { type: 'positional', required: false, valueHint: 'TRACE_DIR', description: 'Folder with tasks.parquet and fragments.parquet (none: the built-in demo trace)' },
+  trace_dir: { type: 'positional', required: false, description: 'Folder with tasks.parquet and fragments.parquet (none: the built-in demo trace)' },
   tasks: { type: 'string', valueHint: 'FILE', description: 'Tasks file (overrides TRACE_DIR/tasks.parquet)' },
   fragments: { type: 'string', valueHint: 'FILE', description: 'Fragments file (overrides TRACE_DIR/fragments.parquet)' },
   brokers: { type: 'string', valueHint: 'HOST:PORT[,HOST:PORT]', description: 'Kafka bootstrap brokers to send to (default: $KAFKA_BROKERS)' },
@@ -138,7 +138,7 @@ function resolveOutput(args: ReplayArgs, env: Record<string, string | undefined>
 }
 
 function resolveTrace(args: ReplayArgs): TraceSpec {
-  const dir = args.trace
+  const dir = args.trace_dir
   if (dir === undefined && args.tasks === undefined && args.fragments === undefined) return { demo: true }
   if (dir !== undefined) {
     let isDir = false
@@ -157,6 +157,25 @@ function resolveTrace(args: ReplayArgs): TraceSpec {
     fragments: args.fragments ?? join(base, 'fragments.parquet'),
   }
 }
+
+/** Shown after the flags by `--help`. */
+export const REPLAY_EPILOGUE = `EXAMPLES
+
+  opendt-replay replay --dry-run                                  the built-in demo trace to stdout
+  opendt-replay replay ./surf --dry-run --speed max > surf.ndjson  a whole trace, as fast as possible
+  opendt-replay replay ./surf --dry-run --from 2d --to 3d          the third day, paced (10x)
+  opendt-replay replay ./surf --brokers localhost:9092             into Kafka topics tasks and fragments
+  KAFKA_BROKERS=k1:9092,k2:9092 opendt-replay replay ./surf --speed 100 --partitions 6
+
+EXIT CODES
+
+  0    everything in the window was sent (and acknowledged, with Kafka)
+  1    internal error (run with --verbose for the stack)
+  2    bad input (a flag or the trace); nothing was sent
+  3    Kafka unreachable at start, lost mid-run, or a message not acknowledged
+  130  stopped by SIGINT, 143 by SIGTERM (after reporting what was sent)
+  141  the reader of stdout went away (| head)
+`
 
 export function mainCommand(run: (args: ReplayArgs) => Promise<void>) {
   return defineCommand({

@@ -4,7 +4,7 @@
  * exit code (errors.ts). Nothing else lives here.
  */
 import { renderUsage, runCommand } from 'citty'
-import { mainCommand, replayArgs, toReplayOptions, type ReplayArgs } from './cli.ts'
+import { mainCommand, REPLAY_EPILOGUE, replayArgs, toReplayOptions, type ReplayArgs } from './cli.ts'
 import { ExitCode, ReplayError } from './errors.ts'
 import { createLog } from './log.ts'
 import { replay } from './replay.ts'
@@ -42,7 +42,7 @@ async function runReplay(args: ReplayArgs): Promise<void> {
 
 /** Flags citty would silently ignore are usage errors. */
 function checkFlags(args: string[]): void {
-  const known = new Set(Object.keys(replayArgs).filter((k) => k !== 'trace'))
+  const known = new Set(Object.keys(replayArgs).filter((k) => k !== 'trace_dir'))
   for (const arg of args) {
     if (arg === '--') break
     if (!arg.startsWith('-') || arg === '-') continue
@@ -53,10 +53,15 @@ function checkFlags(args: string[]): void {
   }
 }
 
+/** Usage text, without colours unless stdout is a terminal. */
+function printUsage(text: string): void {
+  process.stdout.write((process.stdout.isTTY ? text : text.replace(/\x1b\[[0-9;]*m/g, '')) + '\n')
+}
+
 async function main(): Promise<number> {
   const command = mainCommand(runReplay)
   if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h') {
-    process.stdout.write((await renderUsage(command)) + '\n')
+    printUsage(await renderUsage(command))
     return ExitCode.ok
   }
   if (argv[0] === '--version' || argv[0] === '-v') {
@@ -67,7 +72,7 @@ async function main(): Promise<number> {
   const sub = argv.slice(1)
   if (sub.includes('--help') || sub.includes('-h')) {
     const replayCommand = (command.subCommands as Record<string, Parameters<typeof renderUsage>[0]>).replay!
-    process.stdout.write((await renderUsage(replayCommand, command)) + '\n')
+    printUsage((await renderUsage(replayCommand, command)) + '\n\n' + REPLAY_EPILOGUE)
     return ExitCode.ok
   }
   checkFlags(sub)
