@@ -29,6 +29,15 @@ async function topicPartitions(topic: string): Promise<number> {
   return meta.topics[0].partitions.length
 }
 
+/** Creates topics beforehand (test set-up; the replayer's own creation is under test elsewhere). */
+async function createTopics(topics: string[], partitions: number, config: Record<string, string> = {}): Promise<void> {
+  const admin = new Kafka({ clientId: 'test', brokers: [broker.bootstrap], logLevel: logLevel.NOTHING }).admin()
+  await admin.connect()
+  const configEntries = Object.entries(config).map(([name, value]) => ({ name, value }))
+  await admin.createTopics({ topics: topics.map((topic) => ({ topic, numPartitions: partitions, replicationFactor: 1, configEntries })), waitForLeaders: true })
+  await admin.disconnect()
+}
+
 /** Waits until a topic holds at least one record (polls the broker; no fixed sleep). */
 async function firstRecord(topic: string, bootstrap: string): Promise<void> {
   for (let i = 0; i < 200; i++) {
@@ -93,11 +102,7 @@ describe('replay into a real Kafka broker, read back with kcat', () => {
   it('uses an existing topic as it is', async () => {
     const tasks = fresh('tasks')
     const fragments = fresh('fragments')
-    const kafka = new Kafka({ clientId: 'test', brokers: [broker.bootstrap], logLevel: logLevel.NOTHING })
-    const admin = kafka.admin()
-    await admin.connect()
-    await admin.createTopics({ topics: [{ topic: tasks, numPartitions: 2, replicationFactor: 1 }], waitForLeaders: true })
-    await admin.disconnect()
+    await createTopics([tasks], 2)
     const sent = await run([bin, 'replay', '--brokers', broker.bootstrap, '--speed', 'max', '--partitions', '5', '--tasks-topic', tasks, '--fragments-topic', fragments])
     expect(sent.code).toBe(0)
     expect(sent.stderr).toContain(`[info] created topics ${fragments} (5 partitions, replication factor 1)`)
@@ -109,14 +114,7 @@ describe('replay into a real Kafka broker, read back with kcat', () => {
   it('batches stay under a topic\'s small max.message.bytes', async () => {
     const tasks = fresh('tasks')
     const fragments = fresh('fragments')
-    const kafka = new Kafka({ clientId: 'test', brokers: [broker.bootstrap], logLevel: logLevel.NOTHING })
-    const admin = kafka.admin()
-    await admin.connect()
-    await admin.createTopics({
-      topics: [tasks, fragments].map((topic) => ({ topic, numPartitions: 1, replicationFactor: 1, configEntries: [{ name: 'max.message.bytes', value: '20000' }] })),
-      waitForLeaders: true,
-    })
-    await admin.disconnect()
+    await createTopics([tasks, fragments], 1, { 'max.message.bytes': '20000' })
     const window = ['--from', '3d', '--to', '3d1h']
     const sent = await run([bin, 'replay', surf, '--brokers', broker.bootstrap, '--speed', 'max', '--tasks-topic', tasks, '--fragments-topic', fragments, ...window])
     expect(sent.code).toBe(0)
