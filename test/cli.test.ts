@@ -171,6 +171,13 @@ describe('the command line', () => {
     expect(lines.length).toBeLessThan(16)
   })
 
+  it('a stdout that cannot be written (a full disk) is an error, exit 1', async () => {
+    const proc = Bun.spawn([bin, 'replay', '--dry-run', '--speed', 'max'], { stdout: Bun.file('/dev/full'), stderr: 'pipe' })
+    expect(await proc.exited).toBe(1)
+    const lines = (await new Response(proc.stderr).text()).trim().split('\n')
+    expect(lines.at(-1)).toBe('[error] cannot write to stdout: ENOSPC: no space left on device, write')
+  })
+
   it('SIGTERM stops the same way, exit 143', async () => {
     const proc = Bun.spawn([bin, 'replay', '--dry-run'], { stdout: 'pipe', stderr: 'pipe' })
     const reader = proc.stdout.getReader()
