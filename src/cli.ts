@@ -6,6 +6,7 @@ import { parseSpeed, parseTimeRef } from './options.ts'
 import type { TraceSpec } from './prepare.ts'
 import type { ReplayOptions } from './replay.ts'
 import type { Output } from './worker.ts'
+import { envName } from './env.ts'
 import pkg from '../package.json' with { type: 'json' }
 
 /** Raw values of `replay`'s flags, as citty parses them. */
@@ -166,6 +167,15 @@ export const REPLAY_EPILOGUE = `EXAMPLES
   opendt-replay replay ./surf --dry-run --from 2d --to 3d          the third day, paced (10x)
   opendt-replay replay ./surf --brokers localhost:9092             into Kafka topics tasks and fragments
   KAFKA_BROKERS=k1:9092,k2:9092 opendt-replay replay ./surf --speed 100 --partitions 6
+
+ENVIRONMENT
+
+  Every flag has a twin: OPENDT_REPLAY_ and the flag in upper case, - as _; a flag given on the
+  command line wins. Booleans take 1/true/yes or 0/false/no. KAFKA_BROKERS also sets --brokers.
+${Object.entries(replayArgs)
+  .filter(([, def]) => def.type !== 'positional')
+  .map(([flag]) => `  ${envName(flag).padEnd(36)} --${flag}`)
+  .join('\n')}
 
 EXIT CODES
 

@@ -5,6 +5,7 @@
  */
 import { renderUsage, runCommand } from 'citty'
 import { mainCommand, REPLAY_EPILOGUE, replayArgs, toReplayOptions, type ReplayArgs } from './cli.ts'
+import { withEnvironment } from './env.ts'
 import { ExitCode, ReplayError } from './errors.ts'
 import { createLog } from './log.ts'
 import { replay } from './replay.ts'
@@ -75,8 +76,14 @@ async function main(): Promise<number> {
     printUsage((await renderUsage(replayCommand, command)) + '\n\n' + REPLAY_EPILOGUE)
     return ExitCode.ok
   }
-  checkFlags(sub)
-  await runCommand(command, { rawArgs: argv })
+  let effective: string[]
+  try {
+    effective = withEnvironment(sub, process.env, replayArgs)
+  } catch (error) {
+    throw new ReplayError('bad-input', (error as Error).message)
+  }
+  checkFlags(effective)
+  await runCommand(command, { rawArgs: ['replay', ...effective] })
   return Number(process.exitCode ?? ExitCode.ok)
 }
 

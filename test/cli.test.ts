@@ -138,6 +138,19 @@ describe('the command line', () => {
     expect(result).toEqual({ code: 2, stdout: '', stderr: `[error] ${message}\n` })
   })
 
+  it('flags can come from the environment; the command line wins', async () => {
+    const fromEnv = await run([bin, 'replay'], { env: { OPENDT_REPLAY_DRY_RUN: '1', OPENDT_REPLAY_SPEED: 'max' } })
+    expect(fromEnv.code).toBe(0)
+    expect(fromEnv.stdout.trim().split('\n').length).toBe(16)
+    const flagWins = await run([bin, 'replay', '--dry-run', '--speed', 'max'], { env: { OPENDT_REPLAY_SPEED: 'fast', KAFKA_BROKERS: 'k:9092' } })
+    expect(flagWins.code).toBe(0)
+    expect(await run([bin, 'replay', '--dry-run'], { env: { OPENDT_REPLAY_STRICT: 'maybe' } })).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: '[error] OPENDT_REPLAY_STRICT: expected 1/true/yes or 0/false/no, got "maybe"\n',
+    })
+  })
+
   it('--help and --version answer on stdout', async () => {
     const help = await run([bin, 'replay', '--help'])
     expect(help.code).toBe(0)

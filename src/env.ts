@@ -1,0 +1,38 @@
+/**
+ * Every flag has an environment-variable twin: OPENDT_REPLAY_ and the flag's name in upper case
+ * with `_` for `-` (`--speed` is OPENDT_REPLAY_SPEED). A flag on the command line wins over its twin.
+ * Booleans take 1/true/yes or 0/false/no. `--dry-run` and `--brokers` choose the output together: when
+ * the command line names either, the environment sets neither. `KAFKA_BROKERS` is read where the
+ * output is resolved (cli.ts), after OPENDT_REPLAY_BROKERS.
+ */
+export const envName = (flag: string) => `OPENDT_REPLAY_${flag.toUpperCase().replaceAll('-', '_')}`
+
+interface FlagDef {
+  type: string
+}
+
+/** Returns argv with the flags that only the environment sets appended (pure). */
+export function withEnvironment(argv: string[], env: Record<string, string | undefined>, defs: Record<string, FlagDef>): string[] {
+  const end = argv.includes('--') ? argv.indexOf('--') : argv.length
+  const given = new Set<string>()
+  for (const arg of argv.slice(0, end)) {
+    const m = /^--(?:no-)?([^=]+)/.exec(arg)
+    if (m) given.add(m[1]!)
+  }
+  if (given.has('dry-run') || given.has('brokers')) given.add('dry-run').add('brokers')
+  const extra: string[] = []
+  for (const [flag, def] of Object.entries(defs)) {
+    if (def.type === 'positional' || given.has(flag)) continue
+    const value = env[envName(flag)]
+    if (value === undefined || value === '') continue
+    if (def.type === 'boolean') {
+      const on = /^(1|true|yes)$/i.test(value)
+      const off = /^(0|false|no)$/i.test(value)
+      if (!on && !off) throw new Error(`${envName(flag)}: expected 1/true/yes or 0/false/no, got "${value}"`)
+      extra.push(on ? `--${flag}` : `--no-${flag}`)
+    } else {
+      extra.push(`--${flag}=${value}`)
+    }
+  }
+  return [...argv.slice(0, end), ...extra, ...argv.slice(end)]
+}
