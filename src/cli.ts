@@ -31,6 +31,10 @@ export interface ReplayArgs {
   'record-time'?: string
   'connect-timeout'?: string
   'send-retries'?: string
+  quiet?: boolean
+  'stats-interval'?: string
+  'summary-json'?: string
+  'max-lag'?: string
 }
 
 export const replayArgs = {
@@ -53,6 +57,10 @@ export const replayArgs = {
   'record-time': { type: 'string', default: 'send', valueHint: 'send|trace', description: 'Kafka record timestamps: send time, or trace time (WARNING: 2022 timestamps fall outside retention and the broker may delete them at once)' },
   'connect-timeout': { type: 'string', default: '30s', valueHint: 'DURATION', description: 'How long to keep trying to reach the brokers at start' },
   'send-retries': { type: 'string', default: '8', valueHint: 'N', description: 'Retries of a failed send (backing off 0.3 s to 30 s; 8 is about a minute) before the run stops with exit 3' },
+  'max-lag': { type: 'string', valueHint: 'DURATION', description: 'Stop (exit 4) when a stream falls further behind its schedule than this, e.g. 5s' },
+  'stats-interval': { type: 'string', default: '60s', valueHint: 'DURATION', description: 'When stderr is not a terminal: one progress line this often (on a terminal: live lines)' },
+  quiet: { type: 'boolean', description: 'Only errors and the final summary on stderr' },
+  'summary-json': { type: 'string', valueHint: 'FILE', description: 'Also write the final summary as JSON to FILE (counts, wall time, rates, lateness, exit reason)' },
   verbose: { type: 'boolean', description: 'Debug logs, and stack traces with errors' },
 } as const
 
@@ -71,7 +79,11 @@ export function toReplayOptions(args: ReplayArgs, env: Record<string, string | u
     topics: { tasks: topicName('--tasks-topic', args['tasks-topic'] ?? 'tasks'), fragments: topicName('--fragments-topic', args['fragments-topic'] ?? 'fragments') },
     output,
     verbose: args.verbose === true,
+    quiet: args.quiet === true,
+    statsIntervalMs: parseDuration('--stats-interval', args['stats-interval'] ?? '60s'),
+    maxLagMs: args['max-lag'] === undefined ? undefined : parseDuration('--max-lag', args['max-lag']),
   }
+  if (options.statsIntervalMs <= 0) throw badInput(`--stats-interval: must be longer than 0, got "${args['stats-interval']}"`)
   if (options.topics.tasks === options.topics.fragments) throw badInput(`--tasks-topic and --fragments-topic are both "${options.topics.tasks}": use two topics`)
   const { from, to } = options.spec
   if (from && to && 'offset' in from === 'offset' in to) {
@@ -80,6 +92,18 @@ export function toReplayOptions(args: ReplayArgs, env: Record<string, string | u
     if (a >= b) throw badInput(`--from ${args.from} is not before --to ${args.to}: the window is empty`)
   }
   return { options, demo: trace.demo }
+}
+
+/** A duration flag: `500ms`, `30s`, `2m`, `1h30m`. */
+export function parseDuration(flag: string, text: string): number {
+  let ref
+  try {
+    ref = parseTimeRef(flag, text)
+  } catch {
+    ref = undefined
+  }
+  if (!ref || !('offset' in ref)) throw badInput(`${flag}: expected a duration like 500ms, 30s or 2m, got "${text}"`)
+  return ref.offset
 }
 
 /** Kafka's own rule for topic names. */
@@ -120,8 +144,7 @@ function resolveOutput(args: ReplayArgs, env: Record<string, string | undefined>
   if (idempotent && sendRetries < 1) throw badInput('--send-retries 0 needs --no-idempotent (the idempotent producer must retry)')
   const recordTime = args['record-time'] ?? 'send'
   if (recordTime !== 'send' && recordTime !== 'trace') throw badInput(`--record-time: expected send or trace, got "${recordTime}"`)
-  const timeout = parseTimeRef('--connect-timeout', args['connect-timeout'] ?? '30s')
-  if (!('offset' in timeout)) throw badInput(`--connect-timeout: expected a duration like 30s or 2m, got "${args['connect-timeout']}"`)
+  const connectTimeoutMs = parseDuration('--connect-timeout', args['connect-timeout'] ?? '30s')
   return {
     kind: 'kafka',
     config: {
@@ -130,7 +153,7 @@ function resolveOutput(args: ReplayArgs, env: Record<string, string | undefined>
       acks,
       idempotent,
       recordTime,
-      connectTimeoutMs: timeout.offset,
+      connectTimeoutMs,
       sendRetries,
       partitions: positiveInteger('--partitions', args.partitions ?? '1'),
       replicationFactor: positiveInteger('--replication-factor', args['replication-factor'] ?? '1'),
@@ -183,6 +206,7 @@ EXIT CODES
   1    internal error (run with --verbose for the stack)
   2    bad input (a flag or the trace); nothing was sent
   3    Kafka unreachable at start, lost mid-run, or a message not acknowledged
+  4    a stream fell further behind its schedule than --max-lag
   130  stopped by SIGINT, 143 by SIGTERM (after reporting what was sent)
   141  the reader of stdout went away (| head)
 `

@@ -10,6 +10,8 @@ export const ExitCode = {
   badInput: 2,
   /** The Kafka broker could not be reached or stopped acknowledging. */
   broker: 3,
+  /** A stream fell further behind its schedule than --max-lag allows. */
+  maxLag: 4,
   /** SIGINT (128 + 2) and SIGTERM (128 + 15): stopped on request after reporting what was sent. */
   sigint: 130,
   sigterm: 143,

@@ -9,6 +9,7 @@ import { withEnvironment } from './env.ts'
 import { ExitCode, ReplayError } from './errors.ts'
 import { createLog } from './log.ts'
 import { replay } from './replay.ts'
+import { failureJson, summaryJson } from './summary.ts'
 import pkg from '../package.json' with { type: 'json' }
 
 /** Stamped by scripts/build.ts; absent when running the sources. */
@@ -36,9 +37,26 @@ function onSignal(handler: (signal: 'SIGINT' | 'SIGTERM') => void): () => void {
 
 async function runReplay(args: ReplayArgs): Promise<void> {
   const { options, demo } = toReplayOptions(args, process.env)
+  if (options.quiet) log.level = 0
   if (demo) log.info('no trace given: replaying the built-in demo trace (4 tasks, 12 fragments); pass TRACE_DIR for a real one')
-  const summary = await replay(options, { log, spawn: spawnWorker, onSignal })
+  const summaryFile = args['summary-json']
+  let summary
+  try {
+    summary = await replay(options, { log, spawn: spawnWorker, onSignal, stderr: { write: (t) => void process.stderr.write(t), isTTY: process.stderr.isTTY === true } })
+  } catch (error) {
+    if (summaryFile && error instanceof ReplayError) await writeSummary(summaryFile, failureJson(options, error))
+    throw error
+  }
+  if (summaryFile) await writeSummary(summaryFile, summaryJson(options, summary))
   process.exitCode = summary.exitCode
+}
+
+async function writeSummary(path: string, json: unknown): Promise<void> {
+  try {
+    await Bun.write(path, JSON.stringify(json, null, 2) + '\n')
+  } catch (cause) {
+    throw new ReplayError('bad-input', `--summary-json: cannot write ${path}: ${(cause as Error).message}`, { cause })
+  }
 }
 
 /** Flags citty would silently ignore are usage errors. */

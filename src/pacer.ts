@@ -25,10 +25,23 @@ export interface WriteGate {
   waitForOther(seen: number, timeoutMs: number): void
 }
 
+/** After each batch: how far the stream got. */
+export interface Progress {
+  /** Messages handed to the sink so far. */
+  sent: number
+  /** Event time of the last message sent. */
+  eventTime: number
+  /** How far the batch's oldest message was behind its due time, ms (0 at --speed max). */
+  lateness: number
+}
+
 export interface PaceOptions {
   /** Largest batch handed to the sink at once. */
   maxBatch: number
   gate?: WriteGate
+  /** Stop when a batch goes out later than this behind its schedule, ms (`--max-lag`). */
+  maxLagMs?: number
+  onBatch?(progress: Progress): void
   /** Polled between batches and after sleeps: true stops the loop cleanly. */
   stopped(): boolean
 }
@@ -37,6 +50,8 @@ export interface PaceResult {
   sent: number
   lateness: Lateness
   stoppedEarly: boolean
+  /** Set when the run stopped because it fell behind by more than maxLagMs: by how much, ms. */
+  lagExceeded?: number
 }
 
 /**
@@ -50,6 +65,7 @@ export async function pace(stream: EventStream, schedule: Schedule, clock: Clock
   const dues = new Float64Array(options.maxBatch)
   const gate = options.gate
   let sent = 0
+  let lastTime = Number.NaN
   const stop = () => {
     gate?.publish(Infinity)
     return { sent, lateness, stoppedEarly: true }
@@ -70,6 +86,7 @@ export async function pace(stream: EventStream, schedule: Schedule, clock: Clock
       const due = dueAt(schedule, stream.time)
       if (due > now || (gate && !gate.allows(stream.time))) break
       dues[n++] = due
+      lastTime = stream.time
       sink.add(stream)
       stream.advance()
       if (sink.full?.()) break
@@ -81,9 +98,17 @@ export async function pace(stream: EventStream, schedule: Schedule, clock: Clock
       // The other stream holds an earlier message: let it write first.
       if (n === 0) gate.waitForOther(seen, 50)
     }
+    if (n === 0) continue
+    let behind = 0
     if (paced) {
       const done = clock.now()
       for (let i = 0; i < n; i++) lateness.add(done - dues[i]!)
+      behind = Math.max(0, done - dues[0]!)
+    }
+    options.onBatch?.({ sent, eventTime: lastTime, lateness: behind })
+    if (options.maxLagMs !== undefined && behind > options.maxLagMs) {
+      gate?.publish(Infinity)
+      return { sent, lateness, stoppedEarly: true, lagExceeded: behind }
     }
   }
   gate?.publish(Infinity)

@@ -3,7 +3,7 @@ import { FragmentStream, TaskStream, type EventStream, type Window } from './str
 import { demoTrace } from './trace/demo.ts'
 import { openParquetFile } from './trace/file.ts'
 import { loadFragments, loadTasks } from './trace/load.ts'
-import { deriveDurations, traceStart, type Fragments, type Tasks } from './trace/model.ts'
+import { deriveDurations, lastEventTime, traceStart, type Fragments, type Tasks } from './trace/model.ts'
 
 export type Role = 'tasks' | 'fragments'
 
@@ -25,6 +25,8 @@ export interface Prepared {
   origin: number
   traceStart: number
   window: Window
+  /** Latest event time of this stream in the window (for progress percentages). */
+  end: number
   /** Fragments skipped because their task is missing (fragments worker only). */
   orphans: number
   durationDerived: boolean
@@ -56,6 +58,7 @@ export async function prepare(role: Role, spec: StreamSpec): Promise<Prepared> {
     origin: window.from,
     traceStart: start,
     window,
+    end: Math.min(window.to, lastEventTime(tasks, role === 'tasks' ? undefined : fragments)),
     orphans: role === 'fragments' ? fragments!.orphans : 0,
     durationDerived: tasks.durationDerived,
   }

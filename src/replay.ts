@@ -5,6 +5,7 @@ import { ExitCode, ReplayError } from './errors.ts'
 import { prepareTopics } from './kafka/admin.ts'
 import { Lateness } from './lateness.ts'
 import type { Role, StreamSpec } from './prepare.ts'
+import { ProgressDisplay, type StreamState } from './progress.ts'
 import type { Counts, Output, WorkerInit, WorkerMessage } from './worker.ts'
 
 export interface ReplayOptions {
@@ -14,6 +15,12 @@ export interface ReplayOptions {
   topics: Record<Role, string>
   output: Output
   verbose: boolean
+  /** `--max-lag`: stop (exit 4) when a stream falls further behind its schedule, ms. */
+  maxLagMs?: number
+  /** Plain progress lines when stderr is not a terminal, every this many ms. */
+  statsIntervalMs: number
+  /** Only errors and the summary. */
+  quiet: boolean
 }
 
 /** The edges replay() drives: workers, signals, the log. Passed in so tests can stand in for them. */
@@ -22,13 +29,23 @@ export interface ReplayEdges {
   spawn(role: Role): Worker
   /** Subscribes to SIGINT/SIGTERM; returns an unsubscribe function. */
   onSignal(handler: (signal: 'SIGINT' | 'SIGTERM') => void): () => void
+  /** Where live progress lines go (stderr), and whether it is a terminal. */
+  stderr: { write(text: string): void; isTTY: boolean }
 }
+
+/** Why the run ended, for --summary-json. */
+export type Reason = 'completed' | 'sigint' | 'sigterm' | 'stdout-closed' | 'broker-lost' | 'unacknowledged' | 'max-lag'
 
 export interface ReplaySummary {
   exitCode: number
+  reason: Reason
   counts: Record<Role, Counts>
   wallMs: number
   lateness: Lateness
+  /** The replayed window (epoch ms). */
+  window: { from: number; to: number }
+  /** The error line, when the run ended with one. */
+  error?: string
 }
 
 const ROLES: Role[] = ['tasks', 'fragments']
@@ -38,15 +55,20 @@ const START_LEAD_MS = 5
 type Ready = Extract<WorkerMessage, { type: 'ready' }>
 type Done = Extract<WorkerMessage, { type: 'done' }>
 type Failed = Extract<WorkerMessage, { type: 'error' }>
+type Progress = Extract<WorkerMessage, { type: 'progress' }>
 
-/** Waits for the next message (or crash) of a worker. */
-function nextMessage(worker: Worker): Promise<WorkerMessage> {
+/** Waits for the next message (or crash) of a worker; progress messages go to `onProgress`. */
+function nextMessage(worker: Worker, onProgress: (m: Progress) => void = () => {}): Promise<WorkerMessage> {
   return new Promise((resolve) => {
     const cleanup = () => {
       worker.removeEventListener('message', onMessage)
       worker.removeEventListener('error', onError)
     }
-    const onMessage = (event: MessageEvent<WorkerMessage>) => (cleanup(), resolve(event.data))
+    const onMessage = (event: MessageEvent<WorkerMessage>) => {
+      if (event.data.type === 'progress') return onProgress(event.data)
+      cleanup()
+      resolve(event.data)
+    }
     const onError = (event: ErrorEvent) => (cleanup(), resolve({ type: 'error', kind: 'internal', message: event.message }))
     worker.addEventListener('message', onMessage)
     worker.addEventListener('error', onError)
@@ -73,7 +95,16 @@ export async function replay(options: ReplayOptions, edges: ReplayEdges): Promis
     const readies = workers.map((w) => nextMessage(w))
     workers.forEach((w, i) => {
       const role = ROLES[i]!
-      const init: WorkerInit = { role, spec: options.spec, speed: options.speed, topic: options.topics[role], output: options.output, verbose: options.verbose, shared }
+      const init: WorkerInit = {
+        role,
+        spec: options.spec,
+        speed: options.speed,
+        topic: options.topics[role],
+        output: options.output,
+        verbose: options.verbose,
+        maxLagMs: options.maxLagMs,
+        shared,
+      }
       w.postMessage(init)
     })
     const topics =
@@ -103,7 +134,15 @@ export async function replay(options: ReplayOptions, edges: ReplayEdges): Promis
     const where = options.output.kind === 'kafka' ? ` into ${options.topics.tasks} and ${options.topics.fragments} at ${options.output.config.brokers.join(',')}` : ''
     log.info(`replaying ${formatTime(ready.from)} to ${to} at ${options.speed === Infinity ? 'max speed' : `speed ${options.speed}`}${where}`)
 
-    const finished = workers.map((w) => nextMessage(w))
+    const states = Object.fromEntries(
+      ROLES.map((role, i) => {
+        const r = outcomes[i] as Ready
+        return [role, { sent: 0, acked: 0, eventTime: Number.NaN, lateness: 0, from: r.from, end: r.end }]
+      }),
+    ) as Record<Role, StreamState>
+    const finished = workers.map((w, i) =>
+      nextMessage(w, (p) => Object.assign(states[ROLES[i]!], { sent: p.sent, acked: p.acked, eventTime: p.eventTime, lateness: p.lateness })),
+    )
     let signal: 'SIGINT' | 'SIGTERM' | undefined
     const unsubscribe = edges.onSignal((s) => {
       signal ??= s
@@ -112,6 +151,20 @@ export async function replay(options: ReplayOptions, edges: ReplayEdges): Promis
     const released = sharedClock()
     const start = released + START_LEAD_MS
     release(shared, start, prepared?.maxMessageBytes ?? 0)
+    const display = options.quiet
+      ? undefined
+      : new ProgressDisplay(
+          {
+            write: (text) => edges.stderr.write(text),
+            tty: edges.stderr.isTTY,
+            intervalMs: options.statsIntervalMs,
+            log: (line) => log.info(line),
+            speed: options.speed,
+            kafka: options.output.kind === 'kafka',
+            now: sharedClock,
+          },
+          states,
+        )
     // When one stream fails or its reader goes away, the other stops too.
     const results = await Promise.all(
       finished.map((p) =>
@@ -122,8 +175,9 @@ export async function replay(options: ReplayOptions, edges: ReplayEdges): Promis
       ),
     )
     const wallMs = sharedClock() - released
+    display?.stop()
     unsubscribe()
-    return conclude(options, log, results, wallMs, signal)
+    return conclude(options, log, results, wallMs, { from: ready.from, to: ready.to }, signal)
   } finally {
     workers.forEach((w) => w.terminate())
   }
@@ -132,7 +186,14 @@ export async function replay(options: ReplayOptions, edges: ReplayEdges): Promis
 /** Bad input first, then broker trouble, then anything else. */
 const rank = (m: Failed) => (m.kind === 'bad-input' ? 0 : m.kind === 'broker' ? 1 : 2)
 
-function conclude(options: ReplayOptions, log: ConsolaInstance, results: WorkerMessage[], wallMs: number, signal?: 'SIGINT' | 'SIGTERM'): ReplaySummary {
+function conclude(
+  options: ReplayOptions,
+  log: ConsolaInstance,
+  results: WorkerMessage[],
+  wallMs: number,
+  window: { from: number; to: number },
+  signal?: 'SIGINT' | 'SIGTERM',
+): ReplaySummary {
   const counts = {} as Record<Role, Counts>
   const lateness = new Lateness()
   ROLES.forEach((role, i) => {
@@ -140,21 +201,37 @@ function conclude(options: ReplayOptions, log: ConsolaInstance, results: WorkerM
     counts[role] = { sent: m.sent ?? 0, acked: m.acked ?? 0 }
     if (m.type === 'done' && m.lateness.count > 0) lateness.merge(m.lateness)
   })
-  const summary = (exitCode: number) => ({ exitCode, counts, wallMs, lateness })
-  if (results.some((m) => m.type === 'done' && m.stdoutClosed)) return summary(ExitCode.stdoutClosed)
+  const summary = (exitCode: number, reason: Reason, error?: string): ReplaySummary => ({ exitCode, reason, counts, wallMs, lateness, window, error })
+  if (results.some((m) => m.type === 'done' && m.stdoutClosed)) return summary(ExitCode.stdoutClosed, 'stdout-closed')
 
   const failed = (results.filter((m) => m.type === 'error') as Failed[]).sort((a, b) => rank(a) - rank(b))[0]
   const kafka = options.output.kind === 'kafka'
   const line = summaryLine(counts, wallMs, options.speed, lateness, kafka, signal)
   if (failed) {
     if (failed.kind !== 'broker') throw toError(failed)
-    log.error(`${failed.message}; ${line}`)
-    return summary(ExitCode.broker)
+    const error = `${failed.message}; ${line}`
+    log.error(error)
+    return summary(ExitCode.broker, 'broker-lost', error)
   }
-  log.info(line)
-  if (signal) return summary(signal === 'SIGINT' ? ExitCode.sigint : ExitCode.sigterm)
+  const lagging = ROLES.findIndex((_, i) => (results[i] as Done).lagExceeded !== undefined)
+  if (lagging >= 0) {
+    const behind = (results[lagging] as Done).lagExceeded!
+    const error = `${ROLES[lagging]} fell ${fmtMs(behind)} behind schedule (--max-lag ${fmtMs(options.maxLagMs!)}): stopped; ${line}`
+    log.error(error)
+    return summary(ExitCode.maxLag, 'max-lag', error)
+  }
+  always(log, () => log.info(line))
+  if (signal) return summary(signal === 'SIGINT' ? ExitCode.sigint : ExitCode.sigterm, signal === 'SIGINT' ? 'sigint' : 'sigterm')
   const unacked = ROLES.some((r) => counts[r].acked < counts[r].sent)
-  return summary(unacked ? ExitCode.broker : ExitCode.ok)
+  return unacked ? summary(ExitCode.broker, 'unacknowledged') : summary(ExitCode.ok, 'completed')
+}
+
+/** The summary is shown even under --quiet (which only lets errors through otherwise). */
+function always(log: ConsolaInstance, fn: () => void): void {
+  const level = log.level
+  log.level = Math.max(level, 3)
+  fn()
+  log.level = level
 }
 
 const fmtMs = (ms: number) => (ms < 10 ? ms.toFixed(2) : ms.toFixed(0)) + ' ms'

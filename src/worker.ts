@@ -10,7 +10,7 @@ import { ReplayError, type ErrorKind } from './errors.ts'
 import { Gate } from './gate.ts'
 import { causeOf, createKafka, KafkaLog, sendRetry, withDeadline, type KafkaConfig } from './kafka/client.ts'
 import { createLog } from './log.ts'
-import { pace, type Clock, type PaceOptions } from './pacer.ts'
+import { pace, type Clock, type PaceOptions, type Progress } from './pacer.ts'
 import { prepare, type Role, type StreamSpec } from './prepare.ts'
 import { KafkaSink } from './sinks/kafka.ts'
 import { LineSink, StdoutClosed } from './sinks/stdout.ts'
@@ -26,6 +26,8 @@ export interface WorkerInit {
   topic: string
   output: Output
   verbose: boolean
+  /** `--max-lag`: stop when a batch goes out later than this behind schedule, ms. */
+  maxLagMs?: number
   shared: SharedArrayBuffer
 }
 
@@ -37,9 +39,17 @@ export interface Counts {
 }
 
 export type WorkerMessage =
-  | { type: 'ready'; orphans: number; traceStart: number; from: number; to: number; durationDerived: boolean }
+  | { type: 'ready'; orphans: number; traceStart: number; from: number; to: number; end: number; durationDerived: boolean }
+  | ({ type: 'progress'; eventTime: number; lateness: number } & Counts)
   | ({ type: 'error'; kind: ErrorKind; message: string; stack?: string } & Partial<Counts>)
-  | ({ type: 'done'; stoppedEarly: boolean; stdoutClosed: boolean; lateness: { counts: Float64Array; count: number; max: number } } & Counts)
+  | ({
+      type: 'done'
+      stoppedEarly: boolean
+      stdoutClosed: boolean
+      /** Set when --max-lag stopped the stream: how far behind it was, ms. */
+      lagExceeded?: number
+      lateness: { counts: Float64Array; count: number; max: number }
+    } & Counts)
 
 declare const self: Worker
 const post = (message: WorkerMessage) => self.postMessage(message)
@@ -84,6 +94,19 @@ async function connectProducer(config: KafkaConfig, init: WorkerInit): Promise<P
   return producer
 }
 
+/** Progress goes to the main thread at most this often. */
+const PROGRESS_EVERY_MS = 200
+
+function progressReporter(acked: () => number | undefined): (p: Progress) => void {
+  let last = 0
+  return (p) => {
+    const now = performance.now()
+    if (now - last < PROGRESS_EVERY_MS) return
+    last = now
+    post({ type: 'progress', sent: p.sent, acked: acked() ?? p.sent, eventTime: p.eventTime, lateness: p.lateness })
+  }
+}
+
 const errorMessage = (error: unknown, kind: ErrorKind): WorkerMessage => ({
   type: 'error',
   kind,
@@ -108,7 +131,7 @@ self.onmessage = async (event: MessageEvent<WorkerInit>) => {
     return
   }
   const w = prepared.window
-  post({ type: 'ready', orphans: prepared.orphans, traceStart: prepared.traceStart, from: w.from, to: w.to, durationDerived: prepared.durationDerived })
+  post({ type: 'ready', orphans: prepared.orphans, traceStart: prepared.traceStart, from: w.from, to: w.to, end: prepared.end, durationDerived: prepared.durationDerived })
 
   const start = awaitRelease(shared)
   if (start === undefined) return void (await producer?.disconnect())
@@ -130,8 +153,9 @@ self.onmessage = async (event: MessageEvent<WorkerInit>) => {
     const sink = new LineSink(topic, (fn) => withLock(shared, STDOUT_LOCK, fn))
     const gate = new Gate(shared, role === 'tasks' ? 0 : 1)
     try {
-      const result = await pace(prepared.stream, schedule, clock, sink, { maxBatch: speed === Infinity ? 4096 : 1024, stopped, gate })
-      post({ type: 'done', sent: result.sent, acked: result.sent, stoppedEarly: result.stoppedEarly, stdoutClosed: false, lateness: result.lateness })
+      const onBatch = progressReporter(() => undefined)
+      const result = await pace(prepared.stream, schedule, clock, sink, { maxBatch: speed === Infinity ? 4096 : 1024, stopped, gate, onBatch, maxLagMs: init.maxLagMs })
+      post({ type: 'done', sent: result.sent, acked: result.sent, stoppedEarly: result.stoppedEarly, stdoutClosed: false, lagExceeded: result.lagExceeded, lateness: result.lateness })
     } catch (error) {
       if (!(error instanceof StdoutClosed)) return post(errorMessage(error, 'internal'))
       post({ type: 'done', sent: 0, acked: 0, stoppedEarly: true, stdoutClosed: true, lateness: { counts: new Float64Array(0), count: 0, max: 0 } })
@@ -140,7 +164,8 @@ self.onmessage = async (event: MessageEvent<WorkerInit>) => {
   }
   const { config } = output
   const sink = new KafkaSink(producer!, { topic, acks: config.acks, recordTime: config.recordTime, maxMessageBytes: maxMessageBytes(shared) })
-  await runKafka(prepared.stream, schedule, clock, sink, { maxBatch: speed === Infinity ? 2_000 : 5_000, stopped }, config)
+  const onBatch = progressReporter(() => sink.acked)
+  await runKafka(prepared.stream, schedule, clock, sink, { maxBatch: speed === Infinity ? 2_000 : 5_000, stopped, onBatch, maxLagMs: init.maxLagMs }, config)
   await producer!.disconnect().catch(() => {})
 }
 
@@ -148,7 +173,7 @@ async function runKafka(stream: Parameters<typeof pace>[0], schedule: Parameters
   try {
     const result = await pace(stream, schedule, clock, sink, options)
     await sink.close()
-    post({ type: 'done', sent: sink.sent, acked: sink.acked, stoppedEarly: result.stoppedEarly, stdoutClosed: false, lateness: result.lateness })
+    post({ type: 'done', sent: sink.sent, acked: sink.acked, stoppedEarly: result.stoppedEarly, stdoutClosed: false, lagExceeded: result.lagExceeded, lateness: result.lateness })
   } catch (error) {
     const message = `lost Kafka at ${config.brokers.join(',')}: ${causeOf(error)}`
     post({ type: 'error', kind: 'broker', message, sent: sink.sent, acked: sink.acked })

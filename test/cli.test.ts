@@ -138,6 +138,50 @@ describe('the command line', () => {
     expect(result).toEqual({ code: 2, stdout: '', stderr: `[error] ${message}\n` })
   })
 
+  it('--quiet leaves only the summary on stderr', async () => {
+    const result = await run([bin, 'replay', '--dry-run', '--speed', 'max', '--quiet'])
+    expect(result.code).toBe(0)
+    expect(result.stderr).toMatch(/^\[info\] sent 4 tasks and 12 fragments in [\d.]+ s \(\d+ msg\/s\)\n$/)
+  })
+
+  it('without a terminal, progress is one plain line every --stats-interval', async () => {
+    const result = await run([bin, 'replay', '--dry-run', '--speed', '20', '--stats-interval', '1s'])
+    const progress = result.stderr.split('\n').filter((l) => l.startsWith('[info] tasks '))
+    expect(progress.length).toBeGreaterThanOrEqual(1)
+    for (const line of progress) {
+      expect(line).toMatch(/^\[info\] tasks (2022-10-06T22:0\d:\d\dZ|waiting) +[\d.]+% \d+ sent \d+ msg\/s late [\d.]+ ms ETA \S+( \S+)?; fragments (2022-10-06T22:0\d:\d\dZ|waiting) +[\d.]+% \d+ sent \d+ msg\/s late [\d.]+ ms ETA \S+( \S+)?$/)
+    }
+  })
+
+  it('--max-lag stops a run that cannot keep up, exit 4', async () => {
+    // At 1e9 the week is due within 0.6 ms: no machine writes 2.3 M lines that fast.
+    const result = await run([bin, 'replay', surf, '--dry-run', '--speed', '1e9', '--max-lag', '1ms'])
+    expect(result.code).toBe(4)
+    expect(result.stderr.trim().split('\n').at(-1)).toMatch(/^\[error\] (tasks|fragments) fell [\d.]+ ms behind schedule \(--max-lag 1\.00 ms\): stopped; sent \d+ tasks and \d+ fragments in /)
+  })
+
+  it('--summary-json writes the summary for scripts', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'opendt-summary-')), 'summary.json')
+    const result = await run([bin, 'replay', '--dry-run', '--speed', 'max', '--summary-json', file])
+    expect(result.code).toBe(0)
+    const json = JSON.parse(readFileSync(file, 'utf8'))
+    expect({ ...json, wallSeconds: 0, topics: { tasks: { ...json.topics.tasks, ratePerSecond: 0 }, fragments: { ...json.topics.fragments, ratePerSecond: 0 } } }).toEqual({
+      exitCode: 0,
+      reason: 'completed',
+      error: null,
+      output: 'stdout',
+      brokers: null,
+      speed: 'max',
+      window: { from: '2022-10-06T22:00:00Z', to: null },
+      wallSeconds: 0,
+      topics: { tasks: { topic: 'tasks', sent: 4, acknowledged: 4, ratePerSecond: 0 }, fragments: { topic: 'fragments', sent: 12, acknowledged: 12, ratePerSecond: 0 } },
+      lateness: null,
+    })
+    const bad = await run([bin, 'replay', 'test/fixtures/bad/nan', '--dry-run', '--summary-json', file])
+    expect(bad.code).toBe(2)
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({ exitCode: 2, reason: 'bad-input', error: 'test/fixtures/bad/nan/fragments.parquet: column "cpu_usage" row 3: NaN' })
+  })
+
   it('flags can come from the environment; the command line wins', async () => {
     const fromEnv = await run([bin, 'replay'], { env: { OPENDT_REPLAY_DRY_RUN: '1', OPENDT_REPLAY_SPEED: 'max' } })
     expect(fromEnv.code).toBe(0)

@@ -133,6 +133,26 @@ describe('pacing', () => {
   })
 })
 
+describe('progress and --max-lag', () => {
+  it('reports after each batch how far the stream got and how late the batch was', async () => {
+    const clock = new FakeClock(0)
+    const sink = new RecordingSink(clock, 3)
+    const seen: unknown[] = []
+    await pace(listStream([0, 0, 100]), { start: 0, origin: 0, speed: 1 }, clock, sink, { maxBatch: 10, stopped: never, onBatch: (p) => seen.push(p) })
+    expect(seen).toEqual([
+      { sent: 2, eventTime: 0, lateness: 3 },
+      { sent: 3, eventTime: 100, lateness: 3 },
+    ])
+  })
+
+  it('stops when a batch goes out more than maxLagMs behind schedule', async () => {
+    const clock = new FakeClock(0)
+    const sink = new RecordingSink(clock, 60) // every write takes 60 ms
+    const result = await pace(listStream([0, 10, 20, 30, 1000]), { start: 0, origin: 0, speed: 1 }, clock, sink, { maxBatch: 1, stopped: never, maxLagMs: 50 })
+    expect(result).toMatchObject({ sent: 1, stoppedEarly: true, lagExceeded: 60 })
+  })
+})
+
 describe('lateness histogram', () => {
   it('quantiles land within one bucket (1.6 %) and never above the max', () => {
     const h = new Lateness()

@@ -87,6 +87,24 @@ export function groupByTask(
   return { path, rows, count, orphans, offsets, duration: groupedDuration, cpuUsage: groupedUsage }
 }
 
+/** Latest event time of a stream: the last submission, or the last synthesized fragment time. */
+export function lastEventTime(tasks: Tasks, fragments?: Fragments): number {
+  let last = -Infinity
+  for (let t = 0; t < tasks.count; t++) {
+    if (!fragments) {
+      if (tasks.submit[t]! > last) last = tasks.submit[t]!
+      continue
+    }
+    const from = fragments.offsets[t]!
+    const to = fragments.offsets[t + 1]!
+    if (from === to) continue
+    let at = tasks.submit[t]!
+    for (let i = from; i < to; i++) at += fragments.duration[i]!
+    if (at > last) last = at
+  }
+  return last
+}
+
 /** v2 traces have no task duration: it is the sum of the task's fragment durations. */
 export function deriveDurations(tasks: Tasks, fragments: Fragments): void {
   for (let t = 0; t < tasks.count; t++) {

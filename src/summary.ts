@@ -1,0 +1,54 @@
+import { formatTime } from './encode.ts'
+import type { ReplayError } from './errors.ts'
+import type { ReplayOptions, ReplaySummary } from './replay.ts'
+
+/**
+ * The final summary as JSON (`--summary-json`), for scripts. Counts per topic, wall time, rates,
+ * lateness percentiles and why the run ended. Brokers are listed; no credential ever is.
+ */
+export function summaryJson(options: ReplayOptions, s: ReplaySummary) {
+  const seconds = s.wallMs / 1000
+  const topic = (role: 'tasks' | 'fragments') => ({
+    topic: options.topics[role],
+    sent: s.counts[role].sent,
+    acknowledged: s.counts[role].acked,
+    ratePerSecond: seconds > 0 ? Math.round(s.counts[role].sent / seconds) : 0,
+  })
+  const paced = options.speed !== Infinity && s.lateness.count > 0
+  return {
+    exitCode: s.exitCode,
+    reason: s.reason,
+    error: s.error ?? null,
+    output: options.output.kind,
+    brokers: options.output.kind === 'kafka' ? options.output.config.brokers : null,
+    speed: options.speed === Infinity ? 'max' : options.speed,
+    window: { from: formatTime(s.window.from), to: s.window.to === Infinity ? null : formatTime(s.window.to) },
+    wallSeconds: Number(seconds.toFixed(3)),
+    topics: { tasks: topic('tasks'), fragments: topic('fragments') },
+    lateness: paced
+      ? {
+          messages: s.lateness.count,
+          p50Ms: Number(s.lateness.quantile(0.5).toFixed(3)),
+          p99Ms: Number(s.lateness.quantile(0.99).toFixed(3)),
+          maxMs: Number(s.lateness.max.toFixed(3)),
+        }
+      : null,
+  }
+}
+
+/** A run that ended before sending (bad input, broker unreachable): what happened, nothing sent. */
+export function failureJson(options: ReplayOptions, error: ReplayError) {
+  const none = { sent: 0, acknowledged: 0, ratePerSecond: 0 }
+  return {
+    exitCode: error.exitCode,
+    reason: error.kind === 'broker' ? 'broker-unreachable' : error.kind,
+    error: error.message,
+    output: options.output.kind,
+    brokers: options.output.kind === 'kafka' ? options.output.config.brokers : null,
+    speed: options.speed === Infinity ? 'max' : options.speed,
+    window: null,
+    wallSeconds: 0,
+    topics: { tasks: { topic: options.topics.tasks, ...none }, fragments: { topic: options.topics.fragments, ...none } },
+    lateness: null,
+  }
+}
