@@ -28,15 +28,18 @@ export function formatDuration(ms: number): string {
 /**
  * One stream's progress: trace time reached, percent of the window, messages (acknowledged, with
  * Kafka), rate, current lateness, and ETA (paced: the trace time left over the speed; at max
- * speed: elapsed time scaled by what is left).
+ * speed: elapsed time scaled by what is left). Paced, the trace time reached is where the
+ * schedule stands (a sparse stream advances between its messages too); at max speed, the last
+ * message sent.
  */
 export function progressLine(role: Role, s: StreamState, elapsedMs: number, speed: number, kafka: boolean): string {
   const span = s.end - s.from
-  const reached = Number.isNaN(s.eventTime) ? s.from : s.eventTime
+  const sentUpTo = Number.isNaN(s.eventTime) ? s.from : s.eventTime
+  const reached = speed === Infinity ? sentUpTo : Math.min(s.end, Math.max(sentUpTo, s.from + elapsedMs * speed))
   const fraction = span > 0 ? Math.min(1, Math.max(0, (reached - s.from) / span)) : 1
   const rate = elapsedMs > 0 ? Math.round((s.sent / elapsedMs) * 1000) : 0
   const eta = speed === Infinity ? (fraction > 0 ? (elapsedMs * (1 - fraction)) / fraction : Infinity) : Math.max(0, s.end - reached) / speed
-  const at = Number.isNaN(s.eventTime) ? 'waiting' : formatTime(s.eventTime)
+  const at = speed === Infinity && Number.isNaN(s.eventTime) ? 'waiting' : formatTime(Math.floor(reached / 1000) * 1000)
   const counts = kafka ? `${s.sent} sent, ${s.acked} acked` : `${s.sent} sent`
   return `${role.padEnd(9)} ${at}  ${(fraction * 100).toFixed(1).padStart(5)}%  ${counts}  ${rate} msg/s  late ${s.lateness.toFixed(1)} ms  ETA ${formatDuration(eta)}`
 }
