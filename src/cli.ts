@@ -161,7 +161,32 @@ function resolveOutput(args: ReplayArgs, env: Record<string, string | undefined>
   }
 }
 
-function resolveTrace(args: ReplayArgs): TraceSpec {
+export interface InspectArgs {
+  trace_dir?: string
+  tasks?: string
+  fragments?: string
+  speed?: string
+  json?: boolean
+  verbose?: boolean
+}
+
+export const inspectArgs = {
+  trace_dir: replayArgs.trace_dir,
+  tasks: replayArgs.tasks,
+  fragments: replayArgs.fragments,
+  speed: { ...replayArgs.speed, description: 'Speed to estimate the replay time at (trace seconds per wall second, or max)' },
+  json: { type: 'boolean', description: 'Print the report as JSON' },
+  verbose: replayArgs.verbose,
+} as const
+
+/** Maps inspect's flags to its inputs: the trace's two files and a speed. */
+export function toInspectOptions(args: InspectArgs): { trace: { tasks: string; fragments: string }; speed: number; json: boolean } {
+  const trace = resolveTrace(args)
+  if (trace.demo) throw badInput('inspect needs a trace: pass TRACE_DIR (or --tasks and --fragments)')
+  return { trace, speed: parseSpeed(args.speed ?? '10'), json: args.json === true }
+}
+
+function resolveTrace(args: Pick<ReplayArgs, 'trace_dir' | 'tasks' | 'fragments'>): TraceSpec {
   const dir = args.trace_dir
   if (dir === undefined && args.tasks === undefined && args.fragments === undefined) return { demo: true }
   if (dir !== undefined) {
@@ -211,7 +236,18 @@ EXIT CODES
   141  the reader of stdout went away (| head)
 `
 
-export function mainCommand(run: (args: ReplayArgs) => Promise<void>) {
+export const INSPECT_EPILOGUE = `EXAMPLES
+
+  opendt-replay inspect ./surf                 what the trace holds, and how long a replay at 10x takes
+  opendt-replay inspect ./surf --speed 100     ... at 100x
+  opendt-replay inspect ./surf --json | jq .   for scripts
+
+EXIT CODES
+
+  0    the trace is readable; 2 it is not (one line names the file, column, row and value)
+`
+
+export function mainCommand(run: (args: ReplayArgs) => Promise<void>, runInspect: (args: InspectArgs) => Promise<void>) {
   return defineCommand({
     meta: { name: 'opendt-replay', version: pkg.version, description: 'Replay OpenDC workload traces as paced tasks and fragments streams' },
     subCommands: {
@@ -219,6 +255,11 @@ export function mainCommand(run: (args: ReplayArgs) => Promise<void>) {
         meta: { name: 'replay', description: 'Replay a trace in time-scaled real time' },
         args: replayArgs,
         run: ({ args }) => run(args as ReplayArgs),
+      }),
+      inspect: defineCommand({
+        meta: { name: 'inspect', description: 'Describe a trace before replaying it' },
+        args: inspectArgs,
+        run: ({ args }) => runInspect(args as InspectArgs),
       }),
     },
   })

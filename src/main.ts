@@ -4,7 +4,18 @@
  * exit code (errors.ts). Nothing else lives here.
  */
 import { renderUsage, runCommand } from 'citty'
-import { mainCommand, REPLAY_EPILOGUE, replayArgs, toReplayOptions, type ReplayArgs } from './cli.ts'
+import {
+  INSPECT_EPILOGUE,
+  inspectArgs,
+  mainCommand,
+  REPLAY_EPILOGUE,
+  replayArgs,
+  toInspectOptions,
+  toReplayOptions,
+  type InspectArgs,
+  type ReplayArgs,
+} from './cli.ts'
+import { formatInspection, inspect } from './inspect.ts'
 import { withEnvironment } from './env.ts'
 import { ExitCode, ReplayError } from './errors.ts'
 import { createLog } from './log.ts'
@@ -59,15 +70,21 @@ async function writeSummary(path: string, json: unknown): Promise<void> {
   }
 }
 
+async function runInspect(args: InspectArgs): Promise<void> {
+  const { trace, speed, json } = toInspectOptions(args)
+  const report = await inspect(trace, speed)
+  process.stdout.write((json ? JSON.stringify(report, null, 2) : formatInspection(report)) + '\n')
+}
+
 /** Flags citty would silently ignore are usage errors. */
-function checkFlags(args: string[]): void {
-  const known = new Set(Object.keys(replayArgs).filter((k) => k !== 'trace_dir'))
+function checkFlags(args: string[], defs: Record<string, unknown>, command: string): void {
+  const known = new Set(Object.keys(defs).filter((k) => k !== 'trace_dir'))
   for (const arg of args) {
     if (arg === '--') break
     if (!arg.startsWith('-') || arg === '-') continue
     const name = arg.replace(/^--?/, '').split('=')[0]!
     if (!known.has(name) && !(name.startsWith('no-') && known.has(name.slice(3)))) {
-      throw new ReplayError('bad-input', `unknown option ${arg} (see opendt-replay replay --help)`)
+      throw new ReplayError('bad-input', `unknown option ${arg} (see opendt-replay ${command} --help)`)
     }
   }
 }
@@ -78,7 +95,7 @@ function printUsage(text: string): void {
 }
 
 async function main(): Promise<number> {
-  const command = mainCommand(runReplay)
+  const command = mainCommand(runReplay, runInspect)
   if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h') {
     printUsage(await renderUsage(command))
     return ExitCode.ok
@@ -87,21 +104,23 @@ async function main(): Promise<number> {
     process.stdout.write(`opendt-replay ${stamp.version} (commit ${stamp.commit}, bun ${stamp.bun})\n`)
     return ExitCode.ok
   }
-  if (argv[0] !== 'replay') throw new ReplayError('bad-input', `unknown command "${argv[0]}" (commands: replay; see opendt-replay --help)`)
+  const name = argv[0]
+  if (name !== 'replay' && name !== 'inspect') throw new ReplayError('bad-input', `unknown command "${name}" (commands: replay, inspect; see opendt-replay --help)`)
+  const defs = name === 'replay' ? replayArgs : inspectArgs
   const sub = argv.slice(1)
   if (sub.includes('--help') || sub.includes('-h')) {
-    const replayCommand = (command.subCommands as Record<string, Parameters<typeof renderUsage>[0]>).replay!
-    printUsage((await renderUsage(replayCommand, command)) + '\n\n' + REPLAY_EPILOGUE)
+    const subCommand = (command.subCommands as Record<string, Parameters<typeof renderUsage>[0]>)[name]!
+    printUsage((await renderUsage(subCommand, command)) + '\n\n' + (name === 'replay' ? REPLAY_EPILOGUE : INSPECT_EPILOGUE))
     return ExitCode.ok
   }
   let effective: string[]
   try {
-    effective = withEnvironment(sub, process.env, replayArgs)
+    effective = withEnvironment(sub, process.env, defs)
   } catch (error) {
     throw new ReplayError('bad-input', (error as Error).message)
   }
-  checkFlags(effective)
-  await runCommand(command, { rawArgs: ['replay', ...effective] })
+  checkFlags(effective, defs, name)
+  await runCommand(command, { rawArgs: [name, ...effective] })
   return Number(process.exitCode ?? ExitCode.ok)
 }
 

@@ -132,7 +132,7 @@ describe('the command line', () => {
     [['replay', '--brokers', 'localhost:9092', '--record-time', 'now'], '--record-time: expected send or trace, got "now"'],
     [['replay', '--brokers', 'localhost:9092', '--tasks-topic', 'a b'], '--tasks-topic: "a b" is not a valid topic name (letters, digits, . _ -)'],
     [['replay', '--brokers', 'localhost:9092', '--send-retries', '0'], '--send-retries 0 needs --no-idempotent (the idempotent producer must retry)'],
-    [['frob'], 'unknown command "frob" (commands: replay; see opendt-replay --help)'],
+    [['frob'], 'unknown command "frob" (commands: replay, inspect; see opendt-replay --help)'],
   ])('%j fails with one line and exit 2, nothing on stdout', async (args, message) => {
     const result = await run([bin, ...args])
     expect(result).toEqual({ code: 2, stdout: '', stderr: `[error] ${message}\n` })

@@ -62,7 +62,8 @@ export function resolveColumns(path: string, metadata: FileMetaData, specs: read
   return resolved
 }
 
-function topLevelColumns(schema: SchemaElement[]): Map<string, SchemaElement> {
+/** The file's top-level columns by name (children of nested columns left out). */
+export function topLevelColumns(schema: SchemaElement[]): Map<string, SchemaElement> {
   const out = new Map<string, SchemaElement>()
   // schema[0] is the root; walk its children, skipping the subtrees of nested columns.
   let i = 1
