@@ -35,6 +35,7 @@ export interface ReplayArgs {
   'stats-interval'?: string
   'summary-json'?: string
   'max-lag'?: string
+  'max-gap'?: string
 }
 
 export const replayArgs = {
@@ -58,6 +59,7 @@ export const replayArgs = {
   'connect-timeout': { type: 'string', default: '30s', valueHint: 'DURATION', description: 'How long to keep trying to reach the brokers at start' },
   'send-retries': { type: 'string', default: '8', valueHint: 'N', description: 'Retries of a failed send (backing off 0.3 s to 30 s; 8 is about a minute) before the run stops with exit 3' },
   'max-lag': { type: 'string', valueHint: 'DURATION', description: 'Stop (exit 4) when a stream falls further behind its schedule than this, e.g. 5s' },
+  'max-gap': { type: 'string', valueHint: 'DURATION', description: 'Shorten idle stretches of the trace (no message in either stream) longer than this to this, e.g. 10m' },
   'stats-interval': { type: 'string', default: '60s', valueHint: 'DURATION', description: 'When stderr is not a terminal: one progress line this often (on a terminal: live lines)' },
   quiet: { type: 'boolean', description: 'Only errors and the final summary on stderr' },
   'summary-json': { type: 'string', valueHint: 'FILE', description: 'Also write the final summary as JSON to FILE (counts, wall time, rates, lateness, exit reason)' },
@@ -74,6 +76,7 @@ export function toReplayOptions(args: ReplayArgs, env: Record<string, string | u
       from: args.from === undefined ? undefined : parseTimeRef('--from', args.from),
       to: args.to === undefined ? undefined : parseTimeRef('--to', args.to),
       strict: args.strict === true,
+      maxGapMs: args['max-gap'] === undefined ? undefined : parseDuration('--max-gap', args['max-gap']),
     },
     speed: parseSpeed(args.speed ?? '10'),
     topics: { tasks: topicName('--tasks-topic', args['tasks-topic'] ?? 'tasks'), fragments: topicName('--fragments-topic', args['fragments-topic'] ?? 'fragments') },

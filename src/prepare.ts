@@ -1,4 +1,5 @@
 import { resolveTime, type TimeRef } from './options.ts'
+import { compressor, findGaps, mergeAscending } from './gaps.ts'
 import { FragmentStream, TaskStream, type EventStream, type Window } from './stream.ts'
 import { demoTrace } from './trace/demo.ts'
 import { openParquetFile } from './trace/file.ts'
@@ -16,6 +17,8 @@ export interface StreamSpec {
   from?: TimeRef
   to?: TimeRef
   strict: boolean
+  /** `--max-gap`: idle stretches longer than this are shortened to it, ms. */
+  maxGapMs?: number
 }
 
 /** What a worker reports once its stream is built, before the release. */
@@ -30,6 +33,17 @@ export interface Prepared {
   /** Fragments skipped because their task is missing (fragments worker only). */
   orphans: number
   durationDerived: boolean
+  /** With --max-gap: the compressed clock, and how much trace time it skips in the window. */
+  compress?: (t: number) => number
+  skippedMs: number
+}
+
+/** The event times of a stream, in order (it is consumed). */
+function* timesOf(stream: EventStream): Generator<number> {
+  while (stream.time !== Infinity) {
+    yield stream.time
+    stream.advance()
+  }
 }
 
 /**
@@ -45,7 +59,8 @@ export async function prepare(role: Role, spec: StreamSpec): Promise<Prepared> {
     ;({ tasks, fragments } = demoTrace())
   } else {
     tasks = await loadTasks(openParquetFile(spec.trace.tasks))
-    if (role === 'fragments' || tasks.durationDerived) {
+    // --max-gap needs both streams' times in both workers, so both derive the same clock.
+    if (role === 'fragments' || tasks.durationDerived || spec.maxGapMs !== undefined) {
       fragments = await loadFragments(openParquetFile(spec.trace.fragments), tasks, { strict: spec.strict })
     }
   }
@@ -53,7 +68,13 @@ export async function prepare(role: Role, spec: StreamSpec): Promise<Prepared> {
   const start = traceStart(tasks)
   const window = { from: resolveTime(spec.from, start, start), to: resolveTime(spec.to, start, Infinity) }
   const stream = role === 'tasks' ? new TaskStream(tasks, window) : new FragmentStream(tasks, fragments!, window)
+  const gaps =
+    spec.maxGapMs === undefined
+      ? undefined
+      : findGaps(mergeAscending(timesOf(new TaskStream(tasks, window)), timesOf(new FragmentStream(tasks, fragments!, window))), window.from, spec.maxGapMs)
   return {
+    compress: gaps && compressor(gaps),
+    skippedMs: gaps?.total ?? 0,
     stream,
     origin: window.from,
     traceStart: start,

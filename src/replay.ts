@@ -5,7 +5,7 @@ import { ExitCode, ReplayError } from './errors.ts'
 import { prepareTopics } from './kafka/admin.ts'
 import { Lateness } from './lateness.ts'
 import type { Role, StreamSpec } from './prepare.ts'
-import { ProgressDisplay, type StreamState } from './progress.ts'
+import { formatDuration, ProgressDisplay, type StreamState } from './progress.ts'
 import type { Counts, Output, WorkerInit, WorkerMessage } from './worker.ts'
 
 export interface ReplayOptions {
@@ -46,6 +46,8 @@ export interface ReplaySummary {
   window: { from: number; to: number }
   /** The error line, when the run ended with one. */
   error?: string
+  /** Idle trace time skipped by --max-gap, ms. */
+  skippedMs: number
 }
 
 const ROLES: Role[] = ['tasks', 'fragments']
@@ -177,7 +179,7 @@ export async function replay(options: ReplayOptions, edges: ReplayEdges): Promis
     const wallMs = sharedClock() - released
     display?.stop()
     unsubscribe()
-    return conclude(options, log, results, wallMs, { from: ready.from, to: ready.to }, signal)
+    return conclude(options, log, results, wallMs, { from: ready.from, to: ready.to }, ready.skippedMs, signal)
   } finally {
     workers.forEach((w) => w.terminate())
   }
@@ -192,6 +194,7 @@ function conclude(
   results: WorkerMessage[],
   wallMs: number,
   window: { from: number; to: number },
+  skippedMs: number,
   signal?: 'SIGINT' | 'SIGTERM',
 ): ReplaySummary {
   const counts = {} as Record<Role, Counts>
@@ -201,12 +204,13 @@ function conclude(
     counts[role] = { sent: m.sent ?? 0, acked: m.acked ?? 0 }
     if (m.type === 'done' && m.lateness.count > 0) lateness.merge(m.lateness)
   })
-  const summary = (exitCode: number, reason: Reason, error?: string): ReplaySummary => ({ exitCode, reason, counts, wallMs, lateness, window, error })
+  const summary = (exitCode: number, reason: Reason, error?: string): ReplaySummary => ({ exitCode, reason, counts, wallMs, lateness, window, error, skippedMs })
   if (results.some((m) => m.type === 'done' && m.stdoutClosed)) return summary(ExitCode.stdoutClosed, 'stdout-closed')
 
   const failed = (results.filter((m) => m.type === 'error') as Failed[]).sort((a, b) => rank(a) - rank(b))[0]
   const kafka = options.output.kind === 'kafka'
-  const line = summaryLine(counts, wallMs, options.speed, lateness, kafka, signal)
+  let line = summaryLine(counts, wallMs, options.speed, lateness, kafka, signal)
+  if (options.spec.maxGapMs !== undefined) line += `; skipped ${formatDuration(skippedMs)} of idle trace time (--max-gap)`
   if (failed) {
     if (failed.kind !== 'broker') throw toError(failed)
     const error = `${failed.message}; ${line}`

@@ -9,10 +9,14 @@ export interface Schedule {
   origin: number
   /** Trace seconds per wall second; Infinity sends as fast as possible (`--speed max`). */
   speed: number
+  /** `--max-gap`: event time to compressed time (gaps.ts); the schedule runs on its output. */
+  compress?: (eventTime: number) => number
 }
 
 export function dueAt(schedule: Schedule, eventTime: number): number {
   if (schedule.speed === Infinity) return -Infinity
+  const c = schedule.compress
+  if (c) return schedule.start + (c(eventTime) - c(schedule.origin)) / schedule.speed
   return schedule.start + (eventTime - schedule.origin) / schedule.speed
 }
 

@@ -24,6 +24,7 @@ export function summaryJson(options: ReplayOptions, s: ReplaySummary) {
     speed: options.speed === Infinity ? 'max' : options.speed,
     window: { from: formatTime(s.window.from), to: s.window.to === Infinity ? null : formatTime(s.window.to) },
     wallSeconds: Number(seconds.toFixed(3)),
+    skippedTraceSeconds: s.skippedMs / 1000,
     topics: { tasks: topic('tasks'), fragments: topic('fragments') },
     lateness: paced
       ? {
@@ -48,6 +49,7 @@ export function failureJson(options: ReplayOptions, error: ReplayError) {
     speed: options.speed === Infinity ? 'max' : options.speed,
     window: null,
     wallSeconds: 0,
+    skippedTraceSeconds: 0,
     topics: { tasks: { topic: options.topics.tasks, ...none }, fragments: { topic: options.topics.fragments, ...none } },
     lateness: null,
   }

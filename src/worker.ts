@@ -39,7 +39,7 @@ export interface Counts {
 }
 
 export type WorkerMessage =
-  | { type: 'ready'; orphans: number; traceStart: number; from: number; to: number; end: number; durationDerived: boolean }
+  | { type: 'ready'; orphans: number; traceStart: number; from: number; to: number; end: number; durationDerived: boolean; skippedMs: number }
   | ({ type: 'progress'; eventTime: number; lateness: number } & Counts)
   | ({ type: 'error'; kind: ErrorKind; message: string; stack?: string } & Partial<Counts>)
   | ({
@@ -131,7 +131,7 @@ self.onmessage = async (event: MessageEvent<WorkerInit>) => {
     return
   }
   const w = prepared.window
-  post({ type: 'ready', orphans: prepared.orphans, traceStart: prepared.traceStart, from: w.from, to: w.to, end: prepared.end, durationDerived: prepared.durationDerived })
+  post({ type: 'ready', orphans: prepared.orphans, traceStart: prepared.traceStart, from: w.from, to: w.to, end: prepared.end, durationDerived: prepared.durationDerived, skippedMs: prepared.skippedMs })
 
   const start = awaitRelease(shared)
   if (start === undefined) return void (await producer?.disconnect())
@@ -148,7 +148,7 @@ self.onmessage = async (event: MessageEvent<WorkerInit>) => {
       }
     },
   }
-  const schedule = { start, origin: prepared.origin, speed }
+  const schedule = { start, origin: prepared.origin, speed, compress: prepared.compress }
   if (output.kind === 'stdout') {
     const sink = new LineSink(topic, (fn) => withLock(shared, STDOUT_LOCK, fn))
     const gate = new Gate(shared, role === 'tasks' ? 0 : 1)

@@ -174,12 +174,23 @@ describe('the command line', () => {
       speed: 'max',
       window: { from: '2022-10-06T22:00:00Z', to: null },
       wallSeconds: 0,
+      skippedTraceSeconds: 0,
       topics: { tasks: { topic: 'tasks', sent: 4, acknowledged: 4, ratePerSecond: 0 }, fragments: { topic: 'fragments', sent: 12, acknowledged: 12, ratePerSecond: 0 } },
       lateness: null,
     })
     const bad = await run([bin, 'replay', 'test/fixtures/bad/nan', '--dry-run', '--summary-json', file])
     expect(bad.code).toBe(2)
     expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({ exitCode: 2, reason: 'bad-input', error: 'test/fixtures/bad/nan/fragments.parquet: column "cpu_usage" row 3: NaN' })
+  })
+
+  it('--max-gap shortens idle stretches: the demo\'s 95 s of trace shrink to 24 s, same lines', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'opendt-gap-')), 'summary.json')
+    const compressed = await run([bin, 'replay', '--dry-run', '--speed', '100', '--max-gap', '2s', '--summary-json', file])
+    expect(compressed.code).toBe(0)
+    expect(compressed.stdout).toBe((await run([bin, 'replay', '--dry-run', '--speed', 'max'])).stdout)
+    expect(compressed.stderr).toContain('; skipped 1m 11s of idle trace time (--max-gap)\n')
+    // 13 distinct event times from the window start: 12 gaps, each now 2 s; 95 s - 24 s skipped.
+    expect(JSON.parse(readFileSync(file, 'utf8')).skippedTraceSeconds).toBe(71)
   })
 
   it('flags can come from the environment; the command line wins', async () => {
