@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'bun:test'
+import { compressor, findGaps } from '../src/gaps.ts'
 import { Lateness } from '../src/lateness.ts'
 import { pace, type Clock, type Sink } from '../src/pacer.ts'
 import type { ByteWriter } from '../src/bytes.ts'
@@ -71,6 +72,15 @@ describe('pacing', () => {
     ])
     expect(result.sent).toBe(5)
     expect(clock.sleeps).toEqual([1100, 1500])
+  })
+
+  it('with --max-gap, due times follow the compressed clock', async () => {
+    const clock = new FakeClock(0)
+    const sink = new RecordingSink(clock)
+    const times = [0, 100, 10_100, 10_200]
+    const compress = compressor(findGaps(times, 0, 1000)) // the 10 s gap becomes 1 s
+    await pace(listStream(times), { start: 0, origin: 0, speed: 1, compress }, clock, sink, { maxBatch: 10, stopped: never })
+    expect(sink.batches.map((b) => b[0])).toEqual([0, 100, 1100, 1200])
   })
 
   it('the schedule is absolute: oversleeping does not accumulate', async () => {
