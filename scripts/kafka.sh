@@ -12,6 +12,11 @@
 # OPENDT_REPLAY_CACHE cache folder outside the repo (default ~/.cache/opendt-replay)
 # KAFKA_STATE_DIR     where a broker's config, data, log and pid live (default: per version in the
 #                     cache), so a test can run a second broker of its own and stop it
+# KAFKA_SECURE=1      also open a SASL_PLAINTEXT listener (SCRAM-SHA-256, SCRAM-SHA-512 and PLAIN,
+#                     user "replay", password "replay-secret") and an SSL listener that requires a
+#                     client certificate; certificates are made with openssl and keytool in the
+#                     state folder (ca.pem, client.pem, client.key); their addresses are written to
+#                     sasl_bootstrap and ssl_bootstrap there. For tests: the secrets are fixed.
 # Only Maven Central is used: no other download site.
 set -euo pipefail
 
@@ -73,15 +78,26 @@ start() {
   local port cport
   port="$(free_port)"; cport="$(free_port)"
   while [[ "$cport" == "$port" ]]; do cport="$(free_port)"; done
+  local extra_listeners="" extra_map="" scram=()
+  if [[ "${KAFKA_SECURE:-}" == 1 ]]; then
+    local sport tport
+    sport="$(free_port)"; tport="$(free_port)"
+    make_certs
+    extra_listeners=",SASL_PLAINTEXT://127.0.0.1:$sport,SSL://127.0.0.1:$tport"
+    extra_map=",SASL_PLAINTEXT:SASL_PLAINTEXT,SSL:SSL"
+    scram=(--add-scram 'SCRAM-SHA-256=[name=replay,password=replay-secret]' --add-scram 'SCRAM-SHA-512=[name=replay,password=replay-secret]')
+    echo "127.0.0.1:$sport" > "$RUN/sasl_bootstrap"
+    echo "127.0.0.1:$tport" > "$RUN/ssl_bootstrap"
+  fi
   cat > "$RUN/server.properties" <<EOF
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@127.0.0.1:$cport
-listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$cport
-advertised.listeners=PLAINTEXT://127.0.0.1:$port
+listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$cport$extra_listeners
+advertised.listeners=PLAINTEXT://127.0.0.1:$port$extra_listeners
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT$extra_map
 log.dirs=$RUN/data
 num.partitions=1
 auto.create.topics.enable=false
@@ -90,8 +106,24 @@ transaction.state.log.replication.factor=1
 transaction.state.log.min.isr=1
 group.initial.rebalance.delay.ms=0
 EOF
+  if [[ "${KAFKA_SECURE:-}" == 1 ]]; then
+    cat >> "$RUN/server.properties" <<EOF
+sasl.enabled.mechanisms=SCRAM-SHA-256,SCRAM-SHA-512,PLAIN
+listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+listener.name.sasl_plaintext.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_replay="replay-secret";
+listener.name.ssl.ssl.keystore.location=$RUN/broker.p12
+listener.name.ssl.ssl.keystore.type=PKCS12
+listener.name.ssl.ssl.keystore.password=changeit
+listener.name.ssl.ssl.key.password=changeit
+listener.name.ssl.ssl.truststore.location=$RUN/truststore.p12
+listener.name.ssl.ssl.truststore.type=PKCS12
+listener.name.ssl.ssl.truststore.password=changeit
+listener.name.ssl.ssl.client.auth=required
+EOF
+  fi
   java_main kafka.tools.StorageTool format -t "$(java_main kafka.tools.StorageTool random-uuid)" \
-    -c "$RUN/server.properties" > "$RUN/format.log" 2>&1 || { cat "$RUN/format.log" >&2; exit 1; }
+    -c "$RUN/server.properties" "${scram[@]}" > "$RUN/format.log" 2>&1 || { cat "$RUN/format.log" >&2; exit 1; }
   nohup java -Xms256m -Xmx1g -Dorg.slf4j.simpleLogger.defaultLogLevel=warn \
     -Dorg.slf4j.simpleLogger.log.kafka.server.KafkaRaftServer=info \
     -cp "$LIBS/*" kafka.Kafka "$RUN/server.properties" > "$RUN/broker.log" 2>&1 &
@@ -106,6 +138,21 @@ EOF
   done
   log "Apache Kafka $KAFKA_VERSION running at 127.0.0.1:$port (pid $(cat "$RUN/pid"), log $RUN/broker.log)"
   cat "$RUN/bootstrap"
+}
+
+# A test CA, a broker certificate for 127.0.0.1 and a client certificate, all signed by the CA.
+make_certs() {
+  (
+    cd "$RUN"
+    openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 30 -subj "/CN=opendt-replay test CA" 2>/dev/null
+    for who in broker client; do
+      openssl req -newkey rsa:2048 -nodes -keyout "$who.key" -out "$who.csr" -subj "/CN=$who" 2>/dev/null
+      printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' > "$who.ext"
+      openssl x509 -req -in "$who.csr" -CA ca.pem -CAkey ca.key -CAcreateserial -out "$who.pem" -days 30 -extfile "$who.ext" 2>/dev/null
+    done
+    openssl pkcs12 -export -in broker.pem -inkey broker.key -certfile ca.pem -out broker.p12 -passout pass:changeit -name broker
+    keytool -importcert -noprompt -alias ca -file ca.pem -keystore truststore.p12 -storetype PKCS12 -storepass changeit >/dev/null 2>&1
+  )
 }
 
 stop() {

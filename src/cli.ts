@@ -6,6 +6,8 @@ import { parseSpeed, parseTimeRef } from './options.ts'
 import type { TraceSpec } from './prepare.ts'
 import type { ReplayOptions } from './replay.ts'
 import type { Output } from './worker.ts'
+import type { KafkaConfig } from './kafka/client.ts'
+import { readFileSync } from 'node:fs'
 import { envName } from './env.ts'
 import pkg from '../package.json' with { type: 'json' }
 
@@ -36,6 +38,13 @@ export interface ReplayArgs {
   'summary-json'?: string
   'max-lag'?: string
   'max-gap'?: string
+  sasl?: string
+  'sasl-username'?: string
+  'sasl-password-file'?: string
+  tls?: boolean
+  'tls-ca'?: string
+  'tls-cert'?: string
+  'tls-key'?: string
 }
 
 export const replayArgs = {
@@ -58,6 +67,13 @@ export const replayArgs = {
   'record-time': { type: 'string', default: 'send', valueHint: 'send|trace', description: 'Kafka record timestamps: send time, or trace time (WARNING: 2022 timestamps fall outside retention and the broker may delete them at once)' },
   'connect-timeout': { type: 'string', default: '30s', valueHint: 'DURATION', description: 'How long to keep trying to reach the brokers at start' },
   'send-retries': { type: 'string', default: '8', valueHint: 'N', description: 'Retries of a failed send (backing off 0.3 s to 30 s; 8 is about a minute) before the run stops with exit 3' },
+  sasl: { type: 'string', valueHint: 'plain|scram-sha-256|scram-sha-512', description: 'Authenticate with SASL; the password comes from $KAFKA_SASL_PASSWORD or --sasl-password-file, never a flag' },
+  'sasl-username': { type: 'string', valueHint: 'USER', description: 'SASL user name' },
+  'sasl-password-file': { type: 'string', valueHint: 'FILE', description: 'File holding the SASL password (a trailing newline is dropped)' },
+  tls: { type: 'boolean', description: 'Connect with TLS (implied by --tls-ca, --tls-cert, --tls-key)' },
+  'tls-ca': { type: 'string', valueHint: 'FILE', description: 'PEM CA certificate(s) to trust instead of the system ones' },
+  'tls-cert': { type: 'string', valueHint: 'FILE', description: 'PEM client certificate (with --tls-key)' },
+  'tls-key': { type: 'string', valueHint: 'FILE', description: 'PEM client private key (with --tls-cert)' },
   'max-lag': { type: 'string', valueHint: 'DURATION', description: 'Stop (exit 4) when a stream falls further behind its schedule than this, e.g. 5s' },
   'max-gap': { type: 'string', valueHint: 'DURATION', description: 'Shorten idle stretches of the trace (no message in either stream) longer than this to this, e.g. 10m' },
   'stats-interval': { type: 'string', default: '60s', valueHint: 'DURATION', description: 'When stderr is not a terminal: one progress line this often (on a terminal: live lines)' },
@@ -67,8 +83,17 @@ export const replayArgs = {
 } as const
 
 /** Maps the flags to replay options; the only logic here is resolving the trace's file names. */
-export function toReplayOptions(args: ReplayArgs, env: Record<string, string | undefined> = {}): { options: ReplayOptions; demo: boolean } {
-  const output = resolveOutput(args, env)
+/** Reads a file named by a flag (the only file reads while mapping flags). */
+export type ReadText = (path: string) => string
+
+const readTextFile: ReadText = (path) => readFileSync(path, 'utf8')
+
+export function toReplayOptions(
+  args: ReplayArgs,
+  env: Record<string, string | undefined> = {},
+  read: ReadText = readTextFile,
+): { options: ReplayOptions; demo: boolean } {
+  const output = resolveOutput(args, env, read)
   const trace = resolveTrace(args)
   const options: ReplayOptions = {
     spec: {
@@ -125,7 +150,44 @@ function nonNegativeInteger(flag: string, text: string): number {
   return Number(text)
 }
 
-function resolveOutput(args: ReplayArgs, env: Record<string, string | undefined>): Output {
+function readFlagFile(flag: string, path: string, read: ReadText): string {
+  try {
+    return read(path)
+  } catch (error) {
+    throw badInput(`${flag}: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`)
+  }
+}
+
+const MECHANISMS = ['plain', 'scram-sha-256', 'scram-sha-512'] as const
+
+/** SASL and TLS settings; the password from the environment or a file, never from a flag. */
+function resolveSecurity(args: ReplayArgs, env: Record<string, string | undefined>, read: ReadText): Pick<KafkaConfig, 'sasl' | 'tls'> {
+  let sasl: KafkaConfig['sasl']
+  if (args.sasl !== undefined) {
+    const mechanism = args.sasl.toLowerCase() as (typeof MECHANISMS)[number]
+    if (!MECHANISMS.includes(mechanism)) throw badInput(`--sasl: expected plain, scram-sha-256 or scram-sha-512, got "${args.sasl}"`)
+    const username = args['sasl-username']
+    if (!username) throw badInput(`--sasl ${mechanism} needs --sasl-username`)
+    const file = args['sasl-password-file']
+    const password = file !== undefined ? readFlagFile('--sasl-password-file', file, read).replace(/\r?\n$/, '') : env.KAFKA_SASL_PASSWORD
+    if (!password) throw badInput(`--sasl ${mechanism} needs a password: set KAFKA_SASL_PASSWORD or pass --sasl-password-file FILE`)
+    sasl = { mechanism, username, password }
+  } else if (args['sasl-username'] !== undefined || args['sasl-password-file'] !== undefined) {
+    throw badInput('--sasl-username and --sasl-password-file need --sasl plain|scram-sha-256|scram-sha-512')
+  }
+  if ((args['tls-cert'] === undefined) !== (args['tls-key'] === undefined)) throw badInput('--tls-cert and --tls-key go together')
+  const anyTls = args.tls === true || args['tls-ca'] !== undefined || args['tls-cert'] !== undefined
+  const tls = anyTls
+    ? {
+        ca: args['tls-ca'] === undefined ? undefined : readFlagFile('--tls-ca', args['tls-ca'], read),
+        cert: args['tls-cert'] === undefined ? undefined : readFlagFile('--tls-cert', args['tls-cert'], read),
+        key: args['tls-key'] === undefined ? undefined : readFlagFile('--tls-key', args['tls-key'], read),
+      }
+    : undefined
+  return { sasl, tls }
+}
+
+function resolveOutput(args: ReplayArgs, env: Record<string, string | undefined>, read: ReadText): Output {
   if (args['dry-run']) {
     if (args.brokers !== undefined) throw badInput('--dry-run and --brokers exclude each other: pick stdout or Kafka')
     return { kind: 'stdout' }
@@ -158,6 +220,7 @@ function resolveOutput(args: ReplayArgs, env: Record<string, string | undefined>
       recordTime,
       connectTimeoutMs,
       sendRetries,
+      ...resolveSecurity(args, env, read),
       partitions: positiveInteger('--partitions', args.partitions ?? '1'),
       replicationFactor: positiveInteger('--replication-factor', args['replication-factor'] ?? '1'),
     },
@@ -235,6 +298,7 @@ EXIT CODES
   2    bad input (a flag or the trace); nothing was sent
   3    Kafka unreachable at start, lost mid-run, or a message not acknowledged
   4    a stream fell further behind its schedule than --max-lag
+  5    the brokers rejected the SASL credentials
   130  stopped by SIGINT, 143 by SIGTERM (after reporting what was sent)
   141  the reader of stdout went away (| head)
 `

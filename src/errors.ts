@@ -12,6 +12,8 @@ export const ExitCode = {
   broker: 3,
   /** A stream fell further behind its schedule than --max-lag allows. */
   maxLag: 4,
+  /** The brokers rejected the SASL credentials. */
+  auth: 5,
   /** SIGINT (128 + 2) and SIGTERM (128 + 15): stopped on request after reporting what was sent. */
   sigint: 130,
   sigterm: 143,
@@ -19,11 +21,12 @@ export const ExitCode = {
   stdoutClosed: 141,
 } as const
 
-export type ErrorKind = 'bad-input' | 'broker' | 'internal'
+export type ErrorKind = 'bad-input' | 'broker' | 'auth' | 'internal'
 
 const exitCodes: Record<ErrorKind, number> = {
   'bad-input': ExitCode.badInput,
   broker: ExitCode.broker,
+  auth: ExitCode.auth,
   internal: ExitCode.internal,
 }
 

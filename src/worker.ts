@@ -8,7 +8,7 @@ import { Partitioners, type Producer } from 'kafkajs'
 import { awaitRelease, maxMessageBytes, sharedClock, state, State, STDOUT_LOCK, withLock } from './barrier.ts'
 import { ReplayError, type ErrorKind } from './errors.ts'
 import { Gate } from './gate.ts'
-import { causeOf, createKafka, KafkaLog, sendRetry, withDeadline, type KafkaConfig } from './kafka/client.ts'
+import { causeOf, connectOrFail, createKafka, KafkaLog, sendRetry, type KafkaConfig } from './kafka/client.ts'
 import { createLog } from './log.ts'
 import { pace, type Clock, type PaceOptions, type Progress } from './pacer.ts'
 import { prepare, type Role, type StreamSpec } from './prepare.ts'
@@ -85,11 +85,7 @@ async function connectProducer(config: KafkaConfig, init: WorkerInit): Promise<P
     createPartitioner: Partitioners.DefaultPartitioner,
     retry: sendRetry(config.sendRetries),
   })
-  try {
-    await withDeadline(config.connectTimeoutMs, () => producer.connect())
-  } catch (error) {
-    throw new ReplayError('broker', `cannot reach Kafka at ${config.brokers.join(',')} within ${config.connectTimeoutMs / 1000} s: ${causeOf(error)}`, { cause: error })
-  }
+  await connectOrFail(config, () => producer.connect())
   log.loud = true
   return producer
 }

@@ -1,7 +1,7 @@
 import type { ConsolaInstance } from 'consola'
 import { ConfigResourceTypes } from 'kafkajs'
 import { ReplayError } from '../errors.ts'
-import { causeOf, createKafka, KafkaLog, withDeadline, type KafkaConfig } from './client.ts'
+import { causeOf, connectOrFail, createKafka, KafkaLog, type KafkaConfig } from './client.ts'
 
 /** The broker's per-batch size limit when the topic does not say (Kafka's default). */
 const DEFAULT_MAX_MESSAGE_BYTES = 1_048_588
@@ -21,17 +21,13 @@ export async function prepareTopics(config: KafkaConfig, topics: string[], log: 
   const kafka = createKafka(config, new KafkaLog(log))
   const admin = kafka.admin()
   try {
-    await withDeadline(config.connectTimeoutMs, async () => {
+    await connectOrFail(config, async () => {
       await admin.connect()
       await admin.listTopics()
     })
   } catch (error) {
     await admin.disconnect().catch(() => {})
-    throw new ReplayError(
-      'broker',
-      `cannot reach Kafka at ${config.brokers.join(',')} within ${config.connectTimeoutMs / 1000} s: ${causeOf(error)}`,
-      { cause: error },
-    )
+    throw error
   }
   try {
     const existing = new Set(await admin.listTopics())

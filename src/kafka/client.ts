@@ -1,5 +1,6 @@
 import type { ConsolaInstance } from 'consola'
-import { Kafka, logLevel, type LogEntry, type RetryOptions } from 'kafkajs'
+import { Kafka, logLevel, type LogEntry, type RetryOptions, type SASLOptions } from 'kafkajs'
+import { ReplayError } from '../errors.ts'
 
 /** How to reach and write to Kafka; plain data, posted to the workers. */
 export interface KafkaConfig {
@@ -17,6 +18,10 @@ export interface KafkaConfig {
   sendRetries: number
   partitions: number
   replicationFactor: number
+  /** SASL authentication; the password never leaves this object (not logged, not in summaries). */
+  sasl?: { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string; password: string }
+  /** TLS, with PEM texts: a CA to trust (else the system's), a client certificate and key. */
+  tls?: { ca?: string; cert?: string; key?: string }
 }
 
 /**
@@ -86,18 +91,40 @@ export function createKafka(config: KafkaConfig, log: KafkaLog): Kafka {
     logCreator: log.creator,
     connectionTimeout: Math.min(3_000, config.connectTimeoutMs),
     retry: { retries: 0 },
+    ssl: config.tls ? { ca: config.tls.ca ? [config.tls.ca] : undefined, cert: config.tls.cert, key: config.tls.key } : undefined,
+    sasl: config.sasl as SASLOptions | undefined,
   })
 }
 
+/** Wrong credentials: retrying cannot help, so connecting stops at the first such answer. */
+export function isAuthFailure(error: unknown): boolean {
+  const e = error as { name?: string; cause?: { name?: string } }
+  return e?.name === 'KafkaJSSASLAuthenticationError' || e?.cause?.name === 'KafkaJSSASLAuthenticationError'
+}
+
+/** Reaches the brokers within the connect timeout; wrong credentials fail at once (exit 5). */
+export async function connectOrFail(config: KafkaConfig, connect: () => Promise<unknown>): Promise<void> {
+  try {
+    await withDeadline(config.connectTimeoutMs, connect, isAuthFailure)
+  } catch (error) {
+    const brokers = config.brokers.join(',')
+    if (isAuthFailure(error)) {
+      const who = `user "${config.sasl?.username}" (${config.sasl?.mechanism.toUpperCase()})`
+      throw new ReplayError('auth', `Kafka at ${brokers} rejected the credentials of ${who}: ${causeOf(error)}`, { cause: error })
+    }
+    throw new ReplayError('broker', `cannot reach Kafka at ${brokers} within ${config.connectTimeoutMs / 1000} s: ${causeOf(error)}`, { cause: error })
+  }
+}
+
 /** Runs `attempt` until it succeeds or `timeoutMs` has passed; the last error is the cause. */
-export async function withDeadline<T>(timeoutMs: number, attempt: () => Promise<T>, pause = (ms: number) => Bun.sleep(ms)): Promise<T> {
+export async function withDeadline<T>(timeoutMs: number, attempt: () => Promise<T>, fatal: (error: unknown) => boolean = () => false): Promise<T> {
   const deadline = performance.now() + timeoutMs
   for (;;) {
     try {
       return await attempt()
     } catch (error) {
-      if (performance.now() + 500 >= deadline) throw error
-      await pause(500)
+      if (fatal(error) || performance.now() + 500 >= deadline) throw error
+      await Bun.sleep(500)
     }
   }
 }
