@@ -6,6 +6,8 @@
 #                             wait until it answers, print the bootstrap address on stdout
 #   scripts/kafka.sh stop     stop the broker this script started (and delete its data)
 #   scripts/kafka.sh status   print the bootstrap address and exit 0 if it runs, else exit 1
+#   scripts/kafka.sh kill     SIGKILL the broker, keeping its data (a crash, for tests)
+#   scripts/kafka.sh restart  start a killed broker again on the same ports with its data
 #   scripts/kafka.sh classpath  print the classpath (for the perf tool in scripts/)
 #
 # KAFKA_VERSION       release to use (default below: the newest 4.x on Maven Central; 3.9.x works)
@@ -124,11 +126,17 @@ EOF
   fi
   java_main kafka.tools.StorageTool format -t "$(java_main kafka.tools.StorageTool random-uuid)" \
     -c "$RUN/server.properties" "${scram[@]}" > "$RUN/format.log" 2>&1 || { cat "$RUN/format.log" >&2; exit 1; }
+  echo "127.0.0.1:$port" > "$RUN/bootstrap"
+  launch
+}
+
+# Runs the broker configured in $RUN and waits until it answers.
+launch() {
+  local port; port="$(cut -d: -f2 < "$RUN/bootstrap")"
   nohup java -Xms256m -Xmx1g -Dorg.slf4j.simpleLogger.defaultLogLevel=warn \
     -Dorg.slf4j.simpleLogger.log.kafka.server.KafkaRaftServer=info \
     -cp "$LIBS/*" kafka.Kafka "$RUN/server.properties" > "$RUN/broker.log" 2>&1 &
   echo $! > "$RUN/pid"
-  echo "127.0.0.1:$port" > "$RUN/bootstrap"
   # Wait for the server's own "started" line, then for the listener to accept connections.
   local deadline=$((SECONDS + 120))
   until grep -q "Kafka Server started" "$RUN/broker.log" 2>/dev/null && (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do
@@ -155,6 +163,19 @@ make_certs() {
   )
 }
 
+# Kills the broker at once (SIGKILL, as a crash would), keeping its configuration and data.
+kill_broker() {
+  if alive; then kill -9 "$(cat "$RUN/pid")"; log "killed Apache Kafka $KAFKA_VERSION (pid $(cat "$RUN/pid"))"; fi
+  for _ in $(seq 1 50); do alive || break; sleep 0.1; done
+}
+
+# Starts a killed or stopped-by-kill broker again, on the same ports, with its data.
+restart() {
+  if alive; then cat "$RUN/bootstrap"; return 0; fi
+  [[ -f "$RUN/server.properties" ]] || { log "nothing to restart in $RUN"; exit 1; }
+  launch
+}
+
 stop() {
   if alive; then
     local pid; pid="$(cat "$RUN/pid")"
@@ -173,8 +194,10 @@ status() {
 case "${1:-}" in
   fetch) fetch ;;
   start) start ;;
+  kill) kill_broker ;;
+  restart) restart ;;
   stop) stop ;;
   status) status ;;
   classpath) fetch; echo "$LIBS/*" ;;
-  *) echo "usage: scripts/kafka.sh start|stop|status|fetch|classpath  (KAFKA_VERSION=${KAFKA_VERSION})" >&2; exit 2 ;;
+  *) echo "usage: scripts/kafka.sh start|stop|status|kill|restart|fetch|classpath  (KAFKA_VERSION=${KAFKA_VERSION})" >&2; exit 2 ;;
 esac

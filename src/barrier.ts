@@ -7,7 +7,8 @@
  *
  * Layout: Int32 [0] state, [1] stdout lock, [2] gate version (gate.ts);
  * Float64 [2] (byte 16) start instant (ms), [3] and [4] the gate's next event times,
- * [5] the batch size limit in bytes for the Kafka sink (known only once topics are prepared).
+ * [5] the batch size limit in bytes for the Kafka sink (known only once topics are prepared),
+ * [6] the schedule's origin (event time due at the start instant), the same for both streams.
  */
 export const State = { loading: 0, running: 1, stopping: 2, aborted: 3 } as const
 
@@ -17,12 +18,13 @@ export const GATE_VERSION = 2
 const START = 2
 export const GATE_NEXT = 3
 const MAX_MESSAGE_BYTES = 5
+const ORIGIN = 6
 
 export const int32s = (shared: SharedArrayBuffer) => new Int32Array(shared, 0, 4)
-export const float64s = (shared: SharedArrayBuffer) => new Float64Array(shared, 0, 6)
+export const float64s = (shared: SharedArrayBuffer) => new Float64Array(shared, 0, 7)
 
 export function createShared(): SharedArrayBuffer {
-  const shared = new SharedArrayBuffer(48)
+  const shared = new SharedArrayBuffer(56)
   float64s(shared).fill(-Infinity, GATE_NEXT)
   return shared
 }
@@ -31,9 +33,10 @@ export function sharedClock(): number {
   return performance.timeOrigin + performance.now()
 }
 
-/** Main thread: publish the start instant (and the Kafka batch limit), then release every waiting worker. */
-export function release(shared: SharedArrayBuffer, start: number, maxMessageBytes = 0): void {
+/** Main thread: publish the start instant, the origin (and the Kafka batch limit), then release every waiting worker. */
+export function release(shared: SharedArrayBuffer, start: number, origin: number, maxMessageBytes = 0): void {
   float64s(shared)[START] = start
+  float64s(shared)[ORIGIN] = origin
   float64s(shared)[MAX_MESSAGE_BYTES] = maxMessageBytes
   setState(shared, State.running)
 }
@@ -47,6 +50,10 @@ export function setState(shared: SharedArrayBuffer, state: number): void {
 
 export function state(shared: SharedArrayBuffer): number {
   return Atomics.load(int32s(shared), STATE)
+}
+
+export function origin(shared: SharedArrayBuffer): number {
+  return float64s(shared)[ORIGIN]!
 }
 
 export function maxMessageBytes(shared: SharedArrayBuffer): number {

@@ -45,6 +45,8 @@ export interface ReplayArgs {
   'tls-ca'?: string
   'tls-cert'?: string
   'tls-key'?: string
+  checkpoint?: string
+  resume?: boolean
 }
 
 export const replayArgs = {
@@ -74,6 +76,8 @@ export const replayArgs = {
   'tls-ca': { type: 'string', valueHint: 'FILE', description: 'PEM CA certificate(s) to trust instead of the system ones' },
   'tls-cert': { type: 'string', valueHint: 'FILE', description: 'PEM client certificate (with --tls-key)' },
   'tls-key': { type: 'string', valueHint: 'FILE', description: 'PEM client private key (with --tls-cert)' },
+  checkpoint: { type: 'string', valueHint: 'FILE', description: 'After each acknowledged batch, record atomically in FILE how far each stream got (Kafka output)' },
+  resume: { type: 'boolean', description: 'Continue from --checkpoint FILE where the acknowledged messages end (same trace and flags)' },
   'max-lag': { type: 'string', valueHint: 'DURATION', description: 'Stop (exit 4) when a stream falls further behind its schedule than this, e.g. 5s' },
   'max-gap': { type: 'string', valueHint: 'DURATION', description: 'Shorten idle stretches of the trace (no message in either stream) longer than this to this, e.g. 10m' },
   'stats-interval': { type: 'string', default: '60s', valueHint: 'DURATION', description: 'When stderr is not a terminal: one progress line this often (on a terminal: live lines)' },
@@ -112,6 +116,8 @@ export function toReplayOptions(
     maxLagMs: args['max-lag'] === undefined ? undefined : parseDuration('--max-lag', args['max-lag']),
   }
   if (options.statsIntervalMs <= 0) throw badInput(`--stats-interval: must be longer than 0, got "${args['stats-interval']}"`)
+  if (args.resume && !args.checkpoint) throw badInput('--resume needs --checkpoint FILE')
+  if (args.checkpoint !== undefined && output.kind !== 'kafka') throw badInput('--checkpoint needs Kafka output (--brokers): a dry-run has nothing to resume')
   if (options.topics.tasks === options.topics.fragments) throw badInput(`--tasks-topic and --fragments-topic are both "${options.topics.tasks}": use two topics`)
   const { from, to } = options.spec
   if (from && to && 'offset' in from === 'offset' in to) {

@@ -19,7 +19,8 @@ import { formatInspection, inspect } from './inspect.ts'
 import { withEnvironment } from './env.ts'
 import { ExitCode, ReplayError } from './errors.ts'
 import { createLog } from './log.ts'
-import { replay } from './replay.ts'
+import { replay, type ReplayOptions } from './replay.ts'
+import { startingPoint } from './checkpoint.ts'
 import { failureJson, summaryJson } from './summary.ts'
 import pkg from '../package.json' with { type: 'json' }
 
@@ -50,6 +51,19 @@ async function runReplay(args: ReplayArgs): Promise<void> {
   const { options, demo } = toReplayOptions(args, process.env)
   if (options.quiet) log.level = 0
   if (demo) log.info('no trace given: replaying the built-in demo trace (4 tasks, 12 fragments); pass TRACE_DIR for a real one')
+  if (args.checkpoint) {
+    const path = args.checkpoint
+    const start = startingPoint(path, args.resume === true, await checkpointIdentity(args, options))
+    options.checkpoint = { path, start }
+    const s = start.streams
+    if (args.resume) {
+      const repeat = s.tasks.sent - s.tasks.acked + s.fragments.sent - s.fragments.acked
+      log.info(
+        `resuming from ${path}: ${s.tasks.acked} tasks and ${s.fragments.acked} fragments already acknowledged are skipped; ` +
+          `${repeat} messages sent before the interruption but not acknowledged may be repeated`,
+      )
+    }
+  }
   const summaryFile = args['summary-json']
   let summary
   try {
@@ -60,6 +74,32 @@ async function runReplay(args: ReplayArgs): Promise<void> {
   }
   if (summaryFile) await writeSummary(summaryFile, summaryJson(options, summary))
   process.exitCode = summary.exitCode
+}
+
+/** What a checkpoint is valid for: the trace files (size and a hash of their last 64 KiB) and the flags that shape the messages and where they go. */
+async function checkpointIdentity(args: ReplayArgs, options: ReplayOptions): Promise<Record<string, string>> {
+  const file = async (path: string) => {
+    try {
+      const f = Bun.file(path)
+      const tail = await f.slice(Math.max(0, f.size - 65_536)).arrayBuffer()
+      return `${path} (${f.size} bytes, tail sha256 ${new Bun.CryptoHasher('sha256').update(tail).digest('hex').slice(0, 16)})`
+    } catch {
+      return `${path} (unreadable)` // the replay itself reports why, in one line
+    }
+  }
+  const trace = options.spec.trace
+  const kafka = options.output.kind === 'kafka' ? options.output.config : undefined
+  return {
+    'tasks file': trace.demo ? 'demo' : await file(trace.tasks),
+    'fragments file': trace.demo ? 'demo' : await file(trace.fragments),
+    '--from': args.from ?? '(trace start)',
+    '--to': args.to ?? '(trace end)',
+    '--strict': String(args.strict === true),
+    '--tasks-topic': options.topics.tasks,
+    '--fragments-topic': options.topics.fragments,
+    '--brokers': kafka?.brokers.join(',') ?? '',
+    '--record-time': kafka?.recordTime ?? '',
+  }
 }
 
 async function writeSummary(path: string, json: unknown): Promise<void> {

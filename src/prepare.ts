@@ -24,8 +24,6 @@ export interface StreamSpec {
 /** What a worker reports once its stream is built, before the release. */
 export interface Prepared {
   stream: EventStream
-  /** Window start: the event time that is due at the release instant. */
-  origin: number
   traceStart: number
   window: Window
   /** Latest event time of this stream in the window (for progress percentages). */
@@ -76,7 +74,6 @@ export async function prepare(role: Role, spec: StreamSpec): Promise<Prepared> {
     compress: gaps && compressor(gaps),
     skippedMs: gaps?.total ?? 0,
     stream,
-    origin: window.from,
     traceStart: start,
     window,
     end: Math.min(window.to, lastEventTime(tasks, role === 'tasks' ? undefined : fragments)),

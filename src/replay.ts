@@ -1,5 +1,6 @@
 import type { ConsolaInstance } from 'consola'
 import { createShared, release, setState, sharedClock, State } from './barrier.ts'
+import { writeCheckpoint, type Checkpoint } from './checkpoint.ts'
 import { formatTime } from './encode.ts'
 import { ExitCode, ReplayError } from './errors.ts'
 import { prepareTopics } from './kafka/admin.ts'
@@ -21,6 +22,8 @@ export interface ReplayOptions {
   statsIntervalMs: number
   /** Only errors and the summary. */
   quiet: boolean
+  /** `--checkpoint`: where progress is recorded, and where this run starts from. */
+  checkpoint?: { path: string; start: Checkpoint }
 }
 
 /** The edges replay() drives: workers, signals, the log. Passed in so tests can stand in for them. */
@@ -57,7 +60,7 @@ const START_LEAD_MS = 5
 type Ready = Extract<WorkerMessage, { type: 'ready' }>
 type Done = Extract<WorkerMessage, { type: 'done' }>
 type Failed = Extract<WorkerMessage, { type: 'error' }>
-type Progress = Extract<WorkerMessage, { type: 'progress' }>
+type Progress = Extract<WorkerMessage, { type: 'progress' } | { type: 'counts' }>
 
 /** Waits for the next message (or crash) of a worker; progress messages go to `onProgress`. */
 function nextMessage(worker: Worker, onProgress: (m: Progress) => void = () => {}): Promise<WorkerMessage> {
@@ -67,7 +70,7 @@ function nextMessage(worker: Worker, onProgress: (m: Progress) => void = () => {
       worker.removeEventListener('error', onError)
     }
     const onMessage = (event: MessageEvent<WorkerMessage>) => {
-      if (event.data.type === 'progress') return onProgress(event.data)
+      if (event.data.type === 'progress' || event.data.type === 'counts') return onProgress(event.data)
       cleanup()
       resolve(event.data)
     }
@@ -105,6 +108,7 @@ export async function replay(options: ReplayOptions, edges: ReplayEdges): Promis
         output: options.output,
         verbose: options.verbose,
         maxLagMs: options.maxLagMs,
+        skip: options.checkpoint?.start.streams[role].acked ?? 0,
         shared,
       }
       w.postMessage(init)
@@ -142,8 +146,13 @@ export async function replay(options: ReplayOptions, edges: ReplayEdges): Promis
         return [role, { sent: 0, acked: 0, eventTime: Number.NaN, lateness: 0, from: r.from, end: r.end }]
       }),
     ) as Record<Role, StreamState>
+    const record = checkpointRecorder(options.checkpoint)
     const finished = workers.map((w, i) =>
-      nextMessage(w, (p) => Object.assign(states[ROLES[i]!], { sent: p.sent, acked: p.acked, eventTime: p.eventTime, lateness: p.lateness })),
+      nextMessage(w, (p) => {
+        const role = ROLES[i]!
+        if (p.type === 'counts') return record(role, p)
+        Object.assign(states[role], { sent: p.sent, acked: p.acked, eventTime: p.eventTime, lateness: p.lateness })
+      }),
     )
     let signal: 'SIGINT' | 'SIGTERM' | undefined
     const unsubscribe = edges.onSignal((s) => {
@@ -152,7 +161,11 @@ export async function replay(options: ReplayOptions, edges: ReplayEdges): Promis
     })
     const released = sharedClock()
     const start = released + START_LEAD_MS
-    release(shared, start, prepared?.maxMessageBytes ?? 0)
+    // From the window start; a resumed run from its earliest message left, so it starts at once.
+    const resumed = options.checkpoint && ROLES.some((r) => options.checkpoint!.start.streams[r].acked > 0)
+    const earliest = Math.min(...(outcomes as Ready[]).map((r) => r.next))
+    const origin = resumed && earliest !== Infinity ? earliest : ready.from
+    release(shared, start, origin, prepared?.maxMessageBytes ?? 0)
     const display = options.quiet
       ? undefined
       : new ProgressDisplay(
@@ -182,6 +195,17 @@ export async function replay(options: ReplayOptions, edges: ReplayEdges): Promis
     return conclude(options, log, results, wallMs, { from: ready.from, to: ready.to }, ready.skippedMs, signal)
   } finally {
     workers.forEach((w) => w.terminate())
+  }
+}
+
+/** Writes the checkpoint after each batch sent or acknowledged: the start's counts plus this run's. */
+function checkpointRecorder(checkpoint: ReplayOptions['checkpoint']): (role: Role, counts: Counts) => void {
+  if (!checkpoint) return () => {}
+  const base = checkpoint.start.streams
+  const now = structuredClone(base)
+  return (role, counts) => {
+    now[role] = { sent: base[role].acked + counts.sent, acked: base[role].acked + counts.acked }
+    writeCheckpoint(checkpoint.path, { ...checkpoint.start, streams: now, updated: new Date().toISOString() })
   }
 }
 

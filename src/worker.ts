@@ -5,7 +5,7 @@
  * thread is the SharedArrayBuffer (barrier.ts) and the messages below.
  */
 import { Partitioners, type Producer } from 'kafkajs'
-import { awaitRelease, maxMessageBytes, sharedClock, state, State, STDOUT_LOCK, withLock } from './barrier.ts'
+import { awaitRelease, maxMessageBytes, origin, sharedClock, state, State, STDOUT_LOCK, withLock } from './barrier.ts'
 import { ReplayError, type ErrorKind } from './errors.ts'
 import { Gate } from './gate.ts'
 import { causeOf, connectOrFail, createKafka, KafkaLog, sendRetry, type KafkaConfig } from './kafka/client.ts'
@@ -28,6 +28,8 @@ export interface WorkerInit {
   verbose: boolean
   /** `--max-lag`: stop when a batch goes out later than this behind schedule, ms. */
   maxLagMs?: number
+  /** `--resume`: messages of this stream already acknowledged in an earlier run, skipped. */
+  skip: number
   shared: SharedArrayBuffer
 }
 
@@ -39,8 +41,20 @@ export interface Counts {
 }
 
 export type WorkerMessage =
-  | { type: 'ready'; orphans: number; traceStart: number; from: number; to: number; end: number; durationDerived: boolean; skippedMs: number }
+  | {
+      type: 'ready'
+      orphans: number
+      traceStart: number
+      from: number
+      to: number
+      end: number
+      /** Event time of the stream's next message (after a resume's skip), Infinity if none. */
+      next: number
+      durationDerived: boolean
+      skippedMs: number
+    }
   | ({ type: 'progress'; eventTime: number; lateness: number } & Counts)
+  | ({ type: 'counts' } & Counts)
   | ({ type: 'error'; kind: ErrorKind; message: string; stack?: string } & Partial<Counts>)
   | ({
       type: 'done'
@@ -78,7 +92,12 @@ function warmUp(topic: string): void {
 
 async function connectProducer(config: KafkaConfig, init: WorkerInit): Promise<Producer> {
   const log = new KafkaLog(createLog(init.verbose))
-  const kafka = createKafka(config, log)
+  // First reach the brokers with a client that does not retry on its own (so the deadline and
+  // the cause of a failure are ours), then connect the producer, whose client retries sends.
+  const probe = createKafka(config, log).producer()
+  await connectOrFail(config, () => probe.connect())
+  await probe.disconnect()
+  const kafka = createKafka(config, log, sendRetry(config.sendRetries))
   // The Java client's murmur2 partitioner, chosen explicitly (kafkajs warns when it is implied).
   const producer = kafka.producer({
     idempotent: config.idempotent,
@@ -120,6 +139,7 @@ self.onmessage = async (event: MessageEvent<WorkerInit>) => {
     // Decoding leaves ~100 MB of hyparquet's short-lived arrays; collecting them now, before the
     // send loop allocates its buffers, keeps the peak RSS of a whole-SURF replay under 200 MB.
     Bun.gc(true)
+    for (let i = 0; i < init.skip && prepared.stream.time !== Infinity; i++) prepared.stream.advance()
     warmUp(topic)
     if (output.kind === 'kafka') producer = await connectProducer(output.config, init)
   } catch (error) {
@@ -127,7 +147,7 @@ self.onmessage = async (event: MessageEvent<WorkerInit>) => {
     return
   }
   const w = prepared.window
-  post({ type: 'ready', orphans: prepared.orphans, traceStart: prepared.traceStart, from: w.from, to: w.to, end: prepared.end, durationDerived: prepared.durationDerived, skippedMs: prepared.skippedMs })
+  post({ type: 'ready', orphans: prepared.orphans, traceStart: prepared.traceStart, from: w.from, to: w.to, end: prepared.end, next: prepared.stream.time, durationDerived: prepared.durationDerived, skippedMs: prepared.skippedMs })
 
   const start = awaitRelease(shared)
   if (start === undefined) return void (await producer?.disconnect())
@@ -144,7 +164,8 @@ self.onmessage = async (event: MessageEvent<WorkerInit>) => {
       }
     },
   }
-  const schedule = { start, origin: prepared.origin, speed, compress: prepared.compress }
+  // The main thread chose one origin for both streams (a resume starts at the earliest next message).
+  const schedule = { start, origin: origin(shared), speed, compress: prepared.compress }
   if (output.kind === 'stdout') {
     const sink = new LineSink(topic, (fn) => withLock(shared, STDOUT_LOCK, fn))
     const gate = new Gate(shared, role === 'tasks' ? 0 : 1)
@@ -160,6 +181,7 @@ self.onmessage = async (event: MessageEvent<WorkerInit>) => {
   }
   const { config } = output
   const sink = new KafkaSink(producer!, { topic, acks: config.acks, recordTime: config.recordTime, maxMessageBytes: maxMessageBytes(shared) })
+  sink.onCounts = (sent, acked) => post({ type: 'counts', sent, acked })
   const onBatch = progressReporter(() => sink.acked)
   await runKafka(prepared.stream, schedule, clock, sink, { maxBatch: speed === Infinity ? 2_000 : 5_000, stopped, onBatch, maxLagMs: init.maxLagMs }, config)
   await producer!.disconnect().catch(() => {})

@@ -17,7 +17,7 @@ describe('start barrier', () => {
     expect(before.map((m) => m.stateBefore)).toEqual([State.loading, State.loading])
     const woke = workers.map(next)
     const start = sharedClock()
-    release(shared, start)
+    release(shared, start, 0)
     const after = await Promise.all(woke)
     expect(after.map((m) => m.start)).toEqual([start, start])
     for (const m of after) expect(m.wokeAt).toBeGreaterThanOrEqual(start)

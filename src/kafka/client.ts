@@ -79,10 +79,12 @@ function clampNegativeTimeouts(): void {
 }
 
 /**
- * A client that tries each connection once: withDeadline() does the retrying at start, and the
- * producer's own retry options (sendRetry) cover sends, metadata refreshes included.
+ * A Kafka client. With the default `retry` it tries each connection once, for the start, where
+ * withDeadline() does the retrying and keeps the real cause. Producers pass sendRetry(): kafkajs
+ * refreshes metadata and reconnects through the client's retrier inside a send, so a client that
+ * never retries would give up on the first refused connection of a broker restart.
  */
-export function createKafka(config: KafkaConfig, log: KafkaLog): Kafka {
+export function createKafka(config: KafkaConfig, log: KafkaLog, retry: RetryOptions = { retries: 0 }): Kafka {
   clampNegativeTimeouts()
   return new Kafka({
     clientId: config.clientId,
@@ -90,7 +92,7 @@ export function createKafka(config: KafkaConfig, log: KafkaLog): Kafka {
     logLevel: logLevel.INFO,
     logCreator: log.creator,
     connectionTimeout: Math.min(3_000, config.connectTimeoutMs),
-    retry: { retries: 0 },
+    retry,
     ssl: config.tls ? { ca: config.tls.ca ? [config.tls.ca] : undefined, cert: config.tls.cert, key: config.tls.key } : undefined,
     sasl: config.sasl as SASLOptions | undefined,
   })

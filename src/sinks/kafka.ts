@@ -34,6 +34,9 @@ export class KafkaSink implements Sink {
   private readonly options: KafkaSinkOptions
   private readonly limit: number
 
+  /** Called when a batch is handed to the producer and when it is acknowledged. */
+  onCounts: (sent: number, acked: number) => void = () => {}
+
   constructor(producer: Producer, options: KafkaSinkOptions) {
     this.producer = producer
     this.options = options
@@ -66,9 +69,11 @@ export class KafkaSink implements Sink {
     const send = this.producer.send({ topic: this.options.topic, messages, acks: this.options.acks })
     this.inFlight = send.then(() => {
       this.acked += messages.length
+      this.onCounts(this.sent, this.acked)
     })
     this.inFlight.catch(() => {}) // observed at the next flush or at close
     this.sent += messages.length
+    this.onCounts(this.sent, this.acked)
   }
 
   /** Waits for the send in flight; throws if it failed. */
