@@ -309,6 +309,21 @@ EXIT CODES
   141  the reader of stdout went away (| head)
 `
 
+/** Shown after the command list by `opendt-replay --help`. */
+export const MAIN_EPILOGUE = `EXAMPLES
+
+  opendt-replay replay --dry-run                       the built-in demo trace, paced, to stdout
+  opendt-replay inspect ./surf                         what a trace holds before replaying it
+  opendt-replay replay ./surf --brokers k1:9092        the trace into Kafka, 10x faster than real time
+  opendt-replay replay --help                          every replay flag, its environment twin, exit codes
+  opendt-replay --version                              version, git commit and Bun it was built from
+
+EXIT CODES
+
+  0 ok, 1 internal error, 2 bad input, 3 Kafka unreachable or lost, 4 --max-lag exceeded,
+  5 credentials rejected, 130/143 SIGINT/SIGTERM, 141 stdout closed
+`
+
 export const INSPECT_EPILOGUE = `EXAMPLES
 
   opendt-replay inspect ./surf                 what the trace holds, and how long a replay at 10x takes

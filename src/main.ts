@@ -7,6 +7,7 @@ import { renderUsage, runCommand } from 'citty'
 import {
   INSPECT_EPILOGUE,
   inspectArgs,
+  MAIN_EPILOGUE,
   mainCommand,
   REPLAY_EPILOGUE,
   replayArgs,
@@ -137,7 +138,7 @@ function printUsage(text: string): void {
 async function main(): Promise<number> {
   const command = mainCommand(runReplay, runInspect)
   if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h') {
-    printUsage(await renderUsage(command))
+    printUsage((await renderUsage(command)) + '\n\n' + MAIN_EPILOGUE)
     return ExitCode.ok
   }
   if (argv[0] === '--version' || argv[0] === '-v') {

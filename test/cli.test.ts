@@ -210,6 +210,14 @@ describe('the command line', () => {
     const help = await run([bin, 'replay', '--help'])
     expect(help.code).toBe(0)
     for (const flag of ['--tasks', '--fragments', '--dry-run', '--speed', '--from', '--to', '--strict']) expect(help.stdout).toContain(flag)
+    for (const args of [['--help'], ['replay', '--help'], ['inspect', '--help']]) {
+      const help = await run([bin, ...args])
+      expect(help.code).toBe(0)
+      expect(help.stdout).toContain('EXAMPLES')
+      expect(help.stdout).toContain('EXIT CODES')
+      expect(help.stdout).not.toContain('\x1b[') // no colour codes through a pipe
+    }
+    expect((await run([bin, 'replay', '--help'])).stdout).toContain('OPENDT_REPLAY_SPEED                  --speed')
     const version = await run([bin, '--version'])
     const head = Bun.spawnSync(['git', 'rev-parse', '--short=12', 'HEAD']).stdout.toString().trim()
     expect(version.stdout).toMatch(new RegExp(`^opendt-replay 0\\.1\\.0 \\(commit ${head}(-dirty)?, bun ${Bun.version.replaceAll('.', '\\.')}\\)\n$`))
