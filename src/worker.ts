@@ -137,7 +137,7 @@ self.onmessage = async (event: MessageEvent<WorkerInit>) => {
   try {
     prepared = await prepare(role, spec)
     // Decoding leaves ~100 MB of hyparquet's short-lived arrays; collecting them now, before the
-    // send loop allocates its buffers, keeps the peak RSS of a whole-SURF replay under 200 MB.
+    // send loop allocates its buffers, keeps the peak RSS of a whole-SURF replay near 190 MB.
     Bun.gc(true)
     for (let i = 0; i < init.skip && prepared.stream.time !== Infinity; i++) prepared.stream.advance()
     warmUp(topic)
