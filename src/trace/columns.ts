@@ -14,33 +14,35 @@ const where = (ctx: ColumnContext, row: number) => `${ctx.path}: column "${ctx.c
  * no null, no NaN or infinity, whole numbers for integer columns, no negatives where the spec
  * forbids them. INT64 values arrive as bigint and are converted to doubles here.
  */
-export function fillNumbers(ctx: ColumnContext, chunk: ArrayLike<unknown>, rowStart: number, out: Float64Array): void {
+export function fillNumbers(ctx: ColumnContext, chunk: ArrayLike<unknown>, rowStart: number, out: Float64Array, at = rowStart): void {
   const n = chunk.length
   if (chunk instanceof Float64Array || chunk instanceof Float32Array || chunk instanceof Int32Array) {
-    out.set(chunk, rowStart)
+    out.set(chunk, at)
   } else {
     for (let i = 0; i < n; i++) {
       const v = chunk[i]
-      if (typeof v === 'number') out[rowStart + i] = v
-      else if (typeof v === 'bigint') out[rowStart + i] = Number(v)
+      if (typeof v === 'number') out[at + i] = v
+      else if (typeof v === 'bigint') out[at + i] = Number(v)
       else if (v === null || v === undefined) throw badInput(`${where(ctx, rowStart + i)}: null`)
       else throw badInput(`${where(ctx, rowStart + i)}: value ${String(v)} is not a number`)
     }
   }
-  checkNumbers(ctx, out, rowStart, rowStart + n)
+  checkNumbers(ctx, out, at, at + n, rowStart - at)
 }
 
-function checkNumbers(ctx: ColumnContext, out: Float64Array, from: number, to: number): void {
+/** Checks out[from..to); `rowShift` turns an index of `out` into the file's row number. */
+function checkNumbers(ctx: ColumnContext, out: Float64Array, from: number, to: number, rowShift: number): void {
   const wantInteger = ctx.column.kind === 'int' && ctx.column.reading.as === 'float'
   const nonNegative = ctx.column.nonNegative === true
   for (let r = from; r < to; r++) {
     const v = out[r]!
     // One comparison on the hot path; the slow path says what is wrong.
     if (v - v === 0 && !(nonNegative && v < 0) && !(wantInteger && !Number.isInteger(v))) continue
-    if (Number.isNaN(v)) throw badInput(`${where(ctx, r)}: NaN`)
-    if (!Number.isFinite(v)) throw badInput(`${where(ctx, r)}: value ${v} is not finite`)
-    if (nonNegative && v < 0) throw badInput(`${where(ctx, r)}: negative value ${v}`)
-    throw badInput(`${where(ctx, r)}: value ${v} is not a whole number`)
+    const row = r + rowShift
+    if (Number.isNaN(v)) throw badInput(`${where(ctx, row)}: NaN`)
+    if (!Number.isFinite(v)) throw badInput(`${where(ctx, row)}: value ${v} is not finite`)
+    if (nonNegative && v < 0) throw badInput(`${where(ctx, row)}: negative value ${v}`)
+    throw badInput(`${where(ctx, row)}: value ${v} is not a whole number`)
   }
 }
 

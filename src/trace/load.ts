@@ -1,7 +1,7 @@
 import { parquetMetadataAsync, parquetRead, type AsyncBuffer, type Compressors, type FileMetaData } from 'hyparquet'
 import { badInput } from '../errors.ts'
 import { coerceKey, fillNumbers, idKey, type ColumnContext, type IdKey } from './columns.ts'
-import { groupByTask, type Fragments, type Tasks } from './model.ts'
+import { groupPositions, type Fragments, type Tasks } from './model.ts'
 import { FRAGMENT_COLUMNS, resolveColumns, TASK_COLUMNS, type ResolvedColumn } from './schema.ts'
 import { formatId } from '../encode.ts'
 
@@ -189,9 +189,26 @@ export async function loadFragments(source: ParquetSource, tasks: Tasks, policy:
       task[row] = lastTask
     }
   })
-  const duration = await readNumbers(table, 'duration')
-  const cpuUsage = await readNumbers(table, 'cpu_usage')
-  return groupByTask(source.path, tasks.count, task, duration, cpuUsage)
+  const { offsets, count, orphans } = groupPositions(tasks.count, task)
+  const position = task
+  const duration = new Float64Array(count)
+  const cpuUsage = new Float64Array(count)
+  await scatterNumbers(table, 'duration', position, duration)
+  await scatterNumbers(table, 'cpu_usage', position, cpuUsage)
+  return { path: source.path, rows: table.rows, count, orphans, offsets, duration, cpuUsage }
+}
+
+/** Decodes a numeric column straight into grouped order: row r goes to out[position[r]] (if >= 0). */
+async function scatterNumbers(table: Table, name: string, position: Int32Array, out: Float64Array): Promise<void> {
+  let scratch = new Float64Array(0)
+  await readColumn(table, name, (ctx, values, rowStart) => {
+    if (scratch.length < values.length) scratch = new Float64Array(values.length)
+    fillNumbers(ctx, values, rowStart, scratch, 0)
+    for (let i = 0; i < values.length; i++) {
+      const at = position[rowStart + i]!
+      if (at >= 0) out[at] = scratch[i]!
+    }
+  })
 }
 
 function message(error: unknown): string {

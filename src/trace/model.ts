@@ -54,16 +54,13 @@ export function traceStart(tasks: Tasks): number {
 }
 
 /**
- * Groups file-order fragment columns by task. `task[i]` is the task row of fragment i or -1.
- * Stable: within a task, file order is kept, which is the fragment order of the seed.
+ * Where each fragment row goes when fragments are grouped by task: `task[i]` (the task row of
+ * fragment i, or -1) is overwritten with the fragment's index in the grouped arrays (or -1).
+ * Stable: within a task, file order is kept, which is the fragment order of the seed. Values can
+ * then be scattered straight into place as each column is decoded, in any chunk order, without
+ * holding a file-order copy of them.
  */
-export function groupByTask(
-  path: string,
-  taskCount: number,
-  task: Int32Array,
-  duration: Float64Array,
-  cpuUsage: Float64Array,
-): Fragments {
+export function groupPositions(taskCount: number, task: Int32Array): { offsets: Int32Array; count: number; orphans: number } {
   const rows = task.length
   const offsets = new Int32Array(taskCount + 1)
   let orphans = 0
@@ -73,18 +70,33 @@ export function groupByTask(
     else offsets[t + 1]!++
   }
   for (let t = 0; t < taskCount; t++) offsets[t + 1]! += offsets[t]!
-  const count = rows - orphans
   const cursor = offsets.slice(0, taskCount)
-  const groupedDuration = new Float64Array(count)
-  const groupedUsage = new Float64Array(count)
   for (let i = 0; i < rows; i++) {
     const t = task[i]!
-    if (t < 0) continue
-    const at = cursor[t]!++
+    task[i] = t < 0 ? -1 : cursor[t]!++
+  }
+  return { offsets, count: rows - orphans, orphans }
+}
+
+/** Groups file-order fragment columns by task (see groupPositions). */
+export function groupByTask(
+  path: string,
+  taskCount: number,
+  task: Int32Array,
+  duration: Float64Array,
+  cpuUsage: Float64Array,
+): Fragments {
+  const position = Int32Array.from(task)
+  const { offsets, count, orphans } = groupPositions(taskCount, position)
+  const groupedDuration = new Float64Array(count)
+  const groupedUsage = new Float64Array(count)
+  for (let i = 0; i < position.length; i++) {
+    const at = position[i]!
+    if (at < 0) continue
     groupedDuration[at] = duration[i]!
     groupedUsage[at] = cpuUsage[i]!
   }
-  return { path, rows, count, orphans, offsets, duration: groupedDuration, cpuUsage: groupedUsage }
+  return { path, rows: position.length, count, orphans, offsets, duration: groupedDuration, cpuUsage: groupedUsage }
 }
 
 /** Latest event time of a stream: the last submission, or the last synthesized fragment time. */
