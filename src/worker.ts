@@ -140,7 +140,7 @@ self.onmessage = async (event: MessageEvent<WorkerInit>) => {
     // send loop allocates its buffers, keeps the peak RSS of a whole-SURF replay near 190 MB.
     Bun.gc(true)
     for (let i = 0; i < init.skip && prepared.stream.time !== Infinity; i++) prepared.stream.advance()
-    warmUp(topic)
+    if (speed !== Infinity) warmUp(topic) // only pacing needs the first batches fast
     if (output.kind === 'kafka') producer = await connectProducer(output.config, init)
   } catch (error) {
     post(errorMessage(error, error instanceof ReplayError ? error.kind : 'internal'))
