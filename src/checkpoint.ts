@@ -1,6 +1,8 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { badInput } from './errors.ts'
+import type { ReplayArgs } from './cli.ts'
 import type { Role } from './prepare.ts'
+import type { ReplayOptions } from './replay.ts'
 
 /**
  * `--checkpoint FILE`: after each acknowledged batch, per stream how many messages were sent and
@@ -54,4 +56,30 @@ export function startingPoint(path: string, resume: boolean, identity: Record<st
   const diff = differences(saved.identity, identity)
   if (diff.length > 0) throw badInput(`--resume: ${path} was written for another replay: ${diff.join('; ')}`)
   return saved
+}
+
+/** What a checkpoint is valid for: the trace files (size and a hash of their last 64 KiB) and the flags that shape the messages and where they go. */
+export async function checkpointIdentity(args: ReplayArgs, options: ReplayOptions): Promise<Record<string, string>> {
+  const file = async (path: string) => {
+    try {
+      const f = Bun.file(path)
+      const tail = await f.slice(Math.max(0, f.size - 65_536)).arrayBuffer()
+      return `${path} (${f.size} bytes, tail sha256 ${new Bun.CryptoHasher('sha256').update(tail).digest('hex').slice(0, 16)})`
+    } catch {
+      return `${path} (unreadable)` // the replay itself reports why, in one line
+    }
+  }
+  const trace = options.spec.trace
+  const kafka = options.output.kind === 'kafka' ? options.output.config : undefined
+  return {
+    'tasks file': trace.demo ? 'demo' : await file(trace.tasks),
+    'fragments file': trace.demo ? 'demo' : await file(trace.fragments),
+    '--from': args.from ?? '(trace start)',
+    '--to': args.to ?? '(trace end)',
+    '--strict': String(args.strict === true),
+    '--tasks-topic': options.topics.tasks,
+    '--fragments-topic': options.topics.fragments,
+    '--brokers': kafka?.brokers.join(',') ?? '',
+    '--record-time': kafka?.recordTime ?? '',
+  }
 }

@@ -1,14 +1,11 @@
 import { defineCommand } from 'citty'
-import { join, dirname } from 'node:path'
-import { statSync } from 'node:fs'
+import { readFileSync, statSync } from 'node:fs'
+import { dirname, join } from 'node:path'
 import { badInput } from './errors.ts'
-import { parseSpeed, parseTimeRef } from './options.ts'
+import { parseDuration, parseSpeed, parseTimeRef } from './options.ts'
+import { resolveOutput, type ReadText } from './kafka/flags.ts'
 import type { TraceSpec } from './prepare.ts'
 import type { ReplayOptions } from './replay.ts'
-import type { Output } from './worker.ts'
-import type { KafkaConfig } from './kafka/client.ts'
-import { readFileSync } from 'node:fs'
-import { envName } from './env.ts'
 import pkg from '../package.json' with { type: 'json' }
 
 /** Raw values of `replay`'s flags, as citty parses them. */
@@ -87,9 +84,6 @@ export const replayArgs = {
 } as const
 
 /** Maps the flags to replay options; the only logic here is resolving the trace's file names. */
-/** Reads a file named by a flag (the only file reads while mapping flags). */
-export type ReadText = (path: string) => string
-
 const readTextFile: ReadText = (path) => readFileSync(path, 'utf8')
 
 export function toReplayOptions(
@@ -128,109 +122,10 @@ export function toReplayOptions(
   return { options, demo: trace.demo }
 }
 
-/** A duration flag: `500ms`, `30s`, `2m`, `1h30m`. */
-export function parseDuration(flag: string, text: string): number {
-  let ref
-  try {
-    ref = parseTimeRef(flag, text)
-  } catch {
-    ref = undefined
-  }
-  if (!ref || !('offset' in ref)) throw badInput(`${flag}: expected a duration like 500ms, 30s or 2m, got "${text}"`)
-  return ref.offset
-}
-
 /** Kafka's own rule for topic names. */
 function topicName(flag: string, name: string): string {
   if (!/^[a-zA-Z0-9._-]{1,249}$/.test(name)) throw badInput(`${flag}: "${name}" is not a valid topic name (letters, digits, . _ -)`)
   return name
-}
-
-function positiveInteger(flag: string, text: string): number {
-  if (!/^\d+$/.test(text) || Number(text) < 1) throw badInput(`${flag}: expected a whole number of at least 1, got "${text}"`)
-  return Number(text)
-}
-
-function nonNegativeInteger(flag: string, text: string): number {
-  if (!/^\d+$/.test(text)) throw badInput(`${flag}: expected a whole number, got "${text}"`)
-  return Number(text)
-}
-
-function readFlagFile(flag: string, path: string, read: ReadText): string {
-  try {
-    return read(path)
-  } catch (error) {
-    throw badInput(`${flag}: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`)
-  }
-}
-
-const MECHANISMS = ['plain', 'scram-sha-256', 'scram-sha-512'] as const
-
-/** SASL and TLS settings; the password from the environment or a file, never from a flag. */
-function resolveSecurity(args: ReplayArgs, env: Record<string, string | undefined>, read: ReadText): Pick<KafkaConfig, 'sasl' | 'tls'> {
-  let sasl: KafkaConfig['sasl']
-  if (args.sasl !== undefined) {
-    const mechanism = args.sasl.toLowerCase() as (typeof MECHANISMS)[number]
-    if (!MECHANISMS.includes(mechanism)) throw badInput(`--sasl: expected plain, scram-sha-256 or scram-sha-512, got "${args.sasl}"`)
-    const username = args['sasl-username']
-    if (!username) throw badInput(`--sasl ${mechanism} needs --sasl-username`)
-    const file = args['sasl-password-file']
-    const password = file !== undefined ? readFlagFile('--sasl-password-file', file, read).replace(/\r?\n$/, '') : env.KAFKA_SASL_PASSWORD
-    if (!password) throw badInput(`--sasl ${mechanism} needs a password: set KAFKA_SASL_PASSWORD or pass --sasl-password-file FILE`)
-    sasl = { mechanism, username, password }
-  } else if (args['sasl-username'] !== undefined || args['sasl-password-file'] !== undefined) {
-    throw badInput('--sasl-username and --sasl-password-file need --sasl plain|scram-sha-256|scram-sha-512')
-  }
-  if ((args['tls-cert'] === undefined) !== (args['tls-key'] === undefined)) throw badInput('--tls-cert and --tls-key go together')
-  const anyTls = args.tls === true || args['tls-ca'] !== undefined || args['tls-cert'] !== undefined
-  const tls = anyTls
-    ? {
-        ca: args['tls-ca'] === undefined ? undefined : readFlagFile('--tls-ca', args['tls-ca'], read),
-        cert: args['tls-cert'] === undefined ? undefined : readFlagFile('--tls-cert', args['tls-cert'], read),
-        key: args['tls-key'] === undefined ? undefined : readFlagFile('--tls-key', args['tls-key'], read),
-      }
-    : undefined
-  return { sasl, tls }
-}
-
-function resolveOutput(args: ReplayArgs, env: Record<string, string | undefined>, read: ReadText): Output {
-  if (args['dry-run']) {
-    if (args.brokers !== undefined) throw badInput('--dry-run and --brokers exclude each other: pick stdout or Kafka')
-    return { kind: 'stdout' }
-  }
-  const list = args.brokers ?? env.KAFKA_BROKERS
-  if (list === undefined || list.trim() === '') {
-    throw badInput('no output chosen: pass --brokers HOST:PORT (or set KAFKA_BROKERS) to send to Kafka, or --dry-run for stdout')
-  }
-  const brokers = list.split(',').map((b) => b.trim())
-  for (const b of brokers) {
-    if (!/^[^\s:,]+:\d{1,5}$/.test(b)) throw badInput(`--brokers: "${b}" is not HOST:PORT`)
-  }
-  const acksText = args.acks ?? 'all'
-  const acks = ({ all: -1, '-1': -1, '1': 1, '0': 0 } as const)[acksText as 'all']
-  if (acks === undefined) throw badInput(`--acks: expected all, 1 or 0, got "${acksText}"`)
-  const idempotent = args.idempotent !== false
-  if (idempotent && acks !== -1) throw badInput(`--acks ${acksText} needs --no-idempotent (the idempotent producer waits for all replicas)`)
-  const sendRetries = nonNegativeInteger('--send-retries', args['send-retries'] ?? '8')
-  if (idempotent && sendRetries < 1) throw badInput('--send-retries 0 needs --no-idempotent (the idempotent producer must retry)')
-  const recordTime = args['record-time'] ?? 'send'
-  if (recordTime !== 'send' && recordTime !== 'trace') throw badInput(`--record-time: expected send or trace, got "${recordTime}"`)
-  const connectTimeoutMs = parseDuration('--connect-timeout', args['connect-timeout'] ?? '30s')
-  return {
-    kind: 'kafka',
-    config: {
-      brokers,
-      clientId: args['client-id'] ?? 'opendt-replay',
-      acks,
-      idempotent,
-      recordTime,
-      connectTimeoutMs,
-      sendRetries,
-      ...resolveSecurity(args, env, read),
-      partitions: positiveInteger('--partitions', args.partitions ?? '1'),
-      replicationFactor: positiveInteger('--replication-factor', args['replication-factor'] ?? '1'),
-    },
-  }
 }
 
 export interface InspectArgs {
@@ -278,62 +173,6 @@ function resolveTrace(args: Pick<ReplayArgs, 'trace_dir' | 'tasks' | 'fragments'
     fragments: args.fragments ?? join(base, 'fragments.parquet'),
   }
 }
-
-/** Shown after the flags by `--help`. */
-export const REPLAY_EPILOGUE = `EXAMPLES
-
-  opendt-replay replay --dry-run                                  the built-in demo trace to stdout
-  opendt-replay replay ./surf --dry-run --speed max > surf.ndjson  a whole trace, as fast as possible
-  opendt-replay replay ./surf --dry-run --from 2d --to 3d          the third day, paced (10x)
-  opendt-replay replay ./surf --brokers localhost:9092             into Kafka topics tasks and fragments
-  KAFKA_BROKERS=k1:9092,k2:9092 opendt-replay replay ./surf --speed 100 --partitions 6
-
-ENVIRONMENT
-
-  Every flag has a twin: OPENDT_REPLAY_ and the flag in upper case, - as _; a flag given on the
-  command line wins. Booleans take 1/true/yes or 0/false/no. KAFKA_BROKERS also sets --brokers.
-${Object.entries(replayArgs)
-  .filter(([, def]) => def.type !== 'positional')
-  .map(([flag]) => `  ${envName(flag).padEnd(36)} --${flag}`)
-  .join('\n')}
-
-EXIT CODES
-
-  0    everything in the window was sent (and acknowledged, with Kafka)
-  1    internal error (run with --verbose for the stack)
-  2    bad input (a flag or the trace); nothing was sent
-  3    Kafka unreachable at start, lost mid-run, or a message not acknowledged
-  4    a stream fell further behind its schedule than --max-lag
-  5    the brokers rejected the SASL credentials
-  130  stopped by SIGINT, 143 by SIGTERM (after reporting what was sent)
-  141  the reader of stdout went away (| head)
-`
-
-/** Shown after the command list by `opendt-replay --help`. */
-export const MAIN_EPILOGUE = `EXAMPLES
-
-  opendt-replay replay --dry-run                       the built-in demo trace, paced, to stdout
-  opendt-replay inspect ./surf                         what a trace holds before replaying it
-  opendt-replay replay ./surf --brokers k1:9092        the trace into Kafka, 10x faster than real time
-  opendt-replay replay --help                          every replay flag, its environment twin, exit codes
-  opendt-replay --version                              version, git commit and Bun it was built from
-
-EXIT CODES
-
-  0 ok, 1 internal error, 2 bad input, 3 Kafka unreachable or lost, 4 --max-lag exceeded,
-  5 credentials rejected, 130/143 SIGINT/SIGTERM, 141 stdout closed
-`
-
-export const INSPECT_EPILOGUE = `EXAMPLES
-
-  opendt-replay inspect ./surf                 what the trace holds, and how long a replay at 10x takes
-  opendt-replay inspect ./surf --speed 100     ... at 100x
-  opendt-replay inspect ./surf --json | jq .   for scripts
-
-EXIT CODES
-
-  0    the trace is readable; 2 it is not (one line names the file, column, row and value)
-`
 
 export function mainCommand(run: (args: ReplayArgs) => Promise<void>, runInspect: (args: InspectArgs) => Promise<void>) {
   return defineCommand({

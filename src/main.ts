@@ -4,12 +4,10 @@
  * exit code (errors.ts). Nothing else lives here.
  */
 import { renderUsage, runCommand } from 'citty'
+import { INSPECT_EPILOGUE, MAIN_EPILOGUE, REPLAY_EPILOGUE } from './help.ts'
 import {
-  INSPECT_EPILOGUE,
   inspectArgs,
-  MAIN_EPILOGUE,
   mainCommand,
-  REPLAY_EPILOGUE,
   replayArgs,
   toInspectOptions,
   toReplayOptions,
@@ -20,9 +18,9 @@ import { formatInspection, inspect } from './inspect.ts'
 import { withEnvironment } from './env.ts'
 import { ExitCode, ReplayError } from './errors.ts'
 import { createLog } from './log.ts'
-import { replay, type ReplayOptions } from './replay.ts'
-import { startingPoint } from './checkpoint.ts'
-import { failureJson, summaryJson } from './summary.ts'
+import { replay } from './replay.ts'
+import { checkpointIdentity, startingPoint } from './checkpoint.ts'
+import { failureJson, summaryJson, writeSummary } from './summary.ts'
 import pkg from '../package.json' with { type: 'json' }
 
 /** Stamped by scripts/build.ts; absent when running the sources. */
@@ -75,40 +73,6 @@ async function runReplay(args: ReplayArgs): Promise<void> {
   }
   if (summaryFile) await writeSummary(summaryFile, summaryJson(options, summary))
   process.exitCode = summary.exitCode
-}
-
-/** What a checkpoint is valid for: the trace files (size and a hash of their last 64 KiB) and the flags that shape the messages and where they go. */
-async function checkpointIdentity(args: ReplayArgs, options: ReplayOptions): Promise<Record<string, string>> {
-  const file = async (path: string) => {
-    try {
-      const f = Bun.file(path)
-      const tail = await f.slice(Math.max(0, f.size - 65_536)).arrayBuffer()
-      return `${path} (${f.size} bytes, tail sha256 ${new Bun.CryptoHasher('sha256').update(tail).digest('hex').slice(0, 16)})`
-    } catch {
-      return `${path} (unreadable)` // the replay itself reports why, in one line
-    }
-  }
-  const trace = options.spec.trace
-  const kafka = options.output.kind === 'kafka' ? options.output.config : undefined
-  return {
-    'tasks file': trace.demo ? 'demo' : await file(trace.tasks),
-    'fragments file': trace.demo ? 'demo' : await file(trace.fragments),
-    '--from': args.from ?? '(trace start)',
-    '--to': args.to ?? '(trace end)',
-    '--strict': String(args.strict === true),
-    '--tasks-topic': options.topics.tasks,
-    '--fragments-topic': options.topics.fragments,
-    '--brokers': kafka?.brokers.join(',') ?? '',
-    '--record-time': kafka?.recordTime ?? '',
-  }
-}
-
-async function writeSummary(path: string, json: unknown): Promise<void> {
-  try {
-    await Bun.write(path, JSON.stringify(json, null, 2) + '\n')
-  } catch (cause) {
-    throw new ReplayError('bad-input', `--summary-json: cannot write ${path}: ${(cause as Error).message}`, { cause })
-  }
 }
 
 async function runInspect(args: InspectArgs): Promise<void> {

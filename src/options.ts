@@ -40,3 +40,15 @@ export function resolveTime(ref: TimeRef | undefined, traceStart: number, fallba
   if (ref === undefined) return fallback
   return 'offset' in ref ? traceStart + ref.offset : ref.absolute
 }
+
+/** A duration flag: `500ms`, `30s`, `2m`, `1h30m`. */
+export function parseDuration(flag: string, text: string): number {
+  let ref
+  try {
+    ref = parseTimeRef(flag, text)
+  } catch {
+    ref = undefined
+  }
+  if (!ref || !('offset' in ref)) throw badInput(`${flag}: expected a duration like 500ms, 30s or 2m, got "${text}"`)
+  return ref.offset
+}

@@ -1,5 +1,5 @@
 import { formatTime } from './encode.ts'
-import type { ReplayError } from './errors.ts'
+import { ReplayError } from './errors.ts'
 import type { ReplayOptions, ReplaySummary } from './replay.ts'
 
 /**
@@ -52,5 +52,14 @@ export function failureJson(options: ReplayOptions, error: ReplayError) {
     skippedTraceSeconds: 0,
     topics: { tasks: { topic: options.topics.tasks, ...none }, fragments: { topic: options.topics.fragments, ...none } },
     lateness: null,
+  }
+}
+
+/** Writes --summary-json FILE. */
+export async function writeSummary(path: string, json: unknown): Promise<void> {
+  try {
+    await Bun.write(path, JSON.stringify(json, null, 2) + '\n')
+  } catch (cause) {
+    throw new ReplayError('bad-input', `--summary-json: cannot write ${path}: ${(cause as Error).message}`, { cause })
   }
 }
