@@ -61,7 +61,7 @@ function gitCommit(): string {
 
 async function build(outfile: string, target?: string): Promise<void> {
   const result = await Bun.build({
-    entrypoints: ['src/main.ts', 'src/worker.ts'],
+    entrypoints: ['src/main.ts', 'src/run/worker.ts'],
     compile: target ? { target: target as Bun.Build.CompileTarget, outfile } : { outfile },
     minify: true,
     bytecode: true,

@@ -7,7 +7,7 @@
  * - SHA256SUMS lists each artifact with its true hash;
  * - each file is an executable of the right format and CPU (ELF x86-64/aarch64, Mach-O
  *   x86_64/arm64, PE32+ x86-64) and embeds the worker entrypoint (the compiled module graph
- *   holds `/$bunfs/root/worker.js`, `B:/~BUN/root/worker.js` on Windows);
+ *   holds `/$bunfs/root/run/worker.js`, `B:/~BUN/root/run/worker.js` on Windows);
  * - the Linux ones run: --version, and a one-hour SURF window whose dry-run output must equal the
  *   host build's byte for byte; linux-arm64 under qemu-aarch64 (Debian's qemu-user, with the
  *   libc from libc6-arm64-cross), linux-x64-baseline also under qemu-x86_64 -cpu Nehalem, a CPU
@@ -83,7 +83,7 @@ export async function checkRelease(): Promise<Check[]> {
     add(name, 'sha256 matches SHA256SUMS', sums.get(name) === hash, hash)
     const format = formatOf(bytes)
     add(name, `format ${JSON.stringify(expected.format)}`, JSON.stringify(format) === JSON.stringify(expected.format), JSON.stringify(format))
-    const entry = Buffer.from(name.endsWith('.exe') ? 'B:/~BUN/root/worker.js' : '/$bunfs/root/worker.js')
+    const entry = Buffer.from(name.endsWith('.exe') ? 'B:/~BUN/root/run/worker.js' : '/$bunfs/root/run/worker.js')
     add(name, 'embeds the worker entrypoint', Buffer.from(bytes.buffer).indexOf(entry) >= 0)
     add(name, `size ${(bytes.length / 1e6).toFixed(1)} MB`, bytes.length > 0)
     for (const prefix of expected.run ?? []) {

@@ -1,46 +1,62 @@
 /**
- * The error taxonomy. Every failure the user can cause or meet maps to one exit code;
- * the CLI boundary (main.ts) prints `message` as one line and exits with `exitCode`.
+ * The error taxonomy: every way a command ends has a reason, and each reason one exit code. This
+ * table is the only place that says which code: the CLI boundary (main.ts), the workers, the
+ * replay's conclusion and the JSON summary all read it. The README's and `--help`'s exit-code
+ * tables list the same codes.
  */
-export const ExitCode = {
-  ok: 0,
+export const EXIT_CODES = {
+  /** Everything in the window was written (and acknowledged, with Kafka). */
+  completed: 0,
   /** A bug or an unexpected failure of the runtime. */
   internal: 1,
-  /** Bad input: a flag value or the trace itself. Nothing was sent. */
-  badInput: 2,
-  /** The Kafka broker could not be reached or stopped acknowledging. */
-  broker: 3,
-  /** A stream fell further behind its schedule than --max-lag allows. */
-  maxLag: 4,
+  /** Bad input: a flag value, an environment twin or the trace itself. Nothing was sent. */
+  'bad-input': 2,
+  /** The Kafka brokers could not be reached at start (or the topics not prepared). Nothing was sent. */
+  'broker-unreachable': 3,
+  /** The brokers were lost mid-run and the send retries ran out. */
+  'broker-lost': 3,
+  /** A message was sent but never acknowledged. */
+  unacknowledged: 3,
+  /** A stream fell further behind its schedule than `--max-lag` allows. */
+  'max-lag': 4,
   /** The brokers rejected the SASL credentials. */
   auth: 5,
-  /** SIGINT (128 + 2) and SIGTERM (128 + 15): stopped on request after reporting what was sent. */
+  /** stdout could not be written (disk full, closed descriptor, I/O error), unlike a reader that left. */
+  'stdout-error': 6,
+  /** SIGINT (128 + 2): stopped on request after reporting what was sent. */
   sigint: 130,
-  sigterm: 143,
   /** The reader of stdout went away (`| head`): 128 + SIGPIPE, as a Unix tool killed by it. */
-  stdoutClosed: 141,
+  'stdout-closed': 141,
+  /** SIGTERM (128 + 15), as SIGINT. */
+  sigterm: 143,
 } as const
 
-export type ErrorKind = 'bad-input' | 'broker' | 'auth' | 'internal'
+/** Why a command ended. */
+export type Reason = keyof typeof EXIT_CODES
 
-const exitCodes: Record<ErrorKind, number> = {
-  'bad-input': ExitCode.badInput,
-  broker: ExitCode.broker,
-  auth: ExitCode.auth,
-  internal: ExitCode.internal,
-}
+/** The reasons an error can carry (the others are outcomes of a run, not failures). */
+export type ErrorReason = Extract<Reason, 'internal' | 'bad-input' | 'broker-unreachable' | 'broker-lost' | 'auth' | 'stdout-error'>
 
+/** A failure with a reason (hence an exit code) and a one-line message for the user. */
 export class ReplayError extends Error {
-  readonly kind: ErrorKind
-  constructor(kind: ErrorKind, message: string, options?: { cause?: unknown }) {
+  readonly reason: ErrorReason
+  constructor(reason: ErrorReason, message: string, options?: { cause?: unknown }) {
     super(message, options)
     this.name = 'ReplayError'
-    this.kind = kind
+    this.reason = reason
   }
   get exitCode(): number {
-    return exitCodes[this.kind]
+    return EXIT_CODES[this.reason]
   }
 }
 
-/** Bad input: names the file, column, row and value where it can. */
+/** Bad input: the message names the file, column, row and value, or the flag, where it can. */
 export const badInput = (message: string, cause?: unknown) => new ReplayError('bad-input', message, { cause })
+
+/** Any thrown value as a ReplayError: those pass through, anything else is internal. */
+export function asReplayError(error: unknown): ReplayError {
+  if (error instanceof ReplayError) return error
+  const wrapped = new ReplayError('internal', (error as Error)?.message ?? String(error), { cause: error })
+  if (error instanceof Error && error.stack) wrapped.stack = error.stack
+  return wrapped
+}

@@ -1,39 +1,30 @@
 #!/usr/bin/env bun
 /**
- * The CLI boundary: parse flags, run, and turn every error into one line on stderr and an
- * exit code (errors.ts). Nothing else lives here.
+ * The process boundary: read argv, run the command, and turn its outcome into an exit code and
+ * every error into one line on stderr (the stack only with --verbose). Nothing else lives here:
+ * argv to a command is cli/, what each command does is commands/.
  */
-import { renderUsage, runCommand } from 'citty'
-import { INSPECT_EPILOGUE, MAIN_EPILOGUE, REPLAY_EPILOGUE } from './help.ts'
-import {
-  inspectArgs,
-  mainCommand,
-  replayArgs,
-  toInspectOptions,
-  toReplayOptions,
-  type InspectArgs,
-  type ReplayArgs,
-} from './cli.ts'
-import { formatInspection, inspect } from './inspect.ts'
-import { withEnvironment } from './env.ts'
-import { ExitCode, ReplayError } from './errors.ts'
-import { createLog } from './log.ts'
-import { replay } from './replay.ts'
-import { checkpointIdentity, startingPoint } from './checkpoint.ts'
-import { failureJson, summaryJson, writeSummary } from './summary.ts'
 import pkg from '../package.json' with { type: 'json' }
+import { dispatch } from './cli/dispatch.ts'
+import { wantsVerbose } from './cli/env.ts'
+import { inspectCommand } from './commands/inspect.ts'
+import { replayCommand } from './commands/replay.ts'
+import { asReplayError, EXIT_CODES } from './errors.ts'
+import { createLog } from './log.ts'
+import { StdoutClosed, writeStdout } from './sinks/stdout.ts'
 
 /** Stamped by scripts/build.ts; absent when running the sources. */
 declare const BUILD_VERSION: string
 declare const BUILD_COMMIT: string
 declare const BUILD_BUN: string
-const stamp = typeof BUILD_COMMIT === 'string' ? { version: BUILD_VERSION, commit: BUILD_COMMIT, bun: BUILD_BUN } : { version: pkg.version, commit: 'sources', bun: Bun.version }
+const stamp =
+  typeof BUILD_COMMIT === 'string'
+    ? { version: BUILD_VERSION, commit: BUILD_COMMIT, bun: BUILD_BUN }
+    : { version: pkg.version, commit: 'sources', bun: Bun.version }
 
 const argv = process.argv.slice(2)
-const verbose = argv.includes('--verbose')
+const verbose = wantsVerbose(argv, process.env)
 const log = createLog(verbose)
-
-const spawnWorker = () => new Worker(new URL('./worker.ts', import.meta.url))
 
 function onSignal(handler: (signal: 'SIGINT' | 'SIGTERM') => void): () => void {
   const int = () => handler('SIGINT')
@@ -46,104 +37,44 @@ function onSignal(handler: (signal: 'SIGINT' | 'SIGTERM') => void): () => void {
   }
 }
 
-async function runReplay(args: ReplayArgs): Promise<void> {
-  const { options, demo } = toReplayOptions(args, process.env)
-  if (options.quiet) log.level = 0
-  if (demo) log.info('no trace given: replaying the built-in demo trace (4 tasks, 12 fragments); pass TRACE_DIR for a real one')
-  if (args.checkpoint) {
-    const path = args.checkpoint
-    const start = startingPoint(path, args.resume === true, await checkpointIdentity(args, options))
-    options.checkpoint = { path, start }
-    const s = start.streams
-    if (args.resume) {
-      const repeat = s.tasks.sent - s.tasks.acked + s.fragments.sent - s.fragments.acked
-      log.info(
-        `resuming from ${path}: ${s.tasks.acked} tasks and ${s.fragments.acked} fragments already acknowledged are skipped; ` +
-          `${repeat} messages sent before the interruption but not acknowledged may be repeated`,
-      )
-    }
-  }
-  const summaryFile = args['summary-json']
-  let summary
-  try {
-    summary = await replay(options, { log, spawn: spawnWorker, onSignal, stderr: { write: (t) => void process.stderr.write(t), isTTY: process.stderr.isTTY === true } })
-  } catch (error) {
-    if (summaryFile && error instanceof ReplayError) await writeSummary(summaryFile, failureJson(options, error))
-    throw error
-  }
-  if (summaryFile) await writeSummary(summaryFile, summaryJson(options, summary))
-  process.exitCode = summary.exitCode
-}
-
-async function runInspect(args: InspectArgs): Promise<void> {
-  const { trace, speed, json } = toInspectOptions(args)
-  const report = await inspect(trace, speed)
-  process.stdout.write((json ? JSON.stringify(report, null, 2) : formatInspection(report)) + '\n')
-}
-
-/** Flags citty would silently ignore are usage errors. */
-function checkFlags(args: string[], defs: Record<string, unknown>, command: string): void {
-  const known = new Set(Object.keys(defs).filter((k) => k !== 'trace_dir'))
-  for (const arg of args) {
-    if (arg === '--') break
-    if (!arg.startsWith('-') || arg === '-') continue
-    const name = arg.replace(/^--?/, '').split('=')[0]!
-    if (!known.has(name) && !(name.startsWith('no-') && known.has(name.slice(3)))) {
-      throw new ReplayError('bad-input', `unknown option ${arg} (see opendt-replay ${command} --help)`)
-    }
-  }
-}
-
-/** Usage text, without colours unless stdout is a terminal. */
-function printUsage(text: string): void {
-  process.stdout.write((process.stdout.isTTY ? text : text.replace(/\x1b\[[0-9;]*m/g, '')) + '\n')
-}
-
 async function main(): Promise<number> {
-  const command = mainCommand(runReplay, runInspect)
-  if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h') {
-    printUsage((await renderUsage(command)) + '\n\n' + MAIN_EPILOGUE)
-    return ExitCode.ok
+  const invocation = await dispatch(argv, {
+    env: process.env,
+    version: `opendt-replay ${stamp.version} (commit ${stamp.commit}, bun ${stamp.bun})`,
+    color: process.stdout.isTTY === true,
+  })
+  switch (invocation.command) {
+    case 'print':
+      writeStdout(invocation.text)
+      return EXIT_CODES.completed
+    case 'inspect':
+      return inspectCommand(invocation.args, invocation.fromEnvironment, writeStdout)
+    case 'replay':
+      return replayCommand(invocation.args, invocation.fromEnvironment, {
+        log,
+        env: process.env,
+        spawn: () => new Worker(new URL('./run/worker.ts', import.meta.url)),
+        onSignal,
+        stderr: { write: (text) => void process.stderr.write(text), isTTY: process.stderr.isTTY === true },
+      })
   }
-  if (argv[0] === '--version' || argv[0] === '-v') {
-    process.stdout.write(`opendt-replay ${stamp.version} (commit ${stamp.commit}, bun ${stamp.bun})\n`)
-    return ExitCode.ok
-  }
-  const name = argv[0]
-  if (name !== 'replay' && name !== 'inspect') throw new ReplayError('bad-input', `unknown command "${name}" (commands: replay, inspect; see opendt-replay --help)`)
-  const defs = name === 'replay' ? replayArgs : inspectArgs
-  const sub = argv.slice(1)
-  if (sub.includes('--help') || sub.includes('-h')) {
-    const subCommand = (command.subCommands as Record<string, Parameters<typeof renderUsage>[0]>)[name]!
-    printUsage((await renderUsage(subCommand, command)) + '\n\n' + (name === 'replay' ? REPLAY_EPILOGUE : INSPECT_EPILOGUE))
-    return ExitCode.ok
-  }
-  let effective: string[]
-  try {
-    effective = withEnvironment(sub, process.env, defs)
-  } catch (error) {
-    throw new ReplayError('bad-input', (error as Error).message)
-  }
-  checkFlags(effective, defs, name)
-  await runCommand(command, { rawArgs: [name, ...effective] })
-  return Number(process.exitCode ?? ExitCode.ok)
 }
 
 try {
   process.exitCode = await main()
-} catch (error) {
-  if (error instanceof ReplayError) {
-    log.error(error.message)
-    if (verbose && error.stack) log.debug(error.stack)
-    process.exitCode = error.exitCode
+} catch (caught) {
+  if (caught instanceof StdoutClosed) {
+    process.exitCode = EXIT_CODES['stdout-closed']
   } else {
-    log.error(`internal error: ${(error as Error)?.message ?? String(error)}${verbose ? '' : ' (run with --verbose for the stack)'}`)
-    if (verbose) log.error(error)
-    process.exitCode = ExitCode.internal
+    const error = asReplayError(caught)
+    const hint = error.reason === 'internal' && !verbose ? ' (run with --verbose for the stack)' : ''
+    log.error(`${error.reason === 'internal' ? 'internal error: ' : ''}${error.message}${hint}`)
+    if (verbose && error.stack) log.error(error.stack)
+    process.exitCode = error.exitCode
   }
 }
 
 // kafkajs can leave retry timers behind (a connection attempt still backing off after we gave
 // up): once the outcome is reported, nothing else is owed, so exit now rather than when they fire.
-await new Promise<void>((resolve) => process.stdout.write('', () => process.stderr.write('', () => resolve())))
+await new Promise<void>((resolve) => process.stderr.write('', () => resolve()))
 process.exit(process.exitCode)

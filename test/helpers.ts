@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs'
 import { join, resolve } from 'node:path'
+import { formatId } from '../src/trace/columns.ts'
 import { groupByTask, type Fragments, type Tasks } from '../src/trace/model.ts'
-import { formatId } from '../src/encode.ts'
 
 export const ROOT = resolve(import.meta.dir, '..')
 export const FIXTURES = join(ROOT, 'test', 'fixtures')

@@ -1,14 +1,13 @@
 import type { ConsolaInstance } from 'consola'
 import { ConfigResourceTypes } from 'kafkajs'
 import { ReplayError } from '../errors.ts'
-import { causeOf, connectOrFail, createKafka, KafkaLog, type KafkaConfig } from './client.ts'
+import type { KafkaConfig } from '../types.ts'
+import { causeOf, connectOrFail, createKafka, KafkaLog } from './client.ts'
 
 /** The broker's per-batch size limit when the topic does not say (Kafka's default). */
 const DEFAULT_MAX_MESSAGE_BYTES = 1_048_588
 
 export interface TopicsReady {
-  /** Topics that did not exist and were created. */
-  created: string[]
   /** Smallest `max.message.bytes` of the topics: a record batch must stay under it. */
   maxMessageBytes: number
 }
@@ -50,10 +49,10 @@ export async function prepareTopics(config: KafkaConfig, topics: string[], log: 
         if (entry.configName === 'max.message.bytes' && value > 0) maxMessageBytes = Math.min(maxMessageBytes, value)
       }
     }
-    return { created: missing, maxMessageBytes }
+    return { maxMessageBytes }
   } catch (error) {
     if (error instanceof ReplayError) throw error
-    throw new ReplayError('broker', `cannot prepare topics ${topics.join(', ')} on ${config.brokers.join(',')}: ${causeOf(error)}`, { cause: error })
+    throw new ReplayError('broker-unreachable', `cannot prepare topics ${topics.join(', ')} on ${config.brokers.join(',')}: ${causeOf(error)}`, { cause: error })
   } finally {
     await admin.disconnect().catch(() => {})
   }

@@ -1,28 +1,7 @@
 import type { ConsolaInstance } from 'consola'
 import { Kafka, logLevel, type LogEntry, type RetryOptions, type SASLOptions } from 'kafkajs'
 import { ReplayError } from '../errors.ts'
-
-/** How to reach and write to Kafka; plain data, posted to the workers. */
-export interface KafkaConfig {
-  brokers: string[]
-  clientId: string
-  /** -1 (all replicas, the default), 1 (leader only) or 0 (no acknowledgement). */
-  acks: -1 | 1 | 0
-  /** kafkajs's idempotent producer: retries never duplicate (requires acks -1). */
-  idempotent: boolean
-  /** Record timestamps: the send time (default) or the message's trace time. */
-  recordTime: 'send' | 'trace'
-  /** How long to keep trying to reach the brokers at start, ms. */
-  connectTimeoutMs: number
-  /** Retries of a failed send before the run gives up (see sendRetry). */
-  sendRetries: number
-  partitions: number
-  replicationFactor: number
-  /** SASL authentication; the password never leaves this object (not logged, not in summaries). */
-  sasl?: { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string; password: string }
-  /** TLS, with PEM texts: a CA to trust (else the system's), a client certificate and key. */
-  tls?: { ca?: string; cert?: string; key?: string }
-}
+import type { KafkaConfig } from '../types.ts'
 
 /**
  * Retries of a failed send: kafkajs backs off from 300 ms, doubling to at most 30 s per wait; the
@@ -32,7 +11,7 @@ export interface KafkaConfig {
  */
 export const sendRetry = (retries: number): RetryOptions => ({ retries, initialRetryTime: 300, maxRetryTime: 30_000 })
 
-/** kafkajs's own warning about bounded retries, answered in SEND_RETRY's comment. */
+/** kafkajs's own warning about bounded retries, answered in sendRetry's comment. */
 const EXPECTED = 'Limiting retries for the idempotent producer may invalidate EoS guarantees'
 
 /**
@@ -114,7 +93,7 @@ export async function connectOrFail(config: KafkaConfig, connect: () => Promise<
       const who = `user "${config.sasl?.username}" (${config.sasl?.mechanism.toUpperCase()})`
       throw new ReplayError('auth', `Kafka at ${brokers} rejected the credentials of ${who}: ${causeOf(error)}`, { cause: error })
     }
-    throw new ReplayError('broker', `cannot reach Kafka at ${brokers} within ${config.connectTimeoutMs / 1000} s: ${causeOf(error)}`, { cause: error })
+    throw new ReplayError('broker-unreachable', `cannot reach Kafka at ${brokers} within ${config.connectTimeoutMs / 1000} s: ${causeOf(error)}`, { cause: error })
   }
 }
 

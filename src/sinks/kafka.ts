@@ -1,7 +1,7 @@
 import type { Message, Producer } from 'kafkajs'
-import { ByteWriter } from '../bytes.ts'
-import type { Sink } from '../pacer.ts'
-import type { EventStream } from '../stream.ts'
+import { ByteWriter } from '../core/bytes.ts'
+import type { Sink } from '../core/pacer.ts'
+import type { EventStream } from '../core/stream.ts'
 
 /** Bytes a record adds to a batch beyond its key and value (length, attributes, varints). */
 const RECORD_OVERHEAD = 32

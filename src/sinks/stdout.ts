@@ -1,7 +1,9 @@
 import { writeSync } from 'node:fs'
-import { asciiBytes, ByteWriter } from '../bytes.ts'
-import type { Sink } from '../pacer.ts'
-import type { EventStream } from '../stream.ts'
+import { ByteWriter } from '../core/bytes.ts'
+import type { Sink } from '../core/pacer.ts'
+import type { EventStream } from '../core/stream.ts'
+import { LINE_END, LINE_VALUE, lineStart } from '../core/wire.ts'
+import { ReplayError } from '../errors.ts'
 
 /** The reader of stdout went away (EPIPE): the run ends quietly. */
 export class StdoutClosed extends Error {
@@ -14,7 +16,7 @@ export class StdoutClosed extends Error {
 /** Writes bytes from `offset` on; returns how many were taken (may be fewer). */
 export type WriteFn = (bytes: Uint8Array, offset: number, length: number) => number
 
-/** Runs a write while holding the lock shared by both workers (see barrier.withLock). */
+/** Runs a write while holding the lock shared by both workers (run/control.ts withStdoutLock). */
 export type Locker = <T>(fn: () => T) => T
 
 export const fdWrite =
@@ -26,31 +28,30 @@ export const fdWrite =
 const pause = new Int32Array(new SharedArrayBuffer(4))
 
 /**
- * Dry-run sink: `{"topic":T,"key":K,"value":V}` and a newline per message. A batch is written
+ * Dry-run sink: one line per message, as core/wire.ts lays it out. A batch is written
  * whole, under a lock shared by both workers, so lines of the two streams never interleave
  * mid-line, even on a pipe where writes larger than PIPE_BUF are not atomic. The write happens at
  * flush, when the batch is due; nothing is held back.
  */
 export class LineSink implements Sink {
   private readonly out = new ByteWriter()
-  private readonly head: Uint8Array
-  private readonly middle = asciiBytes(',"value":')
+  private readonly start: Uint8Array
   private readonly lock: Locker
   private readonly write: WriteFn
 
   constructor(topic: string, lock: Locker, write: WriteFn = fdWrite(1)) {
-    this.head = asciiBytes('{"topic":' + JSON.stringify(topic) + ',"key":')
+    this.start = lineStart(topic)
     this.lock = lock
     this.write = write
   }
 
   add(message: EventStream): void {
     const out = this.out
-    out.bytes(this.head)
+    out.bytes(this.start)
     out.bytes(message.keyBytes())
-    out.bytes(this.middle)
+    out.bytes(LINE_VALUE)
     message.writeValue(out)
-    out.ascii('}\n')
+    out.bytes(LINE_END)
   }
 
   flush(): void {
@@ -62,6 +63,12 @@ export class LineSink implements Sink {
   }
 }
 
+/** Writes a text to stdout (help, version, a report); a failure is an error, a reader gone is StdoutClosed. */
+export function writeStdout(text: string, write: WriteFn = fdWrite(1)): void {
+  const bytes = Buffer.from(text, 'utf8')
+  writeAll(write, bytes, bytes.length)
+}
+
 function writeAll(write: WriteFn, bytes: Uint8Array, length: number): void {
   let offset = 0
   while (offset < length) {
@@ -70,7 +77,7 @@ function writeAll(write: WriteFn, bytes: Uint8Array, length: number): void {
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code
       if (code === 'EPIPE') throw new StdoutClosed()
-      if (code !== 'EAGAIN') throw new Error(`cannot write to stdout: ${(error as Error).message}`, { cause: error })
+      if (code !== 'EAGAIN') throw new ReplayError('stdout-error', `cannot write to stdout: ${(error as Error).message}`, { cause: error })
       Atomics.wait(pause, 0, 0, 1)
     }
   }

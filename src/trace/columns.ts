@@ -46,6 +46,11 @@ function checkNumbers(ctx: ColumnContext, out: Float64Array, from: number, to: n
   }
 }
 
+/** The JSON text an id is carried as: a string stays a JSON string, an integer becomes a JSON number. */
+export function formatId(id: string | number | bigint): string {
+  return typeof id === 'string' ? JSON.stringify(id) : String(id)
+}
+
 /** An id as a map key: strings stay strings; integers become numbers (exact below 2^53). */
 export type IdKey = string | number
 

@@ -1,4 +1,4 @@
-import { formatId } from '../encode.ts'
+import { formatId } from './columns.ts'
 import { groupByTask, type Fragments, type Tasks } from './model.ts'
 
 /**

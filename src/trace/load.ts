@@ -1,9 +1,8 @@
 import { parquetMetadataAsync, parquetRead, type AsyncBuffer, type Compressors, type FileMetaData } from 'hyparquet'
 import { badInput } from '../errors.ts'
-import { coerceKey, fillNumbers, idKey, type ColumnContext, type IdKey } from './columns.ts'
+import { coerceKey, fillNumbers, formatId, idKey, type ColumnContext, type IdKey } from './columns.ts'
 import { groupPositions, type Fragments, type Tasks } from './model.ts'
 import { FRAGMENT_COLUMNS, resolveColumns, TASK_COLUMNS, type ResolvedColumn } from './schema.ts'
-import { formatId } from '../encode.ts'
 
 /** A parquet file to decode: the path names it in messages, the buffer serves its bytes. */
 export interface ParquetSource {

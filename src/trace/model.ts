@@ -46,13 +46,6 @@ export interface Fragments {
   cpuUsage: Float64Array
 }
 
-/** Earliest submission time: the origin of `--from`/`--to` offsets and of the default window. */
-export function traceStart(tasks: Tasks): number {
-  let start = Infinity
-  for (let t = 0; t < tasks.count; t++) if (tasks.submit[t]! < start) start = tasks.submit[t]!
-  return start
-}
-
 /**
  * Where each fragment row goes when fragments are grouped by task: `task[i]` (the task row of
  * fragment i, or -1) is overwritten with the fragment's index in the grouped arrays (or -1).
@@ -97,32 +90,4 @@ export function groupByTask(
     groupedUsage[at] = cpuUsage[i]!
   }
   return { path, rows: position.length, count, orphans, offsets, duration: groupedDuration, cpuUsage: groupedUsage }
-}
-
-/** Latest event time of a stream: the last submission, or the last synthesized fragment time. */
-export function lastEventTime(tasks: Tasks, fragments?: Fragments): number {
-  let last = -Infinity
-  for (let t = 0; t < tasks.count; t++) {
-    if (!fragments) {
-      if (tasks.submit[t]! > last) last = tasks.submit[t]!
-      continue
-    }
-    const from = fragments.offsets[t]!
-    const to = fragments.offsets[t + 1]!
-    if (from === to) continue
-    let at = tasks.submit[t]!
-    for (let i = from; i < to; i++) at += fragments.duration[i]!
-    if (at > last) last = at
-  }
-  return last
-}
-
-/** v2 traces have no task duration: it is the sum of the task's fragment durations. */
-export function deriveDurations(tasks: Tasks, fragments: Fragments): void {
-  for (let t = 0; t < tasks.count; t++) {
-    let sum = 0
-    for (let i = fragments.offsets[t]!; i < fragments.offsets[t + 1]!; i++) sum += fragments.duration[i]!
-    tasks.duration[t] = sum
-  }
-  tasks.durationDerived = true
 }

@@ -1,0 +1,76 @@
+import { parseArgs, renderUsage } from 'citty'
+import { badInput } from '../errors.ts'
+import type { InspectArgs, ReplayArgs } from '../types.ts'
+import { COMMANDS, mainCommand, type CommandName } from './commands.ts'
+import { withEnvironment } from './env.ts'
+import { INSPECT_EPILOGUE, MAIN_EPILOGUE, REPLAY_EPILOGUE } from './help.ts'
+
+/** What the command line asks for: a text to print (help, version), or a command with its flags. */
+export type Invocation =
+  | { command: 'print'; text: string }
+  | { command: 'replay'; args: ReplayArgs; fromEnvironment: Set<string> }
+  | { command: 'inspect'; args: InspectArgs; fromEnvironment: Set<string> }
+
+export interface DispatchContext {
+  env: Record<string, string | undefined>
+  /** The `--version` line. */
+  version: string
+  /** stdout is a terminal: help keeps its colours. */
+  color: boolean
+}
+
+const EPILOGUES: Record<CommandName, string> = { replay: REPLAY_EPILOGUE, inspect: INSPECT_EPILOGUE }
+
+/** argv (without the executable) to an invocation; usage errors are bad input. */
+export async function dispatch(argv: string[], context: DispatchContext): Promise<Invocation> {
+  const usage = (text: string) => (context.color ? text : text.replace(/\x1b\[[0-9;]*m/g, '')) + '\n'
+  if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h') {
+    return { command: 'print', text: usage(`${await renderUsage(mainCommand)}\n\n${MAIN_EPILOGUE}`) }
+  }
+  if (argv[0] === '--version' || argv[0] === '-v') return { command: 'print', text: `${context.version}\n` }
+  const name = argv[0]!
+  if (!(name in COMMANDS)) {
+    throw badInput(`unknown command "${name}" (commands: replay, inspect; see opendt-replay --help)`)
+  }
+  const command = COMMANDS[name as CommandName]
+  const rest = argv.slice(1)
+  if (rest.includes('--help') || rest.includes('-h')) {
+    const text = `${await renderUsage(command.def as Parameters<typeof renderUsage>[0], mainCommand)}\n\n${EPILOGUES[name as CommandName]}`
+    return { command: 'print', text: usage(text) }
+  }
+  const { argv: effective, fromEnvironment } = withEnvironment(joinValues(rest, command.args), context.env, command.args)
+  checkFlags(effective, command.args, name)
+  const args = parseArgs(effective, command.args) as unknown
+  return name === 'replay'
+    ? { command: 'replay', args: args as ReplayArgs, fromEnvironment }
+    : { command: 'inspect', args: args as InspectArgs, fromEnvironment }
+}
+
+/**
+ * `--flag value` as `--flag=value` for flags that take a value, so a value that starts with a
+ * dash (`--speed -1`, `--from -1s`) reaches the flag's own check instead of reading as an option.
+ */
+function joinValues(argv: string[], defs: Record<string, { type: string }>): string[] {
+  const out: string[] = []
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!
+    if (arg === '--') return [...out, ...argv.slice(i)]
+    const name = /^--([^=]+)$/.exec(arg)?.[1]
+    if (name !== undefined && defs[name]?.type === 'string' && i + 1 < argv.length) out.push(`${arg}=${argv[++i]}`)
+    else out.push(arg)
+  }
+  return out
+}
+
+/** Flags citty would silently ignore are usage errors. */
+function checkFlags(args: string[], defs: Record<string, unknown>, command: string): void {
+  const known = new Set(Object.keys(defs).filter((k) => k !== 'trace_dir'))
+  for (const arg of args) {
+    if (arg === '--') break
+    if (!arg.startsWith('-') || arg === '-') continue
+    const name = arg.replace(/^--?/, '').split('=')[0]!
+    if (!known.has(name) && !(name.startsWith('no-') && known.has(name.slice(3)))) {
+      throw badInput(`unknown option ${arg} (see opendt-replay ${command} --help)`)
+    }
+  }
+}

@@ -1,0 +1,57 @@
+/**
+ * Every flag has an environment-variable twin: OPENDT_REPLAY_ and the flag's name in upper case
+ * with `_` for `-` (`--speed` is OPENDT_REPLAY_SPEED). A flag on the command line wins over its twin.
+ * Booleans take 1/true/yes or 0/false/no. `--dry-run` and `--brokers` choose the output together: when
+ * the command line names either, the environment sets neither. `KAFKA_BROKERS` is read where the
+ * output is resolved (cli/kafka.ts), after OPENDT_REPLAY_BROKERS. An error in a value from the
+ * environment names the variable, not the flag (cli/options.ts flagNamer).
+ */
+import { badInput } from '../errors.ts'
+
+export const envName = (flag: string) => `OPENDT_REPLAY_${flag.toUpperCase().replaceAll('-', '_')}`
+
+interface FlagDef {
+  type: string
+}
+
+/** argv with the flags that only the environment sets appended, and which flags those are (pure). */
+export function withEnvironment(
+  argv: string[],
+  env: Record<string, string | undefined>,
+  defs: Record<string, FlagDef>,
+): { argv: string[]; fromEnvironment: Set<string> } {
+  const end = argv.includes('--') ? argv.indexOf('--') : argv.length
+  const given = new Set<string>()
+  for (const arg of argv.slice(0, end)) {
+    const m = /^--(?:no-)?([^=]+)/.exec(arg)
+    if (m) given.add(m[1]!)
+  }
+  if (given.has('dry-run') || given.has('brokers')) given.add('dry-run').add('brokers')
+  const extra: string[] = []
+  const fromEnvironment = new Set<string>()
+  for (const [flag, def] of Object.entries(defs)) {
+    if (def.type === 'positional' || given.has(flag)) continue
+    const value = env[envName(flag)]
+    if (value === undefined || value === '') continue
+    if (def.type === 'boolean') {
+      const on = /^(1|true|yes)$/i.test(value)
+      const off = /^(0|false|no)$/i.test(value)
+      if (!on && !off) throw badInput(`${envName(flag)}: expected 1/true/yes or 0/false/no, got "${value}"`)
+      extra.push(on ? `--${flag}` : `--no-${flag}`)
+    } else {
+      extra.push(`--${flag}=${value}`)
+    }
+    fromEnvironment.add(flag)
+  }
+  return { argv: [...argv.slice(0, end), ...extra, ...argv.slice(end)], fromEnvironment }
+}
+
+/**
+ * Whether the run is verbose, known before the flags are parsed (so a usage error can show its
+ * stack too): `--verbose`, or its twin OPENDT_REPLAY_VERBOSE=1 unless `--no-verbose` is given.
+ */
+export function wantsVerbose(argv: string[], env: Record<string, string | undefined>): boolean {
+  if (argv.includes('--verbose')) return true
+  if (argv.includes('--no-verbose')) return false
+  return /^(1|true|yes)$/i.test(env[envName('verbose')] ?? '')
+}

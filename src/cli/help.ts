@@ -1,0 +1,60 @@
+import { replayArgs } from './commands.ts'
+import { envName } from './env.ts'
+
+/** Text shown after the generated usage by `--help`: examples, environment twins, exit codes. */
+
+/** Shown after the flags by `--help`. */
+export const REPLAY_EPILOGUE = `EXAMPLES
+
+  opendt-replay replay --dry-run                                  the built-in demo trace to stdout
+  opendt-replay replay ./surf --dry-run --speed max > surf.ndjson  a whole trace, as fast as possible
+  opendt-replay replay ./surf --dry-run --from 2d --to 3d          the third day, paced (10x)
+  opendt-replay replay ./surf --brokers localhost:9092             into Kafka topics tasks and fragments
+  KAFKA_BROKERS=k1:9092,k2:9092 opendt-replay replay ./surf --speed 100 --partitions 6
+
+ENVIRONMENT
+
+  Every flag has a twin: OPENDT_REPLAY_ and the flag in upper case, - as _; a flag given on the
+  command line wins. Booleans take 1/true/yes or 0/false/no. KAFKA_BROKERS also sets --brokers.
+${Object.entries(replayArgs)
+  .filter(([, def]) => def.type !== 'positional')
+  .map(([flag]) => `  ${envName(flag).padEnd(36)} --${flag}`)
+  .join('\n')}
+
+EXIT CODES
+
+  0    everything in the window was sent (and acknowledged, with Kafka)
+  1    internal error (run with --verbose for the stack)
+  2    bad input (a flag or the trace); nothing was sent
+  3    Kafka unreachable at start, lost mid-run, or a message not acknowledged
+  4    a stream fell further behind its schedule than --max-lag
+  5    the brokers rejected the SASL credentials
+  130  stopped by SIGINT, 143 by SIGTERM (after reporting what was sent)
+  141  the reader of stdout went away (| head)
+`
+
+/** Shown after the command list by `opendt-replay --help`. */
+export const MAIN_EPILOGUE = `EXAMPLES
+
+  opendt-replay replay --dry-run                       the built-in demo trace, paced, to stdout
+  opendt-replay inspect ./surf                         what a trace holds before replaying it
+  opendt-replay replay ./surf --brokers k1:9092        the trace into Kafka, 10x faster than real time
+  opendt-replay replay --help                          every replay flag, its environment twin, exit codes
+  opendt-replay --version                              version, git commit and Bun it was built from
+
+EXIT CODES
+
+  0 ok, 1 internal error, 2 bad input, 3 Kafka unreachable or lost, 4 --max-lag exceeded,
+  5 credentials rejected, 130/143 SIGINT/SIGTERM, 141 stdout closed
+`
+
+export const INSPECT_EPILOGUE = `EXAMPLES
+
+  opendt-replay inspect ./surf                 what the trace holds, and how long a replay at 10x takes
+  opendt-replay inspect ./surf --speed 100     ... at 100x
+  opendt-replay inspect ./surf --json | jq .   for scripts
+
+EXIT CODES
+
+  0    the trace is readable; 2 it is not (one line names the file, column, row and value)
+`

@@ -1,0 +1,109 @@
+import { badInput } from '../errors.ts'
+import type { KafkaConfig, Output, ReplayArgs } from '../types.ts'
+import { parseDuration } from './parse.ts'
+
+/** The Kafka, SASL and TLS flags, checked and mapped to the producer's settings. */
+
+/** Reads a file named by a flag (the only file reads while mapping flags). */
+export type ReadText = (path: string) => string
+
+function positiveInteger(flag: string, text: string): number {
+  if (!/^\d+$/.test(text) || Number(text) < 1) throw badInput(`${flag}: expected a whole number of at least 1, got "${text}"`)
+  return Number(text)
+}
+
+function nonNegativeInteger(flag: string, text: string): number {
+  if (!/^\d+$/.test(text)) throw badInput(`${flag}: expected a whole number, got "${text}"`)
+  return Number(text)
+}
+
+function readFlagFile(flag: string, path: string, read: ReadText): string {
+  try {
+    return read(path)
+  } catch (error) {
+    throw badInput(`${flag}: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`)
+  }
+}
+
+const MECHANISMS = ['plain', 'scram-sha-256', 'scram-sha-512'] as const
+
+/** SASL and TLS settings; the password from the environment or a file, never from a flag. */
+function resolveSecurity(
+  args: ReplayArgs,
+  env: Record<string, string | undefined>,
+  read: ReadText,
+  name: (flag: string) => string,
+): Pick<KafkaConfig, 'sasl' | 'tls'> {
+  let sasl: KafkaConfig['sasl']
+  if (args.sasl !== undefined) {
+    const mechanism = args.sasl.toLowerCase() as (typeof MECHANISMS)[number]
+    if (!MECHANISMS.includes(mechanism)) throw badInput(`${name('sasl')}: expected plain, scram-sha-256 or scram-sha-512, got "${args.sasl}"`)
+    const username = args['sasl-username']
+    if (!username) throw badInput(`--sasl ${mechanism} needs --sasl-username`)
+    const file = args['sasl-password-file']
+    const password = file !== undefined ? readFlagFile(name('sasl-password-file'), file, read).replace(/\r?\n$/, '') : env.KAFKA_SASL_PASSWORD
+    if (!password) throw badInput(`--sasl ${mechanism} needs a password: set KAFKA_SASL_PASSWORD or pass --sasl-password-file FILE`)
+    sasl = { mechanism, username, password }
+  } else if (args['sasl-username'] !== undefined || args['sasl-password-file'] !== undefined) {
+    throw badInput('--sasl-username and --sasl-password-file need --sasl plain|scram-sha-256|scram-sha-512')
+  }
+  if ((args['tls-cert'] === undefined) !== (args['tls-key'] === undefined)) throw badInput('--tls-cert and --tls-key go together')
+  const anyTls = args.tls === true || args['tls-ca'] !== undefined || args['tls-cert'] !== undefined
+  const tls = anyTls
+    ? {
+        ca: args['tls-ca'] === undefined ? undefined : readFlagFile(name('tls-ca'), args['tls-ca'], read),
+        cert: args['tls-cert'] === undefined ? undefined : readFlagFile(name('tls-cert'), args['tls-cert'], read),
+        key: args['tls-key'] === undefined ? undefined : readFlagFile(name('tls-key'), args['tls-key'], read),
+      }
+    : undefined
+  return { sasl, tls }
+}
+
+/** The output a run writes to: stdout (`--dry-run`) or Kafka, with every Kafka setting checked. */
+export function resolveOutput(
+  args: ReplayArgs,
+  env: Record<string, string | undefined>,
+  read: ReadText,
+  name: (flag: string) => string = (flag) => `--${flag}`,
+): Output {
+  if (args['dry-run']) {
+    if (args.brokers !== undefined) throw badInput('--dry-run and --brokers exclude each other: pick stdout or Kafka')
+    return { kind: 'stdout' }
+  }
+  const list = args.brokers ?? env.KAFKA_BROKERS
+  if (list === undefined || list.trim() === '') {
+    throw badInput('no output chosen: pass --brokers HOST:PORT (or set KAFKA_BROKERS) to send to Kafka, or --dry-run for stdout')
+  }
+  const brokersName = args.brokers !== undefined ? name('brokers') : 'KAFKA_BROKERS'
+  const brokers = list.split(',').map((b) => b.trim())
+  for (const b of brokers) {
+    const port = /^[^\s:,]+:(\d{1,5})$/.exec(b)?.[1]
+    if (port === undefined) throw badInput(`${brokersName}: "${b}" is not HOST:PORT`)
+    if (Number(port) < 1 || Number(port) > 65535) throw badInput(`${brokersName}: "${b}": port ${port} is not between 1 and 65535`)
+  }
+  const acksText = args.acks ?? 'all'
+  const acks = ({ all: -1, '-1': -1, '1': 1, '0': 0 } as const)[acksText as 'all']
+  if (acks === undefined) throw badInput(`${name('acks')}: expected all, 1 or 0, got "${acksText}"`)
+  const idempotent = args.idempotent !== false
+  if (idempotent && acks !== -1) throw badInput(`--acks ${acksText} needs --no-idempotent (the idempotent producer waits for all replicas)`)
+  const sendRetries = nonNegativeInteger(name('send-retries'), args['send-retries'] ?? '8')
+  if (idempotent && sendRetries < 1) throw badInput('--send-retries 0 needs --no-idempotent (the idempotent producer must retry)')
+  const recordTime = args['record-time'] ?? 'send'
+  if (recordTime !== 'send' && recordTime !== 'trace') throw badInput(`${name('record-time')}: expected send or trace, got "${recordTime}"`)
+  const connectTimeoutMs = parseDuration(name('connect-timeout'), args['connect-timeout'] ?? '30s')
+  return {
+    kind: 'kafka',
+    config: {
+      brokers,
+      clientId: args['client-id'] ?? 'opendt-replay',
+      acks,
+      idempotent,
+      recordTime,
+      connectTimeoutMs,
+      sendRetries,
+      ...resolveSecurity(args, env, read, name),
+      partitions: positiveInteger(name('partitions'), args.partitions ?? '1'),
+      replicationFactor: positiveInteger(name('replication-factor'), args['replication-factor'] ?? '1'),
+    },
+  }
+}

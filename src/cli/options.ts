@@ -1,0 +1,116 @@
+import { readFileSync, statSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { badInput } from '../errors.ts'
+import type { InspectArgs, ReplayArgs, ReplayOptions, TraceSpec } from '../types.ts'
+import { envName } from './env.ts'
+import { resolveOutput, type ReadText } from './kafka.ts'
+import { parseDuration, parseSpeed, parseTimeRef } from './parse.ts'
+
+/**
+ * Flags to options: every value checked and mapped to the options object the command runs with.
+ * An error names the value the way the user gave it: the flag, or its environment twin.
+ */
+
+/** How the user named a flag: `--speed`, or `OPENDT_REPLAY_SPEED` when only the environment set it. */
+export type FlagName = (flag: string) => string
+
+/** Names a flag for errors, given the flags the environment set (cli/env.ts). */
+export const flagNamer =
+  (fromEnvironment: ReadonlySet<string> = new Set()): FlagName =>
+  (flag) =>
+    fromEnvironment.has(flag) ? envName(flag) : `--${flag}`
+
+const readTextFile: ReadText = (path) => readFileSync(path, 'utf8')
+
+/** Where a command's flags came from besides argv: the environment, and the files flags name. */
+export interface FlagSources {
+  env?: Record<string, string | undefined>
+  /** The flags only the environment set (cli/env.ts withEnvironment). */
+  fromEnvironment?: ReadonlySet<string>
+  read?: ReadText
+}
+
+export function toReplayOptions(args: ReplayArgs, sources: FlagSources = {}): { options: ReplayOptions; demo: boolean } {
+  const name = flagNamer(sources.fromEnvironment)
+  const optional = <T>(flag: keyof ReplayArgs & string, parse: (name: string, text: string) => T): T | undefined => {
+    const text = args[flag]
+    return typeof text === 'string' ? parse(name(flag), text) : undefined
+  }
+  const output = resolveOutput(args, sources.env ?? {}, sources.read ?? readTextFile, name)
+  const trace = resolveTrace(args)
+  const options: ReplayOptions = {
+    spec: {
+      trace,
+      from: optional('from', parseTimeRef),
+      to: optional('to', parseTimeRef),
+      strict: args.strict === true,
+      maxGapMs: optional('max-gap', parseDuration),
+    },
+    speed: parseSpeed(name('speed'), args.speed ?? '10'),
+    topics: {
+      tasks: topicName(name('tasks-topic'), args['tasks-topic'] ?? 'tasks'),
+      fragments: topicName(name('fragments-topic'), args['fragments-topic'] ?? 'fragments'),
+    },
+    output,
+    verbose: args.verbose === true,
+    quiet: args.quiet === true,
+    statsIntervalMs: parseDuration(name('stats-interval'), args['stats-interval'] ?? '60s'),
+    maxLagMs: optional('max-lag', parseDuration),
+  }
+  if (options.statsIntervalMs <= 0) {
+    throw badInput(`${name('stats-interval')}: must be longer than 0, got "${args['stats-interval']}"`)
+  }
+  if (args.resume && !args.checkpoint) throw badInput('--resume needs --checkpoint FILE')
+  if (args.checkpoint !== undefined && output.kind !== 'kafka') {
+    throw badInput('--checkpoint needs Kafka output (--brokers): a dry-run has nothing to resume')
+  }
+  if (options.topics.tasks === options.topics.fragments) {
+    throw badInput(`--tasks-topic and --fragments-topic are both "${options.topics.tasks}": use two topics`)
+  }
+  const { from, to } = options.spec
+  if (from && to && 'offset' in from === 'offset' in to) {
+    const a = 'offset' in from ? from.offset : from.absolute
+    const b = 'offset' in to ? to.offset : to.absolute
+    if (a >= b) throw badInput(`--from ${args.from} is not before --to ${args.to}: the window is empty`)
+  }
+  return { options, demo: trace.demo }
+}
+
+/** Kafka's own rule for topic names. */
+function topicName(flag: string, name: string): string {
+  if (!/^[a-zA-Z0-9._-]{1,249}$/.test(name)) {
+    throw badInput(`${flag}: "${name}" is not a valid topic name (letters, digits, . _ -)`)
+  }
+  return name
+}
+
+/** Maps inspect's flags to its inputs: the trace's two files and a speed. */
+export function toInspectOptions(
+  args: InspectArgs,
+  sources: Pick<FlagSources, 'fromEnvironment'> = {},
+): { trace: { tasks: string; fragments: string }; speed: number; json: boolean } {
+  const trace = resolveTrace(args)
+  if (trace.demo) throw badInput('inspect needs a trace: pass TRACE_DIR (or --tasks and --fragments)')
+  return { trace, speed: parseSpeed(flagNamer(sources.fromEnvironment)('speed'), args.speed ?? '10'), json: args.json === true }
+}
+
+function resolveTrace(args: Pick<ReplayArgs, 'trace_dir' | 'tasks' | 'fragments'>): TraceSpec {
+  const dir = args.trace_dir
+  if (dir === undefined && args.tasks === undefined && args.fragments === undefined) return { demo: true }
+  if (dir !== undefined) {
+    let isDir = false
+    try {
+      isDir = statSync(dir).isDirectory()
+    } catch {
+      throw badInput(`${dir}: no such directory (TRACE_DIR must hold tasks.parquet and fragments.parquet)`)
+    }
+    if (!isDir) throw badInput(`${dir}: not a directory (TRACE_DIR must hold tasks.parquet and fragments.parquet)`)
+  }
+  // With one file named and no folder, the other is looked for beside it.
+  const base = dir ?? dirname((args.tasks ?? args.fragments)!)
+  return {
+    demo: false,
+    tasks: args.tasks ?? join(base, 'tasks.parquet'),
+    fragments: args.fragments ?? join(base, 'fragments.parquet'),
+  }
+}

@@ -1,0 +1,51 @@
+import { badInput } from '../errors.ts'
+import type { TimeRef } from '../types.ts'
+
+/**
+ * Flag values to numbers and times, checked. Each parser takes the name the user gave the value
+ * by (`--speed`, or `OPENDT_REPLAY_SPEED` when an environment twin set it), for its error line.
+ */
+
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }
+
+/** `--speed`: trace seconds per wall second (a positive number), or `max` (Infinity). */
+export function parseSpeed(flag: string, text: string): number {
+  if (text === 'max') return Infinity
+  const speed = /^\d+(\.\d+)?(e[+-]?\d+)?$/i.test(text) ? Number(text) : Number.NaN
+  if (!(speed > 0) || !Number.isFinite(speed)) {
+    throw badInput(`${flag}: expected a positive number or "max", got "${text}"`)
+  }
+  return speed
+}
+
+/**
+ * `--from`/`--to`: an offset from the trace start (`90s`, `30m`, `2h`, `1d`, `1d12h`, `1.5h`,
+ * `0`) or an ISO-8601 time (`2022-10-08T00:00:00Z`; without a zone it is read as UTC, like the trace).
+ */
+export function parseTimeRef(flag: string, text: string): TimeRef {
+  const t = text.trim()
+  if (t === '0') return { offset: 0 }
+  if (/^(\d+(\.\d+)?(ms|s|m|h|d))+$/.test(t)) {
+    let offset = 0
+    for (const [, n, , unit] of t.matchAll(/(\d+(\.\d+)?)(ms|s|m|h|d)/g)) offset += Number(n) * UNIT_MS[unit!]!
+    return { offset: Math.round(offset) }
+  }
+  if (/^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$/i.test(t)) {
+    const zoned = /(Z|[+-]\d{2}:?\d{2})$/i.test(t) || !/[T ]/.test(t) ? t : t + 'Z'
+    const absolute = Date.parse(zoned.replace(' ', 'T'))
+    if (Number.isFinite(absolute)) return { absolute }
+  }
+  throw badInput(`${flag}: expected an offset like 90s, 30m, 2h, 1d or an ISO-8601 time, got "${text}"`)
+}
+
+/** A duration flag: `500ms`, `30s`, `2m`, `1h30m`. */
+export function parseDuration(flag: string, text: string): number {
+  let ref
+  try {
+    ref = parseTimeRef(flag, text)
+  } catch {
+    ref = undefined
+  }
+  if (!ref || !('offset' in ref)) throw badInput(`${flag}: expected a duration like 500ms, 30s or 2m, got "${text}"`)
+  return ref.offset
+}

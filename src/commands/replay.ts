@@ -1,0 +1,57 @@
+import type { ConsolaInstance } from 'consola'
+import { toReplayOptions } from '../cli/options.ts'
+import { ReplayError } from '../errors.ts'
+import { checkpointIdentity, startingPoint } from '../run/checkpoint.ts'
+import { replay, type ReplayEdges } from '../run/replay.ts'
+import { failureJson, summaryJson, writeSummary } from '../run/summary.ts'
+import type { ReplayArgs } from '../types.ts'
+
+/**
+ * `opendt-replay replay`: flags to options, the checkpoint to start from, the replay itself, and
+ * what it reports (the summary line, `--summary-json`). Returns the exit code.
+ */
+export async function replayCommand(
+  args: ReplayArgs,
+  fromEnvironment: ReadonlySet<string>,
+  edges: ReplayEdges & { env: Record<string, string | undefined> },
+): Promise<number> {
+  const { log } = edges
+  const { options, demo } = toReplayOptions(args, { env: edges.env, fromEnvironment })
+  if (options.quiet) log.level = 0
+  if (demo) {
+    log.info('no trace given: replaying the built-in demo trace (4 tasks, 12 fragments); pass TRACE_DIR for a real one')
+  }
+  if (args.checkpoint) {
+    const path = args.checkpoint
+    const start = startingPoint(path, args.resume === true, await checkpointIdentity(args, options))
+    options.checkpoint = { path, start }
+    const s = start.streams
+    if (args.resume) {
+      const repeat = s.tasks.sent - s.tasks.acked + s.fragments.sent - s.fragments.acked
+      log.info(
+        `resuming from ${path}: ${s.tasks.acked} tasks and ${s.fragments.acked} fragments already acknowledged are skipped; ` +
+          `${repeat} messages sent before the interruption but not acknowledged may be repeated`,
+      )
+    }
+  }
+  const summaryFile = args['summary-json']
+  let summary
+  try {
+    summary = await replay(options, edges)
+  } catch (error) {
+    if (summaryFile && error instanceof ReplayError) await writeSummary(summaryFile, failureJson(options, error))
+    throw error
+  }
+  if (summary.failed) log.error(summary.line)
+  else if (summary.reason !== 'stdout-closed') always(log, () => log.info(summary.line))
+  if (summaryFile) await writeSummary(summaryFile, summaryJson(options, summary))
+  return summary.exitCode
+}
+
+/** The summary is shown even under --quiet (which only lets errors through otherwise). */
+function always(log: ConsolaInstance, fn: () => void): void {
+  const level = log.level
+  log.level = Math.max(level, 3)
+  fn()
+  log.level = level
+}

@@ -1,0 +1,125 @@
+import { formatDouble, formatTime } from './format.ts'
+
+const MS_PER_DAY = 86_400_000
+
+/**
+ * A growable byte buffer that encodes the wire format without building intermediate strings:
+ * the same text as formatTime and formatDouble (tests compare them with an oracle), about 5x faster, which is what lets a
+ * whole trace go out at --speed max in about a second. Everything written is ASCII except ids,
+ * which arrive pre-encoded as bytes.
+ */
+export class ByteWriter {
+  buf: Uint8Array<ArrayBuffer>
+  pos = 0
+  private day = Number.NaN
+  private datePrefix: Uint8Array = new Uint8Array(0)
+
+  constructor(capacity = 1 << 20) {
+    this.buf = new Uint8Array(capacity)
+  }
+
+  /** Makes room for `n` more bytes. */
+  reserve(n: number): void {
+    if (this.pos + n <= this.buf.length) return
+    const next = new Uint8Array(Math.max(this.buf.length * 2, this.pos + n))
+    next.set(this.buf.subarray(0, this.pos))
+    this.buf = next
+  }
+
+  bytes(b: Uint8Array): void {
+    const n = b.length
+    this.reserve(n)
+    // A loop beats TypedArray.set for the short pieces this writes (keys, field names).
+    if (n > 64) {
+      this.buf.set(b, this.pos)
+      this.pos += n
+      return
+    }
+    const buf = this.buf
+    let p = this.pos
+    for (let i = 0; i < n; i++) buf[p++] = b[i]!
+    this.pos = p
+  }
+
+  ascii(s: string): void {
+    this.reserve(s.length)
+    const buf = this.buf
+    let p = this.pos
+    for (let i = 0; i < s.length; i++) buf[p++] = s.charCodeAt(i)
+    this.pos = p
+  }
+
+  /** An integer-valued number as JSON: digits written directly when it is a safe integer. */
+  integer(n: number): void {
+    if (!(n >= 0 && n <= Number.MAX_SAFE_INTEGER && Number.isInteger(n))) return this.ascii(String(n))
+    this.reserve(16)
+    const buf = this.buf
+    let digits = 1
+    for (let x = n; x >= 10; x = Math.floor(x / 10)) digits++
+    let p = this.pos + digits
+    this.pos = p
+    let x = n
+    do {
+      const q = Math.floor(x / 10)
+      buf[--p] = 48 + (x - q * 10)
+      x = q
+    } while (x > 0)
+  }
+
+  double(x: number): void {
+    if (Number.isInteger(x) && x >= 0 && x <= Number.MAX_SAFE_INTEGER) {
+      this.integer(x)
+      this.reserve(2)
+      this.buf[this.pos++] = 46 // .
+      this.buf[this.pos++] = 48 // 0
+    } else {
+      this.ascii(formatDouble(x))
+    }
+  }
+
+  /** Two digits 00-99. */
+  private two(n: number): void {
+    const q = (n / 10) | 0
+    this.buf[this.pos++] = 48 + q
+    this.buf[this.pos++] = 48 + n - q * 10
+  }
+
+  /**
+   * A time as formatTime writes it. The date part is cached per day and the clock part
+   * written as digits, because consecutive messages share the day but rarely the second.
+   */
+  time(ms: number): void {
+    const day = Math.floor(ms / MS_PER_DAY)
+    if (day !== this.day) {
+      const date = formatTime(day * MS_PER_DAY)
+      // Years outside 0000-9999 have a longer, signed form: never cached.
+      if (date.length !== 20) return this.ascii(formatTime(ms))
+      this.day = day
+      this.datePrefix = asciiBytes(date.slice(0, 11))
+    }
+    this.reserve(25)
+    this.bytes(this.datePrefix)
+    let rest = ms - day * MS_PER_DAY
+    const millis = rest % 1000
+    rest = (rest - millis) / 1000
+    const sec = rest % 60
+    rest = (rest - sec) / 60
+    const min = rest % 60
+    const buf = this.buf
+    this.two((rest - min) / 60)
+    buf[this.pos++] = 58 // :
+    this.two(min)
+    buf[this.pos++] = 58
+    this.two(sec)
+    if (millis !== 0) {
+      buf[this.pos++] = 46 // .
+      const h = (millis / 100) | 0
+      buf[this.pos++] = 48 + h
+      this.two(millis - h * 100)
+    }
+    buf[this.pos++] = 90 // Z
+  }
+}
+
+/** UTF-8 bytes of a string, as a Buffer (kafkajs takes it as a key without copying). */
+export const asciiBytes = (s: string): Buffer => Buffer.from(s, 'utf8')

@@ -1,0 +1,29 @@
+/**
+ * How times and numbers are spelled, in messages and in logs alike.
+ */
+
+/**
+ * UTC time as `YYYY-MM-DDTHH:MM:SSZ`, with `.sss` only when the milliseconds are not zero:
+ * `toISOString()` without a `.000`. Years outside 0000-9999 keep its longer, signed form.
+ */
+export function formatTime(ms: number): string {
+  const iso = new Date(ms).toISOString()
+  return iso.endsWith('.000Z') ? iso.slice(0, -5) + 'Z' : iso
+}
+
+/** A double column value: always with a fractional part (`33600.0`) so typed consumers see a float. */
+export function formatDouble(x: number): string {
+  const s = String(x)
+  return Number.isInteger(x) && !s.includes('e') ? s + '.0' : s
+}
+
+/** `1h 02m`, `3m 05s`, `12s`. */
+export function formatDuration(ms: number): string {
+  if (!Number.isFinite(ms)) return '?'
+  const s = Math.max(0, Math.round(ms / 1000))
+  const h = Math.floor(s / 3600)
+  const m = Math.floor((s % 3600) / 60)
+  if (h > 0) return `${h}h ${String(m).padStart(2, '0')}m`
+  if (m > 0) return `${m}m ${String(s % 60).padStart(2, '0')}s`
+  return `${s}s`
+}

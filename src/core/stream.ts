@@ -1,0 +1,169 @@
+import type { Fragments, Tasks } from '../trace/model.ts'
+import { nextFragmentTime, walkFragments } from '../trace/timeline.ts'
+import type { Role, Window } from '../types.ts'
+import type { ByteWriter } from './bytes.ts'
+import { keyBytes, writeFragmentValue, writeTaskValue } from './wire.ts'
+
+/**
+ * One stream of messages in non-decreasing event time, produced on demand: nothing is
+ * materialized per message. `time` is Infinity once the window is exhausted.
+ */
+export interface EventStream {
+  readonly role: Role
+  /** Event time of the next message (epoch ms), Infinity when there is none. */
+  readonly time: number
+  /** The next message's key bytes (cached per task) and its value, written into `w` (valid while time is finite). */
+  keyBytes(): Buffer
+  writeValue(w: ByteWriter): void
+  advance(): void
+}
+
+/** Per-task key bytes, encoded on first use. */
+class KeyCache {
+  private readonly cache: (Buffer | undefined)[]
+  private readonly idJson: string[]
+  constructor(idJson: string[]) {
+    this.idJson = idJson
+    this.cache = new Array(idJson.length)
+  }
+  get(task: number): Buffer {
+    return (this.cache[task] ??= keyBytes(this.idJson[task]!))
+  }
+}
+
+/** Tasks in (submission_time, tasks-file row) order. */
+export class TaskStream implements EventStream {
+  readonly role = 'tasks'
+  time = Infinity
+  private readonly order: Int32Array
+  private next = 0
+  private readonly tasks: Tasks
+  private readonly window: Window
+  private readonly keys: KeyCache
+
+  constructor(tasks: Tasks, window: Window) {
+    this.tasks = tasks
+    this.window = window
+    this.keys = new KeyCache(tasks.idJson)
+    const order = Int32Array.from({ length: tasks.count }, (_, i) => i)
+    const submit = tasks.submit
+    // Stable order: equal submission times keep file order.
+    this.order = order.sort((a, b) => submit[a]! - submit[b]! || a - b)
+    while (this.next < this.order.length && submit[this.order[this.next]!]! < window.from) this.next++
+    this.update()
+  }
+
+  private update(): void {
+    const t = this.order[this.next]
+    const time = t === undefined ? Infinity : this.tasks.submit[t]!
+    this.time = time < this.window.to ? time : Infinity
+  }
+
+  keyBytes(): Buffer {
+    return this.keys.get(this.order[this.next]!)
+  }
+
+  writeValue(w: ByteWriter): void {
+    const t = this.order[this.next]!
+    const k = this.tasks
+    writeTaskValue(w, k.submit[t]!, k.duration[t]!, k.cpuCount[t]!, k.cpuCapacity[t]!, k.memCapacity[t]!)
+  }
+
+  advance(): void {
+    this.next++
+    this.update()
+  }
+}
+
+/**
+ * Fragments in (time, task row, fragment order) order, timed by trace/timeline.ts. Each task's fragments are already in time order, so the stream is a
+ * k-way merge: a binary heap of one cursor per task, keyed by (cursor time, task row).
+ */
+export class FragmentStream implements EventStream {
+  readonly role = 'fragments'
+  time = Infinity
+  private readonly tasks: Tasks
+  private readonly fragments: Fragments
+  private readonly to: number
+  /** Per task: index of its next fragment, and that fragment's time. */
+  private readonly pos: Int32Array
+  private readonly at: Float64Array
+  /** Heap of task rows, smallest (at, row) first. */
+  private readonly heap: Int32Array
+  private size = 0
+  private readonly keys: KeyCache
+
+  constructor(tasks: Tasks, fragments: Fragments, window: Window) {
+    this.tasks = tasks
+    this.fragments = fragments
+    this.to = window.to
+    this.pos = new Int32Array(tasks.count)
+    this.at = new Float64Array(tasks.count)
+    this.heap = new Int32Array(tasks.count)
+    this.keys = new KeyCache(tasks.idJson)
+    // Each task's cursor starts at its first fragment in the window.
+    for (let t = 0; t < tasks.count; t++) {
+      let first = -1
+      const time = walkFragments(tasks, fragments, t, (i, at) => {
+        if (at < window.from) return true
+        first = i
+        return false
+      })
+      if (first < 0) continue
+      this.pos[t] = first
+      this.at[t] = time
+      this.heap[this.size++] = t
+    }
+    for (let k = (this.size >> 1) - 1; k >= 0; k--) this.siftDown(k)
+    this.update()
+  }
+
+  private less(a: number, b: number): boolean {
+    const ta = this.at[a]!
+    const tb = this.at[b]!
+    return ta < tb || (ta === tb && a < b)
+  }
+
+  private siftDown(k: number): void {
+    const heap = this.heap
+    const size = this.size
+    const item = heap[k]!
+    for (;;) {
+      let child = 2 * k + 1
+      if (child >= size) break
+      if (child + 1 < size && this.less(heap[child + 1]!, heap[child]!)) child++
+      if (!this.less(heap[child]!, item)) break
+      heap[k] = heap[child]!
+      k = child
+    }
+    heap[k] = item
+  }
+
+  private update(): void {
+    const time = this.size === 0 ? Infinity : this.at[this.heap[0]!]!
+    this.time = time < this.to ? time : Infinity
+  }
+
+  keyBytes(): Buffer {
+    return this.keys.get(this.heap[0]!)
+  }
+
+  writeValue(w: ByteWriter): void {
+    const t = this.heap[0]!
+    const i = this.pos[t]!
+    writeFragmentValue(w, this.at[t]!, this.fragments.duration[i]!, this.fragments.cpuUsage[i]!)
+  }
+
+  advance(): void {
+    const t = this.heap[0]!
+    const i = this.pos[t]! + 1
+    if (i < this.fragments.offsets[t + 1]!) {
+      this.pos[t] = i
+      this.at[t] = nextFragmentTime(this.at[t]!, this.fragments.duration[i]!)
+    } else {
+      this.heap[0] = this.heap[--this.size]!
+    }
+    if (this.size > 0) this.siftDown(0)
+    this.update()
+  }
+}

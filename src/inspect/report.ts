@@ -1,0 +1,118 @@
+import { parquetMetadataAsync } from 'hyparquet'
+import { formatDuration, formatTime } from '../core/format.ts'
+import { openParquetFile } from '../trace/file.ts'
+import { loadFragments, loadTasks } from '../trace/load.ts'
+import { forEachFragmentTime, lastEventTime, traceStart, walkFragments } from '../trace/timeline.ts'
+import { topLevelColumns } from '../trace/schema.ts'
+
+/** What `opendt-replay inspect` reports about a trace before anything is sent. */
+export interface Inspection {
+  schema: { version: string; evidence: string }
+  files: Record<'tasks' | 'fragments', { path: string; rows: number; rowGroups: number; columns: string[] }>
+  tasksWithoutFragments: number
+  fragmentsWithoutTask: number
+  span: Record<'tasks' | 'fragments', { first: string; last: string } | null>
+  busiestSecond: Record<'tasks' | 'fragments', { second: string; messages: number } | null>
+  durationMismatches: { tasks: number; examples: { id: string; duration: number; fragmentSum: number }[] }
+  replay: { speed: number | 'max'; wallSeconds: number }
+}
+
+async function fileFacts(path: string) {
+  // loadTasks/loadFragments have already checked the file: reading its footer again cannot fail anew.
+  const metadata = await parquetMetadataAsync(openParquetFile(path).buffer)
+  const columns = [...topLevelColumns(metadata.schema).keys()]
+  return { path, rows: Number(metadata.num_rows), rowGroups: metadata.row_groups.length, columns }
+}
+
+/**
+ * OpenDC's workload schema versions differ in these columns: v2 tasks have no duration, and from v4
+ * on fragments have no cpu_count. The version is read from them (what the files say, not a label).
+ */
+function schemaVersion(tasks: string[], fragments: string[]) {
+  if (!tasks.includes('duration')) return { version: 'v2', evidence: 'tasks have no duration column' }
+  if (fragments.includes('cpu_count')) return { version: 'v3', evidence: 'tasks have duration; fragments have cpu_count' }
+  return { version: 'v4+', evidence: 'tasks have duration; fragments have no cpu_count' }
+}
+
+/** Per-second counts: the busiest second and its count. */
+function busiest(forEachTime: (visit: (time: number) => void) => void): { second: string; messages: number } | null {
+  const counts = new Map<number, number>()
+  let best = -1
+  let bestCount = 0
+  forEachTime((t) => {
+    const second = Math.floor(t / 1000)
+    const c = (counts.get(second) ?? 0) + 1
+    counts.set(second, c)
+    if (c > bestCount || (c === bestCount && second < best)) {
+      best = second
+      bestCount = c
+    }
+  })
+  return bestCount === 0 ? null : { second: formatTime(best * 1000), messages: bestCount }
+}
+
+export async function inspect(trace: { tasks: string; fragments: string }, speed: number): Promise<Inspection> {
+  const tasks = await loadTasks(openParquetFile(trace.tasks))
+  const fragments = await loadFragments(openParquetFile(trace.fragments), tasks, { strict: false })
+  const files = { tasks: await fileFacts(trace.tasks), fragments: await fileFacts(trace.fragments) }
+  let withoutFragments = 0
+  let mismatches = 0
+  const examples: Inspection['durationMismatches']['examples'] = []
+  for (let t = 0; t < tasks.count; t++) {
+    const from = fragments.offsets[t]!
+    const to = fragments.offsets[t + 1]!
+    if (from === to) withoutFragments++
+    if (tasks.durationDerived || from === to) continue
+    const sum = walkFragments(tasks, fragments, t) - tasks.submit[t]!
+    if (sum !== tasks.duration[t]) {
+      mismatches++
+      if (examples.length < 3) examples.push({ id: JSON.parse(tasks.idJson[t]!), duration: tasks.duration[t]!, fragmentSum: sum })
+    }
+  }
+  const start = traceStart(tasks)
+  const lastTask = lastEventTime(tasks)
+  const lastFragment = lastEventTime(tasks, fragments)
+  let firstFragment = Infinity
+  forEachFragmentTime(tasks, fragments, (t) => {
+    if (t < firstFragment) firstFragment = t
+  })
+  const end = Math.max(lastTask, lastFragment)
+  return {
+    schema: schemaVersion(files.tasks.columns, files.fragments.columns),
+    files,
+    tasksWithoutFragments: withoutFragments,
+    fragmentsWithoutTask: fragments.orphans,
+    span: {
+      tasks: { first: formatTime(start), last: formatTime(lastTask) },
+      fragments: fragments.count > 0 ? { first: formatTime(firstFragment), last: formatTime(lastFragment) } : null,
+    },
+    busiestSecond: {
+      tasks: busiest((visit) => tasks.submit.forEach((t) => visit(t))),
+      fragments: busiest((visit) => forEachFragmentTime(tasks, fragments, visit)),
+    },
+    durationMismatches: { tasks: mismatches, examples },
+    replay: { speed: speed === Infinity ? 'max' : speed, wallSeconds: speed === Infinity ? 0 : (end - start) / speed / 1000 },
+  }
+}
+
+/** The human-readable report. */
+export function formatInspection(i: Inspection): string {
+  const file = (f: Inspection['files']['tasks']) =>
+    `${f.path}: ${f.rows} rows in ${f.rowGroups} row group${f.rowGroups === 1 ? '' : 's'}; columns ${f.columns.join(', ')}`
+  const span = (s: Inspection['span']['tasks']) => (s ? `${s.first} .. ${s.last}` : 'none')
+  const busy = (b: Inspection['busiestSecond']['tasks']) => (b ? `${b.messages} at ${b.second}` : 'none')
+  const m = i.durationMismatches
+  const examples = m.examples.map((e) => `${e.id}: ${e.duration} vs ${e.fragmentSum}`).join(', ')
+  return [
+    `schema                     ${i.schema.version} (${i.schema.evidence})`,
+    `tasks file                 ${file(i.files.tasks)}`,
+    `fragments file             ${file(i.files.fragments)}`,
+    `tasks without fragments    ${i.tasksWithoutFragments}`,
+    `fragments without a task   ${i.fragmentsWithoutTask}`,
+    `tasks span                 ${span(i.span.tasks)}`,
+    `fragments span             ${span(i.span.fragments)}`,
+    `busiest second             tasks ${busy(i.busiestSecond.tasks)}; fragments ${busy(i.busiestSecond.fragments)}`,
+    `duration mismatches        ${m.tasks} tasks whose fragment durations do not add up to their duration${examples ? ` (e.g. ${examples})` : ''}`,
+    `replay at speed ${String(i.replay.speed).padEnd(10)} ${i.replay.speed === 'max' ? 'as fast as possible' : formatDuration(i.replay.wallSeconds * 1000)}`,
+  ].join('\n')
+}

@@ -1,0 +1,76 @@
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
+import { badInput } from '../errors.ts'
+import type { Checkpoint, ReplayArgs, ReplayOptions } from '../types.ts'
+
+/**
+ * `--checkpoint FILE`: after each acknowledged batch, per stream how many messages were sent and
+ * acknowledged, written atomically (a temporary file renamed over the old one). Messages are
+ * acknowledged in stream order (one send in flight per producer), so `acked` is a prefix of the
+ * stream: `--resume` skips that many and continues. Messages past `acked` but within `sent` may
+ * have reached the broker before an interruption: a resumed run may repeat those, and says so.
+ */
+
+/** What differs between the identity a checkpoint was written for and this run's (pure). */
+export function differences(saved: Record<string, string>, now: Record<string, string>): string[] {
+  const keys = [...new Set([...Object.keys(saved), ...Object.keys(now)])]
+  return keys.filter((k) => saved[k] !== now[k]).map((k) => `${k} was ${saved[k] ?? '(none)'}, now ${now[k] ?? '(none)'}`)
+}
+
+export function readCheckpoint(path: string): Checkpoint {
+  let parsed: Checkpoint
+  try {
+    parsed = JSON.parse(readFileSync(path, 'utf8'))
+  } catch (error) {
+    throw badInput(`--checkpoint: cannot read ${path} (${(error as Error).message})`)
+  }
+  if (parsed?.version !== 1 || !parsed.streams?.tasks || !parsed.streams?.fragments) {
+    throw badInput(`--checkpoint: ${path} is not an opendt-replay checkpoint`)
+  }
+  return parsed
+}
+
+export function writeCheckpoint(path: string, checkpoint: Checkpoint): void {
+  const temporary = `${path}.tmp-${process.pid}`
+  writeFileSync(temporary, JSON.stringify(checkpoint, null, 2) + '\n')
+  renameSync(temporary, path)
+}
+
+/** Where a run starts: from scratch (refusing to overwrite a checkpoint) or where one left off. */
+export function startingPoint(path: string, resume: boolean, identity: Record<string, string>): Checkpoint {
+  const fresh: Checkpoint = { version: 1, identity, streams: { tasks: { sent: 0, acked: 0 }, fragments: { sent: 0, acked: 0 } }, updated: new Date().toISOString() }
+  if (!existsSync(path)) {
+    if (resume) throw badInput(`--resume: no checkpoint at ${path}`)
+    return fresh
+  }
+  if (!resume) throw badInput(`--checkpoint: ${path} exists: pass --resume to continue from it, or remove it to start over`)
+  const saved = readCheckpoint(path)
+  const diff = differences(saved.identity, identity)
+  if (diff.length > 0) throw badInput(`--resume: ${path} was written for another replay: ${diff.join('; ')}`)
+  return saved
+}
+
+/** What a checkpoint is valid for: the trace files (size and a hash of their last 64 KiB) and the flags that shape the messages and where they go. */
+export async function checkpointIdentity(args: ReplayArgs, options: ReplayOptions): Promise<Record<string, string>> {
+  const file = async (path: string) => {
+    try {
+      const f = Bun.file(path)
+      const tail = await f.slice(Math.max(0, f.size - 65_536)).arrayBuffer()
+      return `${path} (${f.size} bytes, tail sha256 ${new Bun.CryptoHasher('sha256').update(tail).digest('hex').slice(0, 16)})`
+    } catch {
+      return `${path} (unreadable)` // the replay itself reports why, in one line
+    }
+  }
+  const trace = options.spec.trace
+  const kafka = options.output.kind === 'kafka' ? options.output.config : undefined
+  return {
+    'tasks file': trace.demo ? 'demo' : await file(trace.tasks),
+    'fragments file': trace.demo ? 'demo' : await file(trace.fragments),
+    '--from': args.from ?? '(trace start)',
+    '--to': args.to ?? '(trace end)',
+    '--strict': String(args.strict === true),
+    '--tasks-topic': options.topics.tasks,
+    '--fragments-topic': options.topics.fragments,
+    '--brokers': kafka?.brokers.join(',') ?? '',
+    '--record-time': kafka?.recordTime ?? '',
+  }
+}

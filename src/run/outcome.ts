@@ -1,0 +1,117 @@
+import { formatDuration } from '../core/format.ts'
+import { Lateness } from '../core/lateness.ts'
+import { EXIT_CODES, ReplayError, type Reason } from '../errors.ts'
+import { ROLES, type Counts, type Role } from '../types.ts'
+import type { Done, Failed, WorkerMessage } from './protocol.ts'
+
+/**
+ * How a run ended, from what the two workers reported: the reason (errors.ts gives its exit
+ * code), the counts, lateness, and the one summary line. Pure: the caller logs and exits.
+ */
+export interface ReplaySummary {
+  exitCode: number
+  reason: Reason
+  counts: Record<Role, Counts>
+  wallMs: number
+  lateness: Lateness
+  /** The replayed window (epoch ms). */
+  window: { from: number; to: number }
+  /** The summary line, or the error line with the summary in it. */
+  line: string
+  /** Whether `line` reports a failure (an error line) or the outcome (an info line). */
+  failed: boolean
+  /** Idle trace time skipped by --max-gap, ms. */
+  skippedMs: number
+}
+
+/** What the run knew besides the workers' last messages. */
+export interface RunFacts {
+  speed: number
+  kafka: boolean
+  wallMs: number
+  window: { from: number; to: number }
+  skippedMs: number
+  /** `--max-gap` was given: the line says how much idle time it skipped. */
+  maxGap: boolean
+  maxLagMs?: number
+  signal?: 'SIGINT' | 'SIGTERM'
+}
+
+/** The failure to report when several workers failed: bad input first, then broker trouble, then anything else. */
+export function firstFailure(messages: WorkerMessage[]): Failed | undefined {
+  const rank = (m: Failed) => (m.reason === 'bad-input' ? 0 : m.reason.startsWith('broker') ? 1 : 2)
+  return (messages.filter((m) => m.type === 'error') as Failed[]).sort((a, b) => rank(a) - rank(b))[0]
+}
+
+/** A worker's failure as an error to throw. */
+export function toError(message: Failed): ReplayError {
+  const error = new ReplayError(message.reason, message.message)
+  if (message.stack) error.stack = message.stack
+  return error
+}
+
+/**
+ * Concludes a run from the workers' last messages (tasks first). A worker's failure other than
+ * a lost broker is thrown (nothing sensible to summarize); the rest becomes a summary.
+ */
+export function conclude(results: WorkerMessage[], facts: RunFacts): ReplaySummary {
+  const counts = {} as Record<Role, Counts>
+  const lateness = new Lateness()
+  ROLES.forEach((role, i) => {
+    const m = results[i] as Done | Failed
+    counts[role] = { sent: m.sent ?? 0, acked: m.acked ?? 0 }
+    if (m.type === 'done' && m.lateness.count > 0) lateness.merge(m.lateness)
+  })
+  let line = summaryLine(counts, facts.wallMs, facts.speed, lateness, facts.kafka, facts.signal)
+  if (facts.maxGap) line += `; skipped ${formatDuration(facts.skippedMs)} of idle trace time (--max-gap)`
+  const summary = (reason: Reason, text = line, failed = false): ReplaySummary => ({
+    exitCode: EXIT_CODES[reason],
+    reason,
+    counts,
+    wallMs: facts.wallMs,
+    lateness,
+    window: facts.window,
+    line: text,
+    failed,
+    skippedMs: facts.skippedMs,
+  })
+  if (results.some((m) => m.type === 'done' && m.stdoutClosed)) return summary('stdout-closed')
+  const failure = firstFailure(results)
+  if (failure) {
+    if (failure.reason !== 'broker-lost') throw toError(failure)
+    return summary('broker-lost', `${failure.message}; ${line}`, true)
+  }
+  const lagging = ROLES.findIndex((_, i) => (results[i] as Done).lagExceeded !== undefined)
+  if (lagging >= 0) {
+    const behind = (results[lagging] as Done).lagExceeded!
+    const why = `${ROLES[lagging]} fell ${fmtMs(behind)} behind schedule (--max-lag ${fmtMs(facts.maxLagMs!)}): stopped`
+    return summary('max-lag', `${why}; ${line}`, true)
+  }
+  if (facts.signal) return summary(facts.signal === 'SIGINT' ? 'sigint' : 'sigterm')
+  const unacked = ROLES.some((r) => counts[r].acked < counts[r].sent)
+  return summary(unacked ? 'unacknowledged' : 'completed')
+}
+
+const fmtMs = (ms: number) => (ms < 10 ? ms.toFixed(2) : ms.toFixed(0)) + ' ms'
+
+/** The run's one summary line: per topic sent (and acknowledged), wall time, rate, lateness. */
+export function summaryLine(
+  counts: Record<Role, Counts>,
+  wallMs: number,
+  speed: number,
+  lateness: Lateness,
+  kafka: boolean,
+  signal?: string,
+): string {
+  const total = counts.tasks.sent + counts.fragments.sent
+  const rate = wallMs > 0 ? Math.round((total / wallMs) * 1000) : 0
+  const stream = (role: Role) =>
+    kafka ? `${counts[role].sent} ${role} sent, ${counts[role].acked} acknowledged` : `${counts[role].sent} ${role}`
+  const what = kafka ? `${stream('tasks')}; ${stream('fragments')}` : `sent ${stream('tasks')} and ${stream('fragments')}`
+  const parts = [`${signal ? `stopped by ${signal}: ` : ''}${what} in ${(wallMs / 1000).toFixed(2)} s (${rate} msg/s)`]
+  if (speed !== Infinity && lateness.count > 0) {
+    const q = (p: number) => fmtMs(lateness.quantile(p))
+    parts.push(`lateness p50 ${q(0.5)}, p99 ${q(0.99)}, max ${fmtMs(lateness.max)}`)
+  }
+  return parts.join('; ')
+}

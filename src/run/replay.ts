@@ -1,0 +1,181 @@
+import type { ConsolaInstance } from 'consola'
+import { formatTime } from '../core/format.ts'
+import { prepareTopics } from '../kafka/admin.ts'
+import { ROLES, type Counts, type ReplayOptions, type Role } from '../types.ts'
+import { writeCheckpoint } from './checkpoint.ts'
+import { SharedControl, sharedClock } from './control.ts'
+import { conclude, firstFailure, toError, type ReplaySummary } from './outcome.ts'
+import { ProgressDisplay, type StreamState } from './progress.ts'
+import type { CountsUpdate, Progress, Ready, WorkerInit, WorkerMessage } from './protocol.ts'
+
+/** The edges replay() drives: workers, signals, the log. Passed in so tests can stand in for them. */
+export interface ReplayEdges {
+  log: ConsolaInstance
+  spawn(role: Role): Worker
+  /** Subscribes to SIGINT/SIGTERM; returns an unsubscribe function. */
+  onSignal(handler: (signal: 'SIGINT' | 'SIGTERM') => void): () => void
+  /** Where live progress lines go (stderr), and whether it is a terminal. */
+  stderr: { write(text: string): void; isTTY: boolean }
+}
+
+/** The first messages are due this long after the release, so both workers are awake by then. */
+const START_LEAD_MS = 5
+
+/** Waits for the next message (or crash) of a worker; progress messages go to `onProgress`. */
+function nextMessage(worker: Worker, onProgress: (m: Progress | CountsUpdate) => void = () => {}): Promise<WorkerMessage> {
+  return new Promise((resolve) => {
+    const cleanup = () => {
+      worker.removeEventListener('message', onMessage)
+      worker.removeEventListener('error', onError)
+    }
+    const onMessage = (event: MessageEvent<WorkerMessage>) => {
+      if (event.data.type === 'progress' || event.data.type === 'counts') return onProgress(event.data)
+      cleanup()
+      resolve(event.data)
+    }
+    const onError = (event: ErrorEvent) => {
+      cleanup()
+      resolve({ type: 'error', reason: 'internal', message: event.message })
+    }
+    worker.addEventListener('message', onMessage)
+    worker.addEventListener('error', onError)
+  })
+}
+
+/**
+ * Replays both streams. Each worker loads and validates what it needs (and connects its producer)
+ * while the main thread prepares the Kafka topics; only when all of that succeeded are both
+ * workers released together. A bad trace is reported before a broker problem, and the tasks
+ * worker's error before the fragments worker's, so the message does not depend on timing.
+ */
+export async function replay(options: ReplayOptions, edges: ReplayEdges): Promise<ReplaySummary> {
+  const { log } = edges
+  const control = SharedControl.create()
+  const workers = ROLES.map((role) => edges.spawn(role))
+  try {
+    const readies = workers.map((w) => nextMessage(w))
+    workers.forEach((w, i) => {
+      const role = ROLES[i]!
+      const init: WorkerInit = {
+        role,
+        spec: options.spec,
+        speed: options.speed,
+        topic: options.topics[role],
+        output: options.output,
+        verbose: options.verbose,
+        maxLagMs: options.maxLagMs,
+        skip: options.checkpoint?.start.streams[role].acked ?? 0,
+        shared: control.buffer,
+      }
+      w.postMessage(init)
+    })
+    const topics =
+      options.output.kind === 'kafka'
+        ? prepareTopics(options.output.config, ROLES.map((r) => options.topics[r]), log).then(
+            (ready) => ready,
+            (error: unknown) => error as Error,
+          )
+        : Promise.resolve(undefined)
+    const outcomes = await Promise.all(readies)
+    const failed = firstFailure(outcomes)
+    if (failed) {
+      control.abort()
+      throw toError(failed)
+    }
+    const prepared = await topics
+    if (prepared instanceof Error) {
+      control.abort()
+      throw prepared
+    }
+    const readied = outcomes as Ready[]
+    const ready = readied[1]!
+    if (ready.orphans > 0) {
+      log.warn(`skipped ${ready.orphans} fragments whose task is not in the tasks file (--strict makes this an error)`)
+    }
+    if (ready.durationDerived) {
+      log.info('tasks file has no duration column (schema v2): durations are the sums of fragment durations')
+    }
+    const to = ready.to === Infinity ? 'end' : formatTime(ready.to)
+    const where =
+      options.output.kind === 'kafka'
+        ? ` into ${options.topics.tasks} and ${options.topics.fragments} at ${options.output.config.brokers.join(',')}`
+        : ''
+    const pace = options.speed === Infinity ? 'max speed' : `speed ${options.speed}`
+    log.info(`replaying ${formatTime(ready.from)} to ${to} at ${pace}${where}`)
+
+    const states = Object.fromEntries(
+      ROLES.map((role, i) => {
+        const r = readied[i]!
+        return [role, { sent: 0, acked: 0, eventTime: Number.NaN, lateness: 0, from: r.from, end: r.end }]
+      }),
+    ) as Record<Role, StreamState>
+    const record = checkpointRecorder(options.checkpoint)
+    const finished = workers.map((w, i) =>
+      nextMessage(w, (p) => {
+        const role = ROLES[i]!
+        if (p.type === 'counts') return record(role, p)
+        Object.assign(states[role], { sent: p.sent, acked: p.acked, eventTime: p.eventTime, lateness: p.lateness })
+      }),
+    )
+    let signal: 'SIGINT' | 'SIGTERM' | undefined
+    const unsubscribe = edges.onSignal((s) => {
+      signal ??= s
+      control.stop()
+    })
+    const released = sharedClock()
+    // From the window start; a resumed run from its earliest message left, so it starts at once.
+    const resumed = options.checkpoint && ROLES.some((r) => options.checkpoint!.start.streams[r].acked > 0)
+    const earliest = Math.min(...readied.map((r) => r.next))
+    const origin = resumed && earliest !== Infinity ? earliest : ready.from
+    control.release(released + START_LEAD_MS, origin, prepared?.maxMessageBytes ?? 0)
+    const display = options.quiet
+      ? undefined
+      : new ProgressDisplay(
+          {
+            write: (text) => edges.stderr.write(text),
+            tty: edges.stderr.isTTY,
+            intervalMs: options.statsIntervalMs,
+            log: (line) => log.info(line),
+            speed: options.speed,
+            kafka: options.output.kind === 'kafka',
+            now: sharedClock,
+          },
+          states,
+        )
+    // When one stream fails or its reader goes away, the other stops too.
+    const results = await Promise.all(
+      finished.map((p) =>
+        p.then((m) => {
+          if (m.type !== 'done' || m.stdoutClosed) control.stop()
+          return m
+        }),
+      ),
+    )
+    const wallMs = sharedClock() - released
+    display?.stop()
+    unsubscribe()
+    return conclude(results, {
+      speed: options.speed,
+      kafka: options.output.kind === 'kafka',
+      wallMs,
+      window: { from: ready.from, to: ready.to },
+      skippedMs: ready.skippedMs,
+      maxGap: options.spec.maxGapMs !== undefined,
+      maxLagMs: options.maxLagMs,
+      signal,
+    })
+  } finally {
+    workers.forEach((w) => w.terminate())
+  }
+}
+
+/** Writes the checkpoint after each batch sent or acknowledged: the start's counts plus this run's. */
+function checkpointRecorder(checkpoint: ReplayOptions['checkpoint']): (role: Role, counts: Counts) => void {
+  if (!checkpoint) return () => {}
+  const base = checkpoint.start.streams
+  const now = structuredClone(base)
+  return (role, counts) => {
+    now[role] = { sent: base[role].acked + counts.sent, acked: base[role].acked + counts.acked }
+    writeCheckpoint(checkpoint.path, { ...checkpoint.start, streams: now, updated: new Date().toISOString() })
+  }
+}

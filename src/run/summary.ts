@@ -1,0 +1,66 @@
+import { formatTime } from '../core/format.ts'
+import { ReplayError } from '../errors.ts'
+import type { ReplayOptions, Role } from '../types.ts'
+import type { ReplaySummary } from './outcome.ts'
+
+/**
+ * The final summary as JSON (`--summary-json`), for scripts. Counts per topic, wall time, rates,
+ * lateness percentiles and why the run ended. Brokers are listed; no credential ever is.
+ */
+export function summaryJson(options: ReplayOptions, s: ReplaySummary) {
+  const seconds = s.wallMs / 1000
+  const topic = (role: Role) => ({
+    topic: options.topics[role],
+    sent: s.counts[role].sent,
+    acknowledged: s.counts[role].acked,
+    ratePerSecond: seconds > 0 ? Math.round(s.counts[role].sent / seconds) : 0,
+  })
+  const paced = options.speed !== Infinity && s.lateness.count > 0
+  return {
+    exitCode: s.exitCode,
+    reason: s.reason,
+    error: s.failed ? s.line : null,
+    output: options.output.kind,
+    brokers: options.output.kind === 'kafka' ? options.output.config.brokers : null,
+    speed: options.speed === Infinity ? 'max' : options.speed,
+    window: { from: formatTime(s.window.from), to: s.window.to === Infinity ? null : formatTime(s.window.to) },
+    wallSeconds: Number(seconds.toFixed(3)),
+    skippedTraceSeconds: s.skippedMs / 1000,
+    topics: { tasks: topic('tasks'), fragments: topic('fragments') },
+    lateness: paced
+      ? {
+          messages: s.lateness.count,
+          p50Ms: Number(s.lateness.quantile(0.5).toFixed(3)),
+          p99Ms: Number(s.lateness.quantile(0.99).toFixed(3)),
+          maxMs: Number(s.lateness.max.toFixed(3)),
+        }
+      : null,
+  }
+}
+
+/** A run that ended before sending (bad input, broker unreachable, ...): why, and that nothing was sent. */
+export function failureJson(options: ReplayOptions, error: ReplayError) {
+  const none = { sent: 0, acknowledged: 0, ratePerSecond: 0 }
+  return {
+    exitCode: error.exitCode,
+    reason: error.reason,
+    error: error.message,
+    output: options.output.kind,
+    brokers: options.output.kind === 'kafka' ? options.output.config.brokers : null,
+    speed: options.speed === Infinity ? 'max' : options.speed,
+    window: null,
+    wallSeconds: 0,
+    skippedTraceSeconds: 0,
+    topics: { tasks: { topic: options.topics.tasks, ...none }, fragments: { topic: options.topics.fragments, ...none } },
+    lateness: null,
+  }
+}
+
+/** Writes --summary-json FILE. */
+export async function writeSummary(path: string, json: unknown): Promise<void> {
+  try {
+    await Bun.write(path, JSON.stringify(json, null, 2) + '\n')
+  } catch (cause) {
+    throw new ReplayError('bad-input', `--summary-json: cannot write ${path}: ${(cause as Error).message}`, { cause })
+  }
+}

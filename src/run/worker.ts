@@ -1,0 +1,196 @@
+/// <reference lib="webworker" />
+/**
+ * One stream's worker (tasks or fragments). It owns its stream from file to output: it loads and
+ * checks the trace (run/prepare.ts), connects its own output (stdout, or one kafkajs producer),
+ * reports ready, blocks on the barrier, then paces the stream into the sink (core/pacer.ts). All
+ * it shares with the main thread is the SharedArrayBuffer (run/control.ts) and the messages of
+ * run/protocol.ts.
+ */
+import { Partitioners, type Producer } from 'kafkajs'
+import { pace, type Clock, type PaceOptions, type Progress } from '../core/pacer.ts'
+import type { Schedule } from '../core/schedule.ts'
+import { FragmentStream, TaskStream, type EventStream } from '../core/stream.ts'
+import { asReplayError } from '../errors.ts'
+import { causeOf, connectOrFail, createKafka, KafkaLog, sendRetry } from '../kafka/client.ts'
+import { createLog } from '../log.ts'
+import { KafkaSink } from '../sinks/kafka.ts'
+import { LineSink, StdoutClosed } from '../sinks/stdout.ts'
+import { demoTrace } from '../trace/demo.ts'
+import type { KafkaConfig } from '../types.ts'
+import { SharedControl, sharedClock } from './control.ts'
+import { Gate } from './gate.ts'
+import { prepare } from './prepare.ts'
+import type { Done, WorkerInit, WorkerMessage } from './protocol.ts'
+
+declare const self: Worker
+const post = (message: WorkerMessage) => self.postMessage(message)
+
+/** Longest single sleep: a stop request is noticed within this many ms. */
+const SLEEP_SLICE_MS = 100
+
+/**
+ * Runs the encoding path on the demo trace a few hundred times before the release, so the first
+ * due batches are not left to the interpreter (they were the latest lines in pacing runs).
+ */
+function warmUp(topic: string): void {
+  const sink = new LineSink(topic, (fn) => fn(), (_bytes, _offset, length) => length)
+  const { tasks, fragments } = demoTrace()
+  const all = { from: -Infinity, to: Infinity }
+  for (let i = 0; i < 300; i++) {
+    for (const stream of [new TaskStream(tasks, all), new FragmentStream(tasks, fragments, all)]) {
+      while (stream.time !== Infinity) {
+        sink.add(stream)
+        stream.advance()
+      }
+    }
+    sink.flush()
+  }
+}
+
+async function connectProducer(config: KafkaConfig, init: WorkerInit): Promise<Producer> {
+  const log = new KafkaLog(createLog(init.verbose))
+  // First reach the brokers with a client that does not retry on its own (so the deadline and
+  // the cause of a failure are ours), then connect the producer, whose client retries sends.
+  const probe = createKafka(config, log).producer()
+  await connectOrFail(config, () => probe.connect())
+  await probe.disconnect()
+  const kafka = createKafka(config, log, sendRetry(config.sendRetries))
+  // The Java client's murmur2 partitioner, chosen explicitly (kafkajs warns when it is implied).
+  const producer = kafka.producer({
+    idempotent: config.idempotent,
+    createPartitioner: Partitioners.DefaultPartitioner,
+    retry: sendRetry(config.sendRetries),
+  })
+  await connectOrFail(config, () => producer.connect())
+  log.loud = true
+  return producer
+}
+
+/** Progress goes to the main thread at most this often. */
+const PROGRESS_EVERY_MS = 200
+
+function progressReporter(acked: () => number | undefined): (p: Progress) => void {
+  let last = 0
+  return (p) => {
+    const now = performance.now()
+    if (now - last < PROGRESS_EVERY_MS) return
+    last = now
+    post({ type: 'progress', sent: p.sent, acked: acked() ?? p.sent, eventTime: p.eventTime, lateness: p.lateness })
+  }
+}
+
+function failed(error: unknown): WorkerMessage {
+  const e = asReplayError(error)
+  return { type: 'error', reason: e.reason, message: e.message, stack: e.stack }
+}
+
+const done = (counts: Pick<Done, 'sent' | 'acked'>, rest: Partial<Done> = {}): Done => ({
+  type: 'done',
+  ...counts,
+  stdoutClosed: false,
+  lateness: { counts: new Float64Array(0), count: 0, max: 0 },
+  ...rest,
+})
+
+self.onmessage = async (event: MessageEvent<WorkerInit>) => {
+  const init = event.data
+  const { role, spec, speed, topic, output } = init
+  const control = new SharedControl(init.shared)
+  let prepared
+  let producer: Producer | undefined
+  try {
+    prepared = await prepare(role, spec)
+    // Decoding leaves ~100 MB of hyparquet's short-lived arrays; collecting them now, before the
+    // send loop allocates its buffers, keeps the peak RSS of a whole-SURF replay near 190 MB.
+    Bun.gc(true)
+    for (let i = 0; i < init.skip && prepared.stream.time !== Infinity; i++) prepared.stream.advance()
+    if (speed !== Infinity) warmUp(topic) // only pacing needs the first batches fast
+    if (output.kind === 'kafka') producer = await connectProducer(output.config, init)
+  } catch (error) {
+    post(failed(error))
+    return
+  }
+  const w = prepared.window
+  post({
+    type: 'ready',
+    orphans: prepared.orphans,
+    from: w.from,
+    to: w.to,
+    end: prepared.end,
+    next: prepared.stream.time,
+    durationDerived: prepared.durationDerived,
+    skippedMs: prepared.skippedMs,
+  })
+
+  const start = control.awaitRelease()
+  if (start === undefined) return void (await producer?.disconnect())
+  const stopped = () => control.stopping
+  const clock: Clock = {
+    now: sharedClock,
+    async sleepUntil(wall) {
+      // Bun.sleep wakes within ~0.5 ms (measured: p99 0.4 ms); spinning the last stretch did not
+      // lower the tail measured on the pipe, on 2 cores where it competes with the reader.
+      for (;;) {
+        const left = wall - sharedClock()
+        if (left <= 0 || stopped()) return
+        await Bun.sleep(Math.min(left, SLEEP_SLICE_MS))
+      }
+    },
+  }
+  // The main thread chose one origin for both streams (a resume starts at the earliest next message).
+  const schedule: Schedule = { start, origin: control.origin, speed, compress: prepared.compress }
+  const paceOptions = { stopped, maxLagMs: init.maxLagMs }
+  if (output.kind === 'stdout') {
+    const sink = new LineSink(topic, (fn) => control.withStdoutLock(fn))
+    const gate = new Gate(control, role === 'tasks' ? 0 : 1)
+    const onBatch = progressReporter(() => undefined)
+    const maxBatch = speed === Infinity ? 4096 : 1024
+    return post(await runStdout(prepared.stream, schedule, clock, sink, { ...paceOptions, maxBatch, gate, onBatch }))
+  }
+  const { config } = output
+  const sink = new KafkaSink(producer!, {
+    topic,
+    acks: config.acks,
+    recordTime: config.recordTime,
+    maxMessageBytes: control.maxMessageBytes,
+  })
+  sink.onCounts = (sent, acked) => post({ type: 'counts', sent, acked })
+  const onBatch = progressReporter(() => sink.acked)
+  const maxBatch = speed === Infinity ? 2_000 : 5_000
+  post(await runKafka(prepared.stream, schedule, clock, sink, { ...paceOptions, maxBatch, onBatch }, config))
+  await producer!.disconnect().catch(() => {})
+}
+
+async function runStdout(
+  stream: EventStream,
+  schedule: Schedule,
+  clock: Clock,
+  sink: LineSink,
+  options: PaceOptions,
+): Promise<WorkerMessage> {
+  try {
+    const result = await pace(stream, schedule, clock, sink, options)
+    return done({ sent: result.sent, acked: result.sent }, { lagExceeded: result.lagExceeded, lateness: result.lateness })
+  } catch (error) {
+    if (error instanceof StdoutClosed) return done({ sent: 0, acked: 0 }, { stdoutClosed: true })
+    return failed(error)
+  }
+}
+
+async function runKafka(
+  stream: EventStream,
+  schedule: Schedule,
+  clock: Clock,
+  sink: KafkaSink,
+  options: PaceOptions,
+  config: KafkaConfig,
+): Promise<WorkerMessage> {
+  try {
+    const result = await pace(stream, schedule, clock, sink, options)
+    await sink.close()
+    return done({ sent: sink.sent, acked: sink.acked }, { lagExceeded: result.lagExceeded, lateness: result.lateness })
+  } catch (error) {
+    const message = `lost Kafka at ${config.brokers.join(',')}: ${causeOf(error)}`
+    return { type: 'error', reason: 'broker-lost', message, sent: sink.sent, acked: sink.acked }
+  }
+}

@@ -1,0 +1,65 @@
+import type { Fragments, Tasks } from './model.ts'
+
+/**
+ * The trace's timeline. A task is at its submission time. Fragments have no time of their own
+ * (the seed): fragment k of a task is at submit + d1 + ... + dk, so each one follows its
+ * predecessor (or, for the first, the submission) by its own duration.
+ */
+
+/** The fragment-time rule, the one place it is written: a fragment's time from its predecessor's. */
+export function nextFragmentTime(previous: number, duration: number): number {
+  return previous + duration
+}
+
+/**
+ * Walks task t's fragments in order with their times; `visit` returning false stops the walk.
+ * Returns the time of the last fragment visited, or the submission time when there is none.
+ */
+export function walkFragments(
+  tasks: Tasks,
+  fragments: Fragments,
+  t: number,
+  visit?: (index: number, time: number) => boolean | undefined,
+): number {
+  let time = tasks.submit[t]!
+  const end = fragments.offsets[t + 1]!
+  for (let i = fragments.offsets[t]!; i < end; i++) {
+    time = nextFragmentTime(time, fragments.duration[i]!)
+    if (visit?.(i, time) === false) break
+  }
+  return time
+}
+
+/** Earliest submission time: the origin of `--from`/`--to` offsets and of the default window. */
+export function traceStart(tasks: Tasks): number {
+  let start = Infinity
+  for (let t = 0; t < tasks.count; t++) if (tasks.submit[t]! < start) start = tasks.submit[t]!
+  return start
+}
+
+/** Latest event time of a stream: the last submission, or (with fragments) the last fragment's time. */
+export function lastEventTime(tasks: Tasks, fragments?: Fragments): number {
+  let last = -Infinity
+  for (let t = 0; t < tasks.count; t++) {
+    if (fragments && fragments.offsets[t] === fragments.offsets[t + 1]) continue
+    const at = fragments ? walkFragments(tasks, fragments, t) : tasks.submit[t]!
+    if (at > last) last = at
+  }
+  return last
+}
+
+/** Calls `visit` with every fragment's time, task by task (not in time order). */
+export function forEachFragmentTime(tasks: Tasks, fragments: Fragments, visit: (time: number) => void): void {
+  for (let t = 0; t < tasks.count; t++) {
+    walkFragments(tasks, fragments, t, (_, time) => {
+      visit(time)
+      return true
+    })
+  }
+}
+
+/** v2 traces have no task duration: it is the sum of the task's fragment durations, where its last fragment ends. */
+export function deriveDurations(tasks: Tasks, fragments: Fragments): void {
+  for (let t = 0; t < tasks.count; t++) tasks.duration[t] = walkFragments(tasks, fragments, t) - tasks.submit[t]!
+  tasks.durationDerived = true
+}

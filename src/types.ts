@@ -1,0 +1,148 @@
+/**
+ * The shared vocabulary: types that the CLI, the trace loader, the core, the threads and the
+ * sinks all speak. Plain data only (they cross the worker boundary by structured clone); no
+ * module here imports anything but types, so no import cycle can start from this file.
+ */
+
+/** One of the two streams of `--format tasks-fragments`; each has its own worker and topic. */
+export type Role = 'tasks' | 'fragments'
+
+export const ROLES: readonly Role[] = ['tasks', 'fragments']
+
+/** How far one stream got. */
+export interface Counts {
+  /** Handed to the output (written to stdout, or sent to Kafka). */
+  sent: number
+  /** Acknowledged by the broker (stdout: equal to sent). */
+  acked: number
+}
+
+/** A window on event time, absolute epoch ms: from inclusive, to exclusive. */
+export interface Window {
+  from: number
+  to: number
+}
+
+/** A point in trace time as a flag gives it: an offset from the trace start, or an instant (epoch ms). */
+export type TimeRef = { offset: number } | { absolute: number }
+
+/** Which trace to replay: the two files, or the built-in demo. */
+export type TraceSpec = { demo: true } | { demo: false; tasks: string; fragments: string }
+
+/** What a worker needs to build its stream. */
+export interface StreamSpec {
+  trace: TraceSpec
+  /** `--from`/`--to`, resolved against the trace start once it is loaded. */
+  from?: TimeRef
+  to?: TimeRef
+  /** `--strict`: a fragment whose task is missing is an error instead of being skipped. */
+  strict: boolean
+  /** `--max-gap`: idle stretches longer than this are shortened to it, ms. */
+  maxGapMs?: number
+}
+
+/** How to reach and write to Kafka. */
+export interface KafkaConfig {
+  brokers: string[]
+  clientId: string
+  /** -1 (all replicas, the default), 1 (leader only) or 0 (no acknowledgement). */
+  acks: -1 | 1 | 0
+  /** kafkajs's idempotent producer: retries never duplicate (requires acks -1). */
+  idempotent: boolean
+  /** Record timestamps: the send time (default) or the message's trace time. */
+  recordTime: 'send' | 'trace'
+  /** How long to keep trying to reach the brokers at start, ms. */
+  connectTimeoutMs: number
+  /** Retries of a failed send before the run gives up (kafka/client.ts sendRetry). */
+  sendRetries: number
+  /** Partitions and replication factor of the topics this run creates. */
+  partitions: number
+  replicationFactor: number
+  /** SASL authentication; the password never leaves this object (not logged, not in summaries). */
+  sasl?: { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string; password: string }
+  /** TLS, with PEM texts: a CA to trust (else the system's), a client certificate and key. */
+  tls?: { ca?: string; cert?: string; key?: string }
+}
+
+/** Where a run writes: stdout (`--dry-run`) or Kafka. */
+export type Output = { kind: 'stdout' } | { kind: 'kafka'; config: KafkaConfig }
+
+/**
+ * A `--checkpoint` file's content. Messages are acknowledged in stream order (one send in flight
+ * per producer), so `acked` is a prefix of the stream that `--resume` skips.
+ */
+export interface Checkpoint {
+  version: 1
+  /** What the run replays and where to (trace files, message-shaping flags): a resume must match it. */
+  identity: Record<string, string>
+  streams: Record<Role, Counts>
+  /** When it was written, ISO-8601. */
+  updated: string
+}
+
+/** Everything `replay` needs, checked: what the CLI makes of the flags. */
+export interface ReplayOptions {
+  spec: StreamSpec
+  /** Trace seconds per wall second; Infinity for `--speed max`. */
+  speed: number
+  topics: Record<Role, string>
+  output: Output
+  /** Debug logs, and stacks with internal errors. */
+  verbose: boolean
+  /** Only errors and the summary on stderr. */
+  quiet: boolean
+  /** Plain progress lines when stderr is not a terminal, every this many ms. */
+  statsIntervalMs: number
+  /** `--max-lag`: stop (exit 4) when a stream falls further behind its schedule, ms. */
+  maxLagMs?: number
+  /** `--checkpoint`: where progress is recorded, and where this run starts from (run/checkpoint.ts). */
+  checkpoint?: { path: string; start: Checkpoint }
+}
+
+/** Raw values of `replay`'s flags, as citty parses them (cli/commands.ts defines them). */
+export interface ReplayArgs {
+  trace_dir?: string
+  tasks?: string
+  fragments?: string
+  'dry-run'?: boolean
+  speed?: string
+  from?: string
+  to?: string
+  strict?: boolean
+  verbose?: boolean
+  brokers?: string
+  'tasks-topic'?: string
+  'fragments-topic'?: string
+  'client-id'?: string
+  partitions?: string
+  'replication-factor'?: string
+  acks?: string
+  idempotent?: boolean
+  'record-time'?: string
+  'connect-timeout'?: string
+  'send-retries'?: string
+  quiet?: boolean
+  'stats-interval'?: string
+  'summary-json'?: string
+  'max-lag'?: string
+  'max-gap'?: string
+  sasl?: string
+  'sasl-username'?: string
+  'sasl-password-file'?: string
+  tls?: boolean
+  'tls-ca'?: string
+  'tls-cert'?: string
+  'tls-key'?: string
+  checkpoint?: string
+  resume?: boolean
+}
+
+/** Raw values of `inspect`'s flags. */
+export interface InspectArgs {
+  trace_dir?: string
+  tasks?: string
+  fragments?: string
+  speed?: string
+  json?: boolean
+  verbose?: boolean
+}

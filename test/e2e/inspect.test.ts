@@ -1,0 +1,69 @@
+import { beforeAll, describe, expect, it } from 'bun:test'
+import { join } from 'node:path'
+import { FIXTURES, requireBinary, requireSurf, run } from '../helpers.ts'
+
+let bin: string
+let surf: string
+beforeAll(() => {
+  bin = requireBinary()
+  surf = requireSurf()
+})
+
+describe('opendt-replay inspect', () => {
+  it('describes SURF as its README does', async () => {
+    const result = await run([bin, 'inspect', surf])
+    expect(result.code).toBe(0)
+    expect(result.stderr).toBe('')
+    expect(result.stdout).toBe(
+      [
+        'schema                     v3 (tasks have duration; fragments have cpu_count)',
+        `tasks file                 ${surf}/tasks.parquet: 7850 rows in 1 row group; columns id, submission_time, duration, cpu_count, cpu_capacity, mem_capacity`,
+        `fragments file             ${surf}/fragments.parquet: 2323475 rows in 1 row group; columns id, duration, cpu_count, cpu_usage`,
+        'tasks without fragments    1555',
+        'fragments without a task   0',
+        'tasks span                 2022-10-06T22:00:00Z .. 2022-10-13T21:59:54Z',
+        'fragments span             2022-10-06T22:00:30Z .. 2022-10-13T22:00:00Z',
+        'busiest second             tasks 122 at 2022-10-06T22:00:00Z; fragments 121 at 2022-10-06T22:00:30Z',
+        'duration mismatches        6194 tasks whose fragment durations do not add up to their duration (e.g. 2133099: 27935000 vs 27930000, 2133100: 27935000 vs 27930000, 2133101: 27935000 vs 27930000)',
+        'replay at speed 10         16h 48m',
+        '',
+      ].join('\n'),
+    )
+  })
+
+  it('--json, on a v4+ trace with interleaved fragments, an orphan and a task without fragments', async () => {
+    const dir = join(FIXTURES, 'v5-interleaved')
+    const result = await run([bin, 'inspect', dir, '--json', '--speed', '2'])
+    expect(result.code).toBe(0)
+    expect(JSON.parse(result.stdout)).toEqual({
+      schema: { version: 'v4+', evidence: 'tasks have duration; fragments have no cpu_count' },
+      files: {
+        tasks: {
+          path: join(dir, 'tasks.parquet'),
+          rows: 5,
+          rowGroups: 2,
+          columns: ['id', 'name', 'submission_time', 'duration', 'cpu_count', 'cpu_capacity', 'mem_capacity', 'gpu_count', 'gpu_capacity', 'parents', 'children', 'deferrable', 'deadline'],
+        },
+        fragments: { path: join(dir, 'fragments.parquet'), rows: 13, rowGroups: 5, columns: ['id', 'duration', 'cpu_usage', 'gpu_usage'] },
+      },
+      tasksWithoutFragments: 1,
+      fragmentsWithoutTask: 1,
+      span: {
+        tasks: { first: '2022-10-06T22:00:00Z', last: '2022-10-06T22:00:40.001Z' },
+        fragments: { first: '2022-10-06T22:00:10Z', last: '2022-10-06T22:01:10Z' },
+      },
+      busiestSecond: { tasks: { second: '2022-10-06T22:00:10Z', messages: 2 }, fragments: { second: '2022-10-06T22:00:30Z', messages: 4 } },
+      durationMismatches: { tasks: 0, examples: [] },
+      replay: { speed: 2, wallSeconds: 35 },
+    })
+  })
+
+  it('a malformed trace gets the same line and exit code as replay', async () => {
+    expect(await run([bin, 'inspect', 'test/fixtures/bad/duplicate'])).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: '[error] test/fixtures/bad/duplicate/tasks.parquet: column "id" row 3: duplicate task id "t1" (first at row 1)\n',
+    })
+    expect(await run([bin, 'inspect'])).toEqual({ code: 2, stdout: '', stderr: '[error] inspect needs a trace: pass TRACE_DIR (or --tasks and --fragments)\n' })
+  })
+})

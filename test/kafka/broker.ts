@@ -1,0 +1,121 @@
+import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { Kafka, logLevel } from 'kafkajs'
+import { ROOT } from '../helpers.ts'
+
+/**
+ * A real Apache Kafka broker for the tests, started by scripts/kafka.sh (jars from Maven Central)
+ * when none is reachable. KAFKA_BROKERS points the tests at a broker of one's own instead.
+ */
+export interface Broker {
+  bootstrap: string
+  /** Stops the broker if the tests started it. */
+  stop(): Promise<void>
+}
+
+async function script(verb: string, env: Record<string, string> = {}): Promise<{ code: number; out: string; err: string }> {
+  const proc = Bun.spawn(['bash', join(ROOT, 'scripts', 'kafka.sh'), verb], { stdout: 'pipe', stderr: 'pipe', env: { ...process.env, ...env } })
+  const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited])
+  return { code, out: out.trim(), err }
+}
+
+export async function ensureBroker(): Promise<Broker> {
+  if (process.env.KAFKA_BROKERS) return { bootstrap: process.env.KAFKA_BROKERS, stop: async () => {} }
+  const status = await script('status')
+  if (status.code === 0) return { bootstrap: status.out, stop: async () => {} }
+  return startBroker()
+}
+
+/** A broker of its own (own state folder), for tests that kill it. */
+export async function startBroker(env: Record<string, string> = {}): Promise<Broker> {
+  const started = await script('start', env)
+  if (started.code !== 0) throw new Error(`scripts/kafka.sh start failed (${started.code}):\n${started.err}`)
+  return { bootstrap: started.out, stop: async () => void (await script('stop', env)) }
+}
+
+export function privateBrokerEnv(): Record<string, string> {
+  return { KAFKA_STATE_DIR: mkdtempSync(join(tmpdir(), 'opendt-kafka-')) }
+}
+
+export interface Record_ {
+  partition: number
+  offset: number
+  key: string
+  value: string
+  timestamp: number
+  /** The record's headers, name to text. */
+  headers: Record<string, string>
+}
+
+const READER = join(import.meta.dir, 'ReadTopic.java')
+let reader: Promise<string> | undefined
+
+/** Compiles ReadTopic.java against the broker's kafka-clients once, into the cache (keyed by its hash). */
+function compiledReader(): Promise<string> {
+  reader ??= (async () => {
+    const classpath = await script('classpath')
+    if (classpath.code !== 0) throw new Error(`scripts/kafka.sh classpath failed:\n${classpath.err}`)
+    const hash = new Bun.CryptoHasher('sha256').update(readFileSync(READER)).update(classpath.out).digest('hex').slice(0, 12)
+    const cache = process.env.OPENDT_REPLAY_CACHE ?? join(process.env.HOME ?? tmpdir(), '.cache', 'opendt-replay')
+    const classes = join(cache, `read-topic-${hash}`)
+    if (!existsSync(join(classes, 'ReadTopic.class'))) {
+      mkdirSync(classes, { recursive: true })
+      const javac = Bun.spawnSync(['javac', '-d', classes, '-cp', classpath.out, READER], { stderr: 'pipe' })
+      if (javac.exitCode !== 0) throw new Error(`javac ReadTopic.java failed:\n${javac.stderr}`)
+    }
+    return `${classpath.out}:${classes}`
+  })()
+  return reader
+}
+
+/**
+ * Reads a topic from the beginning to its current end with Kafka's own Java consumer
+ * (ReadTopic.java): a reader we did not write, from the jars scripts/kafka.sh fetches.
+ */
+export async function readTopicWithPartitions(bootstrap: string, topic: string): Promise<{ partitions: number; records: Record_[] }> {
+  const classpath = await compiledReader()
+  const proc = Bun.spawn(['java', '-cp', classpath, 'ReadTopic', bootstrap, topic], { stdout: 'pipe', stderr: 'pipe' })
+  const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited])
+  if (code !== 0) throw new Error(`ReadTopic ${topic} failed (${code}): ${err}`)
+  const [head, ...lines] = out.split('\n').filter((l) => l !== '')
+  const records = lines.map((l) => {
+    const [p, offset, t, key, value, ...headers] = l.split('\t')
+    const named = headers.map((h) => [h.slice(0, h.indexOf('=')), h.slice(h.indexOf('=') + 1)])
+    return { partition: Number(p), offset: Number(offset), timestamp: Number(t), key: key!, value: value!, headers: Object.fromEntries(named) }
+  })
+  return { partitions: Number(head!.split(' ')[1]), records }
+}
+
+export async function readTopic(bootstrap: string, topic: string): Promise<Record_[]> {
+  return (await readTopicWithPartitions(bootstrap, topic)).records
+}
+
+/** Waits until a topic holds at least one record, asking the broker for its end offsets (no fixed sleep). */
+export async function firstRecord(bootstrap: string, topic: string, polls = 400): Promise<void> {
+  const admin = new Kafka({ clientId: 'test-wait', brokers: [bootstrap], logLevel: logLevel.NOTHING }).admin()
+  await admin.connect()
+  try {
+    for (let i = 0; i < polls; i++) {
+      const offsets = await admin.fetchTopicOffsets(topic).catch(() => [])
+      if (offsets.some((o) => Number(o.high) > 0)) return
+      await Bun.sleep(25)
+    }
+  } finally {
+    await admin.disconnect()
+  }
+  throw new Error(`no record in ${topic} after ${polls} polls`)
+}
+
+/** Splits dry-run lines into per-topic [key, value] texts, exactly as the line spells them. */
+export function dryRunMessages(stdout: string): Record<'tasks' | 'fragments', [string, string][]> {
+  const out: Record<'tasks' | 'fragments', [string, string][]> = { tasks: [], fragments: [] }
+  for (const line of stdout.split('\n')) {
+    if (line === '') continue
+    const topic = line.startsWith('{"topic":"tasks"') ? 'tasks' : 'fragments'
+    const keyStart = line.indexOf(',"key":') + 7
+    const valueStart = line.indexOf(',"value":')
+    out[topic].push([line.slice(keyStart, valueStart), line.slice(valueStart + 9, -1)])
+  }
+  return out
+}

@@ -1,0 +1,170 @@
+import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
+import { Kafka, logLevel } from 'kafkajs'
+import { join } from 'node:path'
+import { dryRunMessages, ensureBroker, firstRecord, privateBrokerEnv, readTopic, readTopicWithPartitions, startBroker, type Broker } from './broker.ts'
+import { FIXTURES, requireBinary, requireSurf, run } from '../helpers.ts'
+
+let broker: Broker
+let bin: string
+let surf: string
+let serial = 0
+const fresh = (what: string) => `${what}-${Date.now()}-${++serial}`
+
+beforeAll(async () => {
+  bin = requireBinary()
+  surf = requireSurf()
+  broker = await ensureBroker() // fetches Kafka from Maven Central on a new machine
+}, 600_000)
+
+afterAll(async () => {
+  await broker?.stop()
+}, 120_000)
+
+const SUMMARY = /\[info\] (\d+) tasks sent, (\d+) acknowledged; (\d+) fragments sent, (\d+) acknowledged in [\d.]+ s/
+
+async function topicPartitions(topic: string): Promise<number> {
+  return (await readTopicWithPartitions(broker.bootstrap, topic)).partitions
+}
+
+/** Creates topics beforehand (test set-up; the replayer's own creation is under test elsewhere). */
+async function createTopics(topics: string[], partitions: number, config: Record<string, string> = {}): Promise<void> {
+  const admin = new Kafka({ clientId: 'test', brokers: [broker.bootstrap], logLevel: logLevel.NOTHING }).admin()
+  await admin.connect()
+  const configEntries = Object.entries(config).map(([name, value]) => ({ name, value }))
+  await admin.createTopics({ topics: topics.map((topic) => ({ topic, numPartitions: partitions, replicationFactor: 1, configEntries })), waitForLeaders: true })
+  await admin.disconnect()
+}
+
+describe("replay into a real Kafka broker, read back with Kafka's Java consumer", () => {
+  it('a SURF window lands byte-identical to the dry-run, in order, no duplicates', async () => {
+    const window = ['--from', '1d', '--to', '1d6h']
+    const tasks = fresh('tasks')
+    const fragments = fresh('fragments')
+    const before = Date.now()
+    const sent = await run([bin, 'replay', surf, '--brokers', broker.bootstrap, '--speed', 'max', '--tasks-topic', tasks, '--fragments-topic', fragments, ...window])
+    const after = Date.now()
+    expect(sent.stdout).toBe('')
+    expect(sent.code).toBe(0)
+    const dry = dryRunMessages((await run([bin, 'replay', surf, '--dry-run', '--speed', 'max', ...window])).stdout)
+    const got = { tasks: await readTopic(broker.bootstrap, tasks), fragments: await readTopic(broker.bootstrap, fragments) }
+    expect(got.tasks.map((r) => [r.key, r.value])).toEqual(dry.tasks)
+    expect(got.fragments.map((r) => [r.key, r.value])).toEqual(dry.fragments)
+    expect(dry.fragments.length).toBeGreaterThan(50_000)
+    const [, ts, ta, fs, fa] = SUMMARY.exec(sent.stderr)!.map(Number)
+    expect([ts, ta, fs, fa]).toEqual([dry.tasks.length, dry.tasks.length, dry.fragments.length, dry.fragments.length])
+    expect(sent.stderr).toContain(`[info] created topics ${tasks}, ${fragments} (1 partitions, replication factor 1)`)
+    // Record timestamps are the send time by default.
+    for (const r of [...got.tasks, ...got.fragments]) {
+      expect(r.timestamp).toBeGreaterThanOrEqual(before)
+      expect(r.timestamp).toBeLessThanOrEqual(after)
+    }
+  }, 120_000)
+
+  it('creates missing topics with --partitions; each partition keeps its keys in replay order', async () => {
+    const window = ['--from', '2d', '--to', '2d2h']
+    const tasks = fresh('tasks')
+    const fragments = fresh('fragments')
+    const sent = await run([bin, 'replay', surf, '--brokers', broker.bootstrap, '--speed', 'max', '--partitions', '3', '--tasks-topic', tasks, '--fragments-topic', fragments, ...window])
+    expect(sent.code).toBe(0)
+    expect(await topicPartitions(tasks)).toBe(3)
+    expect(await topicPartitions(fragments)).toBe(3)
+    const dry = dryRunMessages((await run([bin, 'replay', surf, '--dry-run', '--speed', 'max', ...window])).stdout)
+    const got = await readTopic(broker.bootstrap, fragments)
+    expect(got.length).toBe(dry.fragments.length)
+    const partitionOf = new Map<string, number>()
+    for (const r of got) {
+      expect(partitionOf.get(r.key) ?? r.partition).toBe(r.partition) // a key stays on one partition
+      partitionOf.set(r.key, r.partition)
+    }
+    expect(new Set(partitionOf.values()).size).toBe(3)
+    for (const p of [0, 1, 2]) {
+      const expected = dry.fragments.filter(([key]) => partitionOf.get(key) === p)
+      expect(got.filter((r) => r.partition === p).map((r) => [r.key, r.value])).toEqual(expected)
+    }
+  }, 120_000)
+
+  it('uses an existing topic as it is', async () => {
+    const tasks = fresh('tasks')
+    const fragments = fresh('fragments')
+    await createTopics([tasks], 2)
+    const sent = await run([bin, 'replay', '--brokers', broker.bootstrap, '--speed', 'max', '--partitions', '5', '--tasks-topic', tasks, '--fragments-topic', fragments])
+    expect(sent.code).toBe(0)
+    expect(sent.stderr).toContain(`[info] created topics ${fragments} (5 partitions, replication factor 1)`)
+    expect(await topicPartitions(tasks)).toBe(2)
+    expect((await readTopic(broker.bootstrap, tasks)).length).toBe(4)
+    expect((await readTopic(broker.bootstrap, fragments)).length).toBe(12)
+  }, 60_000)
+
+  it('batches stay under a topic\'s small max.message.bytes', async () => {
+    const tasks = fresh('tasks')
+    const fragments = fresh('fragments')
+    await createTopics([tasks, fragments], 1, { 'max.message.bytes': '20000' })
+    const window = ['--from', '3d', '--to', '3d1h']
+    const sent = await run([bin, 'replay', surf, '--brokers', broker.bootstrap, '--speed', 'max', '--tasks-topic', tasks, '--fragments-topic', fragments, ...window])
+    expect(sent.code).toBe(0)
+    const dry = dryRunMessages((await run([bin, 'replay', surf, '--dry-run', '--speed', 'max', ...window])).stdout)
+    expect((await readTopic(broker.bootstrap, fragments)).map((r) => [r.key, r.value])).toEqual(dry.fragments)
+    expect(dry.fragments.length).toBeGreaterThan(1000) // more than one 20 kB batch
+  }, 60_000)
+
+  it('--record-time trace stamps records with the trace time', async () => {
+    const tasks = fresh('tasks')
+    const fragments = fresh('fragments')
+    const trace = join(FIXTURES, 'v5-interleaved')
+    const sent = await run([bin, 'replay', trace, '--brokers', broker.bootstrap, '--speed', 'max', '--record-time', 'trace', '--tasks-topic', tasks, '--fragments-topic', fragments])
+    expect(sent.code).toBe(0)
+    const records = await readTopic(broker.bootstrap, fragments)
+    expect(records.map((r) => r.timestamp)).toEqual(records.map((r) => Date.parse(JSON.parse(r.value).submission_time)))
+    expect(records.length).toBe(12)
+  }, 60_000)
+
+  it('a broker that cannot be reached at start: one line naming it and the cause, exit 3', async () => {
+    const port = Bun.listen({ hostname: '127.0.0.1', port: 0, socket: { data() {} } })
+    const free = port.port
+    port.stop(true)
+    const result = await run([bin, 'replay', join(FIXTURES, 'v2-int-ids'), '--brokers', `127.0.0.1:${free}`, '--connect-timeout', '1s'])
+    expect(result).toEqual({
+      code: 3,
+      stdout: '',
+      stderr: `[error] cannot reach Kafka at 127.0.0.1:${free} within 1 s: Connection error: connect ECONNREFUSED 127.0.0.1:${free}\n`,
+    })
+  }, 60_000)
+
+  it('SIGINT mid-run: waits for acknowledgements, reports what the topics hold, exit 130', async () => {
+    const tasks = fresh('tasks')
+    const fragments = fresh('fragments')
+    const proc = Bun.spawn([bin, 'replay', '--brokers', broker.bootstrap, '--tasks-topic', tasks, '--fragments-topic', fragments], { stdout: 'pipe', stderr: 'pipe' })
+    await firstRecord(broker.bootstrap, tasks) // the first task is due at once; the demo runs 9.5 s
+    proc.kill('SIGINT')
+    expect(await proc.exited).toBe(130)
+    const stderr = await new Response(proc.stderr).text()
+    const m = /\[info\] stopped by SIGINT: (\d+) tasks sent, (\d+) acknowledged; (\d+) fragments sent, (\d+) acknowledged in /.exec(stderr)
+    expect(m).not.toBeNull()
+    const [, ts, ta, fs, fa] = m!.map(Number)
+    expect(ta).toBe(ts!)
+    expect(fa).toBe(fs!)
+    expect((await readTopic(broker.bootstrap, tasks)).length).toBe(ta!)
+    expect((await readTopic(broker.bootstrap, fragments)).length).toBe(fa!)
+    expect(ta! + fa!).toBeLessThan(16)
+  }, 60_000)
+
+  it('a broker lost mid-run: retries run out, both streams stop, exit 3 with what was acknowledged', async () => {
+    const env = privateBrokerEnv()
+    const own = await startBroker(env)
+    try {
+      const tasks = fresh('tasks')
+      const proc = Bun.spawn([bin, 'replay', '--brokers', own.bootstrap, '--tasks-topic', tasks, '--send-retries', '2'], { stdout: 'pipe', stderr: 'pipe' })
+      await firstRecord(own.bootstrap, tasks)
+      await own.stop()
+      expect(await proc.exited).toBe(3)
+      const stderr = await new Response(proc.stderr).text()
+      const last = stderr.trim().split('\n').at(-1)!
+      expect(last).toMatch(new RegExp(`^\\[error\\] lost Kafka at ${own.bootstrap}: .+; (\\d+) tasks sent, (\\d+) acknowledged; (\\d+) fragments sent, (\\d+) acknowledged in [\\d.]+ s`))
+      const [, , ta, fs, fa] = /(\d+) tasks sent, (\d+) acknowledged; (\d+) fragments sent, (\d+) acknowledged/.exec(last)!.map(Number)
+      expect(ta).toBeGreaterThanOrEqual(1)
+      expect(fa).toBeLessThanOrEqual(fs!)
+    } finally {
+      await own.stop()
+    }
+  }, 180_000)
+})

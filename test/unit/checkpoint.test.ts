@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'bun:test'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { differences, startingPoint, writeCheckpoint } from '../../src/run/checkpoint.ts'
+
+const identity = { trace: 'a', '--to': '2d', '--tasks-topic': 'tasks' }
+
+describe('checkpoints', () => {
+  it('name what differs', () => {
+    expect(differences(identity, { ...identity, '--to': '3d', '--from': '1d' })).toEqual(['--to was 2d, now 3d', '--from was (none), now 1d'])
+    expect(differences(identity, { ...identity })).toEqual([])
+  })
+
+  it('start fresh, refuse to overwrite, resume only a matching replay', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'opendt-cp-'))
+    const path = join(dir, 'cp.json')
+    expect(() => startingPoint(path, true, identity)).toThrow(`--resume: no checkpoint at ${path}`)
+    const fresh = startingPoint(path, false, identity)
+    expect(fresh.streams).toEqual({ tasks: { sent: 0, acked: 0 }, fragments: { sent: 0, acked: 0 } })
+    writeCheckpoint(path, { ...fresh, streams: { tasks: { sent: 5, acked: 4 }, fragments: { sent: 9, acked: 9 } } })
+    expect(() => startingPoint(path, false, identity)).toThrow(`--checkpoint: ${path} exists: pass --resume to continue from it, or remove it to start over`)
+    expect(startingPoint(path, true, identity).streams).toEqual({ tasks: { sent: 5, acked: 4 }, fragments: { sent: 9, acked: 9 } })
+    expect(() => startingPoint(path, true, { ...identity, '--to': '3d' })).toThrow(`--resume: ${path} was written for another replay: --to was 2d, now 3d`)
+    writeFileSync(path, '{"hello":1}')
+    expect(() => startingPoint(path, true, identity)).toThrow(`--checkpoint: ${path} is not an opendt-replay checkpoint`)
+    expect(readFileSync(path, 'utf8')).toBe('{"hello":1}')
+  })
+})
