@@ -51,7 +51,19 @@ try {
   const stamp = Date.now()
   const t0 = performance.now()
   const ours = Bun.spawnSync(
-    [bin, 'replay', trace, '--brokers', broker, '--speed', 'max', '--tasks-topic', `bench-tasks-${stamp}`, '--fragments-topic', `bench-fragments-${stamp}`],
+    [
+      bin,
+      'replay',
+      trace,
+      '--brokers',
+      broker,
+      '--speed',
+      'max',
+      '--tasks-topic',
+      `bench-tasks-${stamp}`,
+      '--fragments-topic',
+      `bench-fragments-${stamp}`,
+    ],
     { stdout: 'ignore', stderr: 'pipe' },
   )
   const oursMs = performance.now() - t0
@@ -59,11 +71,38 @@ try {
   const oursRate = records / (oursMs / 1000)
 
   const topic = `bench-perf-${stamp}`
-  sh(['java', '-cp', classpath, 'org.apache.kafka.tools.TopicCommand', '--bootstrap-server', broker, '--create', '--topic', topic, '--partitions', '1', '--replication-factor', '1'])
+  sh([
+    'java',
+    '-cp',
+    classpath,
+    'org.apache.kafka.tools.TopicCommand',
+    '--bootstrap-server',
+    broker,
+    '--create',
+    '--topic',
+    topic,
+    '--partitions',
+    '1',
+    '--replication-factor',
+    '1',
+  ])
   const perf = sh([
-    'java', '-Xmx1g', '-cp', classpath, 'org.apache.kafka.tools.ProducerPerformance',
-    '--topic', topic, '--num-records', String(records), '--record-size', String(recordSize), '--throughput', '-1',
-    '--producer-props', `bootstrap.servers=${broker}`, 'acks=all',
+    'java',
+    '-Xmx1g',
+    '-cp',
+    classpath,
+    'org.apache.kafka.tools.ProducerPerformance',
+    '--topic',
+    topic,
+    '--num-records',
+    String(records),
+    '--record-size',
+    String(recordSize),
+    '--throughput',
+    '-1',
+    '--producer-props',
+    `bootstrap.servers=${broker}`,
+    'acks=all',
   ])
   // Progress lines every 5 s look the same; the summary (with percentiles) comes last.
   const m = [...perf.out.matchAll(/(\d+) records sent, ([\d.]+) records\/sec/g)].at(-1)
@@ -71,11 +110,17 @@ try {
   const javaRate = Number(m[2])
 
   const version = process.env.KAFKA_VERSION ?? /KAFKA_VERSION:-([\d.]+)/.exec(await Bun.file(kafkaSh).text())![1]
-  console.log(`broker: Apache Kafka ${version} at ${broker}, one partition per topic; ${records} records, average key + value ${recordSize} bytes\n`)
+  console.log(
+    `broker: Apache Kafka ${version} at ${broker}, one partition per topic; ${records} records, average key + value ${recordSize} bytes\n`,
+  )
   console.log('| producer (acks=all) | records | wall | records/s |')
   console.log('| --- | --- | --- | --- |')
-  console.log(`| opendt-replay --speed max (idempotent, whole trace, 2 topics) | ${records} | ${(oursMs / 1000).toFixed(2)} s | ${Math.round(oursRate)} |`)
-  console.log(`| ProducerPerformance --record-size ${recordSize} | ${m[1]} | ${(Number(m[1]) / javaRate).toFixed(2)} s | ${Math.round(javaRate)} |`)
+  console.log(
+    `| opendt-replay --speed max (idempotent, whole trace, 2 topics) | ${records} | ${(oursMs / 1000).toFixed(2)} s | ${Math.round(oursRate)} |`,
+  )
+  console.log(
+    `| ProducerPerformance --record-size ${recordSize} | ${m[1]} | ${(Number(m[1]) / javaRate).toFixed(2)} s | ${Math.round(javaRate)} |`,
+  )
   console.log(`\nratio: ${(oursRate / javaRate).toFixed(2)} of the Java tool's rate`)
 } finally {
   if (started) sh(['bash', kafkaSh, 'stop'])

@@ -50,7 +50,8 @@ console.log(row(`opendt-replay, ${RUNS} runs`, ours))
 
 if (Bun.spawnSync(['python3', '-c', 'import duckdb']).exitCode === 0) {
   const duck: Measure[] = []
-  for (let i = 0; i < 3; i++) duck.push(await measure(['python3', join(root, 'scripts', 'duckdb_reference.py'), trace, '/dev/null']))
+  for (let i = 0; i < 3; i++)
+    duck.push(await measure(['python3', join(root, 'scripts', 'duckdb_reference.py'), trace, '/dev/null']))
   console.log(row('DuckDB query (scripts/duckdb_reference.py), 3 runs', duck))
 } else {
   console.log('| DuckDB | not measured: `pip install duckdb` first | |')
@@ -58,7 +59,10 @@ if (Bun.spawnSync(['python3', '-c', 'import duckdb']).exitCode === 0) {
 
 const SPEED = 1000
 const TO = '6h'
-const proc = Bun.spawn([bin, 'replay', trace, '--dry-run', '--speed', String(SPEED), '--to', TO], { stdout: 'pipe', stderr: 'ignore' })
+const proc = Bun.spawn([bin, 'replay', trace, '--dry-run', '--speed', String(SPEED), '--to', TO], {
+  stdout: 'pipe',
+  stderr: 'ignore',
+})
 const chunks: [number, Uint8Array][] = []
 for await (const chunk of proc.stdout) chunks.push([performance.now(), chunk])
 await proc.exited
@@ -81,4 +85,6 @@ const late = arrivals.map((a, i) => a - (t0 + (events[i]! - origin) / SPEED)).so
 const q = (p: number) => late[Math.min(late.length - 1, Math.ceil(p * late.length) - 1)]!
 console.log(`\n| pacing on the stdout pipe, --speed ${SPEED} --to ${TO} | lines | p50 | p99 | max |`)
 console.log('| --- | --- | --- | --- | --- |')
-console.log(`| lateness behind schedule | ${late.length} | ${q(0.5).toFixed(2)} ms | ${q(0.99).toFixed(2)} ms | ${late.at(-1)!.toFixed(2)} ms |`)
+console.log(
+  `| lateness behind schedule | ${late.length} | ${q(0.5).toFixed(2)} ms | ${q(0.99).toFixed(2)} ms | ${late.at(-1)!.toFixed(2)} ms |`,
+)

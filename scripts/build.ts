@@ -32,7 +32,10 @@ export const TARGETS = [
 function gitCommit(): string {
   const head = Bun.spawnSync(['git', 'rev-parse', '--short=12', 'HEAD'], { stderr: 'ignore' })
   if (head.exitCode !== 0) return 'unknown'
-  const dirty = Bun.spawnSync(['git', 'status', '--porcelain', '--untracked-files=no'], { stderr: 'ignore' }).stdout.toString().trim() !== ''
+  const dirty =
+    Bun.spawnSync(['git', 'status', '--porcelain', '--untracked-files=no'], { stderr: 'ignore' })
+      .stdout.toString()
+      .trim() !== ''
   return head.stdout.toString().trim() + (dirty ? '-dirty' : '')
 }
 
@@ -56,7 +59,8 @@ async function build(outfile: string, target?: string): Promise<void> {
     for (const log of result.logs) console.error(log)
     throw new Error(`build of ${outfile} failed`)
   }
-  if (!patch.fired()) throw new Error('kafkajs patch: the bundler never loaded kafkajs/src/producer/groupMessagesPerPartition.js')
+  if (!patch.fired())
+    throw new Error('kafkajs patch: the bundler never loaded kafkajs/src/producer/groupMessagesPerPartition.js')
 }
 
 if (import.meta.main) {

@@ -37,8 +37,14 @@ const MACHO_ARM64 = 0x0100000c
 
 export const EXPECTED: Record<string, { format: Format; run?: string[][] }> = {
   'opendt-replay-linux-x64': { format: { kind: 'elf', machine: ELF_X86_64 }, run: [[]] },
-  'opendt-replay-linux-x64-baseline': { format: { kind: 'elf', machine: ELF_X86_64 }, run: [[], ['qemu-x86_64', '-cpu', 'Nehalem']] },
-  'opendt-replay-linux-arm64': { format: { kind: 'elf', machine: ELF_AARCH64 }, run: [['qemu-aarch64', '-L', '/usr/aarch64-linux-gnu']] },
+  'opendt-replay-linux-x64-baseline': {
+    format: { kind: 'elf', machine: ELF_X86_64 },
+    run: [[], ['qemu-x86_64', '-cpu', 'Nehalem']],
+  },
+  'opendt-replay-linux-arm64': {
+    format: { kind: 'elf', machine: ELF_AARCH64 },
+    run: [['qemu-aarch64', '-L', '/usr/aarch64-linux-gnu']],
+  },
   'opendt-replay-darwin-x64': { format: { kind: 'macho', cpu: MACHO_X86_64 } },
   'opendt-replay-darwin-arm64': { format: { kind: 'macho', cpu: MACHO_ARM64 } },
   'opendt-replay-windows-x64.exe': { format: { kind: 'pe' } },
@@ -54,7 +60,8 @@ export function formatOf(bytes: Uint8Array): Format | { kind: 'unknown' } {
   if (bytes[0] === 0x4d && bytes[1] === 0x5a) {
     const pe = view.getUint32(0x3c, true)
     const isPe = view.getUint32(pe, true) === 0x00004550
-    if (isPe && view.getUint16(pe + 4, true) === 0x8664 && view.getUint16(pe + 24, true) === 0x20b) return { kind: 'pe' }
+    if (isPe && view.getUint16(pe + 4, true) === 0x8664 && view.getUint16(pe + 24, true) === 0x20b)
+      return { kind: 'pe' }
   }
   return { kind: 'unknown' }
 }
@@ -66,14 +73,20 @@ function run(cmd: string[]): { code: number; out: Buffer; err: string } {
 
 export async function checkRelease(): Promise<Check[]> {
   const checks: Check[] = []
-  const add = (artifact: string, check: string, ok: boolean, detail = '') => checks.push({ artifact, check, ok, detail })
+  const add = (artifact: string, check: string, ok: boolean, detail = '') =>
+    checks.push({ artifact, check, ok, detail })
   const sums = new Map(
     (await Bun.file(join(RELEASE, 'SHA256SUMS')).text())
       .trim()
       .split('\n')
       .map((l) => l.split('  ').reverse() as [string, string]),
   )
-  add('SHA256SUMS', 'lists every artifact', [...sums.keys()].sort().join() === Object.keys(EXPECTED).sort().join(), [...sums.keys()].join(' '))
+  add(
+    'SHA256SUMS',
+    'lists every artifact',
+    [...sums.keys()].sort().join() === Object.keys(EXPECTED).sort().join(),
+    [...sums.keys()].join(' '),
+  )
   const hostVersion = run([HOST, '--version']).out.toString()
   const hostWindow = run([HOST, ...WINDOW]).out
   for (const [name, expected] of Object.entries(EXPECTED)) {
@@ -82,16 +95,31 @@ export async function checkRelease(): Promise<Check[]> {
     const hash = new Bun.CryptoHasher('sha256').update(bytes).digest('hex')
     add(name, 'sha256 matches SHA256SUMS', sums.get(name) === hash, hash)
     const format = formatOf(bytes)
-    add(name, `format ${JSON.stringify(expected.format)}`, JSON.stringify(format) === JSON.stringify(expected.format), JSON.stringify(format))
+    add(
+      name,
+      `format ${JSON.stringify(expected.format)}`,
+      JSON.stringify(format) === JSON.stringify(expected.format),
+      JSON.stringify(format),
+    )
     const entry = Buffer.from(name.endsWith('.exe') ? 'B:/~BUN/root/run/worker.js' : '/$bunfs/root/run/worker.js')
     add(name, 'embeds the worker entrypoint', Buffer.from(bytes.buffer).indexOf(entry) >= 0)
     add(name, `size ${(bytes.length / 1e6).toFixed(1)} MB`, bytes.length > 0)
     for (const prefix of expected.run ?? []) {
       const how = prefix.length ? prefix.join(' ') : 'natively'
       const version = run([...prefix, path, '--version'])
-      add(name, `--version ${how}`, version.code === 0 && version.out.toString() === hostVersion, version.out.toString().trim() || version.err)
+      add(
+        name,
+        `--version ${how}`,
+        version.code === 0 && version.out.toString() === hostVersion,
+        version.out.toString().trim() || version.err,
+      )
       const window = run([...prefix, path, ...WINDOW])
-      add(name, `SURF window ${how}: same bytes as the host build`, window.code === 0 && window.out.length > 0 && window.out.equals(hostWindow), `${window.out.length} bytes, exit ${window.code}`)
+      add(
+        name,
+        `SURF window ${how}: same bytes as the host build`,
+        window.code === 0 && window.out.length > 0 && window.out.equals(hostWindow),
+        `${window.out.length} bytes, exit ${window.code}`,
+      )
     }
   }
   return checks
@@ -99,6 +127,7 @@ export async function checkRelease(): Promise<Check[]> {
 
 if (import.meta.main) {
   const checks = await checkRelease()
-  for (const c of checks) console.log(`${c.ok ? 'ok  ' : 'FAIL'} ${c.artifact}: ${c.check}${c.detail ? ` (${c.detail})` : ''}`)
+  for (const c of checks)
+    console.log(`${c.ok ? 'ok  ' : 'FAIL'} ${c.artifact}: ${c.check}${c.detail ? ` (${c.detail})` : ''}`)
   process.exit(checks.every((c) => c.ok) ? 0 : 1)
 }

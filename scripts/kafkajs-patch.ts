@@ -11,9 +11,10 @@
  * against, would be worse than a failed build. Sources run with `bun src/main.ts` use the stock
  * module: the same results, more slowly.
  */
-import type { BunPlugin } from 'bun'
+
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
+import type { BunPlugin } from 'bun'
 
 export const KAFKAJS_VERSION = '2.2.4'
 export const TARGET = join('src', 'producer', 'groupMessagesPerPartition.js')
@@ -35,7 +36,10 @@ export const LINEAR_GROUPING = `module.exports = ({ topic, partitionMetadata, me
 export function checkPatchTarget(kafkaDir: string): void {
   const { version } = JSON.parse(readFileSync(join(kafkaDir, 'package.json'), 'utf8')) as { version: string }
   if (version !== KAFKAJS_VERSION) {
-    throw new Error(`kafkajs patch: written for kafkajs ${KAFKAJS_VERSION}, found ${version}; check ${TARGET} and update scripts/kafkajs-patch.ts`)
+    throw new Error(
+      `kafkajs patch: written for kafkajs ${KAFKAJS_VERSION}, found ${version}; ` +
+        `check ${TARGET} and update scripts/kafkajs-patch.ts`,
+    )
   }
   const hash = new Bun.CryptoHasher('sha256').update(readFileSync(join(kafkaDir, TARGET))).digest('hex')
   if (hash !== TARGET_SHA256) {

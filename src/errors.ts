@@ -35,7 +35,10 @@ export const EXIT_CODES = {
 export type Reason = keyof typeof EXIT_CODES
 
 /** The reasons an error can carry (the others are outcomes of a run, not failures). */
-export type ErrorReason = Extract<Reason, 'internal' | 'bad-input' | 'broker-unreachable' | 'broker-lost' | 'auth' | 'stdout-error'>
+export type ErrorReason = Extract<
+  Reason,
+  'internal' | 'bad-input' | 'broker-unreachable' | 'broker-lost' | 'auth' | 'stdout-error'
+>
 
 /** A failure with a reason (hence an exit code) and a one-line message for the user. */
 export class ReplayError extends Error {

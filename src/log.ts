@@ -1,4 +1,4 @@
-import { createConsola, type ConsolaInstance } from 'consola/basic'
+import { type ConsolaInstance, createConsola } from 'consola/basic'
 
 /**
  * Diagnostics go to stderr only: stdout carries data (the dry-run lines). The basic reporter

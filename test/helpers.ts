@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { formatId } from '../src/trace/columns.ts'
-import { groupByTask, type Fragments, type Tasks } from '../src/trace/model.ts'
+import { type Fragments, groupByTask, type Tasks } from '../src/trace/model.ts'
 
 export const ROOT = resolve(import.meta.dir, '..')
 export const FIXTURES = join(ROOT, 'test', 'fixtures')
@@ -10,7 +10,8 @@ export const BINARY = join(ROOT, 'dist', 'opendt-replay')
 
 /** The real trace must be there: a missing fixture is a failure, never a skipped test. */
 export function requireSurf(): string {
-  if (!existsSync(join(SURF, 'fragments.parquet'))) throw new Error(`SURF trace not found at ${SURF} (../shared/data/surf)`)
+  if (!existsSync(join(SURF, 'fragments.parquet')))
+    throw new Error(`SURF trace not found at ${SURF} (../shared/data/surf)`)
   return SURF
 }
 
@@ -26,8 +27,17 @@ export interface Run {
 }
 
 export async function run(args: string[], options: { cwd?: string; env?: Record<string, string> } = {}): Promise<Run> {
-  const proc = Bun.spawn(args, { cwd: options.cwd ?? ROOT, stdout: 'pipe', stderr: 'pipe', env: { ...process.env, ...options.env } })
-  const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited])
+  const proc = Bun.spawn(args, {
+    cwd: options.cwd ?? ROOT,
+    stdout: 'pipe',
+    stderr: 'pipe',
+    env: { ...process.env, ...options.env },
+  })
+  const [stdout, stderr, code] = await Promise.all([
+    new Response(proc.stdout).text(),
+    new Response(proc.stderr).text(),
+    proc.exited,
+  ])
   return { code, stdout, stderr }
 }
 

@@ -14,7 +14,13 @@ export const jsonDouble = (x: number) => (Number.isInteger(x) && !String(x).incl
 
 export const keyText = (idJson: string) => `{"id":${idJson}}`
 
-export function taskValue(submitMs: number, durationMs: number, cpuCount: number, cpuCapacity: number, memCapacity: number): string {
+export function taskValue(
+  submitMs: number,
+  durationMs: number,
+  cpuCount: number,
+  cpuCapacity: number,
+  memCapacity: number,
+): string {
   return (
     `{"submission_time":"${isoTime(submitMs)}","duration":${durationMs},"cpu_count":${cpuCount},` +
     `"cpu_capacity":${jsonDouble(cpuCapacity)},"mem_capacity":${memCapacity}}`
@@ -25,7 +31,8 @@ export function fragmentValue(timeMs: number, durationMs: number, cpuUsage: numb
   return `{"submission_time":"${isoTime(timeMs)}","duration":${durationMs},"cpu_usage":${jsonDouble(cpuUsage)}}`
 }
 
-export const line = (topic: string, key: string, value: string) => `{"topic":${JSON.stringify(topic)},"key":${key},"value":${value}}`
+export const line = (topic: string, key: string, value: string) =>
+  `{"topic":${JSON.stringify(topic)},"key":${key},"value":${value}}`
 
 /** The current message of a stream, as the product encodes it. */
 export function messageOf(stream: EventStream): { key: string; value: string } {

@@ -7,39 +7,145 @@ import pkg from '../../package.json' with { type: 'json' }
  */
 
 export const replayArgs = {
-  trace_dir: { type: 'positional', required: false, description: 'Folder with tasks.parquet and fragments.parquet (none: the built-in demo trace)' },
+  trace_dir: {
+    type: 'positional',
+    required: false,
+    description: 'Folder with tasks.parquet and fragments.parquet (none: the built-in demo trace)',
+  },
   tasks: { type: 'string', valueHint: 'FILE', description: 'Tasks file (overrides TRACE_DIR/tasks.parquet)' },
-  fragments: { type: 'string', valueHint: 'FILE', description: 'Fragments file (overrides TRACE_DIR/fragments.parquet)' },
-  brokers: { type: 'string', valueHint: 'HOST:PORT[,HOST:PORT]', description: 'Kafka bootstrap brokers to send to (default: $KAFKA_BROKERS)' },
+  fragments: {
+    type: 'string',
+    valueHint: 'FILE',
+    description: 'Fragments file (overrides TRACE_DIR/fragments.parquet)',
+  },
+  brokers: {
+    type: 'string',
+    valueHint: 'HOST:PORT[,HOST:PORT]',
+    description: 'Kafka bootstrap brokers to send to (default: $KAFKA_BROKERS)',
+  },
   'dry-run': { type: 'boolean', description: 'Write the messages to stdout as JSON lines instead of sending them' },
-  speed: { type: 'string', default: '10', valueHint: 'N|max', description: 'Trace seconds per wall second; 0.5 slows down, max sends without pacing' },
-  from: { type: 'string', valueHint: 'T', description: 'Window start: offset from the first task (90s, 30m, 2h, 1d) or ISO-8601 time' },
+  speed: {
+    type: 'string',
+    default: '10',
+    valueHint: 'N|max',
+    description: 'Trace seconds per wall second; 0.5 slows down, max sends without pacing',
+  },
+  from: {
+    type: 'string',
+    valueHint: 'T',
+    description: 'Window start: offset from the first task (90s, 30m, 2h, 1d) or ISO-8601 time',
+  },
   to: { type: 'string', valueHint: 'T', description: 'Window end, exclusive: offset or ISO-8601 time' },
   strict: { type: 'boolean', description: 'Fail on fragments whose task is missing instead of skipping them' },
-  'tasks-topic': { type: 'string', default: 'tasks', valueHint: 'NAME', description: 'Topic for tasks (created if missing)' },
-  'fragments-topic': { type: 'string', default: 'fragments', valueHint: 'NAME', description: 'Topic for fragments (created if missing)' },
+  'tasks-topic': {
+    type: 'string',
+    default: 'tasks',
+    valueHint: 'NAME',
+    description: 'Topic for tasks (created if missing)',
+  },
+  'fragments-topic': {
+    type: 'string',
+    default: 'fragments',
+    valueHint: 'NAME',
+    description: 'Topic for fragments (created if missing)',
+  },
   'client-id': { type: 'string', default: 'opendt-replay', valueHint: 'ID', description: 'Kafka client id' },
-  partitions: { type: 'string', default: '1', valueHint: 'N', description: 'Partitions of topics this run creates (existing topics are used as they are)' },
-  'replication-factor': { type: 'string', default: '1', valueHint: 'N', description: 'Replication factor of topics this run creates' },
-  acks: { type: 'string', default: 'all', valueHint: 'all|1|0', description: 'Acknowledgements to wait for; 1 or 0 trade safety for speed and need --no-idempotent' },
-  idempotent: { type: 'boolean', default: true, description: 'Idempotent producer: a retry never duplicates a message', negativeDescription: 'Plain producer: faster retries, duplicates possible after a broker error' },
-  'record-time': { type: 'string', default: 'send', valueHint: 'send|trace', description: 'Kafka record timestamps: send time, or trace time (WARNING: 2022 timestamps fall outside retention and the broker may delete them at once)' },
-  'connect-timeout': { type: 'string', default: '30s', valueHint: 'DURATION', description: 'How long to keep trying to reach the brokers at start' },
-  'send-retries': { type: 'string', default: '8', valueHint: 'N', description: 'Retries of a failed send (backing off 0.3 s to 30 s; 8 is about a minute) before the run stops with exit 3' },
-  sasl: { type: 'string', valueHint: 'plain|scram-sha-256|scram-sha-512', description: 'Authenticate with SASL; the password comes from $KAFKA_SASL_PASSWORD or --sasl-password-file, never a flag' },
+  partitions: {
+    type: 'string',
+    default: '1',
+    valueHint: 'N',
+    description: 'Partitions of topics this run creates (existing topics are used as they are)',
+  },
+  'replication-factor': {
+    type: 'string',
+    default: '1',
+    valueHint: 'N',
+    description: 'Replication factor of topics this run creates',
+  },
+  acks: {
+    type: 'string',
+    default: 'all',
+    valueHint: 'all|1|0',
+    description: 'Acknowledgements to wait for; 1 or 0 trade safety for speed and need --no-idempotent',
+  },
+  idempotent: {
+    type: 'boolean',
+    default: true,
+    description: 'Idempotent producer: a retry never duplicates a message',
+    negativeDescription: 'Plain producer: faster retries, duplicates possible after a broker error',
+  },
+  'record-time': {
+    type: 'string',
+    default: 'send',
+    valueHint: 'send|trace',
+    description:
+      'Kafka record timestamps: send time, or trace time ' +
+      '(WARNING: 2022 timestamps fall outside retention and the broker may delete them at once)',
+  },
+  'connect-timeout': {
+    type: 'string',
+    default: '30s',
+    valueHint: 'DURATION',
+    description: 'How long to keep trying to reach the brokers at start',
+  },
+  'send-retries': {
+    type: 'string',
+    default: '8',
+    valueHint: 'N',
+    description:
+      'Retries of a failed send (backing off 0.3 s to 30 s; 8 is about a minute) before the run stops with exit 3',
+  },
+  sasl: {
+    type: 'string',
+    valueHint: 'plain|scram-sha-256|scram-sha-512',
+    description:
+      'Authenticate with SASL; the password comes from $KAFKA_SASL_PASSWORD or --sasl-password-file, never a flag',
+  },
   'sasl-username': { type: 'string', valueHint: 'USER', description: 'SASL user name' },
-  'sasl-password-file': { type: 'string', valueHint: 'FILE', description: 'File holding the SASL password (a trailing newline is dropped)' },
+  'sasl-password-file': {
+    type: 'string',
+    valueHint: 'FILE',
+    description: 'File holding the SASL password (a trailing newline is dropped)',
+  },
   tls: { type: 'boolean', description: 'Connect with TLS (implied by --tls-ca, --tls-cert, --tls-key)' },
-  'tls-ca': { type: 'string', valueHint: 'FILE', description: 'PEM CA certificate(s) to trust instead of the system ones' },
+  'tls-ca': {
+    type: 'string',
+    valueHint: 'FILE',
+    description: 'PEM CA certificate(s) to trust instead of the system ones',
+  },
   'tls-cert': { type: 'string', valueHint: 'FILE', description: 'PEM client certificate (with --tls-key)' },
   'tls-key': { type: 'string', valueHint: 'FILE', description: 'PEM client private key (with --tls-cert)' },
-  checkpoint: { type: 'string', valueHint: 'FILE', description: 'After each acknowledged batch, record atomically in FILE how far each stream got (Kafka output)' },
-  resume: { type: 'boolean', description: 'Continue from --checkpoint FILE where the acknowledged messages end (same trace and flags)' },
-  'max-lag': { type: 'string', valueHint: 'DURATION', description: 'Stop (exit 4) when a stream falls further behind its schedule than this, e.g. 5s' },
-  'max-gap': { type: 'string', valueHint: 'DURATION', description: 'Shorten idle stretches of the trace (no message in either stream) longer than this to this, e.g. 10m' },
-  'stats-interval': { type: 'string', default: '60s', valueHint: 'DURATION', description: 'When stderr is not a terminal: one progress line this often (on a terminal: live lines)' },
+  checkpoint: {
+    type: 'string',
+    valueHint: 'FILE',
+    description: 'After each acknowledged batch, record atomically in FILE how far each stream got (Kafka output)',
+  },
+  resume: {
+    type: 'boolean',
+    description: 'Continue from --checkpoint FILE where the acknowledged messages end (same trace and flags)',
+  },
+  'max-lag': {
+    type: 'string',
+    valueHint: 'DURATION',
+    description: 'Stop (exit 4) when a stream falls further behind its schedule than this, e.g. 5s',
+  },
+  'max-gap': {
+    type: 'string',
+    valueHint: 'DURATION',
+    description: 'Shorten idle stretches of the trace (no message in either stream) longer than this to this, e.g. 10m',
+  },
+  'stats-interval': {
+    type: 'string',
+    default: '60s',
+    valueHint: 'DURATION',
+    description: 'When stderr is not a terminal: one progress line this often (on a terminal: live lines)',
+  },
   quiet: { type: 'boolean', description: 'Only errors and the final summary on stderr' },
-  'summary-json': { type: 'string', valueHint: 'FILE', description: 'Also write the final summary as JSON to FILE (counts, wall time, rates, lateness, exit reason)' },
+  'summary-json': {
+    type: 'string',
+    valueHint: 'FILE',
+    description: 'Also write the final summary as JSON to FILE (counts, wall time, rates, lateness, exit reason)',
+  },
   verbose: { type: 'boolean', description: 'Debug logs, and stack traces with errors' },
 } as const
 
@@ -47,7 +153,10 @@ export const inspectArgs = {
   trace_dir: replayArgs.trace_dir,
   tasks: replayArgs.tasks,
   fragments: replayArgs.fragments,
-  speed: { ...replayArgs.speed, description: 'Speed to estimate the replay time at (trace seconds per wall second, or max)' },
+  speed: {
+    ...replayArgs.speed,
+    description: 'Speed to estimate the replay time at (trace seconds per wall second, or max)',
+  },
   json: { type: 'boolean', description: 'Print the report as JSON' },
   verbose: replayArgs.verbose,
 } as const

@@ -1,7 +1,7 @@
 import { parseArgs, renderUsage } from 'citty'
 import { badInput } from '../errors.ts'
 import type { InspectArgs, ReplayArgs } from '../types.ts'
-import { COMMANDS, mainCommand, type CommandName } from './commands.ts'
+import { COMMANDS, type CommandName, mainCommand } from './commands.ts'
 import { withEnvironment } from './env.ts'
 import { INSPECT_EPILOGUE, MAIN_EPILOGUE, REPLAY_EPILOGUE } from './help.ts'
 
@@ -21,9 +21,13 @@ export interface DispatchContext {
 
 const EPILOGUES: Record<CommandName, string> = { replay: REPLAY_EPILOGUE, inspect: INSPECT_EPILOGUE }
 
+/** Removes ANSI colour codes (citty colours its usage; a pipe gets plain text). */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the escape character is what the codes start with
+const stripColours = (text: string) => text.replace(/\x1b\[[0-9;]*m/g, '')
+
 /** argv (without the executable) to an invocation; usage errors are bad input. */
 export async function dispatch(argv: string[], context: DispatchContext): Promise<Invocation> {
-  const usage = (text: string) => (context.color ? text : text.replace(/\x1b\[[0-9;]*m/g, '')) + '\n'
+  const usage = (text: string) => (context.color ? text : stripColours(text)) + '\n'
   if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h') {
     return { command: 'print', text: usage(`${await renderUsage(mainCommand)}\n\n${MAIN_EPILOGUE}`) }
   }
@@ -35,10 +39,15 @@ export async function dispatch(argv: string[], context: DispatchContext): Promis
   const command = COMMANDS[name as CommandName]
   const rest = argv.slice(1)
   if (rest.includes('--help') || rest.includes('-h')) {
-    const text = `${await renderUsage(command.def as Parameters<typeof renderUsage>[0], mainCommand)}\n\n${EPILOGUES[name as CommandName]}`
+    const generated = await renderUsage(command.def as Parameters<typeof renderUsage>[0], mainCommand)
+    const text = `${generated}\n\n${EPILOGUES[name as CommandName]}`
     return { command: 'print', text: usage(text) }
   }
-  const { argv: effective, fromEnvironment } = withEnvironment(joinValues(rest, command.args), context.env, command.args)
+  const { argv: effective, fromEnvironment } = withEnvironment(
+    joinValues(rest, command.args),
+    context.env,
+    command.args,
+  )
   checkFlags(effective, command.args, name)
   const args = parseArgs(effective, command.args) as unknown
   return name === 'replay'

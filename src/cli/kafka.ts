@@ -8,7 +8,8 @@ import { parseDuration } from './parse.ts'
 export type ReadText = (path: string) => string
 
 function positiveInteger(flag: string, text: string): number {
-  if (!/^\d+$/.test(text) || Number(text) < 1) throw badInput(`${flag}: expected a whole number of at least 1, got "${text}"`)
+  if (!/^\d+$/.test(text) || Number(text) < 1)
+    throw badInput(`${flag}: expected a whole number of at least 1, got "${text}"`)
   return Number(text)
 }
 
@@ -21,7 +22,9 @@ function readFlagFile(flag: string, path: string, read: ReadText): string {
   try {
     return read(path)
   } catch (error) {
-    throw badInput(`${flag}: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`)
+    throw badInput(
+      `${flag}: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+    )
   }
 }
 
@@ -37,17 +40,23 @@ function resolveSecurity(
   let sasl: KafkaConfig['sasl']
   if (args.sasl !== undefined) {
     const mechanism = args.sasl.toLowerCase() as (typeof MECHANISMS)[number]
-    if (!MECHANISMS.includes(mechanism)) throw badInput(`${name('sasl')}: expected plain, scram-sha-256 or scram-sha-512, got "${args.sasl}"`)
+    if (!MECHANISMS.includes(mechanism))
+      throw badInput(`${name('sasl')}: expected plain, scram-sha-256 or scram-sha-512, got "${args.sasl}"`)
     const username = args['sasl-username']
     if (!username) throw badInput(`--sasl ${mechanism} needs --sasl-username`)
     const file = args['sasl-password-file']
-    const password = file !== undefined ? readFlagFile(name('sasl-password-file'), file, read).replace(/\r?\n$/, '') : env.KAFKA_SASL_PASSWORD
-    if (!password) throw badInput(`--sasl ${mechanism} needs a password: set KAFKA_SASL_PASSWORD or pass --sasl-password-file FILE`)
+    const password =
+      file !== undefined
+        ? readFlagFile(name('sasl-password-file'), file, read).replace(/\r?\n$/, '')
+        : env.KAFKA_SASL_PASSWORD
+    if (!password)
+      throw badInput(`--sasl ${mechanism} needs a password: set KAFKA_SASL_PASSWORD or pass --sasl-password-file FILE`)
     sasl = { mechanism, username, password }
   } else if (args['sasl-username'] !== undefined || args['sasl-password-file'] !== undefined) {
     throw badInput('--sasl-username and --sasl-password-file need --sasl plain|scram-sha-256|scram-sha-512')
   }
-  if ((args['tls-cert'] === undefined) !== (args['tls-key'] === undefined)) throw badInput('--tls-cert and --tls-key go together')
+  if ((args['tls-cert'] === undefined) !== (args['tls-key'] === undefined))
+    throw badInput('--tls-cert and --tls-key go together')
   const anyTls = args.tls === true || args['tls-ca'] !== undefined || args['tls-cert'] !== undefined
   const tls = anyTls
     ? {
@@ -72,24 +81,30 @@ export function resolveOutput(
   }
   const list = args.brokers ?? env.KAFKA_BROKERS
   if (list === undefined || list.trim() === '') {
-    throw badInput('no output chosen: pass --brokers HOST:PORT (or set KAFKA_BROKERS) to send to Kafka, or --dry-run for stdout')
+    throw badInput(
+      'no output chosen: pass --brokers HOST:PORT (or set KAFKA_BROKERS) to send to Kafka, or --dry-run for stdout',
+    )
   }
   const brokersName = args.brokers !== undefined ? name('brokers') : 'KAFKA_BROKERS'
   const brokers = list.split(',').map((b) => b.trim())
   for (const b of brokers) {
     const port = /^[^\s:,]+:(\d{1,5})$/.exec(b)?.[1]
     if (port === undefined) throw badInput(`${brokersName}: "${b}" is not HOST:PORT`)
-    if (Number(port) < 1 || Number(port) > 65535) throw badInput(`${brokersName}: "${b}": port ${port} is not between 1 and 65535`)
+    if (Number(port) < 1 || Number(port) > 65535)
+      throw badInput(`${brokersName}: "${b}": port ${port} is not between 1 and 65535`)
   }
   const acksText = args.acks ?? 'all'
   const acks = ({ all: -1, '-1': -1, '1': 1, '0': 0 } as const)[acksText as 'all']
   if (acks === undefined) throw badInput(`${name('acks')}: expected all, 1 or 0, got "${acksText}"`)
   const idempotent = args.idempotent !== false
-  if (idempotent && acks !== -1) throw badInput(`--acks ${acksText} needs --no-idempotent (the idempotent producer waits for all replicas)`)
+  if (idempotent && acks !== -1)
+    throw badInput(`--acks ${acksText} needs --no-idempotent (the idempotent producer waits for all replicas)`)
   const sendRetries = nonNegativeInteger(name('send-retries'), args['send-retries'] ?? '8')
-  if (idempotent && sendRetries < 1) throw badInput('--send-retries 0 needs --no-idempotent (the idempotent producer must retry)')
+  if (idempotent && sendRetries < 1)
+    throw badInput('--send-retries 0 needs --no-idempotent (the idempotent producer must retry)')
   const recordTime = args['record-time'] ?? 'send'
-  if (recordTime !== 'send' && recordTime !== 'trace') throw badInput(`${name('record-time')}: expected send or trace, got "${recordTime}"`)
+  if (recordTime !== 'send' && recordTime !== 'trace')
+    throw badInput(`${name('record-time')}: expected send or trace, got "${recordTime}"`)
   const connectTimeoutMs = parseDuration(name('connect-timeout'), args['connect-timeout'] ?? '30s')
   return {
     kind: 'kafka',

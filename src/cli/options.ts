@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path'
 import { badInput } from '../errors.ts'
 import type { InspectArgs, ReplayArgs, ReplayOptions, TraceSpec } from '../types.ts'
 import { envName } from './env.ts'
-import { resolveOutput, type ReadText } from './kafka.ts'
+import { type ReadText, resolveOutput } from './kafka.ts'
 import { parseDuration, parseSpeed, parseTimeRef } from './parse.ts'
 
 /**
@@ -30,7 +30,10 @@ export interface FlagSources {
   read?: ReadText
 }
 
-export function toReplayOptions(args: ReplayArgs, sources: FlagSources = {}): { options: ReplayOptions; demo: boolean } {
+export function toReplayOptions(
+  args: ReplayArgs,
+  sources: FlagSources = {},
+): { options: ReplayOptions; demo: boolean } {
   const name = flagNamer(sources.fromEnvironment)
   const optional = <T>(flag: keyof ReplayArgs & string, parse: (name: string, text: string) => T): T | undefined => {
     const text = args[flag]
@@ -91,7 +94,11 @@ export function toInspectOptions(
 ): { trace: { tasks: string; fragments: string }; speed: number; json: boolean } {
   const trace = resolveTrace(args)
   if (trace.demo) throw badInput('inspect needs a trace: pass TRACE_DIR (or --tasks and --fragments)')
-  return { trace, speed: parseSpeed(flagNamer(sources.fromEnvironment)('speed'), args.speed ?? '10'), json: args.json === true }
+  return {
+    trace,
+    speed: parseSpeed(flagNamer(sources.fromEnvironment)('speed'), args.speed ?? '10'),
+    json: args.json === true,
+  }
 }
 
 function resolveTrace(args: Pick<ReplayArgs, 'trace_dir' | 'tasks' | 'fragments'>): TraceSpec {

@@ -40,7 +40,7 @@ export function parseTimeRef(flag: string, text: string): TimeRef {
 
 /** A duration flag: `500ms`, `30s`, `2m`, `1h30m`. */
 export function parseDuration(flag: string, text: string): number {
-  let ref
+  let ref: TimeRef | undefined
   try {
     ref = parseTimeRef(flag, text)
   } catch {

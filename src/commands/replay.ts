@@ -2,7 +2,8 @@ import type { ConsolaInstance } from 'consola'
 import { toReplayOptions } from '../cli/options.ts'
 import { ReplayError } from '../errors.ts'
 import { checkpointIdentity, startingPoint } from '../run/checkpoint.ts'
-import { replay, type ReplayEdges } from '../run/replay.ts'
+import type { ReplaySummary } from '../run/outcome.ts'
+import { type ReplayEdges, replay } from '../run/replay.ts'
 import { failureJson, summaryJson, writeSummary } from '../run/summary.ts'
 import type { ReplayArgs } from '../types.ts'
 
@@ -29,13 +30,14 @@ export async function replayCommand(
     if (args.resume) {
       const repeat = s.tasks.sent - s.tasks.acked + s.fragments.sent - s.fragments.acked
       log.info(
-        `resuming from ${path}: ${s.tasks.acked} tasks and ${s.fragments.acked} fragments already acknowledged are skipped; ` +
+        `resuming from ${path}: ${s.tasks.acked} tasks and ${s.fragments.acked} fragments ` +
+          'already acknowledged are skipped; ' +
           `${repeat} messages sent before the interruption but not acknowledged may be repeated`,
       )
     }
   }
   const summaryFile = args['summary-json']
-  let summary
+  let summary: ReplaySummary
   try {
     summary = await replay(options, edges)
   } catch (error) {

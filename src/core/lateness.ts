@@ -29,7 +29,7 @@ export class Lateness {
   max = 0
 
   add(ms: number, times = 1): void {
-    const late = ms > 0 ? ms : 0
+    const late = Math.max(ms, 0)
     this.counts[bucketOf(late)]! += times
     this.count += times
     if (late > this.max) this.max = late

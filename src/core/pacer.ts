@@ -59,7 +59,13 @@ export interface PaceResult {
  * behind), then the pacer sleeps until the next message is due. Lateness is measured when the
  * sink has taken the batch: flush end minus each message's due time.
  */
-export async function pace(stream: EventStream, schedule: Schedule, clock: Clock, sink: Sink, options: PaceOptions): Promise<PaceResult> {
+export async function pace(
+  stream: EventStream,
+  schedule: Schedule,
+  clock: Clock,
+  sink: Sink,
+  options: PaceOptions,
+): Promise<PaceResult> {
   const lateness = new Lateness()
   const paced = schedule.speed !== Infinity
   const dues = new Float64Array(options.maxBatch)

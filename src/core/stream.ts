@@ -27,7 +27,8 @@ class KeyCache {
     this.cache = new Array(idJson.length)
   }
   get(task: number): Buffer {
-    return (this.cache[task] ??= keyBytes(this.idJson[task]!))
+    this.cache[task] ??= keyBytes(this.idJson[task]!)
+    return this.cache[task]
   }
 }
 
@@ -76,13 +77,13 @@ export class TaskStream implements EventStream {
 }
 
 /**
- * Fragments in (time, task row, fragment order) order, timed by trace/timeline.ts. Each task's fragments are already in time order, so the stream is a
+ * Fragments in (time, task row, fragment order) order, timed by trace/timeline.ts. Each task's
+ * fragments are already in time order, so the stream is a
  * k-way merge: a binary heap of one cursor per task, keyed by (cursor time, task row).
  */
 export class FragmentStream implements EventStream {
   readonly role = 'fragments'
   time = Infinity
-  private readonly tasks: Tasks
   private readonly fragments: Fragments
   private readonly to: number
   /** Per task: index of its next fragment, and that fragment's time. */
@@ -94,7 +95,6 @@ export class FragmentStream implements EventStream {
   private readonly keys: KeyCache
 
   constructor(tasks: Tasks, fragments: Fragments, window: Window) {
-    this.tasks = tasks
     this.fragments = fragments
     this.to = window.to
     this.pos = new Int32Array(tasks.count)

@@ -2,8 +2,8 @@ import { parquetMetadataAsync } from 'hyparquet'
 import { formatDuration, formatTime } from '../core/format.ts'
 import { openParquetFile } from '../trace/file.ts'
 import { loadFragments, loadTasks } from '../trace/load.ts'
-import { forEachFragmentTime, lastEventTime, traceStart, walkFragments } from '../trace/timeline.ts'
 import { topLevelColumns } from '../trace/schema.ts'
+import { forEachFragmentTime, lastEventTime, traceStart, walkFragments } from '../trace/timeline.ts'
 
 /** What `opendt-replay inspect` reports about a trace before anything is sent. */
 export interface Inspection {
@@ -30,7 +30,8 @@ async function fileFacts(path: string) {
  */
 function schemaVersion(tasks: string[], fragments: string[]) {
   if (!tasks.includes('duration')) return { version: 'v2', evidence: 'tasks have no duration column' }
-  if (fragments.includes('cpu_count')) return { version: 'v3', evidence: 'tasks have duration; fragments have cpu_count' }
+  if (fragments.includes('cpu_count'))
+    return { version: 'v3', evidence: 'tasks have duration; fragments have cpu_count' }
   return { version: 'v4+', evidence: 'tasks have duration; fragments have no cpu_count' }
 }
 
@@ -66,7 +67,8 @@ export async function inspect(trace: { tasks: string; fragments: string }, speed
     const sum = walkFragments(tasks, fragments, t) - tasks.submit[t]!
     if (sum !== tasks.duration[t]) {
       mismatches++
-      if (examples.length < 3) examples.push({ id: JSON.parse(tasks.idJson[t]!), duration: tasks.duration[t]!, fragmentSum: sum })
+      if (examples.length < 3)
+        examples.push({ id: JSON.parse(tasks.idJson[t]!), duration: tasks.duration[t]!, fragmentSum: sum })
     }
   }
   const start = traceStart(tasks)
@@ -87,21 +89,28 @@ export async function inspect(trace: { tasks: string; fragments: string }, speed
       fragments: fragments.count > 0 ? { first: formatTime(firstFragment), last: formatTime(lastFragment) } : null,
     },
     busiestSecond: {
-      tasks: busiest((visit) => tasks.submit.forEach((t) => visit(t))),
+      tasks: busiest((visit) => {
+        for (const t of tasks.submit) visit(t)
+      }),
       fragments: busiest((visit) => forEachFragmentTime(tasks, fragments, visit)),
     },
     durationMismatches: { tasks: mismatches, examples },
-    replay: { speed: speed === Infinity ? 'max' : speed, wallSeconds: speed === Infinity ? 0 : (end - start) / speed / 1000 },
+    replay: {
+      speed: speed === Infinity ? 'max' : speed,
+      wallSeconds: speed === Infinity ? 0 : (end - start) / speed / 1000,
+    },
   }
 }
 
 /** The human-readable report. */
 export function formatInspection(i: Inspection): string {
   const file = (f: Inspection['files']['tasks']) =>
-    `${f.path}: ${f.rows} rows in ${f.rowGroups} row group${f.rowGroups === 1 ? '' : 's'}; columns ${f.columns.join(', ')}`
+    `${f.path}: ${f.rows} rows in ${f.rowGroups} row group${f.rowGroups === 1 ? '' : 's'}; ` +
+    `columns ${f.columns.join(', ')}`
   const span = (s: Inspection['span']['tasks']) => (s ? `${s.first} .. ${s.last}` : 'none')
   const busy = (b: Inspection['busiestSecond']['tasks']) => (b ? `${b.messages} at ${b.second}` : 'none')
   const m = i.durationMismatches
+  const replayTime = i.replay.speed === 'max' ? 'as fast as possible' : formatDuration(i.replay.wallSeconds * 1000)
   const examples = m.examples.map((e) => `${e.id}: ${e.duration} vs ${e.fragmentSum}`).join(', ')
   return [
     `schema                     ${i.schema.version} (${i.schema.evidence})`,
@@ -112,7 +121,8 @@ export function formatInspection(i: Inspection): string {
     `tasks span                 ${span(i.span.tasks)}`,
     `fragments span             ${span(i.span.fragments)}`,
     `busiest second             tasks ${busy(i.busiestSecond.tasks)}; fragments ${busy(i.busiestSecond.fragments)}`,
-    `duration mismatches        ${m.tasks} tasks whose fragment durations do not add up to their duration${examples ? ` (e.g. ${examples})` : ''}`,
-    `replay at speed ${String(i.replay.speed).padEnd(10)} ${i.replay.speed === 'max' ? 'as fast as possible' : formatDuration(i.replay.wallSeconds * 1000)}`,
+    `duration mismatches        ${m.tasks} tasks whose fragment durations do not add up to their duration` +
+      (examples ? ` (e.g. ${examples})` : ''),
+    `replay at speed ${String(i.replay.speed).padEnd(10)} ${replayTime}`,
   ].join('\n')
 }

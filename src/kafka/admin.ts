@@ -34,9 +34,16 @@ export async function prepareTopics(config: KafkaConfig, topics: string[], log: 
     if (missing.length > 0) {
       await admin.createTopics({
         waitForLeaders: true,
-        topics: missing.map((topic) => ({ topic, numPartitions: config.partitions, replicationFactor: config.replicationFactor })),
+        topics: missing.map((topic) => ({
+          topic,
+          numPartitions: config.partitions,
+          replicationFactor: config.replicationFactor,
+        })),
       })
-      log.info(`created topics ${missing.join(', ')} (${config.partitions} partitions, replication factor ${config.replicationFactor})`)
+      log.info(
+        `created topics ${missing.join(', ')} ` +
+          `(${config.partitions} partitions, replication factor ${config.replicationFactor})`,
+      )
     }
     const described = await admin.describeConfigs({
       includeSynonyms: false,
@@ -52,7 +59,11 @@ export async function prepareTopics(config: KafkaConfig, topics: string[], log: 
     return { maxMessageBytes }
   } catch (error) {
     if (error instanceof ReplayError) throw error
-    throw new ReplayError('broker-unreachable', `cannot prepare topics ${topics.join(', ')} on ${config.brokers.join(',')}: ${causeOf(error)}`, { cause: error })
+    throw new ReplayError(
+      'broker-unreachable',
+      `cannot prepare topics ${topics.join(', ')} on ${config.brokers.join(',')}: ${causeOf(error)}`,
+      { cause: error },
+    )
   } finally {
     await admin.disconnect().catch(() => {})
   }

@@ -1,5 +1,5 @@
 import type { ConsolaInstance } from 'consola'
-import { Kafka, logLevel, type LogEntry, type RetryOptions, type SASLOptions } from 'kafkajs'
+import { Kafka, type LogEntry, logLevel, type RetryOptions, type SASLOptions } from 'kafkajs'
 import { ReplayError } from '../errors.ts'
 import type { KafkaConfig } from '../types.ts'
 
@@ -28,10 +28,12 @@ export class KafkaLog {
     this.log = log
   }
 
-  creator = () =>
+  creator =
+    () =>
     ({ namespace, level, log: entry }: LogEntry) => {
       if (entry.message === EXPECTED) return
-      const text = `kafkajs ${namespace}: ${entry.message}${entry.error ? ` (${entry.error})` : ''}${entry.broker ? ` [${entry.broker}]` : ''}`
+      const error = entry.error ? ` (${entry.error})` : ''
+      const text = `kafkajs ${namespace}: ${entry.message}${error}${entry.broker ? ` [${entry.broker}]` : ''}`
       const important = level === logLevel.ERROR || level === logLevel.WARN
       if (important && this.loud && !this.seen.has(text)) {
         this.seen.add(text)
@@ -72,7 +74,9 @@ export function createKafka(config: KafkaConfig, log: KafkaLog, retry: RetryOpti
     logCreator: log.creator,
     connectionTimeout: Math.min(3_000, config.connectTimeoutMs),
     retry,
-    ssl: config.tls ? { ca: config.tls.ca ? [config.tls.ca] : undefined, cert: config.tls.cert, key: config.tls.key } : undefined,
+    ssl: config.tls
+      ? { ca: config.tls.ca ? [config.tls.ca] : undefined, cert: config.tls.cert, key: config.tls.key }
+      : undefined,
     sasl: config.sasl as SASLOptions | undefined,
   })
 }
@@ -91,14 +95,24 @@ export async function connectOrFail(config: KafkaConfig, connect: () => Promise<
     const brokers = config.brokers.join(',')
     if (isAuthFailure(error)) {
       const who = `user "${config.sasl?.username}" (${config.sasl?.mechanism.toUpperCase()})`
-      throw new ReplayError('auth', `Kafka at ${brokers} rejected the credentials of ${who}: ${causeOf(error)}`, { cause: error })
+      throw new ReplayError('auth', `Kafka at ${brokers} rejected the credentials of ${who}: ${causeOf(error)}`, {
+        cause: error,
+      })
     }
-    throw new ReplayError('broker-unreachable', `cannot reach Kafka at ${brokers} within ${config.connectTimeoutMs / 1000} s: ${causeOf(error)}`, { cause: error })
+    throw new ReplayError(
+      'broker-unreachable',
+      `cannot reach Kafka at ${brokers} within ${config.connectTimeoutMs / 1000} s: ${causeOf(error)}`,
+      { cause: error },
+    )
   }
 }
 
 /** Runs `attempt` until it succeeds or `timeoutMs` has passed; the last error is the cause. */
-export async function withDeadline<T>(timeoutMs: number, attempt: () => Promise<T>, fatal: (error: unknown) => boolean = () => false): Promise<T> {
+export async function withDeadline<T>(
+  timeoutMs: number,
+  attempt: () => Promise<T>,
+  fatal: (error: unknown) => boolean = () => false,
+): Promise<T> {
   const deadline = performance.now() + timeoutMs
   for (;;) {
     try {

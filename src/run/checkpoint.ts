@@ -13,7 +13,9 @@ import type { Checkpoint, ReplayArgs, ReplayOptions } from '../types.ts'
 /** What differs between the identity a checkpoint was written for and this run's (pure). */
 export function differences(saved: Record<string, string>, now: Record<string, string>): string[] {
   const keys = [...new Set([...Object.keys(saved), ...Object.keys(now)])]
-  return keys.filter((k) => saved[k] !== now[k]).map((k) => `${k} was ${saved[k] ?? '(none)'}, now ${now[k] ?? '(none)'}`)
+  return keys
+    .filter((k) => saved[k] !== now[k])
+    .map((k) => `${k} was ${saved[k] ?? '(none)'}, now ${now[k] ?? '(none)'}`)
 }
 
 export function readCheckpoint(path: string): Checkpoint {
@@ -37,25 +39,35 @@ export function writeCheckpoint(path: string, checkpoint: Checkpoint): void {
 
 /** Where a run starts: from scratch (refusing to overwrite a checkpoint) or where one left off. */
 export function startingPoint(path: string, resume: boolean, identity: Record<string, string>): Checkpoint {
-  const fresh: Checkpoint = { version: 1, identity, streams: { tasks: { sent: 0, acked: 0 }, fragments: { sent: 0, acked: 0 } }, updated: new Date().toISOString() }
+  const fresh: Checkpoint = {
+    version: 1,
+    identity,
+    streams: { tasks: { sent: 0, acked: 0 }, fragments: { sent: 0, acked: 0 } },
+    updated: new Date().toISOString(),
+  }
   if (!existsSync(path)) {
     if (resume) throw badInput(`--resume: no checkpoint at ${path}`)
     return fresh
   }
-  if (!resume) throw badInput(`--checkpoint: ${path} exists: pass --resume to continue from it, or remove it to start over`)
+  if (!resume)
+    throw badInput(`--checkpoint: ${path} exists: pass --resume to continue from it, or remove it to start over`)
   const saved = readCheckpoint(path)
   const diff = differences(saved.identity, identity)
   if (diff.length > 0) throw badInput(`--resume: ${path} was written for another replay: ${diff.join('; ')}`)
   return saved
 }
 
-/** What a checkpoint is valid for: the trace files (size and a hash of their last 64 KiB) and the flags that shape the messages and where they go. */
+/**
+ * What a checkpoint is valid for: the trace files (size and a hash of their last 64 KiB) and the
+ * flags that shape the messages and where they go.
+ */
 export async function checkpointIdentity(args: ReplayArgs, options: ReplayOptions): Promise<Record<string, string>> {
   const file = async (path: string) => {
     try {
       const f = Bun.file(path)
       const tail = await f.slice(Math.max(0, f.size - 65_536)).arrayBuffer()
-      return `${path} (${f.size} bytes, tail sha256 ${new Bun.CryptoHasher('sha256').update(tail).digest('hex').slice(0, 16)})`
+      const hash = new Bun.CryptoHasher('sha256').update(tail).digest('hex').slice(0, 16)
+      return `${path} (${f.size} bytes, tail sha256 ${hash})`
     } catch {
       return `${path} (unreadable)` // the replay itself reports why, in one line
     }

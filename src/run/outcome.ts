@@ -1,7 +1,7 @@
 import { formatDuration } from '../core/format.ts'
 import { Lateness } from '../core/lateness.ts'
-import { EXIT_CODES, ReplayError, type Reason } from '../errors.ts'
-import { ROLES, type Counts, type Role } from '../types.ts'
+import { EXIT_CODES, type Reason, ReplayError } from '../errors.ts'
+import { type Counts, ROLES, type Role } from '../types.ts'
 import type { Done, Failed, WorkerMessage } from './protocol.ts'
 
 /**
@@ -107,7 +107,9 @@ export function summaryLine(
   const rate = wallMs > 0 ? Math.round((total / wallMs) * 1000) : 0
   const stream = (role: Role) =>
     kafka ? `${counts[role].sent} ${role} sent, ${counts[role].acked} acknowledged` : `${counts[role].sent} ${role}`
-  const what = kafka ? `${stream('tasks')}; ${stream('fragments')}` : `sent ${stream('tasks')} and ${stream('fragments')}`
+  const what = kafka
+    ? `${stream('tasks')}; ${stream('fragments')}`
+    : `sent ${stream('tasks')} and ${stream('fragments')}`
   const parts = [`${signal ? `stopped by ${signal}: ` : ''}${what} in ${(wallMs / 1000).toFixed(2)} s (${rate} msg/s)`]
   if (speed !== Infinity && lateness.count > 0) {
     const q = (p: number) => fmtMs(lateness.quantile(p))

@@ -1,5 +1,5 @@
 import { compressor, findGaps, mergeAscending } from '../core/gaps.ts'
-import { FragmentStream, TaskStream, type EventStream } from '../core/stream.ts'
+import { type EventStream, FragmentStream, TaskStream } from '../core/stream.ts'
 import { resolveWindow } from '../core/window.ts'
 import { demoTrace } from '../trace/demo.ts'
 import { openParquetFile } from '../trace/file.ts'
@@ -54,7 +54,14 @@ export async function prepare(role: Role, spec: StreamSpec): Promise<Prepared> {
   const gaps =
     spec.maxGapMs === undefined
       ? undefined
-      : findGaps(mergeAscending(timesOf(new TaskStream(tasks, window)), timesOf(new FragmentStream(tasks, fragments!, window))), window.from, spec.maxGapMs)
+      : findGaps(
+          mergeAscending(
+            timesOf(new TaskStream(tasks, window)),
+            timesOf(new FragmentStream(tasks, fragments!, window)),
+          ),
+          window.from,
+          spec.maxGapMs,
+        )
   return {
     compress: gaps && compressor(gaps),
     skippedMs: gaps?.total ?? 0,

@@ -27,10 +27,17 @@ export function progressLine(role: Role, s: StreamState, elapsedMs: number, spee
   const reached = speed === Infinity ? sentUpTo : Math.min(s.end, Math.max(sentUpTo, s.from + elapsedMs * speed))
   const fraction = span > 0 ? Math.min(1, Math.max(0, (reached - s.from) / span)) : 1
   const rate = elapsedMs > 0 ? Math.round((s.sent / elapsedMs) * 1000) : 0
-  const eta = speed === Infinity ? (fraction > 0 ? (elapsedMs * (1 - fraction)) / fraction : Infinity) : Math.max(0, s.end - reached) / speed
+  const eta =
+    speed === Infinity
+      ? fraction > 0
+        ? (elapsedMs * (1 - fraction)) / fraction
+        : Infinity
+      : Math.max(0, s.end - reached) / speed
   const at = speed === Infinity && Number.isNaN(s.eventTime) ? 'waiting' : formatTime(Math.floor(reached / 1000) * 1000)
   const counts = kafka ? `${s.sent} sent, ${s.acked} acked` : `${s.sent} sent`
-  return `${role.padEnd(9)} ${at}  ${(fraction * 100).toFixed(1).padStart(5)}%  ${counts}  ${rate} msg/s  late ${s.lateness.toFixed(1)} ms  ETA ${formatDuration(eta)}`
+  const percent = `${(fraction * 100).toFixed(1).padStart(5)}%`
+  const late = `late ${s.lateness.toFixed(1)} ms`
+  return `${role.padEnd(9)} ${at}  ${percent}  ${counts}  ${rate} msg/s  ${late}  ETA ${formatDuration(eta)}`
 }
 
 export interface DisplayOptions {
@@ -69,7 +76,10 @@ export class ProgressDisplay {
 
   show(): void {
     const lines = this.lines()
-    if (!this.options.tty) return this.options.log(lines.map((l) => l.replace(/\s+/g, ' ')).join('; '))
+    if (!this.options.tty) {
+      this.options.log(lines.map((l) => l.replace(/\s+/g, ' ')).join('; '))
+      return
+    }
     const up = this.drawn > 0 ? `\x1b[${this.drawn}A` : ''
     this.options.write(up + lines.map((l) => `\x1b[2K${l}\n`).join(''))
     this.drawn = lines.length

@@ -1,10 +1,10 @@
 import type { ConsolaInstance } from 'consola'
 import { formatTime } from '../core/format.ts'
 import { prepareTopics } from '../kafka/admin.ts'
-import { ROLES, type Counts, type ReplayOptions, type Role } from '../types.ts'
+import { type Counts, type ReplayOptions, ROLES, type Role } from '../types.ts'
 import { writeCheckpoint } from './checkpoint.ts'
 import { SharedControl, sharedClock } from './control.ts'
-import { conclude, firstFailure, toError, type ReplaySummary } from './outcome.ts'
+import { conclude, firstFailure, type ReplaySummary, toError } from './outcome.ts'
 import { ProgressDisplay, type StreamState } from './progress.ts'
 import type { CountsUpdate, Progress, Ready, WorkerInit, WorkerMessage } from './protocol.ts'
 
@@ -22,7 +22,10 @@ export interface ReplayEdges {
 const START_LEAD_MS = 5
 
 /** Waits for the next message (or crash) of a worker; progress messages go to `onProgress`. */
-function nextMessage(worker: Worker, onProgress: (m: Progress | CountsUpdate) => void = () => {}): Promise<WorkerMessage> {
+function nextMessage(
+  worker: Worker,
+  onProgress: (m: Progress | CountsUpdate) => void = () => {},
+): Promise<WorkerMessage> {
   return new Promise((resolve) => {
     const cleanup = () => {
       worker.removeEventListener('message', onMessage)
@@ -71,7 +74,11 @@ export async function replay(options: ReplayOptions, edges: ReplayEdges): Promis
     })
     const topics =
       options.output.kind === 'kafka'
-        ? prepareTopics(options.output.config, ROLES.map((r) => options.topics[r]), log).then(
+        ? prepareTopics(
+            options.output.config,
+            ROLES.map((r) => options.topics[r]),
+            log,
+          ).then(
             (ready) => ready,
             (error: unknown) => error as Error,
           )
@@ -165,7 +172,7 @@ export async function replay(options: ReplayOptions, edges: ReplayEdges): Promis
       signal,
     })
   } finally {
-    workers.forEach((w) => w.terminate())
+    for (const w of workers) w.terminate()
   }
 }
 

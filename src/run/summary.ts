@@ -51,7 +51,10 @@ export function failureJson(options: ReplayOptions, error: ReplayError) {
     window: null,
     wallSeconds: 0,
     skippedTraceSeconds: 0,
-    topics: { tasks: { topic: options.topics.tasks, ...none }, fragments: { topic: options.topics.fragments, ...none } },
+    topics: {
+      tasks: { topic: options.topics.tasks, ...none },
+      fragments: { topic: options.topics.fragments, ...none },
+    },
     lateness: null,
   }
 }

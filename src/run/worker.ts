@@ -7,9 +7,9 @@
  * run/protocol.ts.
  */
 import { Partitioners, type Producer } from 'kafkajs'
-import { pace, type Clock, type PaceOptions, type Progress } from '../core/pacer.ts'
+import { type Clock, type PaceOptions, type Progress, pace } from '../core/pacer.ts'
 import type { Schedule } from '../core/schedule.ts'
-import { FragmentStream, TaskStream, type EventStream } from '../core/stream.ts'
+import { type EventStream, FragmentStream, TaskStream } from '../core/stream.ts'
 import { asReplayError } from '../errors.ts'
 import { causeOf, connectOrFail, createKafka, KafkaLog, sendRetry } from '../kafka/client.ts'
 import { createLog } from '../log.ts'
@@ -33,7 +33,11 @@ const SLEEP_SLICE_MS = 100
  * due batches are not left to the interpreter (they were the latest lines in pacing runs).
  */
 function warmUp(topic: string): void {
-  const sink = new LineSink(topic, (fn) => fn(), (_bytes, _offset, length) => length)
+  const sink = new LineSink(
+    topic,
+    (fn) => fn(),
+    (_bytes, _offset, length) => length,
+  )
   const { tasks, fragments } = demoTrace()
   const all = { from: -Infinity, to: Infinity }
   for (let i = 0; i < 300; i++) {
@@ -96,7 +100,7 @@ self.onmessage = async (event: MessageEvent<WorkerInit>) => {
   const init = event.data
   const { role, spec, speed, topic, output } = init
   const control = new SharedControl(init.shared)
-  let prepared
+  let prepared: Awaited<ReturnType<typeof prepare>>
   let producer: Producer | undefined
   try {
     prepared = await prepare(role, spec)
@@ -170,7 +174,10 @@ async function runStdout(
 ): Promise<WorkerMessage> {
   try {
     const result = await pace(stream, schedule, clock, sink, options)
-    return done({ sent: result.sent, acked: result.sent }, { lagExceeded: result.lagExceeded, lateness: result.lateness })
+    return done(
+      { sent: result.sent, acked: result.sent },
+      { lagExceeded: result.lagExceeded, lateness: result.lateness },
+    )
   } catch (error) {
     if (error instanceof StdoutClosed) return done({ sent: 0, acked: 0 }, { stdoutClosed: true })
     return failed(error)

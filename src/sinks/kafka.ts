@@ -51,7 +51,9 @@ export class KafkaSink implements Sink {
     const value = Buffer.from(w.buf.buffer, w.buf.byteOffset + start, w.pos - start)
     const key = message.keyBytes() as Buffer
     this.bytes += key.length + value.length + RECORD_OVERHEAD
-    this.messages.push(this.options.recordTime === 'trace' ? { key, value, timestamp: String(message.time) } : { key, value })
+    this.messages.push(
+      this.options.recordTime === 'trace' ? { key, value, timestamp: String(message.time) } : { key, value },
+    )
   }
 
   /** The next message might not fit under the broker's limit (a generous guess at its size). */

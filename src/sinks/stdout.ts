@@ -77,7 +77,8 @@ function writeAll(write: WriteFn, bytes: Uint8Array, length: number): void {
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code
       if (code === 'EPIPE') throw new StdoutClosed()
-      if (code !== 'EAGAIN') throw new ReplayError('stdout-error', `cannot write to stdout: ${(error as Error).message}`, { cause: error })
+      if (code !== 'EAGAIN')
+        throw new ReplayError('stdout-error', `cannot write to stdout: ${(error as Error).message}`, { cause: error })
       Atomics.wait(pause, 0, 0, 1)
     }
   }

@@ -14,7 +14,13 @@ const where = (ctx: ColumnContext, row: number) => `${ctx.path}: column "${ctx.c
  * no null, no NaN or infinity, whole numbers for integer columns, no negatives where the spec
  * forbids them. INT64 values arrive as bigint and are converted to doubles here.
  */
-export function fillNumbers(ctx: ColumnContext, chunk: ArrayLike<unknown>, rowStart: number, out: Float64Array, at = rowStart): void {
+export function fillNumbers(
+  ctx: ColumnContext,
+  chunk: ArrayLike<unknown>,
+  rowStart: number,
+  out: Float64Array,
+  at = rowStart,
+): void {
   const n = chunk.length
   if (chunk instanceof Float64Array || chunk instanceof Float32Array || chunk instanceof Int32Array) {
     out.set(chunk, at)

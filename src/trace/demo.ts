@@ -1,5 +1,5 @@
 import { formatId } from './columns.ts'
-import { groupByTask, type Fragments, type Tasks } from './model.ts'
+import { type Fragments, groupByTask, type Tasks } from './model.ts'
 
 /**
  * The built-in demo trace: four tasks over about 95 s of trace time (under 10 s at the default

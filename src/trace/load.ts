@@ -1,8 +1,8 @@
-import { parquetMetadataAsync, parquetRead, type AsyncBuffer, type Compressors, type FileMetaData } from 'hyparquet'
+import { type AsyncBuffer, type Compressors, type FileMetaData, parquetMetadataAsync, parquetRead } from 'hyparquet'
 import { badInput } from '../errors.ts'
-import { coerceKey, fillNumbers, formatId, idKey, type ColumnContext, type IdKey } from './columns.ts'
-import { groupPositions, type Fragments, type Tasks } from './model.ts'
-import { FRAGMENT_COLUMNS, resolveColumns, TASK_COLUMNS, type ResolvedColumn } from './schema.ts'
+import { type ColumnContext, coerceKey, fillNumbers, formatId, type IdKey, idKey } from './columns.ts'
+import { type Fragments, groupPositions, type Tasks } from './model.ts'
+import { FRAGMENT_COLUMNS, type ResolvedColumn, resolveColumns, TASK_COLUMNS } from './schema.ts'
 
 /** A parquet file to decode: the path names it in messages, the buffer serves its bytes. */
 export interface ParquetSource {
@@ -137,7 +137,9 @@ export async function loadTasks(source: ParquetSource): Promise<Tasks> {
       const key = idKey(ctx, raw, row)
       const first = index.get(key)
       if (first !== undefined) {
-        throw badInput(`${source.path}: column "id" row ${row}: duplicate task id ${formatId(key)} (first at row ${first})`)
+        throw badInput(
+          `${source.path}: column "id" row ${row}: duplicate task id ${formatId(key)} (first at row ${first})`,
+        )
       }
       index.set(key, row)
       idJson[row] = formatId(raw as string | number | bigint)
@@ -182,7 +184,9 @@ export async function loadFragments(source: ParquetSource, tasks: Tasks, policy:
         lastKey = key
         lastTask = tasks.index.get(key) ?? -1
         if (lastTask < 0 && policy.strict) {
-          throw badInput(`${source.path}: column "id" row ${row}: no task with id ${formatId(key)} in ${tasks.path} (--strict)`)
+          throw badInput(
+            `${source.path}: column "id" row ${row}: no task with id ${formatId(key)} in ${tasks.path} (--strict)`,
+          )
         }
       }
       task[row] = lastTask

@@ -53,7 +53,10 @@ export interface Fragments {
  * then be scattered straight into place as each column is decoded, in any chunk order, without
  * holding a file-order copy of them.
  */
-export function groupPositions(taskCount: number, task: Int32Array): { offsets: Int32Array; count: number; orphans: number } {
+export function groupPositions(
+  taskCount: number,
+  task: Int32Array,
+): { offsets: Int32Array; count: number; orphans: number } {
   const rows = task.length
   const offsets = new Int32Array(taskCount + 1)
   let orphans = 0

@@ -35,44 +35,64 @@ const DAY_2 = '2022-10-08T22:00:00Z'
 const SLOW = 60_000
 
 describe('compiled binary on the SURF trace', () => {
-  it('sends exactly 7,850 tasks and 2,323,475 fragments, each stream in time order, the same bytes every run', async () => {
-    const runs: { counts: Record<string, number>; window: Record<string, number>; hash: string }[] = []
-    for (let r = 0; r < 2; r++) {
-      const counts: Record<string, number> = { tasks: 0, fragments: 0 }
-      const window: Record<string, number> = { tasks: 0, fragments: 0 }
-      const last: Record<string, string> = { tasks: '', fragments: '' }
-      const hasher = new Bun.CryptoHasher('sha256')
-      let disorder = 0
-      const { code, stderr } = await eachLine([bin, 'replay', surf, '--dry-run', '--speed', 'max'], (line) => {
-        hasher.update(line)
-        const topic = line.startsWith('{"topic":"tasks"') ? 'tasks' : 'fragments'
-        counts[topic]!++
-        const time = TIME.exec(line)![1]!
-        if (time < last[topic]!) disorder++ // whole seconds only in SURF: text order is time order
-        last[topic] = time
-        if (time >= DAY_1 && time < DAY_2) window[topic]!++
-      })
-      expect(code).toBe(0)
-      expect(disorder).toBe(0)
-      expect(stderr).toMatch(/^\[info\] replaying 2022-10-06T22:00:00Z to end at max speed\n\[info\] sent 7850 tasks and 2323475 fragments in [\d.]+ s \(\d+ msg\/s\)\n$/)
-      runs.push({ counts, window, hash: hasher.digest('hex') })
-    }
-    expect(runs[0]!.counts).toEqual({ tasks: 7850, fragments: 2_323_475 })
-    expect(runs[1]!.hash).toBe(runs[0]!.hash)
+  it(
+    'sends exactly 7,850 tasks and 2,323,475 fragments, each stream in time order, the same bytes every run',
+    async () => {
+      const runs: { counts: Record<string, number>; window: Record<string, number>; hash: string }[] = []
+      for (let r = 0; r < 2; r++) {
+        const counts: Record<string, number> = { tasks: 0, fragments: 0 }
+        const window: Record<string, number> = { tasks: 0, fragments: 0 }
+        const last: Record<string, string> = { tasks: '', fragments: '' }
+        const hasher = new Bun.CryptoHasher('sha256')
+        let disorder = 0
+        const { code, stderr } = await eachLine([bin, 'replay', surf, '--dry-run', '--speed', 'max'], (line) => {
+          hasher.update(line)
+          const topic = line.startsWith('{"topic":"tasks"') ? 'tasks' : 'fragments'
+          counts[topic]!++
+          const time = TIME.exec(line)![1]!
+          if (time < last[topic]!) disorder++ // whole seconds only in SURF: text order is time order
+          last[topic] = time
+          if (time >= DAY_1 && time < DAY_2) window[topic]!++
+        })
+        expect(code).toBe(0)
+        expect(disorder).toBe(0)
+        expect(stderr).toMatch(
+          /^\[info\] replaying 2022-10-06T22:00:00Z to end at max speed\n\[info\] sent 7850 tasks and 2323475 fragments in [\d.]+ s \(\d+ msg\/s\)\n$/,
+        )
+        runs.push({ counts, window, hash: hasher.digest('hex') })
+      }
+      expect(runs[0]!.counts).toEqual({ tasks: 7850, fragments: 2_323_475 })
+      expect(runs[1]!.hash).toBe(runs[0]!.hash)
 
-    // A window replays exactly the lines of the full run that fall into it, relative or absolute.
-    const windowed = await run([bin, 'replay', surf, '--dry-run', '--speed', 'max', '--from', '1d', '--to', '2d'])
-    const lines = windowed.stdout.split('\n').slice(0, -1)
-    expect(lines.filter((l) => l.startsWith('{"topic":"tasks"')).length).toBe(runs[0]!.window.tasks!)
-    expect(lines.filter((l) => l.startsWith('{"topic":"fragments"')).length).toBe(runs[0]!.window.fragments!)
-    const absolute = await run([bin, 'replay', surf, '--dry-run', '--speed', 'max', '--from', '2022-10-07T22:00:00Z', '--to', '2022-10-08T22:00:00Z'])
-    expect(absolute.stdout).toBe(windowed.stdout)
-  }, SLOW)
+      // A window replays exactly the lines of the full run that fall into it, relative or absolute.
+      const windowed = await run([bin, 'replay', surf, '--dry-run', '--speed', 'max', '--from', '1d', '--to', '2d'])
+      const lines = windowed.stdout.split('\n').slice(0, -1)
+      expect(lines.filter((l) => l.startsWith('{"topic":"tasks"')).length).toBe(runs[0]!.window.tasks!)
+      expect(lines.filter((l) => l.startsWith('{"topic":"fragments"')).length).toBe(runs[0]!.window.fragments!)
+      const absolute = await run([
+        bin,
+        'replay',
+        surf,
+        '--dry-run',
+        '--speed',
+        'max',
+        '--from',
+        '2022-10-07T22:00:00Z',
+        '--to',
+        '2022-10-08T22:00:00Z',
+      ])
+      expect(absolute.stdout).toBe(windowed.stdout)
+    },
+    SLOW,
+  )
 
   it('the last fragment lands at 2022-10-13T22:00:00Z (168 h after the first task)', async () => {
     const { stdout, code } = await run([bin, 'replay', surf, '--dry-run', '--speed', 'max', '--from', '167h59m30s'])
     expect(code).toBe(0)
-    const times = stdout.trim().split('\n').map((l) => TIME.exec(l)![1])
+    const times = stdout
+      .trim()
+      .split('\n')
+      .map((l) => TIME.exec(l)![1])
     expect(times.at(-1)).toBe('2022-10-13T22:00:00Z')
   })
 
@@ -90,8 +110,14 @@ describe('compiled binary on the SURF trace', () => {
 
 describe('compiled binary on other OpenDC layouts (expected output from an independent reference)', () => {
   it.each([
-    ['v5-interleaved', '[warn] skipped 1 fragments whose task is not in the tasks file (--strict makes this an error)\n'],
-    ['v2-int-ids', '[info] tasks file has no duration column (schema v2): durations are the sums of fragment durations\n'],
+    [
+      'v5-interleaved',
+      '[warn] skipped 1 fragments whose task is not in the tasks file (--strict makes this an error)\n',
+    ],
+    [
+      'v2-int-ids',
+      '[info] tasks file has no duration column (schema v2): durations are the sums of fragment durations\n',
+    ],
     ['v3-micros-zstd', ''],
   ])('%s', async (name, note) => {
     const result = await run([bin, 'replay', join(FIXTURES, name), '--dry-run', '--speed', 'max'])
@@ -117,7 +143,10 @@ describe('the command line', () => {
 
   // The whole table of flag errors is in test/unit/options.test.ts; these rows check the binary's boundary.
   it.each([
-    [['replay', 'test/fixtures/bad/null', '--dry-run'], 'test/fixtures/bad/null/tasks.parquet: column "cpu_count" row 2: null'],
+    [
+      ['replay', 'test/fixtures/bad/null', '--dry-run'],
+      'test/fixtures/bad/null/tasks.parquet: column "cpu_count" row 2: null',
+    ],
     [['replay', '--dry-run', '--speed', 'fast'], '--speed: expected a positive number or "max", got "fast"'],
     [['replay', '--dry-run', '--frobnicate'], 'unknown option --frobnicate (see opendt-replay replay --help)'],
     [['frob'], 'unknown command "frob" (commands: replay, inspect; see opendt-replay --help)'],
@@ -137,7 +166,9 @@ describe('the command line', () => {
     const progress = result.stderr.split('\n').filter((l) => l.startsWith('[info] tasks '))
     expect(progress.length).toBeGreaterThanOrEqual(1)
     for (const line of progress) {
-      expect(line).toMatch(/^\[info\] tasks (2022-10-06T22:0\d:\d\dZ|waiting) +[\d.]+% \d+ sent \d+ msg\/s late [\d.]+ ms ETA \S+( \S+)?; fragments (2022-10-06T22:0\d:\d\dZ|waiting) +[\d.]+% \d+ sent \d+ msg\/s late [\d.]+ ms ETA \S+( \S+)?$/)
+      expect(line).toMatch(
+        /^\[info\] tasks (2022-10-06T22:0\d:\d\dZ|waiting) +[\d.]+% \d+ sent \d+ msg\/s late [\d.]+ ms ETA \S+( \S+)?; fragments (2022-10-06T22:0\d:\d\dZ|waiting) +[\d.]+% \d+ sent \d+ msg\/s late [\d.]+ ms ETA \S+( \S+)?$/,
+      )
     }
   })
 
@@ -145,7 +176,9 @@ describe('the command line', () => {
     // At 1e9 the week is due within 0.6 ms: no machine writes 2.3 M lines that fast.
     const result = await run([bin, 'replay', surf, '--dry-run', '--speed', '1e9', '--max-lag', '1ms'])
     expect(result.code).toBe(4)
-    expect(result.stderr.trim().split('\n').at(-1)).toMatch(/^\[error\] (tasks|fragments) fell [\d.]+ ms behind schedule \(--max-lag 1\.00 ms\): stopped; sent \d+ tasks and \d+ fragments in /)
+    expect(result.stderr.trim().split('\n').at(-1)).toMatch(
+      /^\[error\] (tasks|fragments) fell [\d.]+ ms behind schedule \(--max-lag 1\.00 ms\): stopped; sent \d+ tasks and \d+ fragments in /,
+    )
   })
 
   it('--summary-json writes the summary for scripts', async () => {
@@ -153,7 +186,14 @@ describe('the command line', () => {
     const result = await run([bin, 'replay', '--dry-run', '--speed', 'max', '--summary-json', file])
     expect(result.code).toBe(0)
     const json = JSON.parse(readFileSync(file, 'utf8'))
-    expect({ ...json, wallSeconds: 0, topics: { tasks: { ...json.topics.tasks, ratePerSecond: 0 }, fragments: { ...json.topics.fragments, ratePerSecond: 0 } } }).toEqual({
+    expect({
+      ...json,
+      wallSeconds: 0,
+      topics: {
+        tasks: { ...json.topics.tasks, ratePerSecond: 0 },
+        fragments: { ...json.topics.fragments, ratePerSecond: 0 },
+      },
+    }).toEqual({
       exitCode: 0,
       reason: 'completed',
       error: null,
@@ -163,17 +203,34 @@ describe('the command line', () => {
       window: { from: '2022-10-06T22:00:00Z', to: null },
       wallSeconds: 0,
       skippedTraceSeconds: 0,
-      topics: { tasks: { topic: 'tasks', sent: 4, acknowledged: 4, ratePerSecond: 0 }, fragments: { topic: 'fragments', sent: 12, acknowledged: 12, ratePerSecond: 0 } },
+      topics: {
+        tasks: { topic: 'tasks', sent: 4, acknowledged: 4, ratePerSecond: 0 },
+        fragments: { topic: 'fragments', sent: 12, acknowledged: 12, ratePerSecond: 0 },
+      },
       lateness: null,
     })
     const bad = await run([bin, 'replay', 'test/fixtures/bad/nan', '--dry-run', '--summary-json', file])
     expect(bad.code).toBe(2)
-    expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({ exitCode: 2, reason: 'bad-input', error: 'test/fixtures/bad/nan/fragments.parquet: column "cpu_usage" row 3: NaN' })
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({
+      exitCode: 2,
+      reason: 'bad-input',
+      error: 'test/fixtures/bad/nan/fragments.parquet: column "cpu_usage" row 3: NaN',
+    })
   })
 
-  it('--max-gap shortens idle stretches: the demo\'s 95 s of trace shrink to 24 s, same lines', async () => {
+  it("--max-gap shortens idle stretches: the demo's 95 s of trace shrink to 24 s, same lines", async () => {
     const file = join(mkdtempSync(join(tmpdir(), 'opendt-gap-')), 'summary.json')
-    const compressed = await run([bin, 'replay', '--dry-run', '--speed', '100', '--max-gap', '2s', '--summary-json', file])
+    const compressed = await run([
+      bin,
+      'replay',
+      '--dry-run',
+      '--speed',
+      '100',
+      '--max-gap',
+      '2s',
+      '--summary-json',
+      file,
+    ])
     expect(compressed.code).toBe(0)
     expect(compressed.stdout).toBe((await run([bin, 'replay', '--dry-run', '--speed', 'max'])).stdout)
     expect(compressed.stderr).toContain('; skipped 1m 11s of idle trace time (--max-gap)\n')
@@ -185,7 +242,9 @@ describe('the command line', () => {
     const fromEnv = await run([bin, 'replay'], { env: { OPENDT_REPLAY_DRY_RUN: '1', OPENDT_REPLAY_SPEED: 'max' } })
     expect(fromEnv.code).toBe(0)
     expect(fromEnv.stdout.trim().split('\n').length).toBe(16)
-    const flagWins = await run([bin, 'replay', '--dry-run', '--speed', 'max'], { env: { OPENDT_REPLAY_SPEED: 'fast', KAFKA_BROKERS: 'k:9092' } })
+    const flagWins = await run([bin, 'replay', '--dry-run', '--speed', 'max'], {
+      env: { OPENDT_REPLAY_SPEED: 'fast', KAFKA_BROKERS: 'k:9092' },
+    })
     expect(flagWins.code).toBe(0)
     expect(await run([bin, 'replay', '--dry-run'], { env: { OPENDT_REPLAY_STRICT: 'maybe' } })).toEqual({
       code: 2,
@@ -202,10 +261,14 @@ describe('the command line', () => {
   it('OPENDT_REPLAY_VERBOSE=1 acts like --verbose: an error shows its stack', async () => {
     const quiet = await run([bin, 'replay', 'no/such/dir', '--dry-run'])
     const verbose = await run([bin, 'replay', 'no/such/dir', '--dry-run'], { env: { OPENDT_REPLAY_VERBOSE: '1' } })
-    expect(quiet.stderr).toBe('[error] no/such/dir: no such directory (TRACE_DIR must hold tasks.parquet and fragments.parquet)\n')
+    expect(quiet.stderr).toBe(
+      '[error] no/such/dir: no such directory (TRACE_DIR must hold tasks.parquet and fragments.parquet)\n',
+    )
     const lines = verbose.stderr.split('\n')
     expect(lines[0]).toBe(quiet.stderr.trim())
-    expect(lines[1]).toBe('[error] ReplayError: no/such/dir: no such directory (TRACE_DIR must hold tasks.parquet and fragments.parquet)')
+    expect(lines[1]).toBe(
+      '[error] ReplayError: no/such/dir: no such directory (TRACE_DIR must hold tasks.parquet and fragments.parquet)',
+    )
     expect(lines.filter((l) => l.trimStart().startsWith('at ')).length).toBeGreaterThan(0)
     expect(verbose.code).toBe(2)
   })
@@ -213,7 +276,8 @@ describe('the command line', () => {
   it('--help and --version answer on stdout', async () => {
     const help = await run([bin, 'replay', '--help'])
     expect(help.code).toBe(0)
-    for (const flag of ['--tasks', '--fragments', '--dry-run', '--speed', '--from', '--to', '--strict']) expect(help.stdout).toContain(flag)
+    for (const flag of ['--tasks', '--fragments', '--dry-run', '--speed', '--from', '--to', '--strict'])
+      expect(help.stdout).toContain(flag)
     for (const args of [['--help'], ['replay', '--help'], ['inspect', '--help']]) {
       const help = await run([bin, ...args])
       expect(help.code).toBe(0)
@@ -224,7 +288,11 @@ describe('the command line', () => {
     expect((await run([bin, 'replay', '--help'])).stdout).toContain('OPENDT_REPLAY_SPEED                  --speed')
     const version = await run([bin, '--version'])
     const head = Bun.spawnSync(['git', 'rev-parse', '--short=12', 'HEAD']).stdout.toString().trim()
-    expect(version.stdout).toMatch(new RegExp(`^opendt-replay 0\\.1\\.0 \\(commit ${head}(-dirty)?, bun ${Bun.version.replaceAll('.', '\\.')}\\)\n$`))
+    expect(version.stdout).toMatch(
+      new RegExp(
+        `^opendt-replay 0\\.1\\.0 \\(commit ${head}(-dirty)?, bun ${Bun.version.replaceAll('.', '\\.')}\\)\n$`,
+      ),
+    )
   })
 
   it('a reader that goes away (| head) ends the run quietly with 141, like a Unix tool', async () => {
@@ -252,7 +320,10 @@ describe('the command line', () => {
   })
 
   it('a stdout that cannot be written (a full disk) is an output error, exit 6', async () => {
-    const proc = Bun.spawn([bin, 'replay', '--dry-run', '--speed', 'max'], { stdout: Bun.file('/dev/full'), stderr: 'pipe' })
+    const proc = Bun.spawn([bin, 'replay', '--dry-run', '--speed', 'max'], {
+      stdout: Bun.file('/dev/full'),
+      stderr: 'pipe',
+    })
     expect(await proc.exited).toBe(6)
     const lines = (await new Response(proc.stderr).text()).trim().split('\n')
     expect(lines.at(-1)).toBe('[error] cannot write to stdout: ENOSPC: no space left on device, write')

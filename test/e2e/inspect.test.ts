@@ -42,9 +42,28 @@ describe('opendt-replay inspect', () => {
           path: join(dir, 'tasks.parquet'),
           rows: 5,
           rowGroups: 2,
-          columns: ['id', 'name', 'submission_time', 'duration', 'cpu_count', 'cpu_capacity', 'mem_capacity', 'gpu_count', 'gpu_capacity', 'parents', 'children', 'deferrable', 'deadline'],
+          columns: [
+            'id',
+            'name',
+            'submission_time',
+            'duration',
+            'cpu_count',
+            'cpu_capacity',
+            'mem_capacity',
+            'gpu_count',
+            'gpu_capacity',
+            'parents',
+            'children',
+            'deferrable',
+            'deadline',
+          ],
         },
-        fragments: { path: join(dir, 'fragments.parquet'), rows: 13, rowGroups: 5, columns: ['id', 'duration', 'cpu_usage', 'gpu_usage'] },
+        fragments: {
+          path: join(dir, 'fragments.parquet'),
+          rows: 13,
+          rowGroups: 5,
+          columns: ['id', 'duration', 'cpu_usage', 'gpu_usage'],
+        },
       },
       tasksWithoutFragments: 1,
       fragmentsWithoutTask: 1,
@@ -52,7 +71,10 @@ describe('opendt-replay inspect', () => {
         tasks: { first: '2022-10-06T22:00:00Z', last: '2022-10-06T22:00:40.001Z' },
         fragments: { first: '2022-10-06T22:00:10Z', last: '2022-10-06T22:01:10Z' },
       },
-      busiestSecond: { tasks: { second: '2022-10-06T22:00:10Z', messages: 2 }, fragments: { second: '2022-10-06T22:00:30Z', messages: 4 } },
+      busiestSecond: {
+        tasks: { second: '2022-10-06T22:00:10Z', messages: 2 },
+        fragments: { second: '2022-10-06T22:00:30Z', messages: 4 },
+      },
       durationMismatches: { tasks: 0, examples: [] },
       replay: { speed: 2, wallSeconds: 35 },
     })
@@ -62,8 +84,13 @@ describe('opendt-replay inspect', () => {
     expect(await run([bin, 'inspect', 'test/fixtures/bad/duplicate'])).toEqual({
       code: 2,
       stdout: '',
-      stderr: '[error] test/fixtures/bad/duplicate/tasks.parquet: column "id" row 3: duplicate task id "t1" (first at row 1)\n',
+      stderr:
+        '[error] test/fixtures/bad/duplicate/tasks.parquet: column "id" row 3: duplicate task id "t1" (first at row 1)\n',
     })
-    expect(await run([bin, 'inspect'])).toEqual({ code: 2, stdout: '', stderr: '[error] inspect needs a trace: pass TRACE_DIR (or --tasks and --fragments)\n' })
+    expect(await run([bin, 'inspect'])).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: '[error] inspect needs a trace: pass TRACE_DIR (or --tasks and --fragments)\n',
+    })
   })
 })

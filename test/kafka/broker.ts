@@ -14,9 +14,20 @@ export interface Broker {
   stop(): Promise<void>
 }
 
-async function script(verb: string, env: Record<string, string> = {}): Promise<{ code: number; out: string; err: string }> {
-  const proc = Bun.spawn(['bash', join(ROOT, 'scripts', 'kafka.sh'), verb], { stdout: 'pipe', stderr: 'pipe', env: { ...process.env, ...env } })
-  const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited])
+async function script(
+  verb: string,
+  env: Record<string, string> = {},
+): Promise<{ code: number; out: string; err: string }> {
+  const proc = Bun.spawn(['bash', join(ROOT, 'scripts', 'kafka.sh'), verb], {
+    stdout: 'pipe',
+    stderr: 'pipe',
+    env: { ...process.env, ...env },
+  })
+  const [out, err, code] = await Promise.all([
+    new Response(proc.stdout).text(),
+    new Response(proc.stderr).text(),
+    proc.exited,
+  ])
   return { code, out: out.trim(), err }
 }
 
@@ -56,7 +67,11 @@ function compiledReader(): Promise<string> {
   reader ??= (async () => {
     const classpath = await script('classpath')
     if (classpath.code !== 0) throw new Error(`scripts/kafka.sh classpath failed:\n${classpath.err}`)
-    const hash = new Bun.CryptoHasher('sha256').update(readFileSync(READER)).update(classpath.out).digest('hex').slice(0, 12)
+    const hash = new Bun.CryptoHasher('sha256')
+      .update(readFileSync(READER))
+      .update(classpath.out)
+      .digest('hex')
+      .slice(0, 12)
     const cache = process.env.OPENDT_REPLAY_CACHE ?? join(process.env.HOME ?? tmpdir(), '.cache', 'opendt-replay')
     const classes = join(cache, `read-topic-${hash}`)
     if (!existsSync(join(classes, 'ReadTopic.class'))) {
@@ -73,16 +88,30 @@ function compiledReader(): Promise<string> {
  * Reads a topic from the beginning to its current end with Kafka's own Java consumer
  * (ReadTopic.java): a reader we did not write, from the jars scripts/kafka.sh fetches.
  */
-export async function readTopicWithPartitions(bootstrap: string, topic: string): Promise<{ partitions: number; records: Record_[] }> {
+export async function readTopicWithPartitions(
+  bootstrap: string,
+  topic: string,
+): Promise<{ partitions: number; records: Record_[] }> {
   const classpath = await compiledReader()
   const proc = Bun.spawn(['java', '-cp', classpath, 'ReadTopic', bootstrap, topic], { stdout: 'pipe', stderr: 'pipe' })
-  const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited])
+  const [out, err, code] = await Promise.all([
+    new Response(proc.stdout).text(),
+    new Response(proc.stderr).text(),
+    proc.exited,
+  ])
   if (code !== 0) throw new Error(`ReadTopic ${topic} failed (${code}): ${err}`)
   const [head, ...lines] = out.split('\n').filter((l) => l !== '')
   const records = lines.map((l) => {
     const [p, offset, t, key, value, ...headers] = l.split('\t')
     const named = headers.map((h) => [h.slice(0, h.indexOf('=')), h.slice(h.indexOf('=') + 1)])
-    return { partition: Number(p), offset: Number(offset), timestamp: Number(t), key: key!, value: value!, headers: Object.fromEntries(named) }
+    return {
+      partition: Number(p),
+      offset: Number(offset),
+      timestamp: Number(t),
+      key: key!,
+      value: value!,
+      headers: Object.fromEntries(named),
+    }
   })
   return { partitions: Number(head!.split(' ')[1]), records }
 }

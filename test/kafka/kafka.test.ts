@@ -1,8 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
-import { Kafka, logLevel } from 'kafkajs'
 import { join } from 'node:path'
-import { dryRunMessages, ensureBroker, firstRecord, privateBrokerEnv, readTopic, readTopicWithPartitions, startBroker, type Broker } from './broker.ts'
+import { Kafka, logLevel } from 'kafkajs'
 import { FIXTURES, requireBinary, requireSurf, run } from '../helpers.ts'
+import {
+  type Broker,
+  dryRunMessages,
+  ensureBroker,
+  firstRecord,
+  privateBrokerEnv,
+  readTopic,
+  readTopicWithPartitions,
+  startBroker,
+} from './broker.ts'
 
 let broker: Broker
 let bin: string
@@ -31,7 +40,10 @@ async function createTopics(topics: string[], partitions: number, config: Record
   const admin = new Kafka({ clientId: 'test', brokers: [broker.bootstrap], logLevel: logLevel.NOTHING }).admin()
   await admin.connect()
   const configEntries = Object.entries(config).map(([name, value]) => ({ name, value }))
-  await admin.createTopics({ topics: topics.map((topic) => ({ topic, numPartitions: partitions, replicationFactor: 1, configEntries })), waitForLeaders: true })
+  await admin.createTopics({
+    topics: topics.map((topic) => ({ topic, numPartitions: partitions, replicationFactor: 1, configEntries })),
+    waitForLeaders: true,
+  })
   await admin.disconnect()
 }
 
@@ -41,12 +53,28 @@ describe("replay into a real Kafka broker, read back with Kafka's Java consumer"
     const tasks = fresh('tasks')
     const fragments = fresh('fragments')
     const before = Date.now()
-    const sent = await run([bin, 'replay', surf, '--brokers', broker.bootstrap, '--speed', 'max', '--tasks-topic', tasks, '--fragments-topic', fragments, ...window])
+    const sent = await run([
+      bin,
+      'replay',
+      surf,
+      '--brokers',
+      broker.bootstrap,
+      '--speed',
+      'max',
+      '--tasks-topic',
+      tasks,
+      '--fragments-topic',
+      fragments,
+      ...window,
+    ])
     const after = Date.now()
     expect(sent.stdout).toBe('')
     expect(sent.code).toBe(0)
     const dry = dryRunMessages((await run([bin, 'replay', surf, '--dry-run', '--speed', 'max', ...window])).stdout)
-    const got = { tasks: await readTopic(broker.bootstrap, tasks), fragments: await readTopic(broker.bootstrap, fragments) }
+    const got = {
+      tasks: await readTopic(broker.bootstrap, tasks),
+      fragments: await readTopic(broker.bootstrap, fragments),
+    }
     expect(got.tasks.map((r) => [r.key, r.value])).toEqual(dry.tasks)
     expect(got.fragments.map((r) => [r.key, r.value])).toEqual(dry.fragments)
     expect(dry.fragments.length).toBeGreaterThan(50_000)
@@ -64,7 +92,22 @@ describe("replay into a real Kafka broker, read back with Kafka's Java consumer"
     const window = ['--from', '2d', '--to', '2d2h']
     const tasks = fresh('tasks')
     const fragments = fresh('fragments')
-    const sent = await run([bin, 'replay', surf, '--brokers', broker.bootstrap, '--speed', 'max', '--partitions', '3', '--tasks-topic', tasks, '--fragments-topic', fragments, ...window])
+    const sent = await run([
+      bin,
+      'replay',
+      surf,
+      '--brokers',
+      broker.bootstrap,
+      '--speed',
+      'max',
+      '--partitions',
+      '3',
+      '--tasks-topic',
+      tasks,
+      '--fragments-topic',
+      fragments,
+      ...window,
+    ])
     expect(sent.code).toBe(0)
     expect(await topicPartitions(tasks)).toBe(3)
     expect(await topicPartitions(fragments)).toBe(3)
@@ -87,7 +130,20 @@ describe("replay into a real Kafka broker, read back with Kafka's Java consumer"
     const tasks = fresh('tasks')
     const fragments = fresh('fragments')
     await createTopics([tasks], 2)
-    const sent = await run([bin, 'replay', '--brokers', broker.bootstrap, '--speed', 'max', '--partitions', '5', '--tasks-topic', tasks, '--fragments-topic', fragments])
+    const sent = await run([
+      bin,
+      'replay',
+      '--brokers',
+      broker.bootstrap,
+      '--speed',
+      'max',
+      '--partitions',
+      '5',
+      '--tasks-topic',
+      tasks,
+      '--fragments-topic',
+      fragments,
+    ])
     expect(sent.code).toBe(0)
     expect(sent.stderr).toContain(`[info] created topics ${fragments} (5 partitions, replication factor 1)`)
     expect(await topicPartitions(tasks)).toBe(2)
@@ -95,12 +151,25 @@ describe("replay into a real Kafka broker, read back with Kafka's Java consumer"
     expect((await readTopic(broker.bootstrap, fragments)).length).toBe(12)
   }, 60_000)
 
-  it('batches stay under a topic\'s small max.message.bytes', async () => {
+  it("batches stay under a topic's small max.message.bytes", async () => {
     const tasks = fresh('tasks')
     const fragments = fresh('fragments')
     await createTopics([tasks, fragments], 1, { 'max.message.bytes': '20000' })
     const window = ['--from', '3d', '--to', '3d1h']
-    const sent = await run([bin, 'replay', surf, '--brokers', broker.bootstrap, '--speed', 'max', '--tasks-topic', tasks, '--fragments-topic', fragments, ...window])
+    const sent = await run([
+      bin,
+      'replay',
+      surf,
+      '--brokers',
+      broker.bootstrap,
+      '--speed',
+      'max',
+      '--tasks-topic',
+      tasks,
+      '--fragments-topic',
+      fragments,
+      ...window,
+    ])
     expect(sent.code).toBe(0)
     const dry = dryRunMessages((await run([bin, 'replay', surf, '--dry-run', '--speed', 'max', ...window])).stdout)
     expect((await readTopic(broker.bootstrap, fragments)).map((r) => [r.key, r.value])).toEqual(dry.fragments)
@@ -111,7 +180,21 @@ describe("replay into a real Kafka broker, read back with Kafka's Java consumer"
     const tasks = fresh('tasks')
     const fragments = fresh('fragments')
     const trace = join(FIXTURES, 'v5-interleaved')
-    const sent = await run([bin, 'replay', trace, '--brokers', broker.bootstrap, '--speed', 'max', '--record-time', 'trace', '--tasks-topic', tasks, '--fragments-topic', fragments])
+    const sent = await run([
+      bin,
+      'replay',
+      trace,
+      '--brokers',
+      broker.bootstrap,
+      '--speed',
+      'max',
+      '--record-time',
+      'trace',
+      '--tasks-topic',
+      tasks,
+      '--fragments-topic',
+      fragments,
+    ])
     expect(sent.code).toBe(0)
     const records = await readTopic(broker.bootstrap, fragments)
     expect(records.map((r) => r.timestamp)).toEqual(records.map((r) => Date.parse(JSON.parse(r.value).submission_time)))
@@ -122,7 +205,15 @@ describe("replay into a real Kafka broker, read back with Kafka's Java consumer"
     const port = Bun.listen({ hostname: '127.0.0.1', port: 0, socket: { data() {} } })
     const free = port.port
     port.stop(true)
-    const result = await run([bin, 'replay', join(FIXTURES, 'v2-int-ids'), '--brokers', `127.0.0.1:${free}`, '--connect-timeout', '1s'])
+    const result = await run([
+      bin,
+      'replay',
+      join(FIXTURES, 'v2-int-ids'),
+      '--brokers',
+      `127.0.0.1:${free}`,
+      '--connect-timeout',
+      '1s',
+    ])
     expect(result).toEqual({
       code: 3,
       stdout: '',
@@ -133,12 +224,18 @@ describe("replay into a real Kafka broker, read back with Kafka's Java consumer"
   it('SIGINT mid-run: waits for acknowledgements, reports what the topics hold, exit 130', async () => {
     const tasks = fresh('tasks')
     const fragments = fresh('fragments')
-    const proc = Bun.spawn([bin, 'replay', '--brokers', broker.bootstrap, '--tasks-topic', tasks, '--fragments-topic', fragments], { stdout: 'pipe', stderr: 'pipe' })
+    const proc = Bun.spawn(
+      [bin, 'replay', '--brokers', broker.bootstrap, '--tasks-topic', tasks, '--fragments-topic', fragments],
+      { stdout: 'pipe', stderr: 'pipe' },
+    )
     await firstRecord(broker.bootstrap, tasks) // the first task is due at once; the demo runs 9.5 s
     proc.kill('SIGINT')
     expect(await proc.exited).toBe(130)
     const stderr = await new Response(proc.stderr).text()
-    const m = /\[info\] stopped by SIGINT: (\d+) tasks sent, (\d+) acknowledged; (\d+) fragments sent, (\d+) acknowledged in /.exec(stderr)
+    const m =
+      /\[info\] stopped by SIGINT: (\d+) tasks sent, (\d+) acknowledged; (\d+) fragments sent, (\d+) acknowledged in /.exec(
+        stderr,
+      )
     expect(m).not.toBeNull()
     const [, ts, ta, fs, fa] = m!.map(Number)
     expect(ta).toBe(ts!)
@@ -153,14 +250,23 @@ describe("replay into a real Kafka broker, read back with Kafka's Java consumer"
     const own = await startBroker(env)
     try {
       const tasks = fresh('tasks')
-      const proc = Bun.spawn([bin, 'replay', '--brokers', own.bootstrap, '--tasks-topic', tasks, '--send-retries', '2'], { stdout: 'pipe', stderr: 'pipe' })
+      const proc = Bun.spawn(
+        [bin, 'replay', '--brokers', own.bootstrap, '--tasks-topic', tasks, '--send-retries', '2'],
+        { stdout: 'pipe', stderr: 'pipe' },
+      )
       await firstRecord(own.bootstrap, tasks)
       await own.stop()
       expect(await proc.exited).toBe(3)
       const stderr = await new Response(proc.stderr).text()
       const last = stderr.trim().split('\n').at(-1)!
-      expect(last).toMatch(new RegExp(`^\\[error\\] lost Kafka at ${own.bootstrap}: .+; (\\d+) tasks sent, (\\d+) acknowledged; (\\d+) fragments sent, (\\d+) acknowledged in [\\d.]+ s`))
-      const [, , ta, fs, fa] = /(\d+) tasks sent, (\d+) acknowledged; (\d+) fragments sent, (\d+) acknowledged/.exec(last)!.map(Number)
+      expect(last).toMatch(
+        new RegExp(
+          `^\\[error\\] lost Kafka at ${own.bootstrap}: .+; (\\d+) tasks sent, (\\d+) acknowledged; (\\d+) fragments sent, (\\d+) acknowledged in [\\d.]+ s`,
+        ),
+      )
+      const [, , ta, fs, fa] = /(\d+) tasks sent, (\d+) acknowledged; (\d+) fragments sent, (\d+) acknowledged/
+        .exec(last)!
+        .map(Number)
       expect(ta).toBeGreaterThanOrEqual(1)
       expect(fa).toBeLessThanOrEqual(fs!)
     } finally {

@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
 import { mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { dryRunMessages, ensureBroker, firstRecord, readTopic, startBroker, type Broker } from './broker.ts'
 import { ROOT, requireBinary, run } from '../helpers.ts'
+import { type Broker, dryRunMessages, ensureBroker, firstRecord, readTopic, startBroker } from './broker.ts'
 
 /**
  * Stopping, resuming and surviving faults, each time reading the topics back with Kafka's Java consumer and
@@ -26,13 +26,31 @@ afterAll(async () => {
   await broker?.stop()
 }, 120_000)
 
-const kafkaSh = (verb: string, env: Record<string, string>) => Bun.spawnSync(['bash', join(ROOT, 'scripts', 'kafka.sh'), verb], { env: { ...process.env, ...env } })
+const kafkaSh = (verb: string, env: Record<string, string>) =>
+  Bun.spawnSync(['bash', join(ROOT, 'scripts', 'kafka.sh'), verb], { env: { ...process.env, ...env } })
 
 function start(bootstrap: string, topics: [string, string], checkpoint: string, extra: string[] = []) {
-  return Bun.spawn([bin, 'replay', '--brokers', bootstrap, '--speed', '20', '--checkpoint', checkpoint, '--tasks-topic', topics[0], '--fragments-topic', topics[1], ...extra], {
-    stdout: 'pipe',
-    stderr: 'pipe',
-  })
+  return Bun.spawn(
+    [
+      bin,
+      'replay',
+      '--brokers',
+      bootstrap,
+      '--speed',
+      '20',
+      '--checkpoint',
+      checkpoint,
+      '--tasks-topic',
+      topics[0],
+      '--fragments-topic',
+      topics[1],
+      ...extra,
+    ],
+    {
+      stdout: 'pipe',
+      stderr: 'pipe',
+    },
+  )
 }
 
 async function readBack(bootstrap: string, topics: [string, string]) {
@@ -54,12 +72,29 @@ describe('checkpoints and --resume', () => {
     expect(await first.exited).toBe(130)
     const saved = JSON.parse(readFileSync(checkpoint, 'utf8'))
     expect(saved.streams.tasks.acked).toBe(saved.streams.tasks.sent)
-    const resumed = await run([bin, 'replay', '--brokers', broker.bootstrap, '--speed', '20', '--checkpoint', checkpoint, '--resume', '--tasks-topic', topics[0], '--fragments-topic', topics[1]])
+    const resumed = await run([
+      bin,
+      'replay',
+      '--brokers',
+      broker.bootstrap,
+      '--speed',
+      '20',
+      '--checkpoint',
+      checkpoint,
+      '--resume',
+      '--tasks-topic',
+      topics[0],
+      '--fragments-topic',
+      topics[1],
+    ])
     expect(resumed.code).toBe(0)
     expect(MAY_REPEAT.exec(resumed.stderr)?.[1]).toBe('0')
     expect(await readBack(broker.bootstrap, topics)).toEqual(expected)
     // The finished checkpoint covers everything.
-    expect(JSON.parse(readFileSync(checkpoint, 'utf8')).streams).toEqual({ tasks: { sent: 4, acked: 4 }, fragments: { sent: 12, acked: 12 } })
+    expect(JSON.parse(readFileSync(checkpoint, 'utf8')).streams).toEqual({
+      tasks: { sent: 4, acked: 4 },
+      fragments: { sent: 12, acked: 12 },
+    })
   }, 60_000)
 
   it('SIGKILL of the replayer, then --resume: repeats only what was sent after the last checkpoint, and says how many', async () => {
@@ -69,7 +104,21 @@ describe('checkpoints and --resume', () => {
     await firstRecord(broker.bootstrap, topics[1])
     first.kill('SIGKILL')
     await first.exited
-    const resumed = await run([bin, 'replay', '--brokers', broker.bootstrap, '--speed', '20', '--checkpoint', checkpoint, '--resume', '--tasks-topic', topics[0], '--fragments-topic', topics[1]])
+    const resumed = await run([
+      bin,
+      'replay',
+      '--brokers',
+      broker.bootstrap,
+      '--speed',
+      '20',
+      '--checkpoint',
+      checkpoint,
+      '--resume',
+      '--tasks-topic',
+      topics[0],
+      '--fragments-topic',
+      topics[1],
+    ])
     expect(resumed.code).toBe(0)
     const mayRepeat = Number(MAY_REPEAT.exec(resumed.stderr)![1])
     const got = await readBack(broker.bootstrap, topics)
@@ -94,7 +143,21 @@ describe('checkpoints and --resume', () => {
       kafkaSh('kill', env)
       expect(await first.exited).toBe(3)
       expect(kafkaSh('restart', env).exitCode).toBe(0)
-      const resumed = await run([bin, 'replay', '--brokers', own.bootstrap, '--speed', '20', '--checkpoint', checkpoint, '--resume', '--tasks-topic', topics[0], '--fragments-topic', topics[1]])
+      const resumed = await run([
+        bin,
+        'replay',
+        '--brokers',
+        own.bootstrap,
+        '--speed',
+        '20',
+        '--checkpoint',
+        checkpoint,
+        '--resume',
+        '--tasks-topic',
+        topics[0],
+        '--fragments-topic',
+        topics[1],
+      ])
       expect(resumed.code).toBe(0)
       const mayRepeat = Number(MAY_REPEAT.exec(resumed.stderr)![1])
       const got = await readBack(own.bootstrap, topics)

@@ -1,12 +1,13 @@
 import { expect, it } from 'bun:test'
 import { checkRelease } from '../../scripts/check-release.ts'
-import { requireBinary, requireSurf, ROOT } from '../helpers.ts'
+import { ROOT, requireBinary, requireSurf } from '../helpers.ts'
 
-it('release artifacts for every platform: right format, worker embedded, Linux ones give the host build\'s bytes', async () => {
+it("release artifacts for every platform: right format, worker embedded, Linux ones give the host build's bytes", async () => {
   requireBinary()
   requireSurf()
   for (const tool of ['qemu-aarch64', 'qemu-x86_64']) {
-    if (!Bun.which(tool)) throw new Error(`${tool} is missing: apt-get install qemu-user libc6-arm64-cross (.ci/run does)`)
+    if (!Bun.which(tool))
+      throw new Error(`${tool} is missing: apt-get install qemu-user libc6-arm64-cross (.ci/run does)`)
   }
   const build = Bun.spawnSync([process.execPath, 'scripts/build.ts', '--release'], { cwd: ROOT, stderr: 'pipe' })
   expect(build.exitCode).toBe(0)

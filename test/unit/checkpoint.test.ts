@@ -8,7 +8,10 @@ const identity = { trace: 'a', '--to': '2d', '--tasks-topic': 'tasks' }
 
 describe('checkpoints', () => {
   it('name what differs', () => {
-    expect(differences(identity, { ...identity, '--to': '3d', '--from': '1d' })).toEqual(['--to was 2d, now 3d', '--from was (none), now 1d'])
+    expect(differences(identity, { ...identity, '--to': '3d', '--from': '1d' })).toEqual([
+      '--to was 2d, now 3d',
+      '--from was (none), now 1d',
+    ])
     expect(differences(identity, { ...identity })).toEqual([])
   })
 
@@ -19,11 +22,20 @@ describe('checkpoints', () => {
     const fresh = startingPoint(path, false, identity)
     expect(fresh.streams).toEqual({ tasks: { sent: 0, acked: 0 }, fragments: { sent: 0, acked: 0 } })
     writeCheckpoint(path, { ...fresh, streams: { tasks: { sent: 5, acked: 4 }, fragments: { sent: 9, acked: 9 } } })
-    expect(() => startingPoint(path, false, identity)).toThrow(`--checkpoint: ${path} exists: pass --resume to continue from it, or remove it to start over`)
-    expect(startingPoint(path, true, identity).streams).toEqual({ tasks: { sent: 5, acked: 4 }, fragments: { sent: 9, acked: 9 } })
-    expect(() => startingPoint(path, true, { ...identity, '--to': '3d' })).toThrow(`--resume: ${path} was written for another replay: --to was 2d, now 3d`)
+    expect(() => startingPoint(path, false, identity)).toThrow(
+      `--checkpoint: ${path} exists: pass --resume to continue from it, or remove it to start over`,
+    )
+    expect(startingPoint(path, true, identity).streams).toEqual({
+      tasks: { sent: 5, acked: 4 },
+      fragments: { sent: 9, acked: 9 },
+    })
+    expect(() => startingPoint(path, true, { ...identity, '--to': '3d' })).toThrow(
+      `--resume: ${path} was written for another replay: --to was 2d, now 3d`,
+    )
     writeFileSync(path, '{"hello":1}')
-    expect(() => startingPoint(path, true, identity)).toThrow(`--checkpoint: ${path} is not an opendt-replay checkpoint`)
+    expect(() => startingPoint(path, true, identity)).toThrow(
+      `--checkpoint: ${path} is not an opendt-replay checkpoint`,
+    )
     expect(readFileSync(path, 'utf8')).toBe('{"hello":1}')
   })
 })

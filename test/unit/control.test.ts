@@ -1,18 +1,21 @@
 import { describe, expect, it } from 'bun:test'
-import { SharedControl, sharedClock, State } from '../../src/run/control.ts'
+import { SharedControl, State, sharedClock } from '../../src/run/control.ts'
 
 function spawn(): Worker {
   return new Worker(new URL('./workers/barrier-worker.ts', import.meta.url))
 }
 
-const next = (w: Worker) => new Promise<any>((resolve) => w.addEventListener('message', (e) => resolve(e.data), { once: true }))
+const next = (w: Worker) =>
+  new Promise<{ stateBefore?: number; start?: number; wokeAt?: number }>((resolve) =>
+    w.addEventListener('message', (e) => resolve(e.data), { once: true }),
+  )
 
 describe('start barrier (SharedControl)', () => {
   it('holds both workers until the release, then both start from the one published instant', async () => {
     const control = SharedControl.create()
     const workers = [spawn(), spawn()]
     const waiting = workers.map(next)
-    workers.forEach((w) => w.postMessage(control.buffer))
+    for (const w of workers) w.postMessage(control.buffer)
     const before = await Promise.all(waiting)
     expect(before.map((m) => m.stateBefore)).toEqual([State.loading, State.loading])
     const woke = workers.map(next)
@@ -21,19 +24,19 @@ describe('start barrier (SharedControl)', () => {
     const after = await Promise.all(woke)
     expect(after.map((m) => m.start)).toEqual([start, start])
     for (const m of after) expect(m.wokeAt).toBeGreaterThanOrEqual(start)
-    workers.forEach((w) => w.terminate())
+    for (const w of workers) w.terminate()
   })
 
   it('an abort wakes them without a start instant', async () => {
     const control = SharedControl.create()
     const workers = [spawn(), spawn()]
     const waiting = workers.map(next)
-    workers.forEach((w) => w.postMessage(control.buffer))
+    for (const w of workers) w.postMessage(control.buffer)
     await Promise.all(waiting)
     const woke = workers.map(next)
     control.abort()
     expect((await Promise.all(woke)).map((m) => m.start)).toEqual([undefined, undefined])
-    workers.forEach((w) => w.terminate())
+    for (const w of workers) w.terminate()
   })
 })
 
@@ -43,7 +46,11 @@ describe('SharedControl', () => {
     expect(control.state).toBe(State.loading)
     expect(control.stopping).toBe(false)
     control.release(1000, 1_665_093_600_000, 1_048_588)
-    expect([control.state, control.origin, control.maxMessageBytes]).toEqual([State.running, 1_665_093_600_000, 1_048_588])
+    expect([control.state, control.origin, control.maxMessageBytes]).toEqual([
+      State.running,
+      1_665_093_600_000,
+      1_048_588,
+    ])
     control.stop()
     expect([control.state, control.stopping]).toEqual([State.stopping, true])
     control.abort()
@@ -62,9 +69,11 @@ describe('SharedControl', () => {
     const control = SharedControl.create()
     const order: string[] = []
     control.withStdoutLock(() => order.push('first'))
-    expect(() => control.withStdoutLock(() => {
-      throw new Error('write failed')
-    })).toThrow('write failed')
+    expect(() =>
+      control.withStdoutLock(() => {
+        throw new Error('write failed')
+      }),
+    ).toThrow('write failed')
     control.withStdoutLock(() => order.push('after a throw'))
     expect(order).toEqual(['first', 'after a throw'])
   })

@@ -20,7 +20,7 @@ describe('--max-gap', () => {
     expect(compressor(gaps)(123)).toBe(123)
   })
 
-  it('merges the two streams\' times', () => {
+  it("merges the two streams' times", () => {
     const merged = [...mergeAscending([1, 4, 4, 9][Symbol.iterator](), [2, 4, 10][Symbol.iterator]())]
     expect(merged).toEqual([1, 2, 4, 4, 4, 9, 10])
   })

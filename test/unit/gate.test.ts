@@ -3,7 +3,7 @@ import { SharedControl } from '../../src/run/control.ts'
 import { Gate } from '../../src/run/gate.ts'
 
 describe('Gate: the write order of two streams on one stdout', () => {
-  it('a stream may write only what is not later than the other\'s next message; tasks win ties', () => {
+  it("a stream may write only what is not later than the other's next message; tasks win ties", () => {
     const control = SharedControl.create()
     const tasks = new Gate(control, 0)
     const fragments = new Gate(control, 1)

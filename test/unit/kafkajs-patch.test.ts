@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'bun:test'
-import { mkdtempSync, writeFileSync, mkdirSync, copyFileSync } from 'node:fs'
+import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
@@ -8,7 +8,12 @@ import { checkPatchTarget, LINEAR_GROUPING, TARGET } from '../../scripts/kafkajs
 import { ROOT } from '../helpers.ts'
 
 const KAFKAJS = join(ROOT, 'node_modules', 'kafkajs')
-type Group = (args: { topic: string; partitionMetadata: unknown[]; messages: unknown[]; partitioner: Function }) => Record<string, unknown[]>
+type Group = (args: {
+  topic: string
+  partitionMetadata: unknown[]
+  messages: unknown[]
+  partitioner: (args: never) => number
+}) => Record<string, unknown[]>
 const stock = createRequire(import.meta.url)(join(KAFKAJS, TARGET)) as Group
 const patched = (() => {
   const module = { exports: undefined as unknown as Group }
@@ -16,8 +21,10 @@ const patched = (() => {
   return module.exports
 })()
 
-const metadata = (n: number) => Array.from({ length: n }, (_, i) => ({ partitionId: i, leader: 1, replicas: [1], isr: [1] }))
-const messages = (n: number) => Array.from({ length: n }, (_, i) => ({ key: Buffer.from(`{"id":"${i % 37}"}`), value: Buffer.from(`v${i}`) }))
+const metadata = (n: number) =>
+  Array.from({ length: n }, (_, i) => ({ partitionId: i, leader: 1, replicas: [1], isr: [1] }))
+const messages = (n: number) =>
+  Array.from({ length: n }, (_, i) => ({ key: Buffer.from(`{"id":"${i % 37}"}`), value: Buffer.from(`v${i}`) }))
 
 describe('the kafkajs patch (scripts/kafkajs-patch.ts)', () => {
   it.each([
@@ -37,7 +44,12 @@ describe('the kafkajs patch (scripts/kafkajs-patch.ts)', () => {
       return ({ partitionMetadata }: { partitionMetadata: unknown[] }) => n++ % partitionMetadata.length
     }
     const partitioner = () => (kind === 'keyless' ? roundRobin() : Partitioners.DefaultPartitioner())
-    const args = () => ({ topic: 't', partitionMetadata: metadata(partitions), messages: list, partitioner: partitioner() })
+    const args = () => ({
+      topic: 't',
+      partitionMetadata: metadata(partitions),
+      messages: list,
+      partitioner: partitioner(),
+    })
     const want = stock(args())
     expect(patched(args())).toEqual(want)
     expect(Object.values(want).flat().length).toBe(partitions === 0 ? 0 : count)
@@ -49,7 +61,9 @@ describe('the kafkajs patch (scripts/kafkajs-patch.ts)', () => {
     mkdirSync(dirname(join(copy, TARGET)), { recursive: true })
     writeFileSync(join(copy, 'package.json'), JSON.stringify({ version: '2.2.5' }))
     copyFileSync(join(KAFKAJS, TARGET), join(copy, TARGET))
-    expect(() => checkPatchTarget(copy)).toThrow(`kafkajs patch: written for kafkajs 2.2.4, found 2.2.5; check ${TARGET} and update scripts/kafkajs-patch.ts`)
+    expect(() => checkPatchTarget(copy)).toThrow(
+      `kafkajs patch: written for kafkajs 2.2.4, found 2.2.5; check ${TARGET} and update scripts/kafkajs-patch.ts`,
+    )
     writeFileSync(join(copy, 'package.json'), JSON.stringify({ version: '2.2.4' }))
     writeFileSync(join(copy, TARGET), '// changed\n')
     expect(() => checkPatchTarget(copy)).toThrow(`kafkajs patch: ${TARGET} has sha256 `)

@@ -25,43 +25,94 @@ async function failure(argv: string[], env: Record<string, string> = {}): Promis
 
 describe('flags to options: one line naming the flag and the value, bad input', () => {
   it.each([
-    [['no/such/dir', '--dry-run'], 'no/such/dir: no such directory (TRACE_DIR must hold tasks.parquet and fragments.parquet)'],
-    [['test/fixtures/bad/null/tasks.parquet', '--dry-run'], 'test/fixtures/bad/null/tasks.parquet: not a directory (TRACE_DIR must hold tasks.parquet and fragments.parquet)'],
+    [
+      ['no/such/dir', '--dry-run'],
+      'no/such/dir: no such directory (TRACE_DIR must hold tasks.parquet and fragments.parquet)',
+    ],
+    [
+      ['test/fixtures/bad/null/tasks.parquet', '--dry-run'],
+      'test/fixtures/bad/null/tasks.parquet: not a directory (TRACE_DIR must hold tasks.parquet and fragments.parquet)',
+    ],
     [['--dry-run', '--speed', 'fast'], '--speed: expected a positive number or "max", got "fast"'],
-    [['--dry-run', '--from', 'yesterday'], '--from: expected an offset like 90s, 30m, 2h, 1d or an ISO-8601 time, got "yesterday"'],
+    [
+      ['--dry-run', '--from', 'yesterday'],
+      '--from: expected an offset like 90s, 30m, 2h, 1d or an ISO-8601 time, got "yesterday"',
+    ],
     [['--dry-run', '--from', '2h', '--to', '1h'], '--from 2h is not before --to 1h: the window is empty'],
-    [['--dry-run', '--max-gap', '2022-10-08'], '--max-gap: expected a duration like 500ms, 30s or 2m, got "2022-10-08"'],
+    [
+      ['--dry-run', '--max-gap', '2022-10-08'],
+      '--max-gap: expected a duration like 500ms, 30s or 2m, got "2022-10-08"',
+    ],
     [['--dry-run', '--stats-interval', '0'], '--stats-interval: must be longer than 0, got "0"'],
     [['--dry-run', '--frobnicate'], 'unknown option --frobnicate (see opendt-replay replay --help)'],
     [[], 'no output chosen: pass --brokers HOST:PORT (or set KAFKA_BROKERS) to send to Kafka, or --dry-run for stdout'],
     [['--dry-run', '--brokers', 'localhost:9092'], '--dry-run and --brokers exclude each other: pick stdout or Kafka'],
-    [['--dry-run', '--checkpoint', 'cp.json'], '--checkpoint needs Kafka output (--brokers): a dry-run has nothing to resume'],
+    [
+      ['--dry-run', '--checkpoint', 'cp.json'],
+      '--checkpoint needs Kafka output (--brokers): a dry-run has nothing to resume',
+    ],
     [['--brokers', 'k:9092', '--resume'], '--resume needs --checkpoint FILE'],
     [['--brokers', 'localhost'], '--brokers: "localhost" is not HOST:PORT'],
     [['--brokers', 'localhost:99999'], '--brokers: "localhost:99999": port 99999 is not between 1 and 65535'],
-    [['--brokers', 'k:9092', '--acks', '1'], '--acks 1 needs --no-idempotent (the idempotent producer waits for all replicas)'],
+    [
+      ['--brokers', 'k:9092', '--acks', '1'],
+      '--acks 1 needs --no-idempotent (the idempotent producer waits for all replicas)',
+    ],
     [['--brokers', 'k:9092', '--acks', 'some'], '--acks: expected all, 1 or 0, got "some"'],
     [['--brokers', 'k:9092', '--partitions', '0'], '--partitions: expected a whole number of at least 1, got "0"'],
-    [['--brokers', 'k:9092', '--replication-factor', 'x'], '--replication-factor: expected a whole number of at least 1, got "x"'],
+    [
+      ['--brokers', 'k:9092', '--replication-factor', 'x'],
+      '--replication-factor: expected a whole number of at least 1, got "x"',
+    ],
     [['--brokers', 'k:9092', '--record-time', 'now'], '--record-time: expected send or trace, got "now"'],
-    [['--brokers', 'k:9092', '--tasks-topic', 'a b'], '--tasks-topic: "a b" is not a valid topic name (letters, digits, . _ -)'],
-    [['--brokers', 'k:9092', '--fragments-topic', 'tasks'], '--tasks-topic and --fragments-topic are both "tasks": use two topics'],
-    [['--brokers', 'k:9092', '--send-retries', '0'], '--send-retries 0 needs --no-idempotent (the idempotent producer must retry)'],
+    [
+      ['--brokers', 'k:9092', '--tasks-topic', 'a b'],
+      '--tasks-topic: "a b" is not a valid topic name (letters, digits, . _ -)',
+    ],
+    [
+      ['--brokers', 'k:9092', '--fragments-topic', 'tasks'],
+      '--tasks-topic and --fragments-topic are both "tasks": use two topics',
+    ],
+    [
+      ['--brokers', 'k:9092', '--send-retries', '0'],
+      '--send-retries 0 needs --no-idempotent (the idempotent producer must retry)',
+    ],
     [['--brokers', 'k:9092', '--send-retries', '-1'], '--send-retries: expected a whole number, got "-1"'],
-    [['--brokers', 'k:9092', '--connect-timeout', 'soon'], '--connect-timeout: expected a duration like 500ms, 30s or 2m, got "soon"'],
-    [['--brokers', 'k:9092', '--sasl', 'kerberos'], '--sasl: expected plain, scram-sha-256 or scram-sha-512, got "kerberos"'],
+    [
+      ['--brokers', 'k:9092', '--connect-timeout', 'soon'],
+      '--connect-timeout: expected a duration like 500ms, 30s or 2m, got "soon"',
+    ],
+    [
+      ['--brokers', 'k:9092', '--sasl', 'kerberos'],
+      '--sasl: expected plain, scram-sha-256 or scram-sha-512, got "kerberos"',
+    ],
     [['--brokers', 'k:9092', '--sasl', 'plain'], '--sasl plain needs --sasl-username'],
-    [['--brokers', 'k:9092', '--sasl', 'plain', '--sasl-username', 'u'], '--sasl plain needs a password: set KAFKA_SASL_PASSWORD or pass --sasl-password-file FILE'],
-    [['--brokers', 'k:9092', '--sasl-username', 'u'], '--sasl-username and --sasl-password-file need --sasl plain|scram-sha-256|scram-sha-512'],
+    [
+      ['--brokers', 'k:9092', '--sasl', 'plain', '--sasl-username', 'u'],
+      '--sasl plain needs a password: set KAFKA_SASL_PASSWORD or pass --sasl-password-file FILE',
+    ],
+    [
+      ['--brokers', 'k:9092', '--sasl-username', 'u'],
+      '--sasl-username and --sasl-password-file need --sasl plain|scram-sha-256|scram-sha-512',
+    ],
     [['--brokers', 'k:9092', '--tls-cert', 'c.pem'], '--tls-cert and --tls-key go together'],
   ])('%j', async (argv, message) => {
     expect(await failure(argv)).toBe(message)
   })
 
   it.each([
-    [{ OPENDT_REPLAY_DRY_RUN: '1', OPENDT_REPLAY_SPEED: 'fast' }, 'OPENDT_REPLAY_SPEED: expected a positive number or "max", got "fast"'],
-    [{ OPENDT_REPLAY_DRY_RUN: '1', OPENDT_REPLAY_TO: 'later' }, 'OPENDT_REPLAY_TO: expected an offset like 90s, 30m, 2h, 1d or an ISO-8601 time, got "later"'],
-    [{ OPENDT_REPLAY_BROKERS: 'k:9092', OPENDT_REPLAY_ACKS: 'some' }, 'OPENDT_REPLAY_ACKS: expected all, 1 or 0, got "some"'],
+    [
+      { OPENDT_REPLAY_DRY_RUN: '1', OPENDT_REPLAY_SPEED: 'fast' },
+      'OPENDT_REPLAY_SPEED: expected a positive number or "max", got "fast"',
+    ],
+    [
+      { OPENDT_REPLAY_DRY_RUN: '1', OPENDT_REPLAY_TO: 'later' },
+      'OPENDT_REPLAY_TO: expected an offset like 90s, 30m, 2h, 1d or an ISO-8601 time, got "later"',
+    ],
+    [
+      { OPENDT_REPLAY_BROKERS: 'k:9092', OPENDT_REPLAY_ACKS: 'some' },
+      'OPENDT_REPLAY_ACKS: expected all, 1 or 0, got "some"',
+    ],
     [{ OPENDT_REPLAY_BROKERS: 'k' }, 'OPENDT_REPLAY_BROKERS: "k" is not HOST:PORT'],
     [{ KAFKA_BROKERS: 'k' }, 'KAFKA_BROKERS: "k" is not HOST:PORT'],
     [{ OPENDT_REPLAY_DRY_RUN: 'maybe' }, 'OPENDT_REPLAY_DRY_RUN: expected 1/true/yes or 0/false/no, got "maybe"'],
@@ -70,8 +121,28 @@ describe('flags to options: one line naming the flag and the value, bad input', 
   })
 
   it('maps a full set of Kafka flags', async () => {
-    const argv = ['--brokers', 'a:1,b:2', '--acks', '0', '--no-idempotent', '--partitions', '3', '--record-time', 'trace']
-    const { args } = await replayArgs([...argv, '--speed', '100', '--from', '1d', '--max-lag', '5s', '--tls-ca', 'ca.pem'])
+    const argv = [
+      '--brokers',
+      'a:1,b:2',
+      '--acks',
+      '0',
+      '--no-idempotent',
+      '--partitions',
+      '3',
+      '--record-time',
+      'trace',
+    ]
+    const { args } = await replayArgs([
+      ...argv,
+      '--speed',
+      '100',
+      '--from',
+      '1d',
+      '--max-lag',
+      '5s',
+      '--tls-ca',
+      'ca.pem',
+    ])
     const { options, demo } = toReplayOptions(args, { read: (path) => `PEM of ${path}` })
     expect(demo).toBe(true)
     expect(options).toEqual({
@@ -102,7 +173,9 @@ describe('flags to options: one line naming the flag and the value, bad input', 
   })
 
   it('inspect needs a trace', () => {
-    expect(() => toInspectOptions({} as ReplayArgs)).toThrow('inspect needs a trace: pass TRACE_DIR (or --tasks and --fragments)')
+    expect(() => toInspectOptions({} as ReplayArgs)).toThrow(
+      'inspect needs a trace: pass TRACE_DIR (or --tasks and --fragments)',
+    )
     expect(toInspectOptions({ tasks: 'x/tasks.parquet', speed: 'max' }) as unknown).toEqual({
       trace: { demo: false, tasks: 'x/tasks.parquet', fragments: 'x/fragments.parquet' },
       speed: Infinity,
@@ -113,7 +186,10 @@ describe('flags to options: one line naming the flag and the value, bad input', 
 
 describe('dispatch', () => {
   it('help and version are texts to print; an unknown command is bad input', async () => {
-    expect(await dispatch(['--version'], { env: {}, version: 'opendt-replay 9', color: false })).toEqual({ command: 'print', text: 'opendt-replay 9\n' })
+    expect(await dispatch(['--version'], { env: {}, version: 'opendt-replay 9', color: false })).toEqual({
+      command: 'print',
+      text: 'opendt-replay 9\n',
+    })
     const help = await dispatch(['inspect', '--help'], { env: {}, version: '', color: false })
     expect(help.command === 'print' && help.text.includes('EXIT CODES') && !help.text.includes('\x1b[')).toBe(true)
     await expect(dispatch(['frob'], { env: {}, version: '', color: false })).rejects.toThrow(

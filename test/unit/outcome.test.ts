@@ -3,7 +3,14 @@ import { EXIT_CODES, ReplayError } from '../../src/errors.ts'
 import { conclude, type RunFacts } from '../../src/run/outcome.ts'
 import type { Done, Failed, WorkerMessage } from '../../src/run/protocol.ts'
 
-const facts: RunFacts = { speed: Infinity, kafka: true, wallMs: 2000, window: { from: 0, to: Infinity }, skippedMs: 0, maxGap: false }
+const facts: RunFacts = {
+  speed: Infinity,
+  kafka: true,
+  wallMs: 2000,
+  window: { from: 0, to: Infinity },
+  skippedMs: 0,
+  maxGap: false,
+}
 const done = (sent: number, acked = sent, rest: Partial<Done> = {}): Done => ({
   type: 'done',
   sent,
@@ -12,15 +19,45 @@ const done = (sent: number, acked = sent, rest: Partial<Done> = {}): Done => ({
   lateness: { counts: new Float64Array(0), count: 0, max: 0 },
   ...rest,
 })
-const failed = (reason: Failed['reason'], message: string, counts: Partial<Failed> = {}): Failed => ({ type: 'error', reason, message, ...counts })
+const failed = (reason: Failed['reason'], message: string, counts: Partial<Failed> = {}): Failed => ({
+  type: 'error',
+  reason,
+  message,
+  ...counts,
+})
 
 describe("the run's conclusion", () => {
   it.each([
-    ['completed', [done(10), done(90)], {}, '10 tasks sent, 10 acknowledged; 90 fragments sent, 90 acknowledged in 2.00 s (50 msg/s)'],
-    ['unacknowledged', [done(10, 9), done(90)], {}, '10 tasks sent, 9 acknowledged; 90 fragments sent, 90 acknowledged in 2.00 s (50 msg/s)'],
-    ['sigint', [done(1), done(2)], { signal: 'SIGINT' }, 'stopped by SIGINT: 1 tasks sent, 1 acknowledged; 2 fragments sent, 2 acknowledged in 2.00 s (2 msg/s)'],
-    ['sigterm', [done(1), done(2)], { signal: 'SIGTERM' }, 'stopped by SIGTERM: 1 tasks sent, 1 acknowledged; 2 fragments sent, 2 acknowledged in 2.00 s (2 msg/s)'],
-    ['stdout-closed', [done(0, 0, { stdoutClosed: true }), done(4)], { kafka: false }, 'sent 0 tasks and 4 fragments in 2.00 s (2 msg/s)'],
+    [
+      'completed',
+      [done(10), done(90)],
+      {},
+      '10 tasks sent, 10 acknowledged; 90 fragments sent, 90 acknowledged in 2.00 s (50 msg/s)',
+    ],
+    [
+      'unacknowledged',
+      [done(10, 9), done(90)],
+      {},
+      '10 tasks sent, 9 acknowledged; 90 fragments sent, 90 acknowledged in 2.00 s (50 msg/s)',
+    ],
+    [
+      'sigint',
+      [done(1), done(2)],
+      { signal: 'SIGINT' },
+      'stopped by SIGINT: 1 tasks sent, 1 acknowledged; 2 fragments sent, 2 acknowledged in 2.00 s (2 msg/s)',
+    ],
+    [
+      'sigterm',
+      [done(1), done(2)],
+      { signal: 'SIGTERM' },
+      'stopped by SIGTERM: 1 tasks sent, 1 acknowledged; 2 fragments sent, 2 acknowledged in 2.00 s (2 msg/s)',
+    ],
+    [
+      'stdout-closed',
+      [done(0, 0, { stdoutClosed: true }), done(4)],
+      { kafka: false },
+      'sent 0 tasks and 4 fragments in 2.00 s (2 msg/s)',
+    ],
     [
       'broker-lost',
       [done(5), failed('broker-lost', 'lost Kafka at k:9092: Connection refused', { sent: 7, acked: 6 })],
@@ -35,7 +72,11 @@ describe("the run's conclusion", () => {
     ],
   ] as [string, WorkerMessage[], Partial<RunFacts>, string][])('%s', (reason, results, extra, line) => {
     const summary = conclude(results, { ...facts, ...extra })
-    expect([summary.reason, summary.exitCode, summary.line]).toEqual([reason, EXIT_CODES[reason as keyof typeof EXIT_CODES], line])
+    expect([summary.reason, summary.exitCode, summary.line]).toEqual([
+      reason,
+      EXIT_CODES[reason as keyof typeof EXIT_CODES],
+      line,
+    ])
     expect(summary.failed).toBe(reason === 'broker-lost' || reason === 'max-lag')
   })
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'bun:test'
+import type { ByteWriter } from '../../src/core/bytes.ts'
 import { compressor, findGaps } from '../../src/core/gaps.ts'
 import { Lateness } from '../../src/core/lateness.ts'
-import { pace, type Clock, type Sink } from '../../src/core/pacer.ts'
-import type { ByteWriter } from '../../src/core/bytes.ts'
+import { type Clock, pace, type Sink } from '../../src/core/pacer.ts'
 import type { EventStream } from '../../src/core/stream.ts'
 
 /** A stream over literal event times; keys are the indexes. */
@@ -62,7 +62,13 @@ describe('pacing', () => {
   it('sends each message at start + (t - origin) / speed; equal instants go out together', async () => {
     const clock = new FakeClock(1000)
     const sink = new RecordingSink(clock)
-    const result = await pace(listStream([0, 0, 1000, 5000, 5000]), { start: 1000, origin: 0, speed: 10 }, clock, sink, { maxBatch: 100, stopped: never })
+    const result = await pace(
+      listStream([0, 0, 1000, 5000, 5000]),
+      { start: 1000, origin: 0, speed: 10 },
+      clock,
+      sink,
+      { maxBatch: 100, stopped: never },
+    )
     expect(sink.batches).toEqual([
       [1000, ['0', '1']],
       [1100, ['2']],
@@ -77,14 +83,20 @@ describe('pacing', () => {
     const sink = new RecordingSink(clock)
     const times = [0, 100, 10_100, 10_200]
     const compress = compressor(findGaps(times, 0, 1000)) // the 10 s gap becomes 1 s
-    await pace(listStream(times), { start: 0, origin: 0, speed: 1, compress }, clock, sink, { maxBatch: 10, stopped: never })
+    await pace(listStream(times), { start: 0, origin: 0, speed: 1, compress }, clock, sink, {
+      maxBatch: 10,
+      stopped: never,
+    })
     expect(sink.batches.map((b) => b[0])).toEqual([0, 100, 1100, 1200])
   })
 
   it('the schedule is absolute: oversleeping does not accumulate', async () => {
     const clock = new FakeClock(0, 3) // every sleep wakes 3 ms late
     const sink = new RecordingSink(clock)
-    await pace(listStream([100, 200, 300, 400]), { start: 0, origin: 0, speed: 1 }, clock, sink, { maxBatch: 10, stopped: never })
+    await pace(listStream([100, 200, 300, 400]), { start: 0, origin: 0, speed: 1 }, clock, sink, {
+      maxBatch: 10,
+      stopped: never,
+    })
     expect(clock.sleeps).toEqual([100, 200, 300, 400])
     expect(sink.batches.map((b) => b[0])).toEqual([103, 203, 303, 403])
   })
@@ -92,7 +104,10 @@ describe('pacing', () => {
   it('window start is the origin: a replay of a later window starts at once', async () => {
     const clock = new FakeClock(50)
     const sink = new RecordingSink(clock)
-    await pace(listStream([86_400_000, 86_400_500]), { start: 50, origin: 86_400_000, speed: 0.5 }, clock, sink, { maxBatch: 10, stopped: never })
+    await pace(listStream([86_400_000, 86_400_500]), { start: 50, origin: 86_400_000, speed: 0.5 }, clock, sink, {
+      maxBatch: 10,
+      stopped: never,
+    })
     expect(sink.batches).toEqual([
       [50, ['0']],
       [1050, ['1']],
@@ -102,7 +117,10 @@ describe('pacing', () => {
   it('when behind, everything already due goes out in one batch (up to maxBatch)', async () => {
     const clock = new FakeClock(0)
     const sink = new RecordingSink(clock, 250) // each flush takes 250 ms
-    await pace(listStream([0, 100, 200, 300, 400, 500, 600]), { start: 0, origin: 0, speed: 1 }, clock, sink, { maxBatch: 2, stopped: never })
+    await pace(listStream([0, 100, 200, 300, 400, 500, 600]), { start: 0, origin: 0, speed: 1 }, clock, sink, {
+      maxBatch: 2,
+      stopped: never,
+    })
     expect(sink.batches).toEqual([
       [0, ['0']],
       [250, ['1', '2']],
@@ -115,7 +133,10 @@ describe('pacing', () => {
     const clock = new FakeClock(0)
     const sink = new RecordingSink(clock)
     const times = Array.from({ length: 10 }, (_, i) => i * 3_600_000)
-    const result = await pace(listStream(times), { start: 0, origin: 0, speed: Infinity }, clock, sink, { maxBatch: 4, stopped: never })
+    const result = await pace(listStream(times), { start: 0, origin: 0, speed: Infinity }, clock, sink, {
+      maxBatch: 4,
+      stopped: never,
+    })
     expect(clock.sleeps).toEqual([])
     expect(sink.batches.map((b) => b[1].length)).toEqual([4, 4, 2])
     expect(result.lateness.count).toBe(0)
@@ -124,7 +145,10 @@ describe('pacing', () => {
   it('measures lateness as flush end minus due time', async () => {
     const clock = new FakeClock(0)
     const sink = new RecordingSink(clock, 2) // 2 ms per write
-    const result = await pace(listStream([0, 10, 20]), { start: 0, origin: 0, speed: 1 }, clock, sink, { maxBatch: 10, stopped: never })
+    const result = await pace(listStream([0, 10, 20]), { start: 0, origin: 0, speed: 1 }, clock, sink, {
+      maxBatch: 10,
+      stopped: never,
+    })
     expect(result.lateness.count).toBe(3)
     expect(result.lateness.max).toBe(2)
   })
@@ -134,7 +158,19 @@ describe('pacing', () => {
     const sink = new RecordingSink(clock)
     let stop = false
     const stream = listStream([0, 100, 200])
-    const promise = pace(stream, { start: 0, origin: 0, speed: 1 }, { now: () => clock.now(), sleepUntil: async (w) => { stop = true; await clock.sleepUntil(w) } }, sink, { maxBatch: 10, stopped: () => stop })
+    const promise = pace(
+      stream,
+      { start: 0, origin: 0, speed: 1 },
+      {
+        now: () => clock.now(),
+        sleepUntil: async (w) => {
+          stop = true
+          await clock.sleepUntil(w)
+        },
+      },
+      sink,
+      { maxBatch: 10, stopped: () => stop },
+    )
     const result = await promise
     expect(result).toMatchObject({ sent: 1, stoppedEarly: true })
     expect(sink.batches).toEqual([[0, ['0']]])
@@ -146,7 +182,11 @@ describe('progress and --max-lag', () => {
     const clock = new FakeClock(0)
     const sink = new RecordingSink(clock, 3)
     const seen: unknown[] = []
-    await pace(listStream([0, 0, 100]), { start: 0, origin: 0, speed: 1 }, clock, sink, { maxBatch: 10, stopped: never, onBatch: (p) => seen.push(p) })
+    await pace(listStream([0, 0, 100]), { start: 0, origin: 0, speed: 1 }, clock, sink, {
+      maxBatch: 10,
+      stopped: never,
+      onBatch: (p) => seen.push(p),
+    })
     expect(seen).toEqual([
       { sent: 2, eventTime: 0, lateness: 3 },
       { sent: 3, eventTime: 100, lateness: 3 },
@@ -156,7 +196,11 @@ describe('progress and --max-lag', () => {
   it('stops when a batch goes out more than maxLagMs behind schedule', async () => {
     const clock = new FakeClock(0)
     const sink = new RecordingSink(clock, 60) // every write takes 60 ms
-    const result = await pace(listStream([0, 10, 20, 30, 1000]), { start: 0, origin: 0, speed: 1 }, clock, sink, { maxBatch: 1, stopped: never, maxLagMs: 50 })
+    const result = await pace(listStream([0, 10, 20, 30, 1000]), { start: 0, origin: 0, speed: 1 }, clock, sink, {
+      maxBatch: 1,
+      stopped: never,
+      maxLagMs: 50,
+    })
     expect(result).toMatchObject({ sent: 1, stoppedEarly: true, lagExceeded: 60 })
   })
 })

@@ -24,7 +24,9 @@ describe('progress lines', () => {
 
   it('max speed: the last message sent, ETA from the elapsed time', () => {
     const state = { sent: 1000, acked: 1000, eventTime: T + 2 * H, lateness: 0, from: T, end: T + 10 * H }
-    expect(progressLine('tasks', state, 1000, Infinity, false)).toBe('tasks     2022-10-07T00:00:00Z   20.0%  1000 sent  1000 msg/s  late 0.0 ms  ETA 4s')
+    expect(progressLine('tasks', state, 1000, Infinity, false)).toBe(
+      'tasks     2022-10-07T00:00:00Z   20.0%  1000 sent  1000 msg/s  late 0.0 ms  ETA 4s',
+    )
     expect(progressLine('tasks', { ...state, eventTime: Number.NaN, sent: 0 }, 10, Infinity, false)).toBe(
       'tasks     waiting    0.0%  0 sent  0 msg/s  late 0.0 ms  ETA ?',
     )

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'bun:test'
 import type { EventStream } from '../../src/core/stream.ts'
 import { ReplayError } from '../../src/errors.ts'
-import { LineSink, StdoutClosed, writeStdout, type WriteFn } from '../../src/sinks/stdout.ts'
+import { LineSink, StdoutClosed, type WriteFn, writeStdout } from '../../src/sinks/stdout.ts'
 
 /** One message with a fixed key and value. */
 const message = (id: string, value: string): EventStream => ({
@@ -28,21 +28,32 @@ function recorder(chunk = Infinity): { write: WriteFn; text: () => string; calls
   return r
 }
 
-const failing = (code: string): WriteFn => () => {
-  throw Object.assign(new Error(`${code}: failed, write`), { code })
-}
+const failing =
+  (code: string): WriteFn =>
+  () => {
+    throw Object.assign(new Error(`${code}: failed, write`), { code })
+  }
 
 describe('LineSink: dry-run lines', () => {
   it('writes a batch at flush, whole, under the lock, and nothing before', () => {
     const out = recorder()
     let locked = 0
-    const sink = new LineSink('tasks', (fn) => (locked++, fn()), out.write)
+    const sink = new LineSink(
+      'tasks',
+      (fn) => {
+        locked++
+        return fn()
+      },
+      out.write,
+    )
     sink.add(message('a', '{"x":1}'))
     sink.add(message('b', '{"x":2}'))
     expect(out.calls).toBe(0)
     sink.flush()
     expect(locked).toBe(1)
-    expect(out.text()).toBe('{"topic":"tasks","key":{"id":"a"},"value":{"x":1}}\n{"topic":"tasks","key":{"id":"b"},"value":{"x":2}}\n')
+    expect(out.text()).toBe(
+      '{"topic":"tasks","key":{"id":"a"},"value":{"x":1}}\n{"topic":"tasks","key":{"id":"b"},"value":{"x":2}}\n',
+    )
     sink.flush() // an empty batch writes nothing
     expect(locked).toBe(1)
   })

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'bun:test'
-import { FragmentStream, TaskStream, type EventStream } from '../../src/core/stream.ts'
+import { type EventStream, FragmentStream, TaskStream } from '../../src/core/stream.ts'
 import { deriveDurations, lastEventTime, walkFragments } from '../../src/trace/timeline.ts'
 import { makeFragments, makeTasks } from '../helpers.ts'
 import { fragmentValue, keyText, messageOf, taskValue } from '../oracle.ts'
@@ -59,7 +59,13 @@ describe('fragment timestamp synthesis', () => {
       stream.advance()
     }
     // usage is 100 + file row: it tells which fragment each line is.
-    expect(seen).toEqual(['late-row@10:101', 'late-row@10:102', 'early-row@10:100', 'early-row@10:103', 'early-row@15:104'])
+    expect(seen).toEqual([
+      'late-row@10:101',
+      'late-row@10:102',
+      'early-row@10:100',
+      'early-row@10:103',
+      'early-row@15:104',
+    ])
   })
 
   it('tasks go out in submission order, ties in file order; tasks without fragments too', () => {
@@ -119,7 +125,7 @@ describe('fragment timestamp synthesis', () => {
     expect([...tasks.duration]).toEqual([150, 30, 0])
   })
 
-  it('messages are the oracle\'s key and value, ids keeping their type', () => {
+  it("messages are the oracle's key and value, ids keeping their type", () => {
     const T = Date.UTC(2022, 9, 6, 22)
     const tasks = makeTasks([
       ['x', T, 60_000],
@@ -161,7 +167,7 @@ describe('the timeline (trace/timeline.ts)', () => {
     [0, 250],
   ])
 
-  it('walks a task\'s fragments with their times, and stops when asked', () => {
+  it("walks a task's fragments with their times, and stops when asked", () => {
     const visited: [number, number][] = []
     expect(walkFragments(tasks, fragments, 0, (i, t) => void visited.push([i, t]))).toBe(1350)
     expect(visited).toEqual([

@@ -6,7 +6,11 @@ import type { Role } from '../../src/types.ts'
 import { FIXTURES } from '../helpers.ts'
 
 const bad = (name: string) => join('test', 'fixtures', 'bad', name)
-const trace = (dir: string) => ({ demo: false as const, tasks: join(dir, 'tasks.parquet'), fragments: join(dir, 'fragments.parquet') })
+const trace = (dir: string) => ({
+  demo: false as const,
+  tasks: join(dir, 'tasks.parquet'),
+  fragments: join(dir, 'fragments.parquet'),
+})
 
 async function failure(dir: string, role: Role = 'fragments', strict = false): Promise<ReplayError> {
   try {
@@ -20,8 +24,14 @@ async function failure(dir: string, role: Role = 'fragments', strict = false): P
 
 describe('malformed traces: one line naming file, column, row and value', () => {
   it.each([
-    ['missing-column', `${bad('missing-column')}/tasks.parquet: missing required column "cpu_capacity" (columns: id, submission_time, duration, cpu_count, mem_capacity)`],
-    ['bad-type', `${bad('bad-type')}/tasks.parquet: column "duration" has type BYTE_ARRAY (STRING), expected an integer`],
+    [
+      'missing-column',
+      `${bad('missing-column')}/tasks.parquet: missing required column "cpu_capacity" (columns: id, submission_time, duration, cpu_count, mem_capacity)`,
+    ],
+    [
+      'bad-type',
+      `${bad('bad-type')}/tasks.parquet: column "duration" has type BYTE_ARRAY (STRING), expected an integer`,
+    ],
     ['null', `${bad('null')}/tasks.parquet: column "cpu_count" row 2: null`],
     ['nan', `${bad('nan')}/fragments.parquet: column "cpu_usage" row 3: NaN`],
     ['negative', `${bad('negative')}/fragments.parquet: column "duration" row 1: negative value -5`],
@@ -45,10 +55,18 @@ describe('malformed traces: one line naming file, column, row and value', () => 
   })
 
   it('a missing file or a folder in its place', async () => {
-    const missing = { demo: false as const, tasks: join(FIXTURES, 'nope.parquet'), fragments: join(FIXTURES, 'nope2.parquet') }
-    await expect(prepare('tasks', { trace: missing, strict: false })).rejects.toThrow(`${join(FIXTURES, 'nope.parquet')}: no such file`)
+    const missing = {
+      demo: false as const,
+      tasks: join(FIXTURES, 'nope.parquet'),
+      fragments: join(FIXTURES, 'nope2.parquet'),
+    }
+    await expect(prepare('tasks', { trace: missing, strict: false })).rejects.toThrow(
+      `${join(FIXTURES, 'nope.parquet')}: no such file`,
+    )
     const folder = { demo: false as const, tasks: FIXTURES, fragments: FIXTURES }
-    await expect(prepare('tasks', { trace: folder, strict: false })).rejects.toThrow(`${FIXTURES}: is a directory, expected a parquet file`)
+    await expect(prepare('tasks', { trace: folder, strict: false })).rejects.toThrow(
+      `${FIXTURES}: is a directory, expected a parquet file`,
+    )
   })
 
   it('the tasks worker reads fragments only when it must (v2), so it checks the tasks file alone', async () => {

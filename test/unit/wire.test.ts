@@ -81,7 +81,23 @@ describe('messages', () => {
   it('the byte writer writes what the oracle writes', () => {
     const w = new ByteWriter(8) // small, so growth is exercised too
     const expected: string[] = []
-    const values = [0, 1, 9, 10, 99, 100, 30_000, 27_935_000, 2 ** 40, Number.MAX_SAFE_INTEGER, -5, 1.5, 2100.25, 1e21, 1e-7]
+    const values = [
+      0,
+      1,
+      9,
+      10,
+      99,
+      100,
+      30_000,
+      27_935_000,
+      2 ** 40,
+      Number.MAX_SAFE_INTEGER,
+      -5,
+      1.5,
+      2100.25,
+      1e21,
+      1e-7,
+    ]
     for (const v of values) {
       w.integer(v)
       expected.push(String(v))
