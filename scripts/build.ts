@@ -12,12 +12,12 @@
  * (~/.bun/install/cache), outside the repo. The version, the git commit and the Bun version are
  * stamped in at build time (--version prints them; nothing is read from files at run time).
  *
- * One dependency fix is applied while bundling, and checked: scripts/kafkajs-patch.ts.
+ * Dependency fixes are applied while bundling, each checked: scripts/patches.ts.
  */
 import { mkdirSync, rmSync } from 'node:fs'
 import { basename, join } from 'node:path'
 import pkg from '../package.json' with { type: 'json' }
-import { checkPatchTarget, linearGrouping } from './kafkajs-patch.ts'
+import { checkPatchTargets, patchPlugin } from './patches.ts'
 
 /** Release targets: Bun's target name and the artifact's suffix. */
 export const TARGETS = [
@@ -40,15 +40,15 @@ function gitCommit(): string {
 }
 
 async function build(outfile: string, target?: string): Promise<void> {
-  checkPatchTarget(join(import.meta.dir, '..', 'node_modules', 'kafkajs'))
-  const patch = linearGrouping()
+  checkPatchTargets(join(import.meta.dir, '..', 'node_modules'))
+  const patches = patchPlugin()
   const result = await Bun.build({
     entrypoints: ['src/main.ts', 'src/run/worker.ts'],
     compile: target ? { target: target as Bun.Build.CompileTarget, outfile } : { outfile },
     minify: true,
     bytecode: true,
     format: 'esm',
-    plugins: [patch.plugin],
+    plugins: [patches.plugin],
     define: {
       BUILD_VERSION: JSON.stringify(pkg.version),
       BUILD_COMMIT: JSON.stringify(gitCommit()),
@@ -59,8 +59,8 @@ async function build(outfile: string, target?: string): Promise<void> {
     for (const log of result.logs) console.error(log)
     throw new Error(`build of ${outfile} failed`)
   }
-  if (!patch.fired())
-    throw new Error('kafkajs patch: the bundler never loaded kafkajs/src/producer/groupMessagesPerPartition.js')
+  const missed = patches.missed().map((p) => `${p.package}/${p.file}`)
+  if (missed.length > 0) throw new Error(`patches not applied: the bundler never loaded ${missed.join(', ')}`)
 }
 
 if (import.meta.main) {

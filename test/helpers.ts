@@ -49,7 +49,7 @@ export function makeTasks(rows: TaskRow[], durationDerived = false): Tasks {
     path: 'mem',
     count: rows.length,
     idJson: rows.map((r) => formatId(r[0])),
-    index: new Map(rows.map((r, i) => [r[0], i])),
+    index: new Map(rows.map((r, i) => [typeof r[0] === 'number' ? BigInt(r[0]) : r[0], i])),
     idsAreStrings: typeof rows[0]?.[0] === 'string',
     submit: Float64Array.from(rows, (r) => r[1]),
     duration: Float64Array.from(rows, (r) => r[2]),

@@ -1,8 +1,20 @@
+import zlib from 'node:zlib'
 import { type AsyncBuffer, type Compressors, type FileMetaData, parquetMetadataAsync, parquetRead } from 'hyparquet'
 import { badInput } from '../errors.ts'
-import { type ColumnContext, coerceKey, fillNumbers, formatId, type IdKey, idKey } from './columns.ts'
+import {
+  type ColumnContext,
+  coerceKey,
+  exactNumber,
+  fillNumbers,
+  formatId,
+  fragmentTimeOutOfRange,
+  type IdKey,
+  idKey,
+  MAX_TIME_MS,
+} from './columns.ts'
 import { type Fragments, groupPositions, type Tasks } from './model.ts'
 import { FRAGMENT_COLUMNS, type ResolvedColumn, resolveColumns, TASK_COLUMNS } from './schema.ts'
+import { walkFragments } from './timeline.ts'
 
 /** A parquet file to decode: the path names it in messages, the buffer serves its bytes. */
 export interface ParquetSource {
@@ -10,17 +22,31 @@ export interface ParquetSource {
   buffer: AsyncBuffer
 }
 
-/** Timestamps decode straight to epoch milliseconds (sub-millisecond digits are dropped). */
-const parsers = {
-  timestampFromMilliseconds: (v: bigint) => Number(v),
-  timestampFromMicroseconds: (v: bigint) => Number(v / 1000n),
-  timestampFromNanoseconds: (v: bigint) => Number(v / 1_000_000n),
+const TWO_64 = 2n ** 64n
+
+/**
+ * Timestamps decode straight to epoch milliseconds (sub-millisecond digits are dropped), and so
+ * do plain INT64 columns (decodeInt64AsNumbers). A value a double cannot hold exactly is recorded
+ * in the column's context and decodes to a sentinel that the checks report with the value.
+ */
+function parsersFor(ctx: ColumnContext) {
+  const beyond: bigint[] = []
+  ctx.beyond = beyond
+  const unsigned = ctx.column.unsigned === true
+  return {
+    timestampFromMilliseconds: (v: bigint) => exactNumber(unsigned && v < 0n ? v + TWO_64 : v, beyond),
+    timestampFromMicroseconds: (v: bigint) => exactNumber(v / 1000n, beyond),
+    timestampFromNanoseconds: (v: bigint) => exactNumber(v / 1_000_000n, beyond),
+  }
 }
 
-/** Snappy is built into hyparquet; gzip and zstd come from Bun itself (no extra package). */
+/**
+ * Snappy is built into hyparquet; gzip and zstd come from Bun's zlib (no extra package). A page
+ * never decompresses past the size its header declares, so a corrupt page cannot grow memory.
+ */
 const compressors: Compressors = {
-  GZIP: (input) => Bun.gunzipSync(input as Uint8Array<ArrayBuffer>),
-  ZSTD: (input) => Bun.zstdDecompressSync(input as Uint8Array<ArrayBuffer>),
+  GZIP: (input, outputLength) => zlib.gunzipSync(input, { maxOutputLength: Math.max(outputLength, 1) }),
+  ZSTD: (input, outputLength) => zlib.zstdDecompressSync(input, { maxOutputLength: Math.max(outputLength, 1) }),
 }
 
 interface Table {
@@ -70,6 +96,8 @@ async function readColumn(
 ): Promise<void> {
   const column = table.columns.get(name)!
   const ctx: ColumnContext = { path: table.source.path, column }
+  // Text ids arrive as bytes, so invalid UTF-8 is caught (hyparquet would replace it).
+  const utf8 = !(column.kind === 'id' && column.reading.as === 'string')
   // hyparquet calls onChunk inside a promise chain it does not return, so a throw there
   // would be lost: keep the first one and rethrow it after the read.
   let failure: unknown
@@ -79,8 +107,9 @@ async function readColumn(
       file: table.source.buffer,
       metadata: table.metadata,
       columns: [name],
-      parsers,
+      parsers: parsersFor(ctx),
       compressors,
+      utf8,
       onChunk(chunk) {
         if (failure) return
         try {
@@ -104,11 +133,12 @@ async function readColumn(
  * hyparquet decodes plain INT64 values as one BigInt each: for 2.3 M durations that is ~90 MB
  * of short-lived objects and half the decode time. Annotating such columns as TIMESTAMP_MILLIS
  * (in our parsed copy of the metadata, never in the file) makes hyparquet run them through
- * `parsers.timestampFromMilliseconds`, which returns `Number(v)`, once per dictionary entry.
- * Values are the same (exact below 2^53; ids beyond that are not supported).
+ * `timestampFromMilliseconds` (parsersFor), once per dictionary entry: the same values, exact
+ * below 2^53, and reported above it. Ids stay bigints: they must come out exact at any size.
  */
 function decodeInt64AsNumbers(metadata: FileMetaData, columns: ResolvedColumn[]): void {
   for (const column of columns) {
+    if (column.kind === 'id') continue
     if (column.reading.as !== 'integer' && column.reading.as !== 'epoch-ms') continue
     const element = metadata.schema.find((e) => e.name === column.name && !e.num_children)
     if (element?.type !== 'INT64') continue
@@ -133,8 +163,7 @@ export async function loadTasks(source: ParquetSource): Promise<Tasks> {
   await readColumn(table, 'id', (ctx, values, rowStart) => {
     for (let i = 0; i < values.length; i++) {
       const row = rowStart + i
-      const raw = values[i]
-      const key = idKey(ctx, raw, row)
+      const key = idKey(ctx, values[i], row)
       const first = index.get(key)
       if (first !== undefined) {
         throw badInput(
@@ -142,7 +171,7 @@ export async function loadTasks(source: ParquetSource): Promise<Tasks> {
         )
       }
       index.set(key, row)
-      idJson[row] = formatId(raw as string | number | bigint)
+      idJson[row] = formatId(key)
     }
   })
   const hasDuration = table.columns.has('duration')
@@ -172,14 +201,21 @@ export async function loadFragments(source: ParquetSource, tasks: Tasks, policy:
   const table = await openTable(source, FRAGMENT_COLUMNS)
   const task = new Int32Array(table.rows)
   const coerce = (table.columns.get('id')!.reading.as === 'string') !== tasks.idsAreStrings
+  let lastRaw: unknown
   let lastKey: IdKey | undefined
   let lastTask = -1
   await readColumn(table, 'id', (ctx, values, rowStart) => {
     for (let i = 0; i < values.length; i++) {
       const row = rowStart + i
-      let key = idKey(ctx, values[i], row)
+      // Fragments of one task usually come in runs (one dictionary entry): skip decoding and the map for repeats.
+      const raw = values[i]
+      if (raw === lastRaw && raw !== undefined) {
+        task[row] = lastTask
+        continue
+      }
+      lastRaw = raw
+      let key = idKey(ctx, raw, row)
       if (coerce) key = coerceKey(key, tasks.idsAreStrings)
-      // Fragments of one task usually come in runs: skip the map for repeats.
       if (key !== lastKey) {
         lastKey = key
         lastTask = tasks.index.get(key) ?? -1
@@ -198,7 +234,25 @@ export async function loadFragments(source: ParquetSource, tasks: Tasks, policy:
   const cpuUsage = new Float64Array(count)
   await scatterNumbers(table, 'duration', position, duration)
   await scatterNumbers(table, 'cpu_usage', position, cpuUsage)
-  return { path: source.path, rows: table.rows, count, orphans, offsets, duration, cpuUsage }
+  const fragments = { path: source.path, rows: table.rows, count, orphans, offsets, duration, cpuUsage }
+  checkFragmentTimes(tasks, fragments, position)
+  return fragments
+}
+
+/**
+ * Every fragment's time must be a date: a sum of durations can leave the range even when each
+ * duration and submission is in it. The error names the fragment's row in the file.
+ */
+function checkFragmentTimes(tasks: Tasks, fragments: Fragments, position: Int32Array): void {
+  for (let t = 0; t < tasks.count; t++) {
+    let bad = -1
+    const end = walkFragments(tasks, fragments, t, (i, time) => {
+      if (time <= MAX_TIME_MS && time >= -MAX_TIME_MS) return true
+      bad = i
+      return false
+    })
+    if (bad >= 0) throw fragmentTimeOutOfRange(fragments.path, position.indexOf(bad), end)
+  }
 }
 
 /** Decodes a numeric column straight into grouped order: row r goes to out[position[r]] (if >= 0). */

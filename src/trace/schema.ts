@@ -15,7 +15,7 @@ export interface ColumnSpec {
   kind: ColumnKind
   /** Absent in some OpenDC schema versions (tasks.duration in v2). */
   optional?: boolean
-  /** Negative values are bad input (durations). */
+  /** Negative values are bad input (durations, counts, sizes). */
   nonNegative?: boolean
 }
 
@@ -23,9 +23,9 @@ export const TASK_COLUMNS: readonly ColumnSpec[] = [
   { name: 'id', kind: 'id' },
   { name: 'submission_time', kind: 'time' },
   { name: 'duration', kind: 'int', optional: true, nonNegative: true },
-  { name: 'cpu_count', kind: 'int' },
+  { name: 'cpu_count', kind: 'int', nonNegative: true },
   { name: 'cpu_capacity', kind: 'double' },
-  { name: 'mem_capacity', kind: 'int' },
+  { name: 'mem_capacity', kind: 'int', nonNegative: true },
 ]
 
 /** Fragments' cpu_count (absent from v4 on) is not part of the message, so it is not read. */
@@ -45,6 +45,8 @@ export type Reading =
 
 export interface ResolvedColumn extends ColumnSpec {
   reading: Reading
+  /** An unsigned 64-bit integer column: hyparquet hands out its values signed. */
+  unsigned?: boolean
 }
 
 /** Checks the file's top-level columns against the specs; returns the present ones with their reading. */
@@ -57,7 +59,7 @@ export function resolveColumns(path: string, metadata: FileMetaData, specs: read
       if (spec.optional) continue
       throw badInput(`${path}: missing required column "${spec.name}" (columns: ${[...top.keys()].join(', ')})`)
     }
-    resolved.push({ ...spec, reading: readingOf(path, spec, element) })
+    resolved.push({ ...spec, reading: readingOf(path, spec, element), unsigned: isUnsigned64(element) })
   }
   return resolved
 }
@@ -107,6 +109,11 @@ function isPlainInteger(e: SchemaElement): boolean {
   const annotation = e.logical_type?.type ?? e.converted_type
   const intAnnotation = annotation === undefined || annotation === 'INTEGER' || /^U?INT_(8|16|32|64)$/.test(annotation)
   return (e.type === 'INT32' || e.type === 'INT64') && intAnnotation
+}
+
+function isUnsigned64(e: SchemaElement): boolean {
+  const logical = e.logical_type
+  return e.type === 'INT64' && (e.converted_type === 'UINT_64' || (logical?.type === 'INTEGER' && !logical.isSigned))
 }
 
 function isFloat(e: SchemaElement): boolean {
