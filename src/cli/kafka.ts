@@ -30,6 +30,38 @@ function readFlagFile(flag: string, path: string, read: ReadText): string {
 
 const MECHANISMS = ['plain', 'scram-sha-256', 'scram-sha-512'] as const
 
+/** --acks values (a Map: a plain object would also answer `constructor` and `__proto__`). */
+const ACKS = new Map<string, -1 | 1 | 0>([
+  ['all', -1],
+  ['-1', -1],
+  ['1', 1],
+  ['0', 0],
+])
+
+/** What each TLS file must hold: a PEM block of this kind, checked before connecting. */
+const PEM = {
+  'tls-ca': { pattern: /-----BEGIN CERTIFICATE-----/, what: 'a PEM certificate (-----BEGIN CERTIFICATE-----)' },
+  'tls-cert': { pattern: /-----BEGIN CERTIFICATE-----/, what: 'a PEM certificate (-----BEGIN CERTIFICATE-----)' },
+  'tls-key': {
+    pattern: /-----BEGIN (RSA |EC |ENCRYPTED )?PRIVATE KEY-----/,
+    what: 'a PEM private key (-----BEGIN PRIVATE KEY-----)',
+  },
+} as const
+
+/** Reads a TLS file named by a flag and checks it holds the PEM block it should. */
+function readPem(
+  flag: keyof typeof PEM,
+  args: ReplayArgs,
+  read: ReadText,
+  name: (flag: string) => string,
+): string | undefined {
+  const path = args[flag]
+  if (path === undefined) return undefined
+  const text = readFlagFile(name(flag), path, read)
+  if (!PEM[flag].pattern.test(text)) throw badInput(`${name(flag)}: ${path} is not ${PEM[flag].what}`)
+  return text
+}
+
 /** SASL and TLS settings; the password from the environment or a file, never from a flag. */
 function resolveSecurity(
   args: ReplayArgs,
@@ -60,9 +92,9 @@ function resolveSecurity(
   const anyTls = args.tls === true || args['tls-ca'] !== undefined || args['tls-cert'] !== undefined
   const tls = anyTls
     ? {
-        ca: args['tls-ca'] === undefined ? undefined : readFlagFile(name('tls-ca'), args['tls-ca'], read),
-        cert: args['tls-cert'] === undefined ? undefined : readFlagFile(name('tls-cert'), args['tls-cert'], read),
-        key: args['tls-key'] === undefined ? undefined : readFlagFile(name('tls-key'), args['tls-key'], read),
+        ca: readPem('tls-ca', args, read, name),
+        cert: readPem('tls-cert', args, read, name),
+        key: readPem('tls-key', args, read, name),
       }
     : undefined
   return { sasl, tls }
@@ -94,7 +126,7 @@ export function resolveOutput(
       throw badInput(`${brokersName}: "${b}": port ${port} is not between 1 and 65535`)
   }
   const acksText = args.acks ?? 'all'
-  const acks = ({ all: -1, '-1': -1, '1': 1, '0': 0 } as const)[acksText as 'all']
+  const acks = ACKS.get(acksText)
   if (acks === undefined) throw badInput(`${name('acks')}: expected all, 1 or 0, got "${acksText}"`)
   const idempotent = args.idempotent !== false
   if (idempotent && acks !== -1)

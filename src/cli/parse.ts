@@ -1,4 +1,5 @@
 import { badInput } from '../errors.ts'
+import { MAX_TIME_MS } from '../trace/columns.ts'
 import type { TimeRef } from '../types.ts'
 
 /**
@@ -8,6 +9,9 @@ import type { TimeRef } from '../types.ts'
 
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }
 
+/** The slowest --speed: slower would put every due time beyond any clock (1e-320 never sends). */
+const MIN_SPEED = 1e-6
+
 /** `--speed`: trace seconds per wall second (a positive number), or `max` (Infinity). */
 export function parseSpeed(flag: string, text: string): number {
   if (text === 'max') return Infinity
@@ -15,6 +19,8 @@ export function parseSpeed(flag: string, text: string): number {
   if (!(speed > 0) || !Number.isFinite(speed)) {
     throw badInput(`${flag}: expected a positive number or "max", got "${text}"`)
   }
+  if (speed < MIN_SPEED)
+    throw badInput(`${flag}: ${text} is too slow (the least is 0.000001: a week of trace in 19,000 years)`)
   return speed
 }
 
@@ -28,9 +34,17 @@ export function parseTimeRef(flag: string, text: string): TimeRef {
   if (/^(\d+(\.\d+)?(ms|s|m|h|d))+$/.test(t)) {
     let offset = 0
     for (const [, n, , unit] of t.matchAll(/(\d+(\.\d+)?)(ms|s|m|h|d)/g)) offset += Number(n) * UNIT_MS[unit!]!
+    if (offset > MAX_TIME_MS) throw badInput(`${flag}: ${text} is beyond the range of dates (${MAX_TIME_MS} ms)`)
     return { offset: Math.round(offset) }
   }
-  if (/^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$/i.test(t)) {
+  const date = /^(\d{4})-(\d{2})-(\d{2})([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$/i.exec(t)
+  if (date) {
+    // Date.parse rolls 2022-02-30 over to March 2: a day the month does not have is refused.
+    const [year, month, day] = [Number(date[1]), Number(date[2]), Number(date[3])]
+    const days = new Date(Date.UTC(year, month, 0)).getUTCDate()
+    if (month < 1 || month > 12) throw badInput(`${flag}: ${text} is not a date (there is no month ${date[2]})`)
+    if (day < 1 || day > days)
+      throw badInput(`${flag}: ${text} is not a date (${date[1]}-${date[2]} has no day ${date[3]})`)
     const zoned = /(Z|[+-]\d{2}:?\d{2})$/i.test(t) || !/[T ]/.test(t) ? t : t + 'Z'
     const absolute = Date.parse(zoned.replace(' ', 'T'))
     if (Number.isFinite(absolute)) return { absolute }
