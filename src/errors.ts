@@ -21,8 +21,8 @@ export const EXIT_CODES = {
   'max-lag': 4,
   /** The brokers rejected the SASL credentials. */
   auth: 5,
-  /** stdout could not be written (disk full, closed descriptor, I/O error), unlike a reader that left. */
-  'stdout-error': 6,
+  /** An output could not be written: stdout (disk full, closed, I/O error; unlike a reader that left) or --summary-json. */
+  'output-error': 6,
   /** SIGINT (128 + 2): stopped on request after reporting what was sent. */
   sigint: 130,
   /** The reader of stdout went away (`| head`): 128 + SIGPIPE, as a Unix tool killed by it. */
@@ -37,7 +37,7 @@ export type Reason = keyof typeof EXIT_CODES
 /** The reasons an error can carry (the others are outcomes of a run, not failures). */
 export type ErrorReason = Extract<
   Reason,
-  'internal' | 'bad-input' | 'broker-unreachable' | 'broker-lost' | 'auth' | 'stdout-error'
+  'internal' | 'bad-input' | 'broker-unreachable' | 'broker-lost' | 'auth' | 'output-error'
 >
 
 /** A failure with a reason (hence an exit code) and a one-line message for the user. */

@@ -11,7 +11,7 @@ import { inspectCommand } from './commands/inspect.ts'
 import { replayCommand } from './commands/replay.ts'
 import { asReplayError, EXIT_CODES } from './errors.ts'
 import { createLog } from './log.ts'
-import { StdoutClosed, writeStdout } from './sinks/stdout.ts'
+import { requireStdout, StdoutClosed, writeStdout } from './sinks/stdout.ts'
 
 /** Stamped by scripts/build.ts; absent when running the sources. */
 declare const BUILD_VERSION: string
@@ -45,9 +45,11 @@ async function main(): Promise<number> {
   })
   switch (invocation.command) {
     case 'print':
+      requireStdout()
       writeStdout(invocation.text)
       return EXIT_CODES.completed
     case 'inspect':
+      requireStdout()
       return inspectCommand(invocation.args, invocation.fromEnvironment, writeStdout)
     case 'replay':
       return replayCommand(invocation.args, invocation.fromEnvironment, {

@@ -29,7 +29,7 @@ EXIT CODES
   3    Kafka unreachable at start, lost mid-run, or a message not acknowledged
   4    a stream fell further behind its schedule than --max-lag
   5    the brokers rejected the SASL credentials
-  6    stdout could not be written (a full disk, an I/O error)
+  6    an output could not be written (stdout: a full disk or closed; --summary-json)
   130  stopped by SIGINT, 143 by SIGTERM (after reporting what was sent)
   141  the reader of stdout went away (| head)
 `
@@ -46,7 +46,7 @@ export const MAIN_EPILOGUE = `EXAMPLES
 EXIT CODES
 
   0 ok, 1 internal error, 2 bad input, 3 Kafka unreachable or lost, 4 --max-lag exceeded,
-  5 credentials rejected, 6 stdout not writable, 130/143 SIGINT/SIGTERM, 141 stdout closed
+  5 credentials rejected, 6 output not writable, 130/143 SIGINT/SIGTERM, 141 stdout closed
 `
 
 export const INSPECT_EPILOGUE = `EXAMPLES

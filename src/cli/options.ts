@@ -1,6 +1,7 @@
-import { readFileSync, statSync } from 'node:fs'
+import { accessSync, constants, readFileSync, type Stats, statSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { badInput } from '../errors.ts'
+import { fileError, reasonOf } from '../trace/file.ts'
 import type { InspectArgs, ReplayArgs, ReplayOptions, TraceSpec } from '../types.ts'
 import { envName } from './env.ts'
 import { type ReadText, resolveOutput } from './kafka.ts'
@@ -63,6 +64,7 @@ export function toReplayOptions(
   if (options.statsIntervalMs <= 0) {
     throw badInput(`${name('stats-interval')}: must be longer than 0, got "${args['stats-interval']}"`)
   }
+  if (args['summary-json'] !== undefined) checkWritable(name('summary-json'), args['summary-json'])
   if (args.resume && !args.checkpoint) throw badInput('--resume needs --checkpoint FILE')
   if (args.checkpoint !== undefined && output.kind !== 'kafka') {
     throw badInput('--checkpoint needs Kafka output (--brokers): a dry-run has nothing to resume')
@@ -77,6 +79,37 @@ export function toReplayOptions(
     if (a >= b) throw badInput(`--from ${args.from} is not before --to ${args.to}: the window is empty`)
   }
   return { options, demo: trace.demo }
+}
+
+/**
+ * A file the run will write at its end (--summary-json), checked before anything is sent: not
+ * a folder, in a folder that exists (none is created), and writable.
+ */
+function checkWritable(flag: string, path: string): void {
+  let stat: Stats | undefined
+  try {
+    stat = statSync(path)
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw badInput(`${flag}: ${path}: ${reasonOf(error)}`)
+  }
+  if (stat?.isDirectory()) throw badInput(`${flag}: ${path} is a directory`)
+  const target = stat ? path : dirname(path)
+  if (!stat && !isDirectory(target)) {
+    throw badInput(`${flag}: ${path}: the folder ${target} does not exist (it is not created)`)
+  }
+  try {
+    accessSync(target, constants.W_OK)
+  } catch (error) {
+    throw badInput(`${flag}: cannot write ${path}: ${reasonOf(error)}`)
+  }
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory()
+  } catch {
+    return false
+  }
 }
 
 /** Kafka's own rule for topic names. */
@@ -108,7 +141,8 @@ function resolveTrace(args: Pick<ReplayArgs, 'trace_dir' | 'tasks' | 'fragments'
     let isDir = false
     try {
       isDir = statSync(dir).isDirectory()
-    } catch {
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw fileError(dir, error)
       throw badInput(`${dir}: no such directory (TRACE_DIR must hold tasks.parquet and fragments.parquet)`)
     }
     if (!isDir) throw badInput(`${dir}: not a directory (TRACE_DIR must hold tasks.parquet and fragments.parquet)`)

@@ -5,6 +5,7 @@ import { checkpointIdentity, startingPoint } from '../run/checkpoint.ts'
 import type { ReplaySummary } from '../run/outcome.ts'
 import { type ReplayEdges, replay } from '../run/replay.ts'
 import { failureJson, summaryJson, writeSummary } from '../run/summary.ts'
+import { requireStdout } from '../sinks/stdout.ts'
 import type { ReplayArgs } from '../types.ts'
 
 /**
@@ -18,6 +19,7 @@ export async function replayCommand(
 ): Promise<number> {
   const { log } = edges
   const { options, demo } = toReplayOptions(args, { env: edges.env, fromEnvironment })
+  if (options.output.kind === 'stdout') requireStdout()
   if (options.quiet) log.level = 0
   if (demo) {
     log.info('no trace given: replaying the built-in demo trace (4 tasks, 12 fragments); pass TRACE_DIR for a real one')
@@ -41,12 +43,12 @@ export async function replayCommand(
   try {
     summary = await replay(options, edges)
   } catch (error) {
-    if (summaryFile && error instanceof ReplayError) await writeSummary(summaryFile, failureJson(options, error))
+    if (summaryFile && error instanceof ReplayError) writeSummary(summaryFile, failureJson(options, error))
     throw error
   }
   if (summary.failed) log.error(summary.line)
   else if (summary.reason !== 'stdout-closed') always(log, () => log.info(summary.line))
-  if (summaryFile) await writeSummary(summaryFile, summaryJson(options, summary))
+  if (summaryFile) writeSummary(summaryFile, summaryJson(options, summary))
   return summary.exitCode
 }
 

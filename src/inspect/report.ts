@@ -19,7 +19,8 @@ export interface Inspection {
 
 async function fileFacts(path: string) {
   // loadTasks/loadFragments have already checked the file: reading its footer again cannot fail anew.
-  const metadata = await parquetMetadataAsync(openParquetFile(path).buffer)
+  const source = openParquetFile(path)
+  const metadata = await parquetMetadataAsync(source.buffer).finally(() => source.close?.())
   const columns = [...topLevelColumns(metadata.schema).keys()]
   return { path, rows: Number(metadata.num_rows), rowGroups: metadata.row_groups.length, columns }
 }

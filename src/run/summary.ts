@@ -1,5 +1,7 @@
+import { writeFileSync } from 'node:fs'
 import { formatTime } from '../core/format.ts'
 import { ReplayError } from '../errors.ts'
+import { reasonOf } from '../trace/file.ts'
 import type { ReplayOptions, Role } from '../types.ts'
 import type { ReplaySummary } from './outcome.ts'
 
@@ -59,11 +61,11 @@ export function failureJson(options: ReplayOptions, error: ReplayError) {
   }
 }
 
-/** Writes --summary-json FILE. */
-export async function writeSummary(path: string, json: unknown): Promise<void> {
+/** Writes --summary-json FILE; its folder must exist (checked before the run: none is created). */
+export function writeSummary(path: string, json: unknown): void {
   try {
-    await Bun.write(path, JSON.stringify(json, null, 2) + '\n')
+    writeFileSync(path, JSON.stringify(json, null, 2) + '\n')
   } catch (cause) {
-    throw new ReplayError('bad-input', `--summary-json: cannot write ${path}: ${(cause as Error).message}`, { cause })
+    throw new ReplayError('output-error', `--summary-json: cannot write ${path}: ${reasonOf(cause)}`, { cause })
   }
 }

@@ -14,7 +14,7 @@ import { asReplayError } from '../errors.ts'
 import { causeOf, connectOrFail, createKafka, KafkaLog, sendRetry } from '../kafka/client.ts'
 import { createLog } from '../log.ts'
 import { KafkaSink } from '../sinks/kafka.ts'
-import { LineSink, StdoutClosed } from '../sinks/stdout.ts'
+import { LineSink, StdoutClosed, stdoutReaderGone } from '../sinks/stdout.ts'
 import { demoTrace } from '../trace/demo.ts'
 import type { KafkaConfig } from '../types.ts'
 import { SharedControl, sharedClock } from './control.ts'
@@ -129,27 +129,29 @@ self.onmessage = async (event: MessageEvent<WorkerInit>) => {
   const start = control.awaitRelease()
   if (start === undefined) return void (await producer?.disconnect())
   const stopped = () => control.stopping
-  const clock: Clock = {
-    now: sharedClock,
-    async sleepUntil(wall) {
-      // Bun.sleep wakes within ~0.5 ms (measured: p99 0.4 ms); spinning the last stretch did not
-      // lower the tail measured on the pipe, on 2 cores where it competes with the reader.
-      for (;;) {
-        const left = wall - sharedClock()
-        if (left <= 0 || stopped()) return
-        await Bun.sleep(Math.min(left, SLEEP_SLICE_MS))
-      }
-    },
-  }
+  const clock = sleepingClock(stopped)
   // The main thread chose one origin for both streams (a resume starts at the earliest next message).
   const schedule: Schedule = { start, origin: control.origin, speed, compress: prepared.compress }
   const paceOptions = { stopped, maxLagMs: init.maxLagMs }
   if (output.kind === 'stdout') {
+    // Between writes, the reader may leave: notice it while waiting, and end as a write would.
+    let gone = false
+    const stoppedOrGone = () => {
+      if (!gone && stdoutReaderGone()) gone = true
+      return gone || control.stopping
+    }
     const sink = new LineSink(topic, (fn) => control.withStdoutLock(fn))
     const gate = new Gate(control, role === 'tasks' ? 0 : 1)
     const onBatch = progressReporter(() => undefined)
     const maxBatch = speed === Infinity ? 4096 : 1024
-    return post(await runStdout(prepared.stream, schedule, clock, sink, { ...paceOptions, maxBatch, gate, onBatch }))
+    const result = await runStdout(prepared.stream, schedule, sleepingClock(stoppedOrGone), sink, {
+      ...paceOptions,
+      stopped: stoppedOrGone,
+      maxBatch,
+      gate,
+      onBatch,
+    })
+    return post(gone && result.type === 'done' ? { ...result, stdoutClosed: true } : result)
   }
   const { config } = output
   const sink = new KafkaSink(producer!, {
@@ -163,6 +165,22 @@ self.onmessage = async (event: MessageEvent<WorkerInit>) => {
   const maxBatch = speed === Infinity ? 2_000 : 5_000
   post(await runKafka(prepared.stream, schedule, clock, sink, { ...paceOptions, maxBatch, onBatch }, config))
   await producer!.disconnect().catch(() => {})
+}
+
+/** The shared clock, sleeping in slices so that a stop is noticed within SLEEP_SLICE_MS. */
+function sleepingClock(stopped: () => boolean): Clock {
+  return {
+    now: sharedClock,
+    async sleepUntil(wall) {
+      // Bun.sleep wakes within ~0.5 ms (measured: p99 0.4 ms); spinning the last stretch did not
+      // lower the tail measured on the pipe, on 2 cores where it competes with the reader.
+      for (;;) {
+        const left = wall - sharedClock()
+        if (left <= 0 || stopped()) return
+        await Bun.sleep(Math.min(left, SLEEP_SLICE_MS))
+      }
+    },
+  }
 }
 
 async function runStdout(

@@ -1,4 +1,5 @@
-import { writeSync } from 'node:fs'
+import { dlopen, FFIType, ptr } from 'bun:ffi'
+import { readFileSync, writeSync } from 'node:fs'
 import { ByteWriter } from '../core/bytes.ts'
 import type { Sink } from '../core/pacer.ts'
 import type { EventStream } from '../core/stream.ts'
@@ -63,6 +64,60 @@ export class LineSink implements Sink {
   }
 }
 
+/**
+ * Whether stdout was closed when the process started (`>&-`). The runtime then opens /dev/null
+ * as descriptor 1, with O_CLOEXEC: a descriptor inherited through exec never has that flag, so
+ * it tells the two apart on Linux (elsewhere this answers false). Writes would vanish.
+ */
+export function stdoutClosedAtStart(fdinfo = '/proc/self/fdinfo/1'): boolean {
+  let text: string
+  try {
+    text = readFileSync(fdinfo, 'utf8')
+  } catch {
+    return false
+  }
+  const flags = /^flags:\s*([0-7]+)/m.exec(text)?.[1]
+  return flags !== undefined && (Number.parseInt(flags, 8) & 0o2000000) !== 0
+}
+
+/** Fails when stdout was closed at start: a command that writes there would lose everything. */
+export function requireStdout(closed = stdoutClosedAtStart()): void {
+  if (closed) throw new ReplayError('output-error', 'stdout is closed (>&-): nothing written there would be kept')
+}
+
+const POLLERR = 0x008
+const POLLHUP = 0x010
+let pollStdout: (() => number) | null | undefined
+const pollfd = new DataView(new ArrayBuffer(8))
+
+/** poll(2) on descriptor 1, through libc; null where libc cannot be loaded (Windows). */
+function stdoutPoller(): (() => number) | null {
+  if (pollStdout !== undefined) return pollStdout
+  try {
+    const name = process.platform === 'darwin' ? 'libc.dylib' : 'libc.so.6'
+    const libc = dlopen(name, { poll: { args: [FFIType.ptr, FFIType.u64, FFIType.i32], returns: FFIType.i32 } })
+    pollfd.setInt32(0, 1, true) // fd 1, no events asked: errors and hang-ups are always reported
+    const fds = ptr(pollfd)
+    pollStdout = () => {
+      pollfd.setInt16(6, 0, true)
+      return libc.symbols.poll(fds, 1, 0) > 0 ? pollfd.getInt16(6, true) : 0
+    }
+  } catch {
+    pollStdout = null
+  }
+  return pollStdout
+}
+
+/**
+ * Whether the reader of stdout went away, asked without writing: a pipe whose read end closed
+ * reports an error on poll(2). So `replay --speed 1 | head -1` ends when head does, not at the
+ * next due line (which on SURF can be 30 s away).
+ */
+export function stdoutReaderGone(): boolean {
+  const poll = stdoutPoller()
+  return poll !== null && (poll() & (POLLERR | POLLHUP)) !== 0
+}
+
 /** Writes a text to stdout (help, version, a report); a failure is an error, a reader gone is StdoutClosed. */
 export function writeStdout(text: string, write: WriteFn = fdWrite(1)): void {
   const bytes = Buffer.from(text, 'utf8')
@@ -78,7 +133,7 @@ function writeAll(write: WriteFn, bytes: Uint8Array, length: number): void {
       const code = (error as NodeJS.ErrnoException).code
       if (code === 'EPIPE') throw new StdoutClosed()
       if (code !== 'EAGAIN')
-        throw new ReplayError('stdout-error', `cannot write to stdout: ${(error as Error).message}`, { cause: error })
+        throw new ReplayError('output-error', `cannot write to stdout: ${(error as Error).message}`, { cause: error })
       Atomics.wait(pause, 0, 0, 1)
     }
   }

@@ -20,6 +20,17 @@ import { walkFragments } from './timeline.ts'
 export interface ParquetSource {
   path: string
   buffer: AsyncBuffer
+  /** Releases the file, once decoding is done. */
+  close?(): void
+}
+
+/** Runs `load` on an opened source, and closes the source whatever happens. */
+async function using<T>(source: ParquetSource, load: () => Promise<T>): Promise<T> {
+  try {
+    return await load()
+  } finally {
+    source.close?.()
+  }
 }
 
 const TWO_64 = 2n ** 64n
@@ -102,30 +113,65 @@ async function readColumn(
   // would be lost: keep the first one and rethrow it after the read.
   let failure: unknown
   let seen = 0
+  const parsers = parsersFor(ctx)
   try {
-    await parquetRead({
-      file: table.source.buffer,
-      metadata: table.metadata,
-      columns: [name],
-      parsers: parsersFor(ctx),
-      compressors,
-      utf8,
-      onChunk(chunk) {
-        if (failure) return
-        try {
-          onChunk(ctx, chunk.columnData, chunk.rowStart)
-          seen += chunk.columnData.length
-        } catch (error) {
-          failure = error
-        }
-      },
-    })
+    for (const { rowStart, metadata } of batches(table, name)) {
+      await parquetRead({
+        file: table.source.buffer,
+        metadata,
+        columns: [name],
+        parsers,
+        compressors,
+        utf8,
+        onChunk(chunk) {
+          if (failure) return
+          try {
+            onChunk(ctx, chunk.columnData, rowStart + chunk.rowStart)
+            seen += chunk.columnData.length
+          } catch (error) {
+            failure = error
+          }
+        },
+      })
+      if (failure) break
+    }
   } catch (cause) {
     throw badInput(`${table.source.path}: column "${name}": cannot decode (${message(cause)})`, cause)
   }
   if (failure) throw failure
   if (seen !== table.rows) {
     throw badInput(`${table.source.path}: column "${name}": decoded ${seen} of ${table.rows} rows (truncated file?)`)
+  }
+}
+
+/** Row groups per read at most, and their column chunks' bytes at most (one group may be larger). */
+const BATCH_GROUPS = 1024
+const BATCH_BYTES = 32 << 20
+
+/**
+ * Whole row groups, a batch at a time, for one column: hyparquet reads all the groups of one
+ * call at once, so a file of many small groups would hold every one of them in flight. Each
+ * batch is read as a file of its own groups (rows counted from its first), since hyparquet
+ * plans a read over every group of the metadata it is given.
+ */
+function* batches(table: Table, name: string): Generator<{ rowStart: number; metadata: FileMetaData }> {
+  const groups = table.metadata.row_groups
+  let rowStart = 0
+  for (let g = 0; g < groups.length; ) {
+    let rows = 0
+    let bytes = 0
+    const first = g
+    while (g < groups.length && g - first < BATCH_GROUPS) {
+      const chunk = groups[g]!.columns.find((c) => c.meta_data?.path_in_schema[0] === name)
+      const size = Number(chunk?.meta_data?.total_compressed_size ?? 0)
+      if (g > first && bytes + size > BATCH_BYTES) break
+      bytes += size
+      rows += Number(groups[g]!.num_rows)
+      g++
+    }
+    const metadata = { ...table.metadata, row_groups: groups.slice(first, g), num_rows: BigInt(rows) }
+    yield { rowStart, metadata }
+    rowStart += rows
   }
 }
 
@@ -154,7 +200,11 @@ async function readNumbers(table: Table, name: string): Promise<Float64Array> {
 }
 
 /** Decodes and checks tasks.parquet. A missing `duration` (v2) is left zero and flagged. */
-export async function loadTasks(source: ParquetSource): Promise<Tasks> {
+export function loadTasks(source: ParquetSource): Promise<Tasks> {
+  return using(source, () => decodeTasks(source))
+}
+
+async function decodeTasks(source: ParquetSource): Promise<Tasks> {
   const table = await openTable(source, TASK_COLUMNS)
   if (table.rows === 0) throw badInput(`${source.path}: no tasks (the file has 0 rows)`)
   const idJson: string[] = new Array(table.rows)
@@ -197,7 +247,11 @@ export interface FragmentPolicy {
 }
 
 /** Decodes and checks fragments.parquet against its tasks; groups fragments by task. */
-export async function loadFragments(source: ParquetSource, tasks: Tasks, policy: FragmentPolicy): Promise<Fragments> {
+export function loadFragments(source: ParquetSource, tasks: Tasks, policy: FragmentPolicy): Promise<Fragments> {
+  return using(source, () => decodeFragments(source, tasks, policy))
+}
+
+async function decodeFragments(source: ParquetSource, tasks: Tasks, policy: FragmentPolicy): Promise<Fragments> {
   const table = await openTable(source, FRAGMENT_COLUMNS)
   const task = new Int32Array(table.rows)
   const coerce = (table.columns.get('id')!.reading.as === 'string') !== tasks.idsAreStrings

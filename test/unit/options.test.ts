@@ -96,6 +96,25 @@ describe('flags to options: one line naming the flag and the value, bad input', 
       '--sasl-username and --sasl-password-file need --sasl plain|scram-sha-256|scram-sha-512',
     ],
     [['--brokers', 'k:9092', '--tls-cert', 'c.pem'], '--tls-cert and --tls-key go together'],
+    [
+      ['--brokers', 'k:9092', '--tls-ca', 'ca.pem'],
+      '--tls-ca: ca.pem is not a PEM certificate (-----BEGIN CERTIFICATE-----)',
+    ],
+    [
+      ['--brokers', 'k:9092', '--no-idempotent', '--acks', 'constructor'],
+      '--acks: expected all, 1 or 0, got "constructor"',
+    ],
+    [
+      ['--brokers', 'k:9092', '--no-idempotent', '--acks', '__proto__'],
+      '--acks: expected all, 1 or 0, got "__proto__"',
+    ],
+    [['--dry-run', '--speed', '-1'], '--speed: expected a positive number or "max", got "-1"'],
+    [['--dry-run', '--from', '-1s'], '--from: expected an offset like 90s, 30m, 2h, 1d or an ISO-8601 time, got "-1s"'],
+    [['--dry-run', '--summary-json', '/'], '--summary-json: / is a directory'],
+    [
+      ['--dry-run', '--summary-json', '/no/such/folder/s.json'],
+      '--summary-json: /no/such/folder/s.json: the folder /no/such/folder does not exist (it is not created)',
+    ],
   ])('%j', async (argv, message) => {
     expect(await failure(argv)).toBe(message)
   })
@@ -143,7 +162,8 @@ describe('flags to options: one line naming the flag and the value, bad input', 
       '--tls-ca',
       'ca.pem',
     ])
-    const { options, demo } = toReplayOptions(args, { read: (path) => `PEM of ${path}` })
+    const pem = (path: string) => `-----BEGIN CERTIFICATE-----\n${path}\n-----END CERTIFICATE-----\n`
+    const { options, demo } = toReplayOptions(args, { read: pem })
     expect(demo).toBe(true)
     expect(options).toEqual({
       spec: { trace: { demo: true }, from: { offset: 86_400_000 }, to: undefined, strict: false, maxGapMs: undefined },
@@ -160,7 +180,7 @@ describe('flags to options: one line naming the flag and the value, bad input', 
           connectTimeoutMs: 30_000,
           sendRetries: 8,
           sasl: undefined,
-          tls: { ca: 'PEM of ca.pem', cert: undefined, key: undefined },
+          tls: { ca: pem('ca.pem'), cert: undefined, key: undefined },
           partitions: 3,
           replicationFactor: 1,
         },

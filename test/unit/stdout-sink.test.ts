@@ -81,7 +81,7 @@ describe('LineSink: dry-run lines', () => {
     }
     expect(error).toBeInstanceOf(ReplayError)
     expect([(error as ReplayError).reason, (error as ReplayError).exitCode, (error as Error).message]).toEqual([
-      'stdout-error',
+      'output-error',
       6,
       'cannot write to stdout: ENOSPC: failed, write',
     ])
