@@ -36,7 +36,7 @@ export function parquetBytes(columns: Column[], options: WriteOptions = {}): Uin
 
 /** The same file with a crc32 of each page in its header (offsets in the footer moved to match). */
 export function withChecksums(bytes: Uint8Array): Uint8Array {
-  const metadata: FileMetaData = parquetMetadata(bytes.buffer as ArrayBuffer)
+  const metadata: FileMetaData = parquetMetadata(new Uint8Array(bytes).buffer)
   const out = new ByteWriter()
   out.appendBytes(new TextEncoder().encode('PAR1'))
   for (const group of metadata.row_groups) {
@@ -106,7 +106,7 @@ export function traceColumns(overrides: { tasks?: Record<string, Column>; fragme
 
 /** Where a column's first data page's bytes start (after its header) and end, in the file. */
 export function dataPageOf(bytes: Uint8Array, column: string): { start: number; end: number } {
-  const metadata = parquetMetadata(bytes.buffer as ArrayBuffer)
+  const metadata = parquetMetadata(new Uint8Array(bytes).buffer)
   const chunk = metadata.row_groups[0]!.columns.find((c) => c.meta_data!.path_in_schema[0] === column)!
   const reader = {
     view: new DataView(bytes.buffer, bytes.byteOffset),
@@ -121,7 +121,7 @@ export function dataPageOf(bytes: Uint8Array, column: string): { start: number; 
  * bit-width byte) made to declare about 2^31 repeats. Uncompressed, required column, page v2.
  */
 export function corruptRunLength(bytes: Uint8Array, column: string): Uint8Array {
-  const out = bytes.slice()
+  const out = new Uint8Array(bytes)
   const { start } = dataPageOf(out, column)
   out.set([0xfe, 0xff, 0xff, 0xff, 0x0f], start + 1)
   return out
@@ -129,7 +129,7 @@ export function corruptRunLength(bytes: Uint8Array, column: string): Uint8Array 
 
 /** The file with one byte of a column's first data page flipped. */
 export function flipPageByte(bytes: Uint8Array, column: string, at = 0): Uint8Array {
-  const out = bytes.slice()
+  const out = new Uint8Array(bytes)
   const { start } = dataPageOf(out, column)
   out[start + at] = out[start + at]! ^ 0xff
   return out
@@ -137,10 +137,17 @@ export function flipPageByte(bytes: Uint8Array, column: string, at = 0): Uint8Ar
 
 /** The file whose footer claims `rows` rows per row group (fewer than its pages hold). */
 export function withDeclaredRows(bytes: Uint8Array, rows: number): Uint8Array {
-  const metadata = parquetMetadata(bytes.buffer as ArrayBuffer)
+  return rewriteFooter(bytes, (metadata) => {
+    for (const group of metadata.row_groups) group.num_rows = BigInt(rows)
+    metadata.num_rows = BigInt(rows * metadata.row_groups.length)
+  })
+}
+
+/** The file with its footer edited (the pages stay as they are). */
+export function rewriteFooter(bytes: Uint8Array, edit: (metadata: FileMetaData) => void): Uint8Array {
+  const metadata = parquetMetadata(new Uint8Array(bytes).buffer)
   const length = new DataView(bytes.buffer, bytes.byteOffset).getUint32(bytes.length - 8, true)
-  for (const group of metadata.row_groups) group.num_rows = BigInt(rows)
-  metadata.num_rows = BigInt(rows * metadata.row_groups.length)
+  edit(metadata)
   const out = new ByteWriter()
   out.appendBytes(bytes.subarray(0, bytes.length - 8 - length))
   const footerStart = out.offset
