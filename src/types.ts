@@ -29,6 +29,13 @@ export type TimeRef = { offset: number } | { absolute: number }
 /** Which trace to replay: the two files, or the built-in demo. */
 export type TraceSpec = { demo: true } | { demo: false; tasks: string; fragments: string }
 
+/** A what-if host (`--host-cpus N --host-mhz M`): every task runs on one such host (core/cycles.ts). */
+export interface Host {
+  cpus: number
+  /** Each CPU's speed, MHz. */
+  mhz: number
+}
+
 /** What a worker needs to build its stream. */
 export interface StreamSpec {
   trace: TraceSpec
@@ -39,6 +46,8 @@ export interface StreamSpec {
   strict: boolean
   /** `--max-gap`: idle stretches longer than this are shortened to it, ms. */
   maxGapMs?: number
+  /** `--host-cpus`/`--host-mhz` or `--host-topology`: replay as if every task ran on this host. */
+  host?: Host
 }
 
 /** How to reach and write to Kafka. */
@@ -135,6 +144,23 @@ export interface ReplayArgs {
   'tls-key'?: string
   checkpoint?: string
   resume?: boolean
+  'host-cpus'?: string
+  'host-mhz'?: string
+  'host-topology'?: string
+}
+
+/** Everything `inspect` needs, checked. */
+export interface InspectOptions {
+  trace: { tasks: string; fragments: string }
+  /** The speed to estimate the replay time at (Infinity: max). */
+  speed: number
+  json: boolean
+  /** A what-if host: demand and capacity are reported for the retimed trace. */
+  host?: Host
+  /** The capacity to compare the demand with, MHz, and where it came from. */
+  capacity?: { mhz: number; source: string }
+  /** Where to draw the demand as SVG. */
+  svg?: string
 }
 
 /** Raw values of `inspect`'s flags. */
@@ -145,4 +171,10 @@ export interface InspectArgs {
   speed?: string
   json?: boolean
   verbose?: boolean
+  'host-cpus'?: string
+  'host-mhz'?: string
+  'host-topology'?: string
+  topology?: string
+  hosts?: string
+  svg?: string
 }

@@ -134,6 +134,22 @@ export const replayArgs = {
     valueHint: 'DURATION',
     description: 'Shorten idle stretches of the trace (no message in either stream) longer than this to this, e.g. 10m',
   },
+  'host-cpus': {
+    type: 'string',
+    valueHint: 'N',
+    description:
+      'What-if: replay as if every task ran on a host of N CPUs (with --host-mhz); durations follow the cycles',
+  },
+  'host-mhz': {
+    type: 'string',
+    valueHint: 'M',
+    description: "What-if: the host CPUs' speed in MHz (with --host-cpus)",
+  },
+  'host-topology': {
+    type: 'string',
+    valueHint: 'FILE',
+    description: "What-if: the host is an OpenDC topology.json's first host (coreCount x coreSpeed)",
+  },
   'stats-interval': {
     type: 'string',
     default: '60s',
@@ -158,6 +174,26 @@ export const inspectArgs = {
     description: 'Speed to estimate the replay time at (trace seconds per wall second, or max)',
   },
   json: { type: 'boolean', description: 'Print the report as JSON' },
+  topology: {
+    type: 'string',
+    valueHint: 'FILE',
+    description:
+      'Capacity: an OpenDC topology.json (hosts count x coreCount x coreSpeed); utilization is reported against it',
+  },
+  hosts: {
+    type: 'string',
+    valueHint: 'K',
+    description: 'Capacity: K hosts of --host-cpus x --host-mhz (instead of --topology)',
+  },
+  'host-cpus': replayArgs['host-cpus'],
+  'host-mhz': replayArgs['host-mhz'],
+  'host-topology': replayArgs['host-topology'],
+  svg: {
+    type: 'string',
+    valueHint: 'FILE',
+    description:
+      'Also draw the demand over trace time (per-minute mean and max, capacity, submissions per hour) as SVG',
+  },
   verbose: replayArgs.verbose,
 } as const
 

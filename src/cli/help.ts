@@ -11,6 +11,7 @@ export const REPLAY_EPILOGUE = `EXAMPLES
   opendt-replay replay ./surf --dry-run --from 2d --to 3d          the third day, paced (10x)
   opendt-replay replay ./surf --brokers localhost:9092             into Kafka topics tasks and fragments
   KAFKA_BROKERS=k1:9092,k2:9092 opendt-replay replay ./surf --speed 100 --partitions 6
+  opendt-replay replay ./surf --dry-run --host-cpus 2 --host-mhz 3000  as if every task ran on 2 x 3000 MHz
 
 ENVIRONMENT
 
@@ -54,6 +55,10 @@ export const INSPECT_EPILOGUE = `EXAMPLES
   opendt-replay inspect ./surf                 what the trace holds, and how long a replay at 10x takes
   opendt-replay inspect ./surf --speed 100     ... at 100x
   opendt-replay inspect ./surf --json | jq .   for scripts
+  opendt-replay inspect ./surf --topology ./surf/topology.json --svg demand.svg
+                                               CPU demand against the cluster's capacity, drawn
+  opendt-replay inspect ./surf --hosts 100 --host-cpus 32 --host-mhz 3000
+                                               would 100 hosts of 32 x 3000 MHz keep up?
 
 EXIT CODES
 

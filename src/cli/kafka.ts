@@ -1,32 +1,8 @@
 import { badInput } from '../errors.ts'
 import type { KafkaConfig, Output, ReplayArgs } from '../types.ts'
-import { parseDuration } from './parse.ts'
+import { nonNegativeInteger, parseDuration, positiveInteger, type ReadText, readFlagFile } from './parse.ts'
 
 /** The Kafka, SASL and TLS flags, checked and mapped to the producer's settings. */
-
-/** Reads a file named by a flag (the only file reads while mapping flags). */
-export type ReadText = (path: string) => string
-
-function positiveInteger(flag: string, text: string): number {
-  if (!/^\d+$/.test(text) || Number(text) < 1)
-    throw badInput(`${flag}: expected a whole number of at least 1, got "${text}"`)
-  return Number(text)
-}
-
-function nonNegativeInteger(flag: string, text: string): number {
-  if (!/^\d+$/.test(text)) throw badInput(`${flag}: expected a whole number, got "${text}"`)
-  return Number(text)
-}
-
-function readFlagFile(flag: string, path: string, read: ReadText): string {
-  try {
-    return read(path)
-  } catch (error) {
-    throw badInput(
-      `${flag}: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
-    )
-  }
-}
 
 const MECHANISMS = ['plain', 'scram-sha-256', 'scram-sha-512'] as const
 

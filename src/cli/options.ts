@@ -2,10 +2,19 @@ import { accessSync, constants, readFileSync, type Stats, statSync } from 'node:
 import { dirname, join } from 'node:path'
 import { badInput } from '../errors.ts'
 import { fileError, reasonOf } from '../trace/file.ts'
-import type { InspectArgs, ReplayArgs, ReplayOptions, TraceSpec } from '../types.ts'
+import { capacityMhz, parseTopology } from '../trace/topology.ts'
+import type { Host, InspectArgs, InspectOptions, ReplayArgs, ReplayOptions, TraceSpec } from '../types.ts'
 import { envName } from './env.ts'
-import { type ReadText, resolveOutput } from './kafka.ts'
-import { parseDuration, parseSpeed, parseTimeRef } from './parse.ts'
+import { resolveOutput } from './kafka.ts'
+import {
+  parseDuration,
+  parseSpeed,
+  parseTimeRef,
+  positiveInteger,
+  positiveNumber,
+  type ReadText,
+  readFlagFile,
+} from './parse.ts'
 
 /**
  * Flags to options: every value checked and mapped to the options object the command runs with.
@@ -49,6 +58,7 @@ export function toReplayOptions(
       to: optional('to', parseTimeRef),
       strict: args.strict === true,
       maxGapMs: optional('max-gap', parseDuration),
+      host: resolveHost(args, name, sources.read ?? readTextFile),
     },
     speed: parseSpeed(name('speed'), args.speed ?? '10'),
     topics: {
@@ -112,6 +122,30 @@ function isDirectory(path: string): boolean {
   }
 }
 
+/**
+ * The what-if host: `--host-cpus N --host-mhz M` (both or neither), or `--host-topology FILE`,
+ * whose first host gives coreCount x coreSpeed.
+ */
+export function resolveHost(
+  args: Pick<ReplayArgs, 'host-cpus' | 'host-mhz' | 'host-topology'>,
+  name: FlagName,
+  read: ReadText,
+): Host | undefined {
+  const cpus = args['host-cpus']
+  const mhz = args['host-mhz']
+  const file = args['host-topology']
+  if (file !== undefined) {
+    if (cpus !== undefined || mhz !== undefined) {
+      throw badInput(`${name('host-topology')} and --host-cpus/--host-mhz exclude each other: pick one host`)
+    }
+    const first = parseTopology(file, readFlagFile(name('host-topology'), file, read)).hosts[0]!
+    return { cpus: first.coreCount, mhz: first.coreSpeed }
+  }
+  if ((cpus === undefined) !== (mhz === undefined)) throw badInput('--host-cpus and --host-mhz go together')
+  if (cpus === undefined || mhz === undefined) return undefined
+  return { cpus: positiveInteger(name('host-cpus'), cpus), mhz: positiveNumber(name('host-mhz'), mhz) }
+}
+
 /** Kafka's own rule for topic names. */
 function topicName(flag: string, name: string): string {
   if (!/^[a-zA-Z0-9._-]{1,249}$/.test(name)) {
@@ -120,17 +154,35 @@ function topicName(flag: string, name: string): string {
   return name
 }
 
-/** Maps inspect's flags to its inputs: the trace's two files and a speed. */
+/** Maps inspect's flags to its inputs: the trace, a speed, a what-if host, a capacity, the SVG file. */
 export function toInspectOptions(
   args: InspectArgs,
-  sources: Pick<FlagSources, 'fromEnvironment'> = {},
-): { trace: { tasks: string; fragments: string }; speed: number; json: boolean } {
+  sources: Pick<FlagSources, 'fromEnvironment' | 'read'> = {},
+): InspectOptions {
+  const name = flagNamer(sources.fromEnvironment)
+  const read = sources.read ?? readTextFile
   const trace = resolveTrace(args)
   if (trace.demo) throw badInput('inspect needs a trace: pass TRACE_DIR (or --tasks and --fragments)')
+  const host = resolveHost(args, name, read)
+  let capacity: InspectOptions['capacity']
+  if (args.topology !== undefined) {
+    if (args.hosts !== undefined)
+      throw badInput(`${name('topology')} and --hosts exclude each other: pick one capacity`)
+    const topology = parseTopology(args.topology, readFlagFile(name('topology'), args.topology, read))
+    capacity = { mhz: capacityMhz(topology), source: args.topology }
+  } else if (args.hosts !== undefined) {
+    if (!host) throw badInput('--hosts K needs the host: --host-cpus N --host-mhz M (or --host-topology FILE)')
+    const count = positiveInteger(name('hosts'), args.hosts)
+    capacity = { mhz: count * host.cpus * host.mhz, source: `${count} hosts of ${host.cpus} x ${host.mhz} MHz` }
+  }
+  if (args.svg !== undefined) checkWritable(name('svg'), args.svg)
   return {
     trace,
-    speed: parseSpeed(flagNamer(sources.fromEnvironment)('speed'), args.speed ?? '10'),
+    speed: parseSpeed(name('speed'), args.speed ?? '10'),
     json: args.json === true,
+    host,
+    capacity,
+    svg: args.svg,
   }
 }
 

@@ -63,3 +63,34 @@ export function parseDuration(flag: string, text: string): number {
   if (!ref || !('offset' in ref)) throw badInput(`${flag}: expected a duration like 500ms, 30s or 2m, got "${text}"`)
   return ref.offset
 }
+
+/** Reads a file named by a flag (the only file reads while mapping flags). */
+export type ReadText = (path: string) => string
+
+export function positiveInteger(flag: string, text: string): number {
+  if (!/^\d+$/.test(text) || Number(text) < 1)
+    throw badInput(`${flag}: expected a whole number of at least 1, got "${text}"`)
+  return Number(text)
+}
+
+export function nonNegativeInteger(flag: string, text: string): number {
+  if (!/^\d+$/.test(text)) throw badInput(`${flag}: expected a whole number, got "${text}"`)
+  return Number(text)
+}
+
+export function readFlagFile(flag: string, path: string, read: ReadText): string {
+  try {
+    return read(path)
+  } catch (error) {
+    throw badInput(
+      `${flag}: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+    )
+  }
+}
+
+/** A positive, finite number (`--host-mhz 2100`, `2.5`). */
+export function positiveNumber(flag: string, text: string): number {
+  const n = /^\d+(\.\d+)?(e[+-]?\d+)?$/i.test(text) ? Number(text) : Number.NaN
+  if (!(n > 0) || !Number.isFinite(n)) throw badInput(`${flag}: expected a positive number, got "${text}"`)
+  return n
+}

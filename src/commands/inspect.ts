@@ -1,15 +1,26 @@
+import { writeFileSync } from 'node:fs'
 import { toInspectOptions } from '../cli/options.ts'
+import { ReplayError } from '../errors.ts'
 import { formatInspection, inspect } from '../inspect/report.ts'
+import { demandSvg } from '../inspect/svg.ts'
+import { reasonOf } from '../trace/file.ts'
 import type { InspectArgs } from '../types.ts'
 
-/** `opendt-replay inspect`: the report on stdout, human-readable or JSON. Returns the exit code. */
+/** `opendt-replay inspect`: the report on stdout, human-readable or JSON, and the SVG when asked. Returns the exit code. */
 export async function inspectCommand(
   args: InspectArgs,
   fromEnvironment: ReadonlySet<string>,
   stdout: (text: string) => void,
 ): Promise<number> {
-  const { trace, speed, json } = toInspectOptions(args, { fromEnvironment })
-  const report = await inspect(trace, speed)
-  stdout((json ? JSON.stringify(report, null, 2) : formatInspection(report)) + '\n')
+  const options = toInspectOptions(args, { fromEnvironment })
+  const { report, demand } = await inspect(options)
+  if (options.svg) {
+    try {
+      writeFileSync(options.svg, demandSvg(demand, report.demand.host))
+    } catch (cause) {
+      throw new ReplayError('output-error', `--svg: cannot write ${options.svg}: ${reasonOf(cause)}`, { cause })
+    }
+  }
+  stdout((options.json ? JSON.stringify(report, null, 2) : formatInspection(report)) + '\n')
   return 0
 }

@@ -1,3 +1,6 @@
+import type { Fragments, Tasks } from '../trace/model.ts'
+import type { Host } from '../types.ts'
+
 /**
  * Cycle math from the seed: a fragment needs duration (ms) x usage (MHz) x 1,000 cycles
  * (MHz is 1e6 cycles per second, a millisecond is 1e-3 s), and takes
@@ -20,7 +23,32 @@ export function runtimeMs(cycles: number, cpus: number, mhz: number): number {
   return cycles / (cpus * mhz * 1_000)
 }
 
-/** A fragment's duration when replayed on a host of `cpus` x `mhz`. */
-export function retimedDurationMs(durationMs: number, usageMhz: number, cpus: number, mhz: number): number {
-  return runtimeMs(totalCycles(durationMs, usageMhz), cpus, mhz)
+/** A task's work: the sum of its fragments' work, in ms x MHz (cycles / 1,000). */
+function taskWork(fragments: Fragments, t: number): number {
+  let work = 0
+  for (let i = fragments.offsets[t]!; i < fragments.offsets[t + 1]!; i++) work += fragments.duration[i]!
+  return work
+}
+
+/**
+ * Replays the trace as if every task ran on `host` (in place, on the loaded columns). A fragment
+ * keeps its cycles: its duration becomes cycles / (cpus x MHz x 1,000) ms (runtimeMs) and
+ * its usage cpus x MHz. The model keeps the exact work (ms x MHz) with the throughput as divisor,
+ * so fragment times are exact sums divided once (trace/timeline.ts) and nothing is rounded until
+ * a message is written. A task's duration becomes its fragments' total (a task without fragments
+ * keeps its own), its cpu_count the host's CPUs and its cpu_capacity the host's throughput.
+ */
+export function retime(tasks: Tasks, fragments: Fragments, host: Host): void {
+  const throughput = host.cpus * host.mhz
+  const { duration, cpuUsage } = fragments
+  // work = cycles / 1,000 = ms x MHz: the product itself, exact where cycles would round first.
+  for (let i = 0; i < fragments.count; i++) duration[i] = duration[i]! * cpuUsage[i]!
+  cpuUsage.fill(throughput)
+  fragments.divisor = throughput
+  for (let t = 0; t < tasks.count; t++) {
+    if (fragments.offsets[t] === fragments.offsets[t + 1]) continue
+    tasks.duration[t] = runtimeMs(taskWork(fragments, t) * 1_000, host.cpus, host.mhz)
+  }
+  tasks.cpuCount.fill(host.cpus)
+  tasks.cpuCapacity.fill(throughput)
 }

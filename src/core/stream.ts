@@ -1,5 +1,5 @@
 import type { Fragments, Tasks } from '../trace/model.ts'
-import { nextFragmentTime, walkFragments } from '../trace/timeline.ts'
+import { fragmentTime, walkFragments } from '../trace/timeline.ts'
 import type { Role, Window } from '../types.ts'
 import type { ByteWriter } from './bytes.ts'
 import { keyBytes, writeFragmentValue, writeTaskValue } from './wire.ts'
@@ -70,6 +70,11 @@ export class TaskStream implements EventStream {
     writeTaskValue(w, k.submit[t]!, k.duration[t]!, k.cpuCount[t]!, k.cpuCapacity[t]!, k.memCapacity[t]!)
   }
 
+  /** The tasks-file row of the next message's task. */
+  get taskRow(): number {
+    return this.order[this.next]!
+  }
+
   advance(): void {
     this.next++
     this.update()
@@ -85,10 +90,12 @@ export class FragmentStream implements EventStream {
   readonly role = 'fragments'
   time = Infinity
   private readonly fragments: Fragments
+  private readonly submit: Float64Array
   private readonly to: number
-  /** Per task: index of its next fragment, and that fragment's time. */
+  /** Per task: index of its next fragment, that fragment's time, and the durations summed up to it. */
   private readonly pos: Int32Array
   private readonly at: Float64Array
+  private readonly elapsed: Float64Array
   /** Heap of task rows, smallest (at, row) first. */
   private readonly heap: Int32Array
   private size = 0
@@ -96,26 +103,40 @@ export class FragmentStream implements EventStream {
 
   constructor(tasks: Tasks, fragments: Fragments, window: Window) {
     this.fragments = fragments
+    this.submit = tasks.submit
     this.to = window.to
     this.pos = new Int32Array(tasks.count)
     this.at = new Float64Array(tasks.count)
+    this.elapsed = new Float64Array(tasks.count)
     this.heap = new Int32Array(tasks.count)
     this.keys = new KeyCache(tasks.idJson)
     // Each task's cursor starts at its first fragment in the window.
     for (let t = 0; t < tasks.count; t++) {
       let first = -1
-      const time = walkFragments(tasks, fragments, t, (i, at) => {
+      let elapsed = 0
+      const time = walkFragments(tasks, fragments, t, (i, at, sum) => {
         if (at < window.from) return true
         first = i
+        elapsed = sum
         return false
       })
       if (first < 0) continue
       this.pos[t] = first
       this.at[t] = time
+      this.elapsed[t] = elapsed
       this.heap[this.size++] = t
     }
     for (let k = (this.size >> 1) - 1; k >= 0; k--) this.siftDown(k)
     this.update()
+  }
+
+  /** The next message's task (its tasks-file row) and fragment (its index in the grouped columns). */
+  get taskRow(): number {
+    return this.heap[0]!
+  }
+
+  get fragmentIndex(): number {
+    return this.pos[this.heap[0]!]!
   }
 
   private less(a: number, b: number): boolean {
@@ -151,7 +172,8 @@ export class FragmentStream implements EventStream {
   writeValue(w: ByteWriter): void {
     const t = this.heap[0]!
     const i = this.pos[t]!
-    writeFragmentValue(w, this.at[t]!, this.fragments.duration[i]!, this.fragments.cpuUsage[i]!)
+    const f = this.fragments
+    writeFragmentValue(w, this.at[t]!, f.duration[i]! / f.divisor, f.cpuUsage[i]!)
   }
 
   advance(): void {
@@ -159,7 +181,8 @@ export class FragmentStream implements EventStream {
     const i = this.pos[t]! + 1
     if (i < this.fragments.offsets[t + 1]!) {
       this.pos[t] = i
-      this.at[t] = nextFragmentTime(this.at[t]!, this.fragments.duration[i]!)
+      this.elapsed[t] = this.elapsed[t]! + this.fragments.duration[i]!
+      this.at[t] = fragmentTime(this.submit[t]!, this.elapsed[t]!, this.fragments.divisor)
     } else {
       this.heap[0] = this.heap[--this.size]!
     }

@@ -34,7 +34,7 @@ export function writeTaskValue(
   w.bytes(OPEN_TIME)
   w.time(submitMs)
   w.bytes(DURATION)
-  w.integer(durationMs)
+  w.integer(Math.round(durationMs))
   w.bytes(CPU_COUNT)
   w.integer(cpuCount)
   w.bytes(CPU_CAPACITY)
@@ -44,11 +44,12 @@ export function writeTaskValue(
   w.bytes(CLOSE)
 }
 
+/** Times and durations are whole milliseconds in the message; on a what-if host they are rounded here, only. */
 export function writeFragmentValue(w: ByteWriter, timeMs: number, durationMs: number, cpuUsage: number): void {
   w.bytes(OPEN_TIME)
-  w.time(timeMs)
+  w.time(Math.round(timeMs))
   w.bytes(DURATION)
-  w.integer(durationMs)
+  w.integer(Math.round(durationMs))
   w.bytes(CPU_USAGE)
   w.double(cpuUsage)
   w.bytes(CLOSE)

@@ -1,9 +1,12 @@
 import { parquetMetadataAsync } from 'hyparquet'
+import { retime } from '../core/cycles.ts'
 import { formatDuration, formatTime } from '../core/format.ts'
 import { openParquetFile } from '../trace/file.ts'
 import { loadFragments, loadTasks } from '../trace/load.ts'
 import { topLevelColumns } from '../trace/schema.ts'
 import { forEachFragmentTime, lastEventTime, traceStart, walkFragments } from '../trace/timeline.ts'
+import type { InspectOptions } from '../types.ts'
+import { type Demand, demand } from './demand.ts'
 
 /** What `opendt-replay inspect` reports about a trace before anything is sent. */
 export interface Inspection {
@@ -15,6 +18,21 @@ export interface Inspection {
   busiestSecond: Record<'tasks' | 'fragments', { second: string; messages: number } | null>
   durationMismatches: { tasks: number; examples: { id: string; duration: number; fragmentSum: number }[] }
   replay: { speed: number | 'max'; wallSeconds: number }
+  /** CPU demand over the timeline (inspect/demand.ts), on the what-if host when there is one. */
+  demand: {
+    host: { cpus: number; mhz: number } | null
+    totalCycles: string
+    topTasks: { id: string | number; cycles: number }[]
+    mhz: { mean: number; p50: number; p99: number; peak: number }
+    peakAt: string
+    capacity: {
+      mhz: number
+      source: string
+      peakUtilization: number
+      meanUtilization: number
+      minutesOverCapacity: number
+    } | null
+  }
 }
 
 async function fileFacts(path: string) {
@@ -53,7 +71,9 @@ function busiest(forEachTime: (visit: (time: number) => void) => void): { second
   return bestCount === 0 ? null : { second: formatTime(best * 1000), messages: bestCount }
 }
 
-export async function inspect(trace: { tasks: string; fragments: string }, speed: number): Promise<Inspection> {
+/** The report, and the demand behind it (for the SVG). */
+export async function inspect(options: InspectOptions): Promise<{ report: Inspection; demand: Demand }> {
+  const { trace, speed } = options
   const tasks = await loadTasks(openParquetFile(trace.tasks))
   const fragments = await loadFragments(openParquetFile(trace.fragments), tasks, { strict: false })
   const files = { tasks: await fileFacts(trace.tasks), fragments: await fileFacts(trace.fragments) }
@@ -72,6 +92,8 @@ export async function inspect(trace: { tasks: string; fragments: string }, speed
         examples.push({ id: JSON.parse(tasks.idJson[t]!), duration: tasks.duration[t]!, fragmentSum: sum })
     }
   }
+  // Mismatches are the file's; everything from here on is about the replay, on the what-if host if any.
+  if (options.host) retime(tasks, fragments, options.host)
   const start = traceStart(tasks)
   const lastTask = lastEventTime(tasks)
   const lastFragment = lastEventTime(tasks, fragments)
@@ -80,14 +102,18 @@ export async function inspect(trace: { tasks: string; fragments: string }, speed
     if (t < firstFragment) firstFragment = t
   })
   const end = Math.max(lastTask, lastFragment)
-  return {
+  const d = demand(tasks, fragments, options.capacity?.mhz)
+  const report: Inspection = {
     schema: schemaVersion(files.tasks.columns, files.fragments.columns),
     files,
     tasksWithoutFragments: withoutFragments,
     fragmentsWithoutTask: fragments.orphans,
     span: {
       tasks: { first: formatTime(start), last: formatTime(lastTask) },
-      fragments: fragments.count > 0 ? { first: formatTime(firstFragment), last: formatTime(lastFragment) } : null,
+      fragments:
+        fragments.count > 0
+          ? { first: formatTime(Math.round(firstFragment)), last: formatTime(Math.round(lastFragment)) }
+          : null,
     },
     busiestSecond: {
       tasks: busiest((visit) => {
@@ -100,7 +126,25 @@ export async function inspect(trace: { tasks: string; fragments: string }, speed
       speed: speed === Infinity ? 'max' : speed,
       wallSeconds: speed === Infinity ? 0 : (end - start) / speed / 1000,
     },
+    demand: {
+      host: options.host ?? null,
+      totalCycles: d.totalCycles,
+      topTasks: d.topTasks,
+      mhz: { mean: d.mean, p50: d.p50, p99: d.p99, peak: d.peak },
+      peakAt: formatTime(Math.round(d.peakAt)),
+      capacity:
+        options.capacity && d.capacity
+          ? {
+              mhz: d.capacity.mhz,
+              source: options.capacity.source,
+              peakUtilization: d.capacity.peakUtilization,
+              meanUtilization: d.capacity.meanUtilization,
+              minutesOverCapacity: d.capacity.minutesOver,
+            }
+          : null,
+    },
   }
+  return { report, demand: d }
 }
 
 /** The human-readable report. */
@@ -125,5 +169,29 @@ export function formatInspection(i: Inspection): string {
     `duration mismatches        ${m.tasks} tasks whose fragment durations do not add up to their duration` +
       (examples ? ` (e.g. ${examples})` : ''),
     `replay at speed ${String(i.replay.speed).padEnd(10)} ${replayTime}`,
+    ...demandLines(i.demand),
   ].join('\n')
+}
+
+const mhz = (x: number) => `${Math.round(x).toLocaleString('en-US')} MHz`
+const percent = (x: number) => `${(x * 100).toFixed(1)} %`
+
+function demandLines(d: Inspection['demand']): string[] {
+  const lines = [
+    d.host
+      ? `what-if host               ${d.host.cpus} x ${d.host.mhz} MHz: every task retimed to its cycles`
+      : undefined,
+    `total cycles               ${d.totalCycles}`,
+    `most demanding tasks       ${d.topTasks.map((t) => `${t.id} (${t.cycles.toExponential(3)} cycles)`).join(', ')}`,
+    `CPU demand                 mean ${mhz(d.mhz.mean)}, p50 ${mhz(d.mhz.p50)}, p99 ${mhz(d.mhz.p99)}, ` +
+      `peak ${mhz(d.mhz.peak)} at ${d.peakAt}`,
+  ]
+  const c = d.capacity
+  if (c) {
+    lines.push(
+      `capacity                   ${mhz(c.mhz)} (${c.source}): peak utilization ${percent(c.peakUtilization)}, ` +
+        `mean ${percent(c.meanUtilization)}, over capacity ${c.minutesOverCapacity.toFixed(1)} min`,
+    )
+  }
+  return lines.filter((l) => l !== undefined)
 }

@@ -84,5 +84,6 @@ export async function checkpointIdentity(args: ReplayArgs, options: ReplayOption
     '--fragments-topic': options.topics.fragments,
     '--brokers': kafka?.brokers.join(',') ?? '',
     '--record-time': kafka?.recordTime ?? '',
+    'what-if host': options.spec.host ? `${options.spec.host.cpus} x ${options.spec.host.mhz} MHz` : 'none',
   }
 }

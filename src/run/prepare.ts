@@ -1,3 +1,4 @@
+import { retime } from '../core/cycles.ts'
 import { compressor, findGaps, mergeAscending } from '../core/gaps.ts'
 import { type EventStream, FragmentStream, TaskStream } from '../core/stream.ts'
 import { resolveWindow } from '../core/window.ts'
@@ -43,12 +44,14 @@ export async function prepare(role: Role, spec: StreamSpec): Promise<Prepared> {
     ;({ tasks, fragments } = demoTrace())
   } else {
     tasks = await loadTasks(openParquetFile(spec.trace.tasks))
-    // --max-gap needs both streams' times in both workers, so both derive the same clock.
-    if (role === 'fragments' || tasks.durationDerived || spec.maxGapMs !== undefined) {
+    // --max-gap needs both streams' times in both workers, so both derive the same clock; a
+    // task's duration comes from its fragments in v2 traces and on a what-if host.
+    if (role === 'fragments' || tasks.durationDerived || spec.maxGapMs !== undefined || spec.host) {
       fragments = await loadFragments(openParquetFile(spec.trace.fragments), tasks, { strict: spec.strict })
     }
   }
   if (fragments && tasks.durationDerived) deriveDurations(tasks, fragments)
+  if (fragments && spec.host) retime(tasks, fragments, spec.host)
   const window = resolveWindow(spec.from, spec.to, traceStart(tasks))
   const stream = role === 'tasks' ? new TaskStream(tasks, window) : new FragmentStream(tasks, fragments!, window)
   const gaps =

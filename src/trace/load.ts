@@ -288,7 +288,7 @@ async function decodeFragments(source: ParquetSource, tasks: Tasks, policy: Frag
   const cpuUsage = new Float64Array(count)
   await scatterNumbers(table, 'duration', position, duration)
   await scatterNumbers(table, 'cpu_usage', position, cpuUsage)
-  const fragments = { path: source.path, rows: table.rows, count, orphans, offsets, duration, cpuUsage }
+  const fragments = { path: source.path, rows: table.rows, count, orphans, offsets, duration, cpuUsage, divisor: 1 }
   checkFragmentTimes(tasks, fragments, position)
   return fragments
 }

@@ -40,8 +40,13 @@ export interface Fragments {
   /** Rows whose id names no task: skipped (or an error under --strict). */
   orphans: number
   offsets: Int32Array
-  /** Milliseconds, in CSR order. */
+  /**
+   * In CSR order: milliseconds, or on a what-if host (core/cycles.ts retime) the fragment's work in
+   * ms x MHz; either way a fragment lasts duration / divisor ms.
+   */
   duration: Float64Array
+  /** 1, or the what-if host's throughput (CPUs x MHz). */
+  divisor: number
   /** MHz, in CSR order. */
   cpuUsage: Float64Array
 }
@@ -92,5 +97,14 @@ export function groupByTask(
     groupedDuration[at] = duration[i]!
     groupedUsage[at] = cpuUsage[i]!
   }
-  return { path, rows: position.length, count, orphans, offsets, duration: groupedDuration, cpuUsage: groupedUsage }
+  return {
+    path,
+    rows: position.length,
+    count,
+    orphans,
+    offsets,
+    duration: groupedDuration,
+    cpuUsage: groupedUsage,
+    divisor: 1,
+  }
 }

@@ -6,9 +6,14 @@ import type { Fragments, Tasks } from './model.ts'
  * predecessor (or, for the first, the submission) by its own duration.
  */
 
-/** The fragment-time rule, the one place it is written: a fragment's time from its predecessor's. */
-export function nextFragmentTime(previous: number, duration: number): number {
-  return previous + duration
+/**
+ * The fragment-time rule, the one place it is written: a fragment is at its task's submission
+ * plus the durations of the task's fragments up to and including it. `elapsed` is that sum as
+ * the model holds it (in ms, or in work on a what-if host, ms x MHz, over its throughput
+ * `divisor`): the sum is kept exact and divided once, so thousands of fragments cannot drift.
+ */
+export function fragmentTime(submit: number, elapsed: number, divisor: number): number {
+  return submit + elapsed / divisor
 }
 
 /**
@@ -19,13 +24,16 @@ export function walkFragments(
   tasks: Tasks,
   fragments: Fragments,
   t: number,
-  visit?: (index: number, time: number) => boolean | undefined,
+  visit?: (index: number, time: number, elapsed: number) => boolean | undefined,
 ): number {
-  let time = tasks.submit[t]!
+  const submit = tasks.submit[t]!
   const end = fragments.offsets[t + 1]!
+  let elapsed = 0
+  let time = submit
   for (let i = fragments.offsets[t]!; i < end; i++) {
-    time = nextFragmentTime(time, fragments.duration[i]!)
-    if (visit?.(i, time) === false) break
+    elapsed += fragments.duration[i]!
+    time = fragmentTime(submit, elapsed, fragments.divisor)
+    if (visit?.(i, time, elapsed) === false) break
   }
   return time
 }

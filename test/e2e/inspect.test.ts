@@ -26,6 +26,9 @@ describe('opendt-replay inspect', () => {
         'busiest second             tasks 122 at 2022-10-06T22:00:00Z; fragments 121 at 2022-10-06T22:00:30Z',
         'duration mismatches        6194 tasks whose fragment durations do not add up to their duration (e.g. 2133099: 27935000 vs 27930000, 2133100: 27935000 vs 27930000, 2133101: 27935000 vs 27930000)',
         'replay at speed 10         16h 48m',
+        'total cycles               1524009661650000000',
+        'most demanding tasks       2163915 (1.451e+16 cycles), 2163917 (1.451e+16 cycles), 2163916 (1.451e+16 cycles), 2163920 (1.451e+16 cycles), 2163919 (1.451e+16 cycles)',
+        'CPU demand                 mean 2,519,857 MHz, p50 2,488,122 MHz, p99 3,823,827 MHz, peak 4,522,686 MHz at 2022-10-08T14:33:19Z',
         '',
       ].join('\n'),
     )
@@ -77,6 +80,20 @@ describe('opendt-replay inspect', () => {
       },
       durationMismatches: { tasks: 0, examples: [] },
       replay: { speed: 2, wallSeconds: 35 },
+      demand: {
+        host: null,
+        totalCycles: '356512500000',
+        topTasks: [
+          { id: 'e', cycles: 136500000000 },
+          { id: 'b', cycles: 126005000000 },
+          { id: 'c', cycles: 61007500000 },
+          { id: 'a', cycles: 33000000000 },
+          { id: 'd', cycles: 0 },
+        ],
+        mhz: { mean: 5093.035714285715, p50: 2200, p99: 11400, peak: 11400 },
+        peakAt: '2022-10-06T22:00:50.001Z',
+        capacity: null,
+      },
     })
   })
 

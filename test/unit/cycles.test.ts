@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'bun:test'
-import { retimedDurationMs, runtimeMs, totalCycles } from '../../src/core/cycles.ts'
+import { retime, runtimeMs, totalCycles } from '../../src/core/cycles.ts'
+import { FragmentStream, TaskStream } from '../../src/core/stream.ts'
+import { makeFragments, makeTasks } from '../helpers.ts'
+import { messageOf } from '../oracle.ts'
 
 describe('cycle math (the seed worked examples)', () => {
   it('a 5000 ms fragment at 1000 MHz needs 5,000,000,000 cycles', () => {
@@ -12,7 +15,7 @@ describe('cycle math (the seed worked examples)', () => {
     [4, 2500, 500],
   ])('on %i CPUs at %i MHz it takes %i ms', (cpus, mhz, ms) => {
     expect(runtimeMs(5_000_000_000, cpus, mhz)).toBe(ms)
-    expect(retimedDurationMs(5000, 1000, cpus, mhz)).toBe(ms)
+    expect(runtimeMs(totalCycles(5000, 1000), cpus, mhz)).toBe(ms)
   })
   it('zero usage needs zero cycles and takes zero time', () => {
     expect(totalCycles(30_000, 0)).toBe(0)
@@ -26,5 +29,83 @@ describe('cycle math (the seed worked examples)', () => {
     [() => totalCycles(10, Number.NaN), 'cycles: cpu usage must be >= 0 MHz, got NaN'],
   ])('rejects a bad host or fragment (%#)', (fn, message) => {
     expect(fn).toThrow(new RangeError(message))
+  })
+})
+
+const ALL = { from: -Number.MAX_VALUE, to: Number.POSITIVE_INFINITY }
+const T = Date.UTC(2022, 9, 6, 22)
+
+/** The messages of both streams, as [time, value]. */
+function messages(tasks: ReturnType<typeof makeTasks>, fragments: ReturnType<typeof makeFragments>) {
+  const out: [string, number, unknown][] = []
+  for (const stream of [new TaskStream(tasks, ALL), new FragmentStream(tasks, fragments, ALL)]) {
+    for (; stream.time !== Infinity; stream.advance())
+      out.push([stream.role, stream.time, JSON.parse(messageOf(stream).value)])
+  }
+  return out
+}
+
+describe('retime: the trace on a what-if host', () => {
+  it.each([
+    [2, 1000, 2500],
+    [1, 5000, 1000],
+  ])('the seed example on %i x %i MHz: one 5000 ms fragment at 1000 MHz lasts %i ms', (cpus, mhz, ms) => {
+    const tasks = makeTasks([['a', T, 5000]])
+    const fragments = makeFragments(1, [[0, 5000]])
+    fragments.cpuUsage[0] = 1000
+    retime(tasks, fragments, { cpus, mhz })
+    expect(messages(tasks, fragments)).toEqual([
+      [
+        'tasks',
+        T,
+        {
+          submission_time: '2022-10-06T22:00:00Z',
+          duration: ms,
+          cpu_count: cpus,
+          cpu_capacity: cpus * mhz,
+          mem_capacity: 64,
+        },
+      ],
+      [
+        'fragments',
+        T + ms,
+        { submission_time: new Date(T + ms).toISOString().replace('.000Z', 'Z'), duration: ms, cpu_usage: cpus * mhz },
+      ],
+    ])
+  })
+
+  it('an exact timeline: times from exact sums, rounded only when written; zero usage takes no time', () => {
+    // usage 100 + file row (makeFragments): 100, 101, 102, 103; durations 1000, 1000, 7, 0.
+    const tasks = makeTasks([
+      ['a', T, 1],
+      ['b', T + 10, 99],
+      ['c', T + 20, 42],
+    ])
+    const fragments = makeFragments(3, [
+      [0, 1000],
+      [0, 1000],
+      [1, 7],
+      [0, 0],
+    ])
+    fragments.cpuUsage[fragments.offsets[1]!] = 0 // b's fragment uses nothing
+    retime(tasks, fragments, { cpus: 3, mhz: 100 })
+    // a: work 100000, 101000, 0 over 300 MHz -> 333.33, 336.67, 0 ms; times T+333.33, T+670, T+670.
+    const got = messages(tasks, fragments)
+    expect(got.map(([role, time]) => [role, time])).toEqual([
+      ['tasks', T],
+      ['tasks', T + 10],
+      ['tasks', T + 20],
+      ['fragments', T + 10],
+      ['fragments', T + 100000 / 300],
+      ['fragments', T + 201000 / 300],
+      ['fragments', T + 201000 / 300],
+    ])
+    const values = got.map(([, , v]) => v as Record<string, number | string>)
+    expect(values.map((v) => v.duration)).toEqual([670, 0, 42, 0, 333, 337, 0])
+    expect(values[5]!.submission_time).toBe('2022-10-06T22:00:00.670Z')
+    expect(values[4]!.submission_time).toBe('2022-10-06T22:00:00.333Z')
+    expect(
+      values.map((v) => (v as { cpu_usage?: number }).cpu_usage ?? (v as { cpu_capacity: number }).cpu_capacity),
+    ).toEqual([300, 300, 300, 300, 300, 300, 300])
   })
 })
