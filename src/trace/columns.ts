@@ -34,6 +34,15 @@ function valueText(ctx: ColumnContext, v: number): string {
   return original === undefined ? String(v) : String(original)
 }
 
+/**
+ * A row without a value: a null in the file, or (undefined) one the decoder could not find, such
+ * as a dictionary index beyond the dictionary, which only a corrupt page holds.
+ */
+function missing(ctx: ColumnContext, v: null | undefined, row: number): Error {
+  if (v === null) return badInput(`${where(ctx, row)}: null`)
+  return badInput(`${where(ctx, row)}: no value decoded (an index beyond the page's dictionary: a corrupt page?)`)
+}
+
 const where = (ctx: ColumnContext, row: number) => `${ctx.path}: column "${ctx.column.name}" row ${row}`
 
 /**
@@ -56,7 +65,7 @@ export function fillNumbers(
       const v = chunk[i]
       if (typeof v === 'number') out[at + i] = v
       else if (typeof v === 'bigint') out[at + i] = Number(v)
-      else if (v === null || v === undefined) throw badInput(`${where(ctx, rowStart + i)}: null`)
+      else if (v === null || v === undefined) throw missing(ctx, v, rowStart + i)
       else throw badInput(`${where(ctx, rowStart + i)}: value ${String(v)} is not a number`)
     }
   }
@@ -130,7 +139,7 @@ export function idKey(ctx: ColumnContext, v: unknown, row: number): IdKey {
   }
   if (typeof v === 'bigint') return ctx.column.unsigned && v < 0n ? v + TWO_64 : v
   if (typeof v === 'number') return BigInt(v)
-  if (v === null || v === undefined) throw badInput(`${where(ctx, row)}: null`)
+  if (v === null || v === undefined) throw missing(ctx, v, row)
   throw badInput(`${where(ctx, row)}: value ${String(v)} is not a string or an integer`)
 }
 
