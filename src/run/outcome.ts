@@ -55,11 +55,20 @@ export function toError(message: Failed): ReplayError {
  * a lost broker is thrown (nothing sensible to summarize); the rest becomes a summary.
  */
 export function conclude(results: WorkerMessage[], facts: RunFacts): ReplaySummary {
-  const counts = {} as Record<Role, Counts>
+  const counts = { tasks: { sent: 0, acked: 0 }, fragments: { sent: 0, acked: 0 } } as Record<Role, Counts>
   const lateness = new Lateness()
   ROLES.forEach((role, i) => {
     const m = results[i] as Done | Failed
-    counts[role] = { sent: m.sent ?? 0, acked: m.acked ?? 0 }
+    if (m.type === 'done' && m.byRole) {
+      // One worker wrote both streams (stdout: acknowledged is written).
+      for (const r of ROLES) {
+        counts[r].sent += m.byRole[r].sent
+        counts[r].acked += m.byRole[r].sent
+      }
+    } else {
+      counts[role].sent += m.sent ?? 0
+      counts[role].acked += m.acked ?? 0
+    }
     if (m.type === 'done' && m.lateness.count > 0) lateness.merge(m.lateness)
   })
   let line = summaryLine(counts, facts.wallMs, facts.speed, lateness, facts.kafka, facts.signal)

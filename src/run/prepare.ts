@@ -1,6 +1,6 @@
 import { retime } from '../core/cycles.ts'
 import { compressor, findGaps, mergeAscending } from '../core/gaps.ts'
-import { type EventStream, FragmentStream, TaskStream } from '../core/stream.ts'
+import { type EventStream, FragmentStream, MergedStream, TaskStream } from '../core/stream.ts'
 import { resolveWindow } from '../core/window.ts'
 import { demoTrace } from '../trace/demo.ts'
 import { openParquetFile } from '../trace/file.ts'
@@ -34,10 +34,11 @@ function* timesOf(stream: EventStream): Generator<number> {
 /**
  * Loads what one stream needs, checks it, and builds the stream. Each worker validates the files
  * it reads, and the tasks file is read by both, so a bad trace is reported before anything is
- * sent whichever worker finds it. The tasks worker reads fragments only for v2 traces
- * (durations derived from them).
+ * sent whichever worker finds it. The tasks worker reads fragments only when tasks depend on
+ * them (v2 durations, a what-if host, --max-gap). `merged`: the fragments worker's stream holds
+ * the tasks too (--speed max to stdout, core/stream.ts MergedStream).
  */
-export async function prepare(role: Role, spec: StreamSpec): Promise<Prepared> {
+export async function prepare(role: Role, spec: StreamSpec, merged = false): Promise<Prepared> {
   let tasks: Tasks
   let fragments: Fragments | undefined
   if (spec.trace.demo) {
@@ -53,7 +54,13 @@ export async function prepare(role: Role, spec: StreamSpec): Promise<Prepared> {
   if (fragments && tasks.durationDerived) deriveDurations(tasks, fragments)
   if (fragments && spec.host) retime(tasks, fragments, spec.host)
   const window = resolveWindow(spec.from, spec.to, traceStart(tasks))
-  const stream = role === 'tasks' ? new TaskStream(tasks, window) : new FragmentStream(tasks, fragments!, window)
+  const fragmentStream = () => new FragmentStream(tasks, fragments!, window)
+  const stream =
+    role === 'tasks'
+      ? new TaskStream(tasks, window)
+      : merged
+        ? new MergedStream(new TaskStream(tasks, window), fragmentStream())
+        : fragmentStream()
   const gaps =
     spec.maxGapMs === undefined
       ? undefined
@@ -70,7 +77,12 @@ export async function prepare(role: Role, spec: StreamSpec): Promise<Prepared> {
     skippedMs: gaps?.total ?? 0,
     stream,
     window,
-    end: Math.min(window.to, lastEventTime(tasks, role === 'tasks' ? undefined : fragments)),
+    end: Math.min(
+      window.to,
+      role === 'tasks'
+        ? lastEventTime(tasks)
+        : Math.max(lastEventTime(tasks, fragments), merged ? lastEventTime(tasks) : -Infinity),
+    ),
     orphans: role === 'fragments' ? fragments!.orphans : 0,
     durationDerived: tasks.durationDerived,
   }

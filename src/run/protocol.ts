@@ -13,7 +13,9 @@ export interface WorkerInit {
   spec: StreamSpec
   /** Trace seconds per wall second; Infinity for `--speed max`. */
   speed: number
+  /** This stream's topic, and every stream's (a merged stream writes both). */
   topic: string
+  topics: Record<Role, string>
   output: Output
   verbose: boolean
   /** `--max-lag`: stop when a batch goes out later than this behind schedule, ms. */
@@ -42,6 +44,9 @@ export interface Ready {
   skippedMs: number
 }
 
+/** Where each stream stands, when one worker writes both (a merged stream at --speed max to stdout). */
+export type ByRole = Record<Role, { sent: number; eventTime: number }>
+
 /** After a batch, at most every 200 ms: where the stream stands. */
 export interface Progress extends Counts {
   type: 'progress'
@@ -49,6 +54,7 @@ export interface Progress extends Counts {
   eventTime: number
   /** How late the last batch went out, ms. */
   lateness: number
+  byRole?: ByRole
 }
 
 /** After every batch sent or acknowledged (Kafka): what `--checkpoint` records. */
@@ -73,6 +79,8 @@ export interface Done extends Counts {
   lagExceeded?: number
   /** The stream's lateness histogram (core/lateness.ts), merged by the main thread. */
   lateness: { counts: Float64Array; count: number; max: number }
+  /** Set when this worker wrote both streams: what it wrote of each. */
+  byRole?: ByRole
 }
 
 export type WorkerMessage = Ready | Progress | CountsUpdate | Failed | Done

@@ -64,6 +64,7 @@ export async function replay(options: ReplayOptions, edges: ReplayEdges): Promis
         spec: options.spec,
         speed: options.speed,
         topic: options.topics[role],
+        topics: options.topics,
         output: options.output,
         verbose: options.verbose,
         maxLagMs: options.maxLagMs,
@@ -121,6 +122,13 @@ export async function replay(options: ReplayOptions, edges: ReplayEdges): Promis
       nextMessage(w, (p) => {
         const role = ROLES[i]!
         if (p.type === 'counts') return record(role, p)
+        if (p.byRole) {
+          for (const r of ROLES) {
+            const b = p.byRole[r]
+            Object.assign(states[r], { sent: b.sent, acked: b.sent, eventTime: b.eventTime, lateness: 0 })
+          }
+          return
+        }
         Object.assign(states[role], { sent: p.sent, acked: p.acked, eventTime: p.eventTime, lateness: p.lateness })
       }),
     )

@@ -16,11 +16,11 @@ import { createLog } from '../log.ts'
 import { KafkaSink } from '../sinks/kafka.ts'
 import { LineSink, StdoutClosed, stdoutReaderGone } from '../sinks/stdout.ts'
 import { demoTrace } from '../trace/demo.ts'
-import type { KafkaConfig } from '../types.ts'
+import type { KafkaConfig, Role } from '../types.ts'
 import { SharedControl, sharedClock } from './control.ts'
 import { Gate } from './gate.ts'
 import { prepare } from './prepare.ts'
-import type { Done, WorkerInit, WorkerMessage } from './protocol.ts'
+import type { ByRole, Done, WorkerInit, WorkerMessage } from './protocol.ts'
 
 declare const self: Worker
 const post = (message: WorkerMessage) => self.postMessage(message)
@@ -32,9 +32,9 @@ const SLEEP_SLICE_MS = 100
  * Runs the encoding path on the demo trace a few hundred times before the release, so the first
  * due batches are not left to the interpreter (they were the latest lines in pacing runs).
  */
-function warmUp(topic: string): void {
+function warmUp(topics: Record<Role, string>): void {
   const sink = new LineSink(
-    topic,
+    topics,
     (fn) => fn(),
     (_bytes, _offset, length) => length,
   )
@@ -73,13 +73,20 @@ async function connectProducer(config: KafkaConfig, init: WorkerInit): Promise<P
 /** Progress goes to the main thread at most this often. */
 const PROGRESS_EVERY_MS = 200
 
-function progressReporter(acked: () => number | undefined): (p: Progress) => void {
+function progressReporter(acked: () => number | undefined, byRole?: ByRole): (p: Progress) => void {
   let last = 0
   return (p) => {
     const now = performance.now()
     if (now - last < PROGRESS_EVERY_MS) return
     last = now
-    post({ type: 'progress', sent: p.sent, acked: acked() ?? p.sent, eventTime: p.eventTime, lateness: p.lateness })
+    const counts = { sent: p.sent, acked: acked() ?? p.sent }
+    post({
+      type: 'progress',
+      ...counts,
+      eventTime: p.eventTime,
+      lateness: p.lateness,
+      byRole: byRole && structuredClone(byRole),
+    })
   }
 }
 
@@ -100,15 +107,18 @@ self.onmessage = async (event: MessageEvent<WorkerInit>) => {
   const init = event.data
   const { role, spec, speed, topic, output } = init
   const control = new SharedControl(init.shared)
+  // At --speed max to stdout one thread writes both streams in order (no hand-offs): the
+  // fragments worker, which loads both; the tasks worker checks its file, then has nothing to send.
+  const merged = output.kind === 'stdout' && speed === Infinity
   let prepared: Awaited<ReturnType<typeof prepare>>
   let producer: Producer | undefined
   try {
-    prepared = await prepare(role, spec)
+    prepared = await prepare(role, spec, merged)
     // Decoding leaves ~100 MB of hyparquet's short-lived arrays; collecting them now, before the
     // send loop allocates its buffers, keeps the peak RSS of a whole-SURF replay near 190 MB.
     Bun.gc(true)
     for (let i = 0; i < init.skip && prepared.stream.time !== Infinity; i++) prepared.stream.advance()
-    if (speed !== Infinity) warmUp(topic) // only pacing needs the first batches fast
+    if (speed !== Infinity) warmUp(init.topics) // only pacing needs the first batches fast
     if (output.kind === 'kafka') producer = await connectProducer(output.config, init)
   } catch (error) {
     post(failed(error))
@@ -128,6 +138,7 @@ self.onmessage = async (event: MessageEvent<WorkerInit>) => {
 
   const start = control.awaitRelease()
   if (start === undefined) return void (await producer?.disconnect())
+  if (merged && role === 'tasks') return post(done({ sent: 0, acked: 0 }))
   const stopped = () => control.stopping
   const clock = sleepingClock(stopped)
   // The main thread chose one origin for both streams (a resume starts at the earliest next message).
@@ -140,17 +151,24 @@ self.onmessage = async (event: MessageEvent<WorkerInit>) => {
       if (!gone && stdoutReaderGone()) gone = true
       return gone || control.stopping
     }
-    const sink = new LineSink(topic, (fn) => control.withStdoutLock(fn))
-    const gate = new Gate(control, role === 'tasks' ? 0 : 1)
-    const onBatch = progressReporter(() => undefined)
+    const sink = new LineSink(merged ? init.topics : { [role]: topic }, (fn) => control.withStdoutLock(fn))
+    const gate = merged ? undefined : new Gate(control, role === 'tasks' ? 0 : 1)
+    const onBatch = progressReporter(() => undefined, merged ? sink.written : undefined)
     const maxBatch = speed === Infinity ? 4096 : 1024
-    const result = await runStdout(prepared.stream, schedule, sleepingClock(stoppedOrGone), sink, {
-      ...paceOptions,
-      stopped: stoppedOrGone,
-      maxBatch,
-      gate,
-      onBatch,
-    })
+    const result = await runStdout(
+      prepared.stream,
+      schedule,
+      sleepingClock(stoppedOrGone),
+      sink,
+      {
+        ...paceOptions,
+        stopped: stoppedOrGone,
+        maxBatch,
+        gate,
+        onBatch,
+      },
+      merged,
+    )
     return post(gone && result.type === 'done' ? { ...result, stdoutClosed: true } : result)
   }
   const { config } = output
@@ -189,12 +207,13 @@ async function runStdout(
   clock: Clock,
   sink: LineSink,
   options: PaceOptions,
+  merged: boolean,
 ): Promise<WorkerMessage> {
   try {
     const result = await pace(stream, schedule, clock, sink, options)
     return done(
       { sent: result.sent, acked: result.sent },
-      { lagExceeded: result.lagExceeded, lateness: result.lateness },
+      { lagExceeded: result.lagExceeded, lateness: result.lateness, byRole: merged ? sink.written : undefined },
     )
   } catch (error) {
     if (error instanceof StdoutClosed) return done({ sent: 0, acked: 0 }, { stdoutClosed: true })

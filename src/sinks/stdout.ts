@@ -5,6 +5,7 @@ import type { Sink } from '../core/pacer.ts'
 import type { EventStream } from '../core/stream.ts'
 import { LINE_END, LINE_VALUE, lineStart } from '../core/wire.ts'
 import { ReplayError } from '../errors.ts'
+import { ROLES, type Role } from '../types.ts'
 
 /** The reader of stdout went away (EPIPE): the run ends quietly. */
 export class StdoutClosed extends Error {
@@ -35,24 +36,37 @@ const pause = new Int32Array(new SharedArrayBuffer(4))
  * flush, when the batch is due; nothing is held back.
  */
 export class LineSink implements Sink {
+  /** Lines written, per stream, and the event time of the last one (a merged stream writes both). */
+  readonly written: Record<Role, { sent: number; eventTime: number }> = {
+    tasks: { sent: 0, eventTime: Number.NaN },
+    fragments: { sent: 0, eventTime: Number.NaN },
+  }
+  private readonly pending: Record<Role, { sent: number; eventTime: number }> = {
+    tasks: { sent: 0, eventTime: Number.NaN },
+    fragments: { sent: 0, eventTime: Number.NaN },
+  }
   private readonly out = new ByteWriter()
-  private readonly start: Uint8Array
+  private readonly starts: Partial<Record<Role, Uint8Array>> = {}
   private readonly lock: Locker
   private readonly write: WriteFn
 
-  constructor(topic: string, lock: Locker, write: WriteFn = fdWrite(1)) {
-    this.start = lineStart(topic)
+  /** `topics`: the topic of each stream this sink writes (one, or both for a merged stream). */
+  constructor(topics: Partial<Record<Role, string>>, lock: Locker, write: WriteFn = fdWrite(1)) {
+    for (const [role, topic] of Object.entries(topics)) this.starts[role as Role] = lineStart(topic)
     this.lock = lock
     this.write = write
   }
 
   add(message: EventStream): void {
     const out = this.out
-    out.bytes(this.start)
+    const role = message.role
+    out.bytes(this.starts[role]!)
     out.bytes(message.keyBytes())
     out.bytes(LINE_VALUE)
     message.writeValue(out)
     out.bytes(LINE_END)
+    this.pending[role].sent++
+    this.pending[role].eventTime = message.time
   }
 
   flush(): void {
@@ -61,6 +75,13 @@ export class LineSink implements Sink {
     const length = out.pos
     out.pos = 0
     this.lock(() => writeAll(this.write, out.buf, length))
+    for (const role of ROLES) {
+      const p = this.pending[role]
+      if (p.sent === 0) continue
+      this.written[role].sent += p.sent
+      this.written[role].eventTime = p.eventTime
+      p.sent = 0
+    }
   }
 }
 

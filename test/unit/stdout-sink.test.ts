@@ -4,8 +4,8 @@ import { ReplayError } from '../../src/errors.ts'
 import { LineSink, StdoutClosed, type WriteFn, writeStdout } from '../../src/sinks/stdout.ts'
 
 /** One message with a fixed key and value. */
-const message = (id: string, value: string): EventStream => ({
-  role: 'tasks',
+const message = (id: string, value: string, role: EventStream['role'] = 'tasks'): EventStream => ({
+  role,
   time: 0,
   keyBytes: () => Buffer.from(`{"id":"${id}"}`),
   writeValue: (w) => w.ascii(value),
@@ -39,7 +39,7 @@ describe('LineSink: dry-run lines', () => {
     const out = recorder()
     let locked = 0
     const sink = new LineSink(
-      'tasks',
+      { tasks: 'tasks' },
       (fn) => {
         locked++
         return fn()
@@ -60,18 +60,18 @@ describe('LineSink: dry-run lines', () => {
 
   it('finishes a batch across short writes (a full pipe)', () => {
     const out = recorder(7)
-    const sink = new LineSink('fragments', (fn) => fn(), out.write)
-    sink.add(message('a', '{}'))
+    const sink = new LineSink({ fragments: 'fragments' }, (fn) => fn(), out.write)
+    sink.add(message('a', '{}', 'fragments'))
     sink.flush()
     expect(out.text()).toBe('{"topic":"fragments","key":{"id":"a"},"value":{}}\n')
     expect(out.calls).toBe(Math.ceil(out.text().length / 7))
   })
 
   it('a reader gone is StdoutClosed; any other failure is an output error naming it', () => {
-    const closed = new LineSink('tasks', (fn) => fn(), failing('EPIPE'))
+    const closed = new LineSink({ tasks: 'tasks' }, (fn) => fn(), failing('EPIPE'))
     closed.add(message('a', '{}'))
     expect(() => closed.flush()).toThrow(StdoutClosed)
-    const full = new LineSink('tasks', (fn) => fn(), failing('ENOSPC'))
+    const full = new LineSink({ tasks: 'tasks' }, (fn) => fn(), failing('ENOSPC'))
     full.add(message('a', '{}'))
     let error: unknown
     try {

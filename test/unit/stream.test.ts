@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'bun:test'
-import { type EventStream, FragmentStream, TaskStream } from '../../src/core/stream.ts'
+import { type EventStream, FragmentStream, MergedStream, TaskStream } from '../../src/core/stream.ts'
 import { deriveDurations, lastEventTime, walkFragments } from '../../src/trace/timeline.ts'
 import { makeFragments, makeTasks } from '../helpers.ts'
 import { fragmentValue, keyText, messageOf, taskValue } from '../oracle.ts'
@@ -184,5 +184,32 @@ describe('the timeline (trace/timeline.ts)', () => {
     expect(lastEventTime(tasks, fragments)).toBe(5010)
     deriveDurations(tasks, fragments)
     expect([...tasks.duration]).toEqual([350, 10, 0])
+  })
+})
+
+describe('MergedStream: both streams in one thread, in the Gate order', () => {
+  it('time order across the two, the first stream first on ties', () => {
+    const tasks = makeTasks([
+      ['a', 0, 0],
+      ['b', 100, 0],
+      ['c', 300, 0],
+    ])
+    const fragments = makeFragments(3, [
+      [0, 100],
+      [0, 200],
+      [1, 50],
+    ])
+    const merged = new MergedStream(new TaskStream(tasks, ALL), new FragmentStream(tasks, fragments, ALL))
+    const seen: string[] = []
+    for (; merged.time !== Infinity; merged.advance())
+      seen.push(`${merged.role} ${JSON.parse(messageOf(merged).key).id}@${merged.time}`)
+    expect(seen).toEqual([
+      'tasks a@0',
+      'tasks b@100',
+      'fragments a@100',
+      'fragments b@150',
+      'tasks c@300',
+      'fragments a@300',
+    ])
   })
 })
