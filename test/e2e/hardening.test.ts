@@ -211,6 +211,46 @@ describe('5. writes that must not vanish', () => {
   })
 })
 
+describe('6. many row groups', () => {
+  it('2,500 one-row groups (more than one read batch of 1,024) give the bytes one group gives', async () => {
+    const n = 2500
+    const ids = Array.from({ length: n }, (_, i) => `t${i}`)
+    const { tasks, fragments } = traceColumns({
+      tasks: {
+        id: { name: 'id', data: ids, type: 'STRING' },
+        submission_time: int64(
+          'submission_time',
+          ids.map((_, i) => T0 + i * 1000),
+        ),
+        duration: int64('duration', Array(n).fill(1000)),
+        cpu_count: { name: 'cpu_count', data: Array(n).fill(1), type: 'INT32' },
+        cpu_capacity: { name: 'cpu_capacity', data: ids.map((_, i) => 1000 + i), type: 'DOUBLE' },
+        mem_capacity: int64('mem_capacity', Array(n).fill(64)),
+      },
+      fragments: {
+        id: { name: 'id', data: ids, type: 'STRING' },
+        duration: int64(
+          'duration',
+          ids.map((_, i) => 1000 + i),
+        ),
+        cpu_usage: { name: 'cpu_usage', data: ids.map((_, i) => 500 + i), type: 'DOUBLE' },
+      },
+    })
+    const many = await run([
+      bin,
+      'replay',
+      writeTrace(tasks, fragments, { rowGroupSize: 1 }),
+      '--dry-run',
+      '--speed',
+      'max',
+    ])
+    const one = await run([bin, 'replay', writeTrace(tasks, fragments), '--dry-run', '--speed', 'max'])
+    expect(many.code).toBe(0)
+    expect(many.stdout.split('\n').length).toBe(2 * n + 1)
+    expect(many.stdout).toBe(one.stdout)
+  }, 30_000)
+})
+
 describe('7. --summary-json is checked before anything is sent', () => {
   it.each([
     ['a folder', () => mkdtempSync(join(tmpdir(), 'summary-')), (p: string) => `--summary-json: ${p} is a directory`],
