@@ -4,7 +4,7 @@
  * module here imports anything but types, so no import cycle can start from this file.
  */
 
-/** One of the two streams of `--format tasks-fragments`; each has its own worker and topic. */
+/** One of the seed's two streams; each has its own worker and topic. */
 export type Role = 'tasks' | 'fragments'
 
 export const ROLES: readonly Role[] = ['tasks', 'fragments']

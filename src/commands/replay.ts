@@ -46,8 +46,10 @@ export async function replayCommand(
     if (summaryFile && error instanceof ReplayError) writeSummary(summaryFile, failureJson(options, error))
     throw error
   }
-  if (summary.failed) log.error(summary.line)
-  else if (summary.reason !== 'stdout-closed') always(log, () => log.info(summary.line))
+  if (summary.failed) {
+    log.error(summary.line)
+    if (options.verbose && summary.stack) log.error(summary.stack)
+  } else if (summary.reason !== 'stdout-closed') always(log, () => log.info(summary.line))
   if (summaryFile) writeSummary(summaryFile, summaryJson(options, summary))
   return summary.exitCode
 }

@@ -1,7 +1,7 @@
 import { asciiBytes, type ByteWriter } from './bytes.ts'
 
 /**
- * The wire format of `--format tasks-fragments`, the one place its layout is written: the seed's
+ * The wire format of the seed's two topics, the one place its layout is written: the seed's
  * key and value JSON, and the dry-run line around them. The Kafka sink sends the key and value
  * bytes as the record's key and value; the stdout sink writes `{"topic":T,"key":K,"value":V}`
  * and a newline. So both outputs agree byte for byte. Field order and spelling follow the seed:

@@ -3,8 +3,8 @@ import { badInput } from '../errors.ts'
 import type { Checkpoint, ReplayArgs, ReplayOptions } from '../types.ts'
 
 /**
- * `--checkpoint FILE`: after each acknowledged batch, per stream how many messages were sent and
- * acknowledged, written atomically (a temporary file renamed over the old one). Messages are
+ * `--checkpoint FILE`: after each batch sent and each batch acknowledged, per stream how many
+ * messages were sent and acknowledged, written atomically (a temporary file renamed over the old one). Messages are
  * acknowledged in stream order (one send in flight per producer), so `acked` is a prefix of the
  * stream: `--resume` skips that many and continues. Messages past `acked` but within `sent` may
  * have reached the broker before an interruption: a resumed run may repeat those, and says so.

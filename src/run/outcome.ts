@@ -20,6 +20,8 @@ export interface ReplaySummary {
   line: string
   /** Whether `line` reports a failure (an error line) or the outcome (an info line). */
   failed: boolean
+  /** The failing worker's stack, for --verbose. */
+  stack?: string
   /** Idle trace time skipped by --max-gap, ms. */
   skippedMs: number
 }
@@ -51,15 +53,16 @@ export function toError(message: Failed): ReplayError {
 }
 
 /**
- * Concludes a run from the workers' last messages (tasks first). A worker's failure other than
- * a lost broker is thrown (nothing sensible to summarize); the rest becomes a summary.
+ * Concludes a run from the workers' last messages (tasks first). Bad input is thrown (it is found
+ * before anything is sent); any other failure after the release (a lost broker, an unwritable
+ * stdout, a bug) becomes a summary that still says what was sent.
  */
 export function conclude(results: WorkerMessage[], facts: RunFacts): ReplaySummary {
   const counts = { tasks: { sent: 0, acked: 0 }, fragments: { sent: 0, acked: 0 } } as Record<Role, Counts>
   const lateness = new Lateness()
   ROLES.forEach((role, i) => {
     const m = results[i] as Done | Failed
-    if (m.type === 'done' && m.byRole) {
+    if (m.byRole) {
       // One worker wrote both streams (stdout: acknowledged is written).
       for (const r of ROLES) {
         counts[r].sent += m.byRole[r].sent
@@ -87,8 +90,9 @@ export function conclude(results: WorkerMessage[], facts: RunFacts): ReplaySumma
   if (results.some((m) => m.type === 'done' && m.stdoutClosed)) return summary('stdout-closed')
   const failure = firstFailure(results)
   if (failure) {
-    if (failure.reason !== 'broker-lost') throw toError(failure)
-    return summary('broker-lost', `${failure.message}; ${line}`, true)
+    if (failure.reason === 'bad-input') throw toError(failure)
+    const what = failure.reason === 'internal' ? `internal error: ${failure.message}` : failure.message
+    return { ...summary(failure.reason, `${what}; ${line}`, true), stack: failure.stack }
   }
   const lagging = ROLES.findIndex((_, i) => (results[i] as Done).lagExceeded !== undefined)
   if (lagging >= 0) {

@@ -68,6 +68,8 @@ export interface Failed extends Partial<Counts> {
   reason: ErrorReason
   message: string
   stack?: string
+  /** Set when this worker was writing both streams: what it wrote of each before failing. */
+  byRole?: ByRole
 }
 
 /** The stream ended: all of it, or stopped on request, by --max-lag, or by a closed stdout. */

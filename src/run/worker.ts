@@ -20,7 +20,7 @@ import type { KafkaConfig, Role } from '../types.ts'
 import { SharedControl, sharedClock } from './control.ts'
 import { Gate } from './gate.ts'
 import { prepare } from './prepare.ts'
-import type { ByRole, Done, WorkerInit, WorkerMessage } from './protocol.ts'
+import type { ByRole, Done, Failed, WorkerInit, WorkerMessage } from './protocol.ts'
 
 declare const self: Worker
 const post = (message: WorkerMessage) => self.postMessage(message)
@@ -90,7 +90,7 @@ function progressReporter(acked: () => number | undefined, byRole?: ByRole): (p:
   }
 }
 
-function failed(error: unknown): WorkerMessage {
+function failed(error: unknown): Failed {
   const e = asReplayError(error)
   return { type: 'error', reason: e.reason, message: e.message, stack: e.stack }
 }
@@ -217,7 +217,9 @@ async function runStdout(
     )
   } catch (error) {
     if (error instanceof StdoutClosed) return done({ sent: 0, acked: 0 }, { stdoutClosed: true })
-    return failed(error)
+    const role = stream.role
+    const written = sink.written[role].sent
+    return { ...failed(error), sent: written, acked: written, byRole: merged ? sink.written : undefined }
   }
 }
 

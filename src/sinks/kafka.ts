@@ -52,7 +52,9 @@ export class KafkaSink implements Sink {
     const key = message.keyBytes() as Buffer
     this.bytes += key.length + value.length + RECORD_OVERHEAD
     this.messages.push(
-      this.options.recordTime === 'trace' ? { key, value, timestamp: String(message.time) } : { key, value },
+      this.options.recordTime === 'trace'
+        ? { key, value, timestamp: String(Math.round(message.time)) }
+        : { key, value },
     )
   }
 

@@ -40,7 +40,7 @@ export type Reading =
   | { as: 'string' } // id text
   | { as: 'integer' } // INT32 number or INT64 bigint
   | { as: 'float' } // FLOAT/DOUBLE number
-  | { as: 'epoch-ms' } // INT64 without annotation: epoch milliseconds (the parser is not involved)
+  | { as: 'epoch-ms' } // INT64 without annotation: epoch milliseconds (through the ms parser, load.ts)
   | { as: 'timestamp' } // annotated timestamp; our parsers return epoch milliseconds
 
 export interface ResolvedColumn extends ColumnSpec {

@@ -80,9 +80,22 @@ describe("the run's conclusion", () => {
     expect(summary.failed).toBe(reason === 'broker-lost' || reason === 'max-lag')
   })
 
-  it('a failure other than a lost broker is thrown, bad input first', () => {
+  it('bad input is thrown, before any other failure', () => {
     const results = [failed('internal', 'boom'), failed('bad-input', 'x.parquet: column "id" row 3: null')]
     expect(() => conclude(results, facts)).toThrow(new ReplayError('bad-input', 'x.parquet: column "id" row 3: null'))
+  })
+
+  it.each([
+    ['output-error', 'cannot write to stdout: ENOSPC: no space left on device, write', 6, ''],
+    ['internal', 'boom', 1, 'internal error: '],
+  ] as const)('a %s after the release still says what was sent', (reason, message, code, prefix) => {
+    const summary = conclude([done(5), failed(reason, message, { sent: 3, acked: 3 })], { ...facts, kafka: false })
+    expect([summary.reason, summary.exitCode, summary.failed, summary.line]).toEqual([
+      reason,
+      code,
+      true,
+      `${prefix}${message}; sent 5 tasks and 3 fragments in 2.00 s (4 msg/s)`,
+    ])
   })
 
   it('--max-gap adds what it skipped to the line', () => {
