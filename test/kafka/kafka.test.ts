@@ -201,6 +201,35 @@ describe("replay into a real Kafka broker, read back with Kafka's Java consumer"
     expect(records.length).toBe(12)
   }, 60_000)
 
+  it('--record-time trace on a what-if host: record times are the written times, whole ms', async () => {
+    const tasks = fresh('tasks')
+    const fragments = fresh('fragments')
+    const trace = join(FIXTURES, 'v5-interleaved')
+    const sent = await run([
+      bin,
+      'replay',
+      trace,
+      '--host-cpus',
+      '3',
+      '--host-mhz',
+      '700',
+      '--brokers',
+      broker.bootstrap,
+      '--speed',
+      'max',
+      '--record-time',
+      'trace',
+      '--tasks-topic',
+      tasks,
+      '--fragments-topic',
+      fragments,
+    ])
+    expect(sent.code).toBe(0)
+    const records = await readTopic(broker.bootstrap, fragments)
+    expect(records.map((r) => r.timestamp)).toEqual(records.map((r) => Date.parse(JSON.parse(r.value).submission_time)))
+    expect(records.length).toBe(12)
+  }, 60_000)
+
   it('a broker that cannot be reached at start: one line naming it and the cause, exit 3', async () => {
     const port = Bun.listen({ hostname: '127.0.0.1', port: 0, socket: { data() {} } })
     const free = port.port
