@@ -46,120 +46,42 @@ function nextMessage(
 }
 
 /**
- * Replays both streams. Each worker loads and validates what it needs (and connects its producer)
- * while the main thread prepares the Kafka topics; only when all of that succeeded are both
- * workers released together. A bad trace is reported before a broker problem, and the tasks
- * worker's error before the fragments worker's, so the message does not depend on timing.
+ * Replays both streams, in three phases: ready (each worker loads and checks what it needs and
+ * connects its producer, while this thread prepares the Kafka topics), release (both workers at
+ * once, on one clock), and finish (until both end, with progress, checkpoints and signals). A bad
+ * trace is reported before a broker problem, and the tasks worker's error before the fragments
+ * worker's, so the message does not depend on timing.
  */
 export async function replay(options: ReplayOptions, edges: ReplayEdges): Promise<ReplaySummary> {
-  const { log } = edges
   const control = SharedControl.create()
   const workers = ROLES.map((role) => edges.spawn(role))
   try {
-    const readies = workers.map((w) => nextMessage(w))
-    workers.forEach((w, i) => {
-      const role = ROLES[i]!
-      const init: WorkerInit = {
-        role,
-        spec: options.spec,
-        speed: options.speed,
-        topic: options.topics[role],
-        topics: options.topics,
-        output: options.output,
-        verbose: options.verbose,
-        maxLagMs: options.maxLagMs,
-        skip: options.checkpoint?.start.streams[role].acked ?? 0,
-        shared: control.buffer,
-      }
-      w.postMessage(init)
-    })
-    const topics =
-      options.output.kind === 'kafka'
-        ? prepareTopics(
-            options.output.config,
-            ROLES.map((r) => options.topics[r]),
-            log,
-          ).then(
-            (ready) => ready,
-            (error: unknown) => error as Error,
-          )
-        : Promise.resolve(undefined)
-    const outcomes = await Promise.all(readies)
-    const failed = firstFailure(outcomes)
-    if (failed) {
-      control.abort()
-      throw toError(failed)
-    }
-    const prepared = await topics
-    if (prepared instanceof Error) {
-      control.abort()
-      throw prepared
-    }
-    const readied = outcomes as Ready[]
-    const ready = readied[1]!
-    if (ready.orphans > 0) {
-      log.warn(`skipped ${ready.orphans} fragments whose task is not in the tasks file (--strict makes this an error)`)
-    }
-    if (ready.durationDerived) {
-      log.info('tasks file has no duration column (schema v2): durations are the sums of fragment durations')
-    }
-    const to = ready.to === Infinity ? 'end' : formatTime(ready.to)
-    const where =
-      options.output.kind === 'kafka'
-        ? ` into ${options.topics.tasks} and ${options.topics.fragments} at ${options.output.config.brokers.join(',')}`
-        : ''
-    const pace = options.speed === Infinity ? 'max speed' : `speed ${options.speed}`
-    log.info(`replaying ${formatTime(ready.from)} to ${to} at ${pace}${where}`)
-
+    const { readied, maxMessageBytes } = await ready(workers, options, edges.log, control)
+    const first = readied[1]! // the fragments worker's view of the window (both resolve it alike)
+    announce(edges.log, options, first)
     const states = Object.fromEntries(
       ROLES.map((role, i) => {
         const r = readied[i]!
         return [role, { sent: 0, acked: 0, eventTime: Number.NaN, lateness: 0, from: r.from, end: r.end }]
       }),
     ) as Record<Role, StreamState>
-    const record = checkpointRecorder(options.checkpoint)
-    const finished = workers.map((w, i) =>
-      nextMessage(w, (p) => {
-        const role = ROLES[i]!
-        if (p.type === 'counts') return record(role, p)
-        if (p.byRole) {
-          for (const r of ROLES) {
-            const b = p.byRole[r]
-            Object.assign(states[r], { sent: b.sent, acked: b.sent, eventTime: b.eventTime, lateness: 0 })
-          }
-          return
-        }
-        Object.assign(states[role], { sent: p.sent, acked: p.acked, eventTime: p.eventTime, lateness: p.lateness })
-      }),
-    )
+    const record = checkpointRecorder(options.checkpoint) // one for both: the file holds both streams
+    const finishing = workers.map((w, i) => nextMessage(w, progressInto(states, ROLES[i]!, record)))
     let signal: 'SIGINT' | 'SIGTERM' | undefined
     const unsubscribe = edges.onSignal((s) => {
       signal ??= s
       control.stop()
     })
-    const released = sharedClock()
     // From the window start; a resumed run from its earliest message left, so it starts at once.
+    const released = sharedClock()
     const resumed = options.checkpoint && ROLES.some((r) => options.checkpoint!.start.streams[r].acked > 0)
     const earliest = Math.min(...readied.map((r) => r.next))
-    const origin = resumed && earliest !== Infinity ? earliest : ready.from
-    control.release(released + START_LEAD_MS, origin, prepared?.maxMessageBytes ?? 0)
-    const display = options.quiet
-      ? undefined
-      : new ProgressDisplay(
-          {
-            write: (text) => edges.stderr.write(text),
-            tty: edges.stderr.isTTY,
-            intervalMs: options.statsIntervalMs,
-            log: (line) => log.info(line),
-            speed: options.speed,
-            kafka: options.output.kind === 'kafka',
-            now: sharedClock,
-          },
-          states,
-        )
+    const origin = resumed && earliest !== Infinity ? earliest : first.from
+    control.release(released + START_LEAD_MS, origin, maxMessageBytes)
+    const display = options.quiet ? undefined : progressDisplay(options, edges, states)
     // When one stream fails or its reader goes away, the other stops too.
     const results = await Promise.all(
-      finished.map((p) =>
+      finishing.map((p) =>
         p.then((m) => {
           if (m.type !== 'done' || m.stdoutClosed) control.stop()
           return m
@@ -173,8 +95,8 @@ export async function replay(options: ReplayOptions, edges: ReplayEdges): Promis
       speed: options.speed,
       kafka: options.output.kind === 'kafka',
       wallMs,
-      window: { from: ready.from, to: ready.to },
-      skippedMs: ready.skippedMs,
+      window: { from: first.from, to: first.to },
+      skippedMs: first.skippedMs,
       maxGap: options.spec.maxGapMs !== undefined,
       maxLagMs: options.maxLagMs,
       signal,
@@ -182,6 +104,111 @@ export async function replay(options: ReplayOptions, edges: ReplayEdges): Promis
   } finally {
     for (const w of workers) w.terminate()
   }
+}
+
+/** Phase one: start both workers and the topics; fail (aborting the workers) or return what they report. */
+async function ready(
+  workers: Worker[],
+  options: ReplayOptions,
+  log: ConsolaInstance,
+  control: SharedControl,
+): Promise<{ readied: Ready[]; maxMessageBytes: number }> {
+  const readies = workers.map((w) => nextMessage(w))
+  workers.forEach((w, i) => {
+    const role = ROLES[i]!
+    const init: WorkerInit = {
+      role,
+      spec: options.spec,
+      speed: options.speed,
+      topic: options.topics[role],
+      topics: options.topics,
+      output: options.output,
+      verbose: options.verbose,
+      maxLagMs: options.maxLagMs,
+      skip: options.checkpoint?.start.streams[role].acked ?? 0,
+      shared: control.buffer,
+    }
+    w.postMessage(init)
+  })
+  const topics =
+    options.output.kind === 'kafka'
+      ? prepareTopics(
+          options.output.config,
+          ROLES.map((r) => options.topics[r]),
+          log,
+        ).then(
+          (ready) => ready,
+          (error: unknown) => error as Error,
+        )
+      : Promise.resolve(undefined)
+  const outcomes = await Promise.all(readies)
+  const failed = firstFailure(outcomes)
+  if (failed) {
+    control.abort()
+    throw toError(failed)
+  }
+  const prepared = await topics
+  if (prepared instanceof Error) {
+    control.abort()
+    throw prepared
+  }
+  return { readied: outcomes as Ready[], maxMessageBytes: prepared?.maxMessageBytes ?? 0 }
+}
+
+/** What is about to be replayed, and what the workers noticed on the way (one line each). */
+function announce(log: ConsolaInstance, options: ReplayOptions, ready: Ready): void {
+  if (ready.orphans > 0) {
+    log.warn(`skipped ${ready.orphans} fragments whose task is not in the tasks file (--strict makes this an error)`)
+  }
+  if (ready.durationDerived) {
+    log.info('tasks file has no duration column (schema v2): durations are the sums of fragment durations')
+  }
+  const to = ready.to === Infinity ? 'end' : formatTime(ready.to)
+  const where =
+    options.output.kind === 'kafka'
+      ? ` into ${options.topics.tasks} and ${options.topics.fragments} at ${options.output.config.brokers.join(',')}`
+      : ''
+  const pace = options.speed === Infinity ? 'max speed' : `speed ${options.speed}`
+  log.info(`replaying ${formatTime(ready.from)} to ${to} at ${pace}${where}`)
+}
+
+/** A worker's progress into the display's state, and its counts into the checkpoint. */
+function progressInto(
+  states: Record<Role, StreamState>,
+  role: Role,
+  record: (role: Role, counts: Counts) => void,
+): (p: Progress | CountsUpdate) => void {
+  return (p) => {
+    if (p.type === 'counts') return record(role, p)
+    if (!p.byRole) {
+      Object.assign(states[role], { sent: p.sent, acked: p.acked, eventTime: p.eventTime, lateness: p.lateness })
+      return
+    }
+    // One worker writes both streams (--speed max to stdout): it reports each.
+    for (const r of ROLES) {
+      const b = p.byRole[r]
+      Object.assign(states[r], { sent: b.sent, acked: b.sent, eventTime: b.eventTime, lateness: 0 })
+    }
+  }
+}
+
+function progressDisplay(
+  options: ReplayOptions,
+  edges: ReplayEdges,
+  states: Record<Role, StreamState>,
+): ProgressDisplay {
+  return new ProgressDisplay(
+    {
+      write: (text) => edges.stderr.write(text),
+      tty: edges.stderr.isTTY,
+      intervalMs: options.statsIntervalMs,
+      log: (line) => edges.log.info(line),
+      speed: options.speed,
+      kafka: options.output.kind === 'kafka',
+      now: sharedClock,
+    },
+    states,
+  )
 }
 
 /** Writes the checkpoint after each batch sent or acknowledged: the start's counts plus this run's. */

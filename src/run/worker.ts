@@ -19,7 +19,7 @@ import { demoTrace } from '../trace/demo.ts'
 import type { KafkaConfig, Role } from '../types.ts'
 import { SharedControl, sharedClock } from './control.ts'
 import { Gate } from './gate.ts'
-import { prepare } from './prepare.ts'
+import { type Prepared, prepare } from './prepare.ts'
 import type { ByRole, Done, Failed, WorkerInit, WorkerMessage } from './protocol.ts'
 
 declare const self: Worker
@@ -105,25 +105,18 @@ const done = (counts: Pick<Done, 'sent' | 'acked'>, rest: Partial<Done> = {}): D
 
 self.onmessage = async (event: MessageEvent<WorkerInit>) => {
   const init = event.data
-  const { role, spec, speed, topic, output } = init
   const control = new SharedControl(init.shared)
   // At --speed max to stdout one thread writes both streams in order (no hand-offs): the
   // fragments worker, which loads both; the tasks worker checks its file, then has nothing to send.
-  const merged = output.kind === 'stdout' && speed === Infinity
-  let prepared: Awaited<ReturnType<typeof prepare>>
-  let producer: Producer | undefined
+  const merged = init.output.kind === 'stdout' && init.speed === Infinity
+  let loaded: Awaited<ReturnType<typeof load>>
   try {
-    prepared = await prepare(role, spec, merged)
-    // Decoding leaves ~100 MB of hyparquet's short-lived arrays; collecting them now, before the
-    // send loop allocates its buffers, keeps the peak RSS of a whole-SURF replay near 190 MB.
-    Bun.gc(true)
-    for (let i = 0; i < init.skip && prepared.stream.time !== Infinity; i++) prepared.stream.advance()
-    if (speed !== Infinity) warmUp(init.topics) // only pacing needs the first batches fast
-    if (output.kind === 'kafka') producer = await connectProducer(output.config, init)
+    loaded = await load(init, merged)
   } catch (error) {
     post(failed(error))
     return
   }
+  const { prepared, producer } = loaded
   const w = prepared.window
   post({
     type: 'ready',
@@ -135,54 +128,78 @@ self.onmessage = async (event: MessageEvent<WorkerInit>) => {
     durationDerived: prepared.durationDerived,
     skippedMs: prepared.skippedMs,
   })
-
   const start = control.awaitRelease()
   if (start === undefined) return void (await producer?.disconnect())
-  if (merged && role === 'tasks') return post(done({ sent: 0, acked: 0 }))
-  const stopped = () => control.stopping
-  const clock = sleepingClock(stopped)
+  if (merged && init.role === 'tasks') return post(done({ sent: 0, acked: 0 }))
   // The main thread chose one origin for both streams (a resume starts at the earliest next message).
-  const schedule: Schedule = { start, origin: control.origin, speed, compress: prepared.compress }
-  const paceOptions = { stopped, maxLagMs: init.maxLagMs }
-  if (output.kind === 'stdout') {
-    // Between writes, the reader may leave: notice it while waiting, and end as a write would.
-    let gone = false
-    const stoppedOrGone = () => {
-      if (!gone && stdoutReaderGone()) gone = true
-      return gone || control.stopping
-    }
-    const sink = new LineSink(merged ? init.topics : { [role]: topic }, (fn) => control.withStdoutLock(fn))
-    const gate = merged ? undefined : new Gate(control, role === 'tasks' ? 0 : 1)
-    const onBatch = progressReporter(() => undefined, merged ? sink.written : undefined)
-    const maxBatch = speed === Infinity ? 4096 : 1024
-    const result = await runStdout(
-      prepared.stream,
-      schedule,
-      sleepingClock(stoppedOrGone),
-      sink,
-      {
-        ...paceOptions,
-        stopped: stoppedOrGone,
-        maxBatch,
-        gate,
-        onBatch,
-      },
-      merged,
-    )
-    return post(gone && result.type === 'done' ? { ...result, stdoutClosed: true } : result)
+  const schedule: Schedule = { start, origin: control.origin, speed: init.speed, compress: prepared.compress }
+  if (init.output.kind === 'stdout') return post(await toStdout(init, control, prepared.stream, schedule, merged))
+  post(await toKafka(init, init.output.config, control, prepared.stream, schedule, producer!))
+  await producer!.disconnect().catch(() => {})
+}
+
+/** Before the release: the stream built and checked, a resume's prefix skipped, the producer connected. */
+async function load(init: WorkerInit, merged: boolean): Promise<{ prepared: Prepared; producer?: Producer }> {
+  const prepared = await prepare(init.role, init.spec, merged)
+  // Decoding leaves ~100 MB of hyparquet's short-lived arrays; collecting them now, before the
+  // send loop allocates its buffers, keeps the peak RSS of a whole-SURF replay near 190 MB.
+  Bun.gc(true)
+  for (let i = 0; i < init.skip && prepared.stream.time !== Infinity; i++) prepared.stream.advance()
+  if (init.speed !== Infinity) warmUp(init.topics) // only pacing needs the first batches fast
+  const producer = init.output.kind === 'kafka' ? await connectProducer(init.output.config, init) : undefined
+  return { prepared, producer }
+}
+
+/** Dry-run lines: paced through the Gate with the other worker, or both streams from this one (merged). */
+async function toStdout(
+  init: WorkerInit,
+  control: SharedControl,
+  stream: EventStream,
+  schedule: Schedule,
+  merged: boolean,
+): Promise<WorkerMessage> {
+  // Between writes, the reader may leave: notice it while waiting, and end as a write would.
+  let gone = false
+  const stopped = () => {
+    if (!gone && stdoutReaderGone()) gone = true
+    return gone || control.stopping
   }
-  const { config } = output
-  const sink = new KafkaSink(producer!, {
-    topic,
+  const sink = new LineSink(merged ? init.topics : { [init.role]: init.topic }, (fn) => control.withStdoutLock(fn))
+  const options: PaceOptions = {
+    stopped,
+    maxLagMs: init.maxLagMs,
+    maxBatch: init.speed === Infinity ? 4096 : 1024,
+    gate: merged ? undefined : new Gate(control, init.role === 'tasks' ? 0 : 1),
+    onBatch: progressReporter(() => undefined, merged ? sink.written : undefined),
+  }
+  const result = await runStdout(stream, schedule, sleepingClock(stopped), sink, options, merged)
+  return gone && result.type === 'done' ? { ...result, stdoutClosed: true } : result
+}
+
+/** Into Kafka with this worker's producer: its own topic, one send in flight. */
+function toKafka(
+  init: WorkerInit,
+  config: KafkaConfig,
+  control: SharedControl,
+  stream: EventStream,
+  schedule: Schedule,
+  producer: Producer,
+): Promise<WorkerMessage> {
+  const stopped = () => control.stopping
+  const sink = new KafkaSink(producer, {
+    topic: init.topic,
     acks: config.acks,
     recordTime: config.recordTime,
     maxMessageBytes: control.maxMessageBytes,
   })
   sink.onCounts = (sent, acked) => post({ type: 'counts', sent, acked })
-  const onBatch = progressReporter(() => sink.acked)
-  const maxBatch = speed === Infinity ? 2_000 : 5_000
-  post(await runKafka(prepared.stream, schedule, clock, sink, { ...paceOptions, maxBatch, onBatch }, config))
-  await producer!.disconnect().catch(() => {})
+  const options: PaceOptions = {
+    stopped,
+    maxLagMs: init.maxLagMs,
+    maxBatch: init.speed === Infinity ? 2_000 : 5_000,
+    onBatch: progressReporter(() => sink.acked),
+  }
+  return runKafka(stream, schedule, sleepingClock(stopped), sink, options, config)
 }
 
 /** The shared clock, sleeping in slices so that a stop is noticed within SLEEP_SLICE_MS. */
