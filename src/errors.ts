@@ -31,6 +31,22 @@ export const EXIT_CODES = {
   sigterm: 143,
 } as const
 
+/**
+ * The exit codes as `--help` lists them (cli/help.ts renders both forms from this one list): the
+ * code(s), a short name, and what it means. Kept beside EXIT_CODES; a unit test checks they agree.
+ */
+export const EXIT_CODE_HELP: readonly (readonly [codes: string, short: string, long: string])[] = [
+  ['0', 'ok', 'everything in the window was sent (and acknowledged, with Kafka)'],
+  ['1', 'internal error', 'internal error (run with --verbose for the stack)'],
+  ['2', 'bad input', 'bad input (a flag or the trace); nothing was sent'],
+  ['3', 'Kafka unreachable or lost', 'Kafka unreachable at start, lost mid-run, or a message not acknowledged'],
+  ['4', '--max-lag exceeded', 'a stream fell further behind its schedule than --max-lag'],
+  ['5', 'credentials rejected', 'the brokers rejected the SASL credentials'],
+  ['6', 'output not writable', 'an output could not be written (stdout: a full disk or closed; --summary-json)'],
+  ['130/143', 'SIGINT/SIGTERM', 'stopped by SIGINT or SIGTERM (after reporting what was sent)'],
+  ['141', 'stdout closed', 'the reader of stdout went away (| head)'],
+]
+
 /** Why a command ended. */
 export type Reason = keyof typeof EXIT_CODES
 

@@ -108,7 +108,7 @@ export interface ReplayOptions {
   checkpoint?: { path: string; start: Checkpoint }
 }
 
-/** Raw values of `replay`'s flags, as citty parses them (cli/commands.ts defines them). */
+/** Raw values of `replay`'s flags, as citty parses them (cli/flags.ts defines them). */
 export interface ReplayArgs {
   trace_dir?: string
   tasks?: string

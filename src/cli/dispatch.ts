@@ -1,8 +1,8 @@
 import { parseArgs, renderUsage } from 'citty'
 import { badInput } from '../errors.ts'
 import type { InspectArgs, ReplayArgs } from '../types.ts'
-import { COMMANDS, type CommandName, mainCommand } from './commands.ts'
 import { withEnvironment } from './env.ts'
+import { COMMANDS, type CommandName, mainCommand } from './flags.ts'
 import { INSPECT_EPILOGUE, MAIN_EPILOGUE, REPLAY_EPILOGUE } from './help.ts'
 
 /** What the command line asks for: a text to print (help, version), or a command with its flags. */

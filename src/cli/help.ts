@@ -1,5 +1,6 @@
-import { replayArgs } from './commands.ts'
+import { EXIT_CODE_HELP } from '../errors.ts'
 import { envName } from './env.ts'
+import { replayArgs } from './flags.ts'
 
 /** Text shown after the generated usage by `--help`: examples, environment twins, exit codes. */
 
@@ -24,16 +25,21 @@ ${Object.entries(replayArgs)
 
 EXIT CODES
 
-  0    everything in the window was sent (and acknowledged, with Kafka)
-  1    internal error (run with --verbose for the stack)
-  2    bad input (a flag or the trace); nothing was sent
-  3    Kafka unreachable at start, lost mid-run, or a message not acknowledged
-  4    a stream fell further behind its schedule than --max-lag
-  5    the brokers rejected the SASL credentials
-  6    an output could not be written (stdout: a full disk or closed; --summary-json)
-  130  stopped by SIGINT, 143 by SIGTERM (after reporting what was sent)
-  141  the reader of stdout went away (| head)
+${EXIT_CODE_HELP.map(([codes, , long]) => `  ${codes.padEnd(8)} ${long}`).join('\n')}
 `
+
+/** Items joined by commas, wrapped between items at about 96 columns, indented by two spaces. */
+function wrap(items: string[]): string {
+  const lines: string[] = []
+  let line = ''
+  for (const item of items) {
+    if (line && line.length + item.length + 2 > 96) {
+      lines.push(`${line},`)
+      line = item
+    } else line = line ? `${line}, ${item}` : item
+  }
+  return [...lines, line].map((l) => `  ${l}`).join('\n')
+}
 
 /** Shown after the command list by `opendt-replay --help`. */
 export const MAIN_EPILOGUE = `EXAMPLES
@@ -46,8 +52,7 @@ export const MAIN_EPILOGUE = `EXAMPLES
 
 EXIT CODES
 
-  0 ok, 1 internal error, 2 bad input, 3 Kafka unreachable or lost, 4 --max-lag exceeded,
-  5 credentials rejected, 6 output not writable, 130/143 SIGINT/SIGTERM, 141 stdout closed
+${wrap(EXIT_CODE_HELP.map(([codes, short]) => `${codes} ${short}`))}
 `
 
 export const INSPECT_EPILOGUE = `EXAMPLES

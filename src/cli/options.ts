@@ -5,7 +5,7 @@ import { fileError, reasonOf } from '../trace/file.ts'
 import { capacityMhz, parseTopology } from '../trace/topology.ts'
 import type { Host, InspectArgs, InspectOptions, ReplayArgs, ReplayOptions, TraceSpec } from '../types.ts'
 import { envName } from './env.ts'
-import { resolveOutput } from './kafka.ts'
+import { resolveOutput } from './kafka-flags.ts'
 import {
   parseDuration,
   parseSpeed,

@@ -48,7 +48,7 @@ export interface Ready {
 export type ByRole = Record<Role, { sent: number; eventTime: number }>
 
 /** After a batch, at most every 200 ms: where the stream stands. */
-export interface Progress extends Counts {
+export interface ProgressUpdate extends Counts {
   type: 'progress'
   /** Event time of the last message sent. */
   eventTime: number
@@ -85,4 +85,4 @@ export interface Done extends Counts {
   byRole?: ByRole
 }
 
-export type WorkerMessage = Ready | Progress | CountsUpdate | Failed | Done
+export type WorkerMessage = Ready | ProgressUpdate | CountsUpdate | Failed | Done

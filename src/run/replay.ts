@@ -6,7 +6,7 @@ import { writeCheckpoint } from './checkpoint.ts'
 import { SharedControl, sharedClock } from './control.ts'
 import { conclude, firstFailure, type ReplaySummary, toError } from './outcome.ts'
 import { ProgressDisplay, type StreamState } from './progress.ts'
-import type { CountsUpdate, Progress, Ready, WorkerInit, WorkerMessage } from './protocol.ts'
+import type { CountsUpdate, ProgressUpdate, Ready, WorkerInit, WorkerMessage } from './protocol.ts'
 
 /** The edges replay() drives: workers, signals, the log. Passed in so tests can stand in for them. */
 export interface ReplayEdges {
@@ -24,7 +24,7 @@ const START_LEAD_MS = 5
 /** Waits for the next message (or crash) of a worker; progress messages go to `onProgress`. */
 function nextMessage(
   worker: Worker,
-  onProgress: (m: Progress | CountsUpdate) => void = () => {},
+  onProgress: (m: ProgressUpdate | CountsUpdate) => void = () => {},
 ): Promise<WorkerMessage> {
   return new Promise((resolve) => {
     const cleanup = () => {
@@ -177,7 +177,7 @@ function progressInto(
   states: Record<Role, StreamState>,
   role: Role,
   record: (role: Role, counts: Counts) => void,
-): (p: Progress | CountsUpdate) => void {
+): (p: ProgressUpdate | CountsUpdate) => void {
   return (p) => {
     if (p.type === 'counts') return record(role, p)
     if (!p.byRole) {

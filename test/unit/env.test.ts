@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'bun:test'
-import { replayArgs } from '../../src/cli/commands.ts'
 import { envName, wantsVerbose, withEnvironment } from '../../src/cli/env.ts'
+import { replayArgs } from '../../src/cli/flags.ts'
 
 describe('environment twins of the flags', () => {
   it.each([

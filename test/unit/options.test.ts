@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'bun:test'
 import { dispatch } from '../../src/cli/dispatch.ts'
 import { toInspectOptions, toReplayOptions } from '../../src/cli/options.ts'
-import { ReplayError } from '../../src/errors.ts'
+import { EXIT_CODE_HELP, EXIT_CODES, ReplayError } from '../../src/errors.ts'
 import type { ReplayArgs } from '../../src/types.ts'
 
 /** The replay flags of an argv, as the binary would parse them (environment twins included). */
@@ -215,5 +215,12 @@ describe('dispatch', () => {
     await expect(dispatch(['frob'], { env: {}, version: '', color: false })).rejects.toThrow(
       'unknown command "frob" (commands: replay, inspect; see opendt-replay --help)',
     )
+  })
+})
+
+describe('the exit codes --help lists', () => {
+  it('are the codes the taxonomy gives, each listed once', () => {
+    const listed = EXIT_CODE_HELP.flatMap(([codes]) => codes.split('/').map(Number)).sort((a, b) => a - b)
+    expect(listed).toEqual([...new Set(Object.values(EXIT_CODES))].sort((a, b) => a - b))
   })
 })
