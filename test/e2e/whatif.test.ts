@@ -139,6 +139,23 @@ describe('inspect: demand and capacity', () => {
     expect([d.totalCycles, d.mhz.peak, d.peakAt, d.mhz.mean]).toEqual([ref.totalCycles, ref.peak, ref.peakAt, ref.mean])
   })
 
+  // The v5 fixture (interleaved fragments, an orphan, a task without fragments, fractional usage)
+  // on two hosts, as scripts/demand_reference.py printed its figures.
+  it.each([
+    ['2', '1000', 6000, 3293.38758995298],
+    ['7', '333.5', 7003.5, 3620.454059757245],
+  ])('the v5 fixture on %s x %s MHz: figures equal the DuckDB reference', async (cpus, mhz, peak, mean) => {
+    const dir = join(import.meta.dir, '..', 'fixtures', 'v5-interleaved')
+    const result = await run([bin, 'inspect', dir, '--json', '--host-cpus', cpus, '--host-mhz', mhz])
+    const d = JSON.parse(result.stdout).demand
+    expect([d.totalCycles, d.mhz.peak, d.peakAt, d.mhz.mean]).toEqual([
+      '356512500000',
+      peak,
+      '2022-10-06T22:00:10Z',
+      mean,
+    ])
+  })
+
   it('SURF against its own topology: 277 x 16 x 2100 = 9,307,200 MHz', async () => {
     const result = await run([bin, 'inspect', surf, '--json', '--topology', join(surf, 'topology.json')])
     expect(JSON.parse(result.stdout).demand.capacity).toEqual({
