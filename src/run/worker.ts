@@ -172,12 +172,20 @@ async function toStdout(
     gate: merged ? undefined : new Gate(control, init.role === 'tasks' ? 0 : 1),
     onBatch: progressReporter(() => undefined, merged ? sink.written : undefined),
   }
-  const result = await runStdout(stream, schedule, sleepingClock(stopped), sink, options, merged)
-  return gone && result.type === 'done' ? { ...result, stdoutClosed: true } : result
+  const byRole = merged ? sink.written : undefined
+  try {
+    const result = await pace(stream, schedule, sleepingClock(stopped), sink, options)
+    const rest = { lagExceeded: result.lagExceeded, lateness: result.lateness, byRole, stdoutClosed: gone }
+    return done({ sent: result.sent, acked: result.sent }, rest)
+  } catch (error) {
+    if (error instanceof StdoutClosed) return done({ sent: 0, acked: 0 }, { stdoutClosed: true })
+    const written = sink.written[stream.role].sent
+    return { ...failed(error), sent: written, acked: written, byRole }
+  }
 }
 
 /** Into Kafka with this worker's producer: its own topic, one send in flight. */
-function toKafka(
+async function toKafka(
   init: WorkerInit,
   config: KafkaConfig,
   control: SharedControl,
@@ -199,7 +207,14 @@ function toKafka(
     maxBatch: init.speed === Infinity ? 2_000 : 5_000,
     onBatch: progressReporter(() => sink.acked),
   }
-  return runKafka(stream, schedule, sleepingClock(stopped), sink, options, config)
+  try {
+    const result = await pace(stream, schedule, sleepingClock(stopped), sink, options)
+    await sink.close()
+    return done({ sent: sink.sent, acked: sink.acked }, { lagExceeded: result.lagExceeded, lateness: result.lateness })
+  } catch (error) {
+    const message = `lost Kafka at ${config.brokers.join(',')}: ${causeOf(error)}`
+    return { type: 'error', reason: 'broker-lost', message, sent: sink.sent, acked: sink.acked }
+  }
 }
 
 /** The shared clock, sleeping in slices so that a stop is noticed within SLEEP_SLICE_MS. */
@@ -215,45 +230,5 @@ function sleepingClock(stopped: () => boolean): Clock {
         await Bun.sleep(Math.min(left, SLEEP_SLICE_MS))
       }
     },
-  }
-}
-
-async function runStdout(
-  stream: EventStream,
-  schedule: Schedule,
-  clock: Clock,
-  sink: LineSink,
-  options: PaceOptions,
-  merged: boolean,
-): Promise<WorkerMessage> {
-  try {
-    const result = await pace(stream, schedule, clock, sink, options)
-    return done(
-      { sent: result.sent, acked: result.sent },
-      { lagExceeded: result.lagExceeded, lateness: result.lateness, byRole: merged ? sink.written : undefined },
-    )
-  } catch (error) {
-    if (error instanceof StdoutClosed) return done({ sent: 0, acked: 0 }, { stdoutClosed: true })
-    const role = stream.role
-    const written = sink.written[role].sent
-    return { ...failed(error), sent: written, acked: written, byRole: merged ? sink.written : undefined }
-  }
-}
-
-async function runKafka(
-  stream: EventStream,
-  schedule: Schedule,
-  clock: Clock,
-  sink: KafkaSink,
-  options: PaceOptions,
-  config: KafkaConfig,
-): Promise<WorkerMessage> {
-  try {
-    const result = await pace(stream, schedule, clock, sink, options)
-    await sink.close()
-    return done({ sent: sink.sent, acked: sink.acked }, { lagExceeded: result.lagExceeded, lateness: result.lateness })
-  } catch (error) {
-    const message = `lost Kafka at ${config.brokers.join(',')}: ${causeOf(error)}`
-    return { type: 'error', reason: 'broker-lost', message, sent: sink.sent, acked: sink.acked }
   }
 }
