@@ -4,10 +4,33 @@
  * module here imports anything but types, so no import cycle can start from this file.
  */
 
-/** One of the seed's two streams; each has its own worker and topic. */
-export type Role = 'tasks' | 'fragments'
+/**
+ * The wire formats: the seed's two topics, or what OpenDT's dc-mock service sends today (a task
+ * message holding its fragments, heartbeats, power and the topology).
+ */
+export type Format = 'tasks-fragments' | 'dc-mock'
 
-export const ROLES: readonly Role[] = ['tasks', 'fragments']
+export const FORMATS: readonly Format[] = ['tasks-fragments', 'dc-mock']
+
+/** One stream of messages, with a topic of its own. */
+export type Role = 'tasks' | 'fragments' | 'workload' | 'power' | 'topology'
+
+export const ROLES: readonly Role[] = ['tasks', 'fragments', 'workload', 'power', 'topology']
+
+/** The streams of each format, in the order summaries list them. */
+export const FORMAT_STREAMS: Record<Format, readonly Role[]> = {
+  'tasks-fragments': ['tasks', 'fragments'],
+  'dc-mock': ['workload', 'power', 'topology'],
+}
+
+/** Each stream's default topic: the seed's names, and OpenDT's. */
+export const DEFAULT_TOPICS: Record<Role, string> = {
+  tasks: 'tasks',
+  fragments: 'fragments',
+  workload: 'dc.workload',
+  power: 'dc.power',
+  topology: 'dc.topology',
+}
 
 /** How far one stream got. */
 export interface Counts {
@@ -36,9 +59,26 @@ export interface Host {
   mhz: number
 }
 
-/** What a worker needs to build its stream. */
+/** What `--format dc-mock` adds to a trace: heartbeats, power, topology (trace/dc-mock.ts reads the files). */
+export interface DcMockSpec {
+  /** `--heartbeat`: trace time between heartbeats, ms; 0 turns them off. */
+  heartbeatMs: number
+  /** consumption.parquet, if there is one: the power stream. */
+  consumption?: string
+  /** Added to every power row's time (workload.yaml's `timestamps.consumption_offset_ms`, or `--power-offset`). */
+  powerOffsetMs: number
+  /** topology.json, if there is one, checked and compacted (core/dc-mock-wire.ts topologyJson): the topology stream. */
+  topologyJson?: string
+  /** `--topology-interval`: trace time between topology messages, ms. */
+  topologyIntervalMs: number
+}
+
+/** What a worker needs to build its streams. */
 export interface StreamSpec {
   trace: TraceSpec
+  format: Format
+  /** Set with `--format dc-mock`. */
+  dcMock?: DcMockSpec
   /** `--from`/`--to`, resolved against the trace start once it is loaded. */
   from?: TimeRef
   to?: TimeRef
@@ -84,7 +124,7 @@ export interface Checkpoint {
   version: 1
   /** What the run replays and where to (trace files, message-shaping flags): a resume must match it. */
   identity: Record<string, string>
-  streams: Record<Role, Counts>
+  streams: Partial<Record<Role, Counts>>
   /** When it was written, ISO-8601. */
   updated: string
 }
@@ -94,6 +134,7 @@ export interface ReplayOptions {
   spec: StreamSpec
   /** Trace seconds per wall second; Infinity for `--speed max`. */
   speed: number
+  /** Every stream's topic; only the format's streams are written. */
   topics: Record<Role, string>
   output: Output
   /** Debug logs, and stacks with internal errors. */
@@ -122,6 +163,15 @@ export interface ReplayArgs {
   brokers?: string
   'tasks-topic'?: string
   'fragments-topic'?: string
+  format?: string
+  'workload-topic'?: string
+  'power-topic'?: string
+  'topology-topic'?: string
+  heartbeat?: string
+  consumption?: string
+  'power-offset'?: string
+  topology?: string
+  'topology-interval'?: string
   'client-id'?: string
   partitions?: string
   'replication-factor'?: string
@@ -161,6 +211,8 @@ export interface InspectOptions {
   capacity?: { mhz: number; source: string }
   /** Where to draw the demand as SVG. */
   svg?: string
+  /** What `--format dc-mock` would add from the trace folder: its power and topology files and the power offset. */
+  dcMock: { consumption?: string; topology?: string; powerOffsetMs: number }
 }
 
 /** Raw values of `inspect`'s flags. */

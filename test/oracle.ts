@@ -38,7 +38,7 @@ export const line = (topic: string, key: string, value: string) =>
 export function messageOf(stream: EventStream): { key: string; value: string } {
   const w = new ByteWriter(256)
   stream.writeValue(w)
-  return { key: stream.keyBytes().toString('utf8'), value: new TextDecoder().decode(w.buf.subarray(0, w.pos)) }
+  return { key: stream.keyJson().toString('utf8'), value: new TextDecoder().decode(w.buf.subarray(0, w.pos)) }
 }
 
 /** What a ByteWriter holds so far, as text. */

@@ -49,6 +49,55 @@ export const replayArgs = {
     valueHint: 'NAME',
     description: 'Topic for fragments (created if missing)',
   },
+  format: {
+    type: 'string',
+    default: 'tasks-fragments',
+    valueHint: 'tasks-fragments|dc-mock',
+    description:
+      "Wire format: the seed's tasks and fragments topics, or what OpenDT's dc-mock sends " +
+      '(dc.workload tasks with their fragments and heartbeats, dc.power, dc.topology)',
+  },
+  'workload-topic': {
+    type: 'string',
+    default: 'dc.workload',
+    valueHint: 'NAME',
+    description: 'dc-mock: topic for tasks and heartbeats',
+  },
+  'power-topic': { type: 'string', default: 'dc.power', valueHint: 'NAME', description: 'dc-mock: topic for power' },
+  'topology-topic': {
+    type: 'string',
+    default: 'dc.topology',
+    valueHint: 'NAME',
+    description: 'dc-mock: topic for the topology',
+  },
+  heartbeat: {
+    type: 'string',
+    default: '1m',
+    valueHint: 'DURATION',
+    description: 'dc-mock: trace time between heartbeats on the workload topic; 0 turns them off',
+  },
+  consumption: {
+    type: 'string',
+    valueHint: 'FILE',
+    description: 'dc-mock: power file (default TRACE_DIR/consumption.parquet; none there: no power stream)',
+  },
+  'power-offset': {
+    type: 'string',
+    valueHint: 'DURATION',
+    description:
+      "dc-mock: added to every power row's time (default: workload.yaml's timestamps.consumption_offset_ms, else 0)",
+  },
+  topology: {
+    type: 'string',
+    valueHint: 'FILE',
+    description: 'dc-mock: topology file (default TRACE_DIR/topology.json; none there: no topology stream)',
+  },
+  'topology-interval': {
+    type: 'string',
+    default: '30s',
+    valueHint: 'DURATION',
+    description: 'dc-mock: trace time between topology messages',
+  },
   'client-id': { type: 'string', default: 'opendt-replay', valueHint: 'ID', description: 'Kafka client id' },
   partitions: {
     type: 'string',

@@ -1,9 +1,23 @@
-import { accessSync, constants, readFileSync, type Stats, statSync } from 'node:fs'
+import { accessSync, constants, existsSync, readFileSync, type Stats, statSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { badInput } from '../errors.ts'
 import { fileError, reasonOf } from '../trace/file.ts'
+import { consumptionOffset, topologyMessageBody } from '../trace/dc-mock-files.ts'
 import { capacityMhz, parseTopology } from '../trace/topology.ts'
-import type { Host, InspectArgs, InspectOptions, ReplayArgs, ReplayOptions, TraceSpec } from '../types.ts'
+import {
+  type DcMockSpec,
+  DEFAULT_TOPICS,
+  FORMAT_STREAMS,
+  FORMATS,
+  type Format,
+  type Host,
+  type InspectArgs,
+  type InspectOptions,
+  type ReplayArgs,
+  type ReplayOptions,
+  type Role,
+  type TraceSpec,
+} from '../types.ts'
 import { envName } from './env.ts'
 import { resolveOutput } from './kafka-flags.ts'
 import {
@@ -49,11 +63,16 @@ export function toReplayOptions(
     const text = args[flag]
     return typeof text === 'string' ? parse(name(flag), text) : undefined
   }
-  const output = resolveOutput(args, sources.env ?? {}, sources.read ?? readTextFile, name)
+  const read = sources.read ?? readTextFile
+  const output = resolveOutput(args, sources.env ?? {}, read, name)
   const trace = resolveTrace(args)
+  const format = parseFormat(name('format'), args.format ?? 'tasks-fragments')
+  const topic = (role: Role) => topicName(name(`${TOPIC_FLAGS[role]}`), args[TOPIC_FLAGS[role]] ?? DEFAULT_TOPICS[role])
   const options: ReplayOptions = {
     spec: {
       trace,
+      format,
+      dcMock: format === 'dc-mock' ? resolveDcMock(args, trace, name, read) : undefined,
       from: optional('from', parseTimeRef),
       to: optional('to', parseTimeRef),
       strict: args.strict === true,
@@ -62,8 +81,11 @@ export function toReplayOptions(
     },
     speed: parseSpeed(name('speed'), args.speed ?? '10'),
     topics: {
-      tasks: topicName(name('tasks-topic'), args['tasks-topic'] ?? 'tasks'),
-      fragments: topicName(name('fragments-topic'), args['fragments-topic'] ?? 'fragments'),
+      tasks: topic('tasks'),
+      fragments: topic('fragments'),
+      workload: topic('workload'),
+      power: topic('power'),
+      topology: topic('topology'),
     },
     output,
     verbose: args.verbose === true,
@@ -79,8 +101,14 @@ export function toReplayOptions(
   if (args.checkpoint !== undefined && output.kind !== 'kafka') {
     throw badInput('--checkpoint needs Kafka output (--brokers): a dry-run has nothing to resume')
   }
-  if (options.topics.tasks === options.topics.fragments) {
-    throw badInput(`--tasks-topic and --fragments-topic are both "${options.topics.tasks}": use two topics`)
+  const streams = FORMAT_STREAMS[format]
+  for (const [i, a] of streams.entries()) {
+    const b = streams.slice(i + 1).find((r) => options.topics[r] === options.topics[a])
+    if (b) {
+      throw badInput(
+        `${name(TOPIC_FLAGS[a])} and ${name(TOPIC_FLAGS[b])} are both "${options.topics[a]}": use a topic per stream`,
+      )
+    }
   }
   const { from, to } = options.spec
   if (from && to && 'offset' in from === 'offset' in to) {
@@ -89,6 +117,62 @@ export function toReplayOptions(
     if (a >= b) throw badInput(`--from ${args.from} is not before --to ${args.to}: the window is empty`)
   }
   return { options, demo: trace.demo }
+}
+
+/** The flag that names each stream's topic. */
+const TOPIC_FLAGS = {
+  tasks: 'tasks-topic',
+  fragments: 'fragments-topic',
+  workload: 'workload-topic',
+  power: 'power-topic',
+  topology: 'topology-topic',
+} as const satisfies Record<Role, keyof ReplayArgs>
+
+function parseFormat(flag: string, text: string): Format {
+  if ((FORMATS as readonly string[]).includes(text)) return text as Format
+  throw badInput(`${flag}: expected ${FORMATS.join(' or ')}, got "${text}"`)
+}
+
+/**
+ * dc-mock's extra inputs: power, topology and the power offset come from the flags, else from the
+ * trace folder (consumption.parquet, topology.json, workload.yaml) when they are there. The
+ * topology is read and checked here, so a bad one fails before the workers start.
+ */
+function resolveDcMock(args: ReplayArgs, trace: TraceSpec, name: FlagName, read: ReadText): DcMockSpec {
+  const heartbeatMs = parseDuration(name('heartbeat'), args.heartbeat ?? '1m')
+  const topologyIntervalMs = parseDuration(name('topology-interval'), args['topology-interval'] ?? '30s')
+  if (topologyIntervalMs <= 0) {
+    throw badInput(`${name('topology-interval')}: must be longer than 0, got "${args['topology-interval']}"`)
+  }
+  const found = dcMockFiles(trace, args.trace_dir, read)
+  const topologyFile = args.topology ?? found.topology
+  const powerOffsetMs =
+    args['power-offset'] !== undefined ? parseDuration(name('power-offset'), args['power-offset']) : found.powerOffsetMs
+  return {
+    heartbeatMs,
+    consumption: args.consumption ?? found.consumption,
+    powerOffsetMs,
+    topologyJson:
+      topologyFile === undefined
+        ? undefined
+        : topologyMessageBody(topologyFile, readFlagFile(name('topology'), topologyFile, read)),
+    topologyIntervalMs,
+  }
+}
+
+/** The files of an OpenDT workload folder found beside the trace, and workload.yaml's power offset. */
+function dcMockFiles(trace: TraceSpec, dir: string | undefined, read: ReadText): InspectOptions['dcMock'] {
+  const base = trace.demo ? undefined : (dir ?? dirname(trace.tasks))
+  const beside = (file: string) => {
+    const path = base === undefined ? undefined : join(base, file)
+    return path !== undefined && existsSync(path) ? path : undefined
+  }
+  const yaml = beside('workload.yaml')
+  return {
+    consumption: beside('consumption.parquet'),
+    topology: beside('topology.json'),
+    powerOffsetMs: yaml === undefined ? 0 : consumptionOffset(yaml, readFlagFile(yaml, yaml, read)),
+  }
 }
 
 /**
@@ -176,7 +260,9 @@ export function toInspectOptions(
     capacity = { mhz: count * host.cpus * host.mhz, source: `${count} hosts of ${host.cpus} x ${host.mhz} MHz` }
   }
   if (args.svg !== undefined) checkWritable(name('svg'), args.svg)
+  const dcMock = dcMockFiles(trace, args.trace_dir, read)
   return {
+    dcMock: { ...dcMock, topology: args.topology ?? dcMock.topology },
     trace,
     speed: parseSpeed(name('speed'), args.speed ?? '10'),
     json: args.json === true,

@@ -2,11 +2,11 @@ import type { ConsolaInstance } from 'consola'
 import { toReplayOptions } from '../cli/options.ts'
 import { ReplayError } from '../errors.ts'
 import { checkpointIdentity, startingPoint } from '../run/checkpoint.ts'
-import type { ReplaySummary } from '../run/outcome.ts'
+import { listed, type ReplaySummary } from '../run/outcome.ts'
 import { type ReplayEdges, replay } from '../run/replay.ts'
 import { failureJson, summaryJson, writeSummary } from '../run/summary.ts'
 import { requireStdout } from '../sinks/stdout.ts'
-import type { ReplayArgs } from '../types.ts'
+import { FORMAT_STREAMS, type ReplayArgs } from '../types.ts'
 
 /**
  * `opendt-replay replay`: flags to options, the checkpoint to start from, the replay itself, and
@@ -21,18 +21,24 @@ export async function replayCommand(
   const { options, demo } = toReplayOptions(args, { env: edges.env, fromEnvironment })
   if (options.output.kind === 'stdout') requireStdout()
   if (options.quiet) log.level = 0
+  const dc = options.spec.dcMock
+  if (dc && !dc.consumption) log.info('no consumption.parquet in the trace folder (nor --consumption): no power stream')
+  if (dc && dc.topologyJson === undefined)
+    log.info('no topology.json in the trace folder (nor --topology): no topology stream')
   if (demo) {
     log.info('no trace given: replaying the built-in demo trace (4 tasks, 12 fragments); pass TRACE_DIR for a real one')
   }
   if (args.checkpoint) {
     const path = args.checkpoint
-    const start = startingPoint(path, args.resume === true, await checkpointIdentity(args, options))
+    const identity = await checkpointIdentity(args, options)
+    const start = startingPoint(path, args.resume === true, identity, FORMAT_STREAMS[options.spec.format])
     options.checkpoint = { path, start }
     const s = start.streams
     if (args.resume) {
-      const repeat = s.tasks.sent - s.tasks.acked + s.fragments.sent - s.fragments.acked
+      const streams = FORMAT_STREAMS[options.spec.format]
+      const repeat = streams.reduce((n, r) => n + s[r]!.sent - s[r]!.acked, 0)
       log.info(
-        `resuming from ${path}: ${s.tasks.acked} tasks and ${s.fragments.acked} fragments ` +
+        `resuming from ${path}: ${listed(streams.map((r) => `${s[r]!.acked} ${r}`))} ` +
           'already acknowledged are skipped; ' +
           `${repeat} messages sent before the interruption but not acknowledged may be repeated`,
       )

@@ -12,8 +12,10 @@ export interface EventStream {
   readonly role: Role
   /** Event time of the next message (epoch ms), Infinity when there is none. */
   readonly time: number
-  /** The next message's key bytes (cached per task) and its value, written into `w` (valid while time is finite). */
-  keyBytes(): Buffer
+  /** The next message's record key (cached per task; null: no key) and its value, written into `w` (valid while time is finite). */
+  keyBytes(): Buffer | null
+  /** The key as a dry-run line spells it (JSON): the key bytes themselves in the seed's format. */
+  keyJson(): Buffer
   writeValue(w: ByteWriter): void
   advance(): void
 }
@@ -62,6 +64,10 @@ export class TaskStream implements EventStream {
 
   keyBytes(): Buffer {
     return this.keys.get(this.order[this.next]!)
+  }
+
+  keyJson(): Buffer {
+    return this.keyBytes()
   }
 
   writeValue(w: ByteWriter): void {
@@ -169,6 +175,10 @@ export class FragmentStream implements EventStream {
     return this.keys.get(this.heap[0]!)
   }
 
+  keyJson(): Buffer {
+    return this.keyBytes()
+  }
+
   writeValue(w: ByteWriter): void {
     const t = this.heap[0]!
     const i = this.pos[t]!
@@ -189,6 +199,11 @@ export class FragmentStream implements EventStream {
     if (this.size > 0) this.siftDown(0)
     this.update()
   }
+}
+
+/** Several streams as one, in time order; on ties the earlier-listed stream's message goes first. */
+export function mergeStreams(streams: EventStream[]): EventStream {
+  return streams.reduce((merged, next) => new MergedStream(merged, next))
 }
 
 /**
@@ -214,8 +229,12 @@ export class MergedStream implements EventStream {
     return this.current.role
   }
 
-  keyBytes(): Buffer {
+  keyBytes(): Buffer | null {
     return this.current.keyBytes()
+  }
+
+  keyJson(): Buffer {
+    return this.current.keyJson()
   }
 
   writeValue(w: ByteWriter): void {

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import { parquetMetadataAsync } from 'hyparquet'
 import { retime } from '../core/cycles.ts'
 import { formatDuration, formatTime } from '../core/format.ts'
@@ -6,6 +7,7 @@ import { loadFragments, loadTasks } from '../trace/load.ts'
 import { topLevelColumns } from '../trace/schema.ts'
 import { forEachFragmentTime, lastEventTime, traceStart, walkFragments } from '../trace/timeline.ts'
 import type { InspectOptions } from '../types.ts'
+import { type DcMockView, dcMockLines, dcMockView } from './dc-mock.ts'
 import { type Demand, demand } from './demand.ts'
 
 /** What `opendt-replay inspect` reports about a trace before anything is sent. */
@@ -33,6 +35,8 @@ export interface Inspection {
       minutesOverCapacity: number
     } | null
   }
+  /** What `replay --format dc-mock` would send (inspect/dc-mock.ts). */
+  dcMock: DcMockView
 }
 
 async function fileFacts(path: string) {
@@ -72,10 +76,14 @@ function busiest(forEachTime: (visit: (time: number) => void) => void): { second
 }
 
 /** The report, and the demand behind it (for the SVG). */
-export async function inspect(options: InspectOptions): Promise<{ report: Inspection; demand: Demand }> {
+export async function inspect(
+  options: InspectOptions,
+  read: (path: string) => string = (path) => readFileSync(path, 'utf8'),
+): Promise<{ report: Inspection; demand: Demand }> {
   const { trace, speed } = options
   const tasks = await loadTasks(openParquetFile(trace.tasks))
-  const fragments = await loadFragments(openParquetFile(trace.fragments), tasks, { strict: false })
+  const fragments = await loadFragments(openParquetFile(trace.fragments), tasks, { strict: false, cpuCount: true })
+  const dcMock = await dcMockView(tasks, fragments, options.dcMock, read)
   const files = { tasks: await fileFacts(trace.tasks), fragments: await fileFacts(trace.fragments) }
   let withoutFragments = 0
   let mismatches = 0
@@ -143,6 +151,7 @@ export async function inspect(options: InspectOptions): Promise<{ report: Inspec
             }
           : null,
     },
+    dcMock,
   }
   return { report, demand: d }
 }
@@ -170,6 +179,7 @@ export function formatInspection(i: Inspection): string {
       (examples ? ` (e.g. ${examples})` : ''),
     `replay at speed ${String(i.replay.speed).padEnd(10)} ${replayTime}`,
     ...demandLines(i.demand),
+    ...dcMockLines(i.dcMock),
   ].join('\n')
 }
 

@@ -1,5 +1,5 @@
 import type { ConsolaInstance } from 'consola'
-import { ConfigResourceTypes } from 'kafkajs'
+import { type Admin, ConfigResourceTypes } from 'kafkajs'
 import { ReplayError } from '../errors.ts'
 import type { KafkaConfig } from '../types.ts'
 import { causeOf, connectOrFail, createKafka, KafkaLog } from './client.ts'
@@ -7,16 +7,73 @@ import { causeOf, connectOrFail, createKafka, KafkaLog } from './client.ts'
 /** The broker's per-batch size limit when the topic does not say (Kafka's default). */
 const DEFAULT_MAX_MESSAGE_BYTES = 1_048_588
 
+/** The largest message a run will send to a topic: what it is (`task 2133099`) and its size. */
+export interface Largest {
+  what: string
+  bytes: number
+}
+
+/** Room a record batch of one message needs beyond its key and value (batch header, record varints). */
+const BATCH_OVERHEAD = 128
+
+/** max.message.bytes for a topic this run creates: Kafka's default, or 1 MiB steps above the largest message. */
+export function limitFor(largest: Largest | undefined): number | undefined {
+  if (!largest || largest.bytes + BATCH_OVERHEAD <= DEFAULT_MAX_MESSAGE_BYTES) return undefined
+  const MiB = 1 << 20
+  return Math.ceil((largest.bytes + BATCH_OVERHEAD + 65_536) / MiB) * MiB
+}
+
 export interface TopicsReady {
-  /** Smallest `max.message.bytes` of the topics: a record batch must stay under it. */
-  maxMessageBytes: number
+  /** Each topic's `max.message.bytes`: a record batch must stay under it. */
+  limits: Map<string, number>
+}
+
+/** Each topic's max.message.bytes, as the broker reports it (Kafka's default when it says nothing). */
+async function describeLimits(admin: Admin, topics: string[]): Promise<Map<string, number>> {
+  const limits = new Map(topics.map((t) => [t, DEFAULT_MAX_MESSAGE_BYTES]))
+  if (topics.length === 0) return limits
+  const described = await admin.describeConfigs({
+    includeSynonyms: false,
+    resources: topics.map((name) => ({ type: ConfigResourceTypes.TOPIC, name, configNames: ['max.message.bytes'] })),
+  })
+  for (const resource of described.resources) {
+    for (const entry of resource.configEntries) {
+      const value = Number(entry.configValue)
+      if (entry.configName === 'max.message.bytes' && value > 0) limits.set(resource.resourceName, value)
+    }
+  }
+  return limits
+}
+
+/** Fails when a topic's limit cannot take the largest message the run will send it. */
+function checkLimits(topics: string[], limits: Map<string, number>, largest: Map<string, Largest>): void {
+  for (const topic of topics) {
+    const limit = limits.get(topic)!
+    const big = largest.get(topic)
+    if (big && big.bytes + BATCH_OVERHEAD > limit) {
+      throw new ReplayError(
+        'broker-unreachable',
+        `${topic}: ${big.what}'s message is ${big.bytes} bytes, over the topic's max.message.bytes ${limit} ` +
+          `(with ${BATCH_OVERHEAD} bytes of batch overhead); raise it to at least ${big.bytes + BATCH_OVERHEAD}, ` +
+          'or delete the topic so this run creates it; nothing was sent',
+      )
+    }
+  }
 }
 
 /**
- * Reaches the brokers (retrying up to the connect timeout), creates missing topics with the
- * configured partitions and replication factor, and leaves existing ones as they are.
+ * Reaches the brokers (retrying up to the connect timeout), then, once the workers have measured
+ * their largest messages (`sizes`; undefined: the run is abandoned, nothing is created), creates
+ * missing topics with the configured partitions and replication factor and a max.message.bytes
+ * that fits, and leaves existing ones as they are, unless one cannot take a message: that fails
+ * here, before anything is sent, naming the message, its size and the limit.
  */
-export async function prepareTopics(config: KafkaConfig, topics: string[], log: ConsolaInstance): Promise<TopicsReady> {
+export async function prepareTopics(
+  config: KafkaConfig,
+  topics: string[],
+  log: ConsolaInstance,
+  sizes: Promise<Map<string, Largest> | undefined> = Promise.resolve(new Map()),
+): Promise<TopicsReady | undefined> {
   const kafka = createKafka(config, new KafkaLog(log))
   const admin = kafka.admin()
   try {
@@ -29,34 +86,37 @@ export async function prepareTopics(config: KafkaConfig, topics: string[], log: 
     throw error
   }
   try {
+    const largest = await sizes
+    if (!largest) return undefined
     const existing = new Set(await admin.listTopics())
+    const present = topics.filter((t) => existing.has(t))
     const missing = topics.filter((t) => !existing.has(t))
+    // Existing topics are checked before any is created, so a run that cannot start leaves none behind.
+    const limits = await describeLimits(admin, present)
+    checkLimits(present, limits, largest)
     if (missing.length > 0) {
       await admin.createTopics({
         waitForLeaders: true,
-        topics: missing.map((topic) => ({
-          topic,
-          numPartitions: config.partitions,
-          replicationFactor: config.replicationFactor,
-        })),
+        topics: missing.map((topic) => {
+          const limit = limitFor(largest.get(topic))
+          return {
+            topic,
+            numPartitions: config.partitions,
+            replicationFactor: config.replicationFactor,
+            configEntries: limit ? [{ name: 'max.message.bytes', value: String(limit) }] : undefined,
+          }
+        }),
       })
+      const raised = missing.map((t) => limitFor(largest.get(t))).filter((l) => l !== undefined)
       log.info(
         `created topics ${missing.join(', ')} ` +
-          `(${config.partitions} partitions, replication factor ${config.replicationFactor})`,
+          `(${config.partitions} partitions, replication factor ${config.replicationFactor}` +
+          `${raised.length > 0 ? `, max.message.bytes up to ${Math.max(...raised)}` : ''})`,
       )
+      for (const [topic, limit] of await describeLimits(admin, missing)) limits.set(topic, limit)
+      checkLimits(missing, limits, largest)
     }
-    const described = await admin.describeConfigs({
-      includeSynonyms: false,
-      resources: topics.map((name) => ({ type: ConfigResourceTypes.TOPIC, name, configNames: ['max.message.bytes'] })),
-    })
-    let maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES
-    for (const resource of described.resources) {
-      for (const entry of resource.configEntries) {
-        const value = Number(entry.configValue)
-        if (entry.configName === 'max.message.bytes' && value > 0) maxMessageBytes = Math.min(maxMessageBytes, value)
-      }
-    }
-    return { maxMessageBytes }
+    return { limits }
   } catch (error) {
     if (error instanceof ReplayError) throw error
     throw new ReplayError(

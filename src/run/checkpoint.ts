@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { badInput } from '../errors.ts'
-import type { Checkpoint, ReplayArgs, ReplayOptions } from '../types.ts'
+import { type Checkpoint, FORMAT_STREAMS, type ReplayArgs, type ReplayOptions, type Role } from '../types.ts'
 
 /**
  * `--checkpoint FILE`: after each batch sent and each batch acknowledged, per stream how many
@@ -25,7 +25,7 @@ export function readCheckpoint(path: string): Checkpoint {
   } catch (error) {
     throw badInput(`--checkpoint: cannot read ${path} (${(error as Error).message})`)
   }
-  if (parsed?.version !== 1 || !parsed.streams?.tasks || !parsed.streams?.fragments) {
+  if (parsed?.version !== 1 || typeof parsed.streams !== 'object' || parsed.streams === null) {
     throw badInput(`--checkpoint: ${path} is not an opendt-replay checkpoint`)
   }
   return parsed
@@ -38,11 +38,16 @@ export function writeCheckpoint(path: string, checkpoint: Checkpoint): void {
 }
 
 /** Where a run starts: from scratch (refusing to overwrite a checkpoint) or where one left off. */
-export function startingPoint(path: string, resume: boolean, identity: Record<string, string>): Checkpoint {
+export function startingPoint(
+  path: string,
+  resume: boolean,
+  identity: Record<string, string>,
+  streams: readonly Role[] = FORMAT_STREAMS['tasks-fragments'],
+): Checkpoint {
   const fresh: Checkpoint = {
     version: 1,
     identity,
-    streams: { tasks: { sent: 0, acked: 0 }, fragments: { sent: 0, acked: 0 } },
+    streams: Object.fromEntries(streams.map((r) => [r, { sent: 0, acked: 0 }])),
     updated: new Date().toISOString(),
   }
   if (!existsSync(path)) {
@@ -54,6 +59,8 @@ export function startingPoint(path: string, resume: boolean, identity: Record<st
   const saved = readCheckpoint(path)
   const diff = differences(saved.identity, identity)
   if (diff.length > 0) throw badInput(`--resume: ${path} was written for another replay: ${diff.join('; ')}`)
+  const missing = streams.filter((r) => !saved.streams[r])
+  if (missing.length > 0) throw badInput(`--checkpoint: ${path} has no counts for ${missing.join(', ')}`)
   return saved
 }
 
@@ -74,7 +81,7 @@ export async function checkpointIdentity(args: ReplayArgs, options: ReplayOption
   }
   const trace = options.spec.trace
   const kafka = options.output.kind === 'kafka' ? options.output.config : undefined
-  return {
+  const identity: Record<string, string> = {
     'tasks file': trace.demo ? 'demo' : await file(trace.tasks),
     'fragments file': trace.demo ? 'demo' : await file(trace.fragments),
     '--from': args.from ?? '(trace start)',
@@ -85,5 +92,21 @@ export async function checkpointIdentity(args: ReplayArgs, options: ReplayOption
     '--brokers': kafka?.brokers.join(',') ?? '',
     '--record-time': kafka?.recordTime ?? '',
     'what-if host': options.spec.host ? `${options.spec.host.cpus} x ${options.spec.host.mhz} MHz` : 'none',
+  }
+  // The seed's format keeps the keys it always had, so older checkpoints still resume.
+  const dc = options.spec.dcMock
+  if (!dc) return identity
+  delete identity['--tasks-topic']
+  delete identity['--fragments-topic']
+  return {
+    ...identity,
+    '--format': 'dc-mock',
+    '--workload-topic': options.topics.workload,
+    '--power-topic': options.topics.power,
+    '--topology-topic': options.topics.topology,
+    '--heartbeat': `${dc.heartbeatMs} ms`,
+    'consumption file': dc.consumption ? await file(dc.consumption) : 'none',
+    'power offset': `${dc.powerOffsetMs} ms`,
+    'topology interval': `${dc.topologyIntervalMs} ms`,
   }
 }

@@ -7,17 +7,17 @@
  * unlike process.hrtime or Bun.nanoseconds).
  *
  * Layout: Int32 [0] state, [1] stdout lock, [2] gate version;
- * Float64 [2] start instant (ms), [3] and [4] the gate's next event times, [5] the Kafka batch
- * size limit in bytes (known only once topics are prepared), [6] the schedule's origin (the
- * event time due at the start instant, the same for both streams).
+ * Float64 [2] start instant (ms), [3] and [4] the gate's next event times, [5] and [7] each
+ * worker's Kafka batch size limit in bytes (known only once topics are prepared), [6] the
+ * schedule's origin (the event time due at the start instant, the same for both streams).
  */
 export const State = { loading: 0, running: 1, stopping: 2, aborted: 3 } as const
 
-const BYTES = 56
+const BYTES = 64
 const STATE = 0
 const STDOUT_LOCK = 1
 const START = 2
-const MAX_MESSAGE_BYTES = 5
+const MAX_MESSAGE_BYTES = [5, 7] as const
 const ORIGIN = 6
 
 /** Wall milliseconds on the clock both workers and the main thread share. */
@@ -48,11 +48,12 @@ export class SharedControl {
     return control
   }
 
-  /** Main thread: publish the start instant, the origin and the Kafka batch limit, then wake every waiting worker. */
-  release(start: number, origin: number, maxMessageBytes = 0): void {
+  /** Main thread: publish the start instant, the origin and each worker's Kafka batch limit, then wake every waiting worker. */
+  release(start: number, origin: number, maxMessageBytes: readonly [number, number] = [0, 0]): void {
     this.floats[START] = start
     this.floats[ORIGIN] = origin
-    this.floats[MAX_MESSAGE_BYTES] = maxMessageBytes
+    this.floats[MAX_MESSAGE_BYTES[0]] = maxMessageBytes[0]
+    this.floats[MAX_MESSAGE_BYTES[1]] = maxMessageBytes[1]
     this.setState(State.running)
   }
 
@@ -83,8 +84,9 @@ export class SharedControl {
     return this.floats[ORIGIN]!
   }
 
-  get maxMessageBytes(): number {
-    return this.floats[MAX_MESSAGE_BYTES]!
+  /** The Kafka batch limit of worker `slot`: the smallest max.message.bytes of its topics. */
+  maxMessageBytes(slot: 0 | 1): number {
+    return this.floats[MAX_MESSAGE_BYTES[slot]]!
   }
 
   /** Worker: block until released or aborted; returns the start instant, or undefined if aborted. */

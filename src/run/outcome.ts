@@ -1,7 +1,7 @@
 import { formatDuration } from '../core/format.ts'
 import { Lateness } from '../core/lateness.ts'
 import { EXIT_CODES, type Reason, ReplayError } from '../errors.ts'
-import { type Counts, ROLES, type Role } from '../types.ts'
+import type { Counts, Role } from '../types.ts'
 import type { Done, Failed, WorkerMessage } from './protocol.ts'
 
 /**
@@ -11,7 +11,8 @@ import type { Done, Failed, WorkerMessage } from './protocol.ts'
 export interface ReplaySummary {
   exitCode: number
   reason: Reason
-  counts: Record<Role, Counts>
+  /** Per stream of the format, in its order. */
+  counts: Partial<Record<Role, Counts>>
   wallMs: number
   lateness: Lateness
   /** The replayed window (epoch ms). */
@@ -28,6 +29,8 @@ export interface ReplaySummary {
 
 /** What the run knew besides the workers' last messages. */
 export interface RunFacts {
+  /** The format's streams, in the order the summary lists them. */
+  streams: readonly Role[]
   speed: number
   kafka: boolean
   wallMs: number
@@ -58,22 +61,16 @@ export function toError(message: Failed): ReplayError {
  * stdout, a bug) becomes a summary that still says what was sent.
  */
 export function conclude(results: WorkerMessage[], facts: RunFacts): ReplaySummary {
-  const counts = { tasks: { sent: 0, acked: 0 }, fragments: { sent: 0, acked: 0 } } as Record<Role, Counts>
+  const counts: Partial<Record<Role, Counts>> = {}
+  for (const role of facts.streams) counts[role] = { sent: 0, acked: 0 }
   const lateness = new Lateness()
-  ROLES.forEach((role, i) => {
-    const m = results[i] as Done | Failed
-    if (m.byRole) {
-      // One worker wrote both streams (stdout: acknowledged is written).
-      for (const r of ROLES) {
-        counts[r].sent += m.byRole[r].sent
-        counts[r].acked += m.byRole[r].sent
-      }
-    } else {
-      counts[role].sent += m.sent ?? 0
-      counts[role].acked += m.acked ?? 0
+  for (const m of results as (Done | Failed)[]) {
+    for (const [role, c] of Object.entries(m.counts ?? {}) as [Role, Counts][]) {
+      counts[role]!.sent += c.sent
+      counts[role]!.acked += c.acked
     }
     if (m.type === 'done' && m.lateness.count > 0) lateness.merge(m.lateness)
-  })
+  }
   let line = summaryLine(counts, facts.wallMs, facts.speed, lateness, facts.kafka, facts.signal)
   if (facts.maxGap) line += `; skipped ${formatDuration(facts.skippedMs)} of idle trace time (--max-gap)`
   const summary = (reason: Reason, text = line, failed = false): ReplaySummary => ({
@@ -94,14 +91,15 @@ export function conclude(results: WorkerMessage[], facts: RunFacts): ReplaySumma
     const what = failure.reason === 'internal' ? `internal error: ${failure.message}` : failure.message
     return { ...summary(failure.reason, `${what}; ${line}`, true), stack: failure.stack }
   }
-  const lagging = ROLES.findIndex((_, i) => (results[i] as Done).lagExceeded !== undefined)
+  const lagging = results.findIndex((m) => (m as Done).lagExceeded !== undefined)
   if (lagging >= 0) {
-    const behind = (results[lagging] as Done).lagExceeded!
-    const why = `${ROLES[lagging]} fell ${fmtMs(behind)} behind schedule (--max-lag ${fmtMs(facts.maxLagMs!)}): stopped`
+    const lagged = results[lagging] as Done
+    const behind = lagged.lagExceeded!
+    const why = `${Object.keys(lagged.counts).join(' and ')} fell ${fmtMs(behind)} behind schedule (--max-lag ${fmtMs(facts.maxLagMs!)}): stopped`
     return summary('max-lag', `${why}; ${line}`, true)
   }
   if (facts.signal) return summary(facts.signal === 'SIGINT' ? 'sigint' : 'sigterm')
-  const unacked = ROLES.some((r) => counts[r].acked < counts[r].sent)
+  const unacked = facts.streams.some((r) => counts[r]!.acked < counts[r]!.sent)
   return summary(unacked ? 'unacknowledged' : 'completed')
 }
 
@@ -109,20 +107,19 @@ const fmtMs = (ms: number) => (ms < 10 ? ms.toFixed(2) : ms.toFixed(0)) + ' ms'
 
 /** The run's one summary line: per topic sent (and acknowledged), wall time, rate, lateness. */
 export function summaryLine(
-  counts: Record<Role, Counts>,
+  counts: Partial<Record<Role, Counts>>,
   wallMs: number,
   speed: number,
   lateness: Lateness,
   kafka: boolean,
   signal?: string,
 ): string {
-  const total = counts.tasks.sent + counts.fragments.sent
+  const streams = Object.entries(counts) as [Role, Counts][]
+  const total = streams.reduce((n, [, c]) => n + c.sent, 0)
   const rate = wallMs > 0 ? Math.round((total / wallMs) * 1000) : 0
-  const stream = (role: Role) =>
-    kafka ? `${counts[role].sent} ${role} sent, ${counts[role].acked} acknowledged` : `${counts[role].sent} ${role}`
   const what = kafka
-    ? `${stream('tasks')}; ${stream('fragments')}`
-    : `sent ${stream('tasks')} and ${stream('fragments')}`
+    ? streams.map(([role, c]) => `${c.sent} ${role} sent, ${c.acked} acknowledged`).join('; ')
+    : `sent ${listed(streams.map(([role, c]) => `${c.sent} ${role}`))}`
   const parts = [`${signal ? `stopped by ${signal}: ` : ''}${what} in ${(wallMs / 1000).toFixed(2)} s (${rate} msg/s)`]
   if (speed !== Infinity && lateness.count > 0) {
     const q = (p: number) => fmtMs(lateness.quantile(p))
@@ -130,3 +127,7 @@ export function summaryLine(
   }
   return parts.join('; ')
 }
+
+/** `a and b`, `a, b and c`. */
+export const listed = (items: string[]) =>
+  items.length > 1 ? `${items.slice(0, -1).join(', ')} and ${items.at(-1)}` : (items[0] ?? 'nothing')

@@ -1,26 +1,41 @@
 import { retime } from '../core/cycles.ts'
+import {
+  type DcMockTrace,
+  HeartbeatStream,
+  heartbeatGrid,
+  largestTaskMessage,
+  openDtIds,
+  PowerStream,
+  placePower,
+  TaskMessageStream,
+  TopologyStream,
+} from '../core/dc-mock-streams.ts'
 import { compressor, findGaps, mergeAscending } from '../core/gaps.ts'
-import { type EventStream, FragmentStream, MergedStream, TaskStream } from '../core/stream.ts'
+import { type EventStream, FragmentStream, mergeStreams, TaskStream } from '../core/stream.ts'
 import { resolveWindow } from '../core/window.ts'
+import { badInput } from '../errors.ts'
 import { demoTrace } from '../trace/demo.ts'
 import { openParquetFile } from '../trace/file.ts'
-import { loadFragments, loadTasks } from '../trace/load.ts'
+import { loadConsumption, loadFragments, loadTasks } from '../trace/load.ts'
 import type { Fragments, Tasks } from '../trace/model.ts'
 import { deriveDurations, lastEventTime, traceStart } from '../trace/timeline.ts'
 import type { Role, StreamSpec, Window } from '../types.ts'
+import type { Ready, StreamEnds } from './protocol.ts'
 
-/** What a worker reports once its stream is built, before the release. */
+/** What a worker reports once its streams are built, before the release. */
 export interface Prepared {
   stream: EventStream
   window: Window
-  /** Latest event time of this stream in the window (for progress percentages). */
-  end: number
-  /** Fragments skipped because their task is missing (fragments worker only). */
+  /** Per stream: the latest event time in the window (for progress percentages). */
+  ends: StreamEnds
+  /** Fragments skipped because their task is missing. */
   orphans: number
   durationDerived: boolean
   /** With --max-gap: the compressed clock, and how much trace time it skips in the window. */
   compress?: (t: number) => number
   skippedMs: number
+  largest: Ready['largest']
+  notes: string[]
 }
 
 /** The event times of a stream, in order (it is consumed). */
@@ -31,36 +46,90 @@ function* timesOf(stream: EventStream): Generator<number> {
   }
 }
 
+/** A stream with nothing in it: the worker that only checks the trace (--speed max to stdout). */
+const EMPTY: EventStream = {
+  role: 'tasks',
+  time: Infinity,
+  keyBytes: () => null,
+  keyJson: () => Buffer.alloc(0),
+  writeValue: () => {},
+  advance: () => {},
+}
+
 /**
- * Loads what one stream needs, checks it, and builds the stream. Each worker validates the files
- * it reads, and the tasks file is read by both, so a bad trace is reported before anything is
- * sent whichever worker finds it. The tasks worker reads fragments only when tasks depend on
- * them (v2 durations, a what-if host, --max-gap). `merged`: the fragments worker's stream holds
- * the tasks too (--speed max to stdout, core/stream.ts MergedStream).
+ * Loads what a worker's streams need, checks it, and builds them, merged in time order. Each
+ * worker validates the files it reads, and the tasks file is read by both, so a bad trace is
+ * reported before anything is sent whichever worker finds it. Fragments are read when a stream
+ * holds them (fragments, dc-mock's task messages), when it needs the trace's end (dc-mock's
+ * power and topology worker: heartbeats and topology run to it), and when tasks depend on them
+ * (v2 durations, a what-if host, --max-gap). `kafka`: also measure the largest message.
  */
-export async function prepare(role: Role, spec: StreamSpec, merged = false): Promise<Prepared> {
+export async function prepare(roles: Role[], spec: StreamSpec, kafka = false): Promise<Prepared> {
+  const dcMock = spec.format === 'dc-mock'
   let tasks: Tasks
   let fragments: Fragments | undefined
   if (spec.trace.demo) {
     ;({ tasks, fragments } = demoTrace())
   } else {
     tasks = await loadTasks(openParquetFile(spec.trace.tasks))
-    // --max-gap needs both streams' times in both workers, so both derive the same clock; a
-    // task's duration comes from its fragments in v2 traces and on a what-if host.
-    if (role === 'fragments' || tasks.durationDerived || spec.maxGapMs !== undefined || spec.host) {
-      fragments = await loadFragments(openParquetFile(spec.trace.fragments), tasks, { strict: spec.strict })
+    const holdsFragments = roles.some((r) => r !== 'tasks')
+    if (holdsFragments || tasks.durationDerived || spec.maxGapMs !== undefined || spec.host) {
+      const policy = { strict: spec.strict, cpuCount: dcMock }
+      fragments = await loadFragments(openParquetFile(spec.trace.fragments), tasks, policy)
     }
   }
   if (fragments && tasks.durationDerived) deriveDurations(tasks, fragments)
   if (fragments && spec.host) retime(tasks, fragments, spec.host)
-  const window = resolveWindow(spec.from, spec.to, traceStart(tasks))
-  const fragmentStream = () => new FragmentStream(tasks, fragments!, window)
-  const stream =
-    role === 'tasks'
-      ? new TaskStream(tasks, window)
-      : merged
-        ? new MergedStream(new TaskStream(tasks, window), fragmentStream())
-        : fragmentStream()
+  const start = traceStart(tasks)
+  const window = resolveWindow(spec.from, spec.to, start)
+  const traceEnd = Math.max(lastEventTime(tasks), fragments ? lastEventTime(tasks, fragments) : -Infinity)
+  const notes: string[] = []
+  const largest: Ready['largest'] = {}
+  const ends: StreamEnds = {}
+  const streams: EventStream[] = []
+  const dc = dcMock ? dcMockTrace(tasks, fragments, spec, notes) : undefined
+  for (const role of roles) {
+    switch (role) {
+      case 'tasks':
+        streams.push(new TaskStream(tasks, window))
+        ends.tasks = lastEventTime(tasks)
+        break
+      case 'fragments':
+        streams.push(new FragmentStream(tasks, fragments!, window))
+        ends.fragments = lastEventTime(tasks, fragments)
+        break
+      case 'workload': {
+        const every = spec.dcMock!.heartbeatMs
+        const grid = heartbeatGrid(start, traceEnd, every)
+        streams.push(mergeStreams([new HeartbeatStream(grid, every, window), new TaskMessageStream(dc!, window)]))
+        ends.workload = Math.max(lastEventTime(tasks), grid.last)
+        if (kafka) {
+          const big = largestTaskMessage(dc!, window)
+          if (big) largest.workload = big
+        }
+        break
+      }
+      case 'power': {
+        const file = spec.dcMock!.consumption
+        if (!file) break
+        const power = placePower(await loadConsumption(openParquetFile(file)), start, spec.dcMock!.powerOffsetMs)
+        streams.push(new PowerStream(power, window))
+        ends.power = power.time.reduce((a, b) => Math.max(a, b), -Infinity)
+        break
+      }
+      case 'topology': {
+        const body = spec.dcMock!.topologyJson
+        if (body === undefined) break
+        const stream = new TopologyStream(Buffer.from(body), spec.dcMock!.topologyIntervalMs, traceEnd, window)
+        streams.push(stream)
+        ends.topology = Math.max(traceEnd, window.from)
+        largest.topology = { key: 'datacenter', bytes: body.length + 64 }
+        break
+      }
+    }
+  }
+  for (const role of roles) ends[role] = Math.min(window.to, ends[role] ?? window.from)
+  const stream = streams.length > 0 ? mergeStreams(streams) : EMPTY
   const gaps =
     spec.maxGapMs === undefined
       ? undefined
@@ -77,13 +146,38 @@ export async function prepare(role: Role, spec: StreamSpec, merged = false): Pro
     skippedMs: gaps?.total ?? 0,
     stream,
     window,
-    end: Math.min(
-      window.to,
-      role === 'tasks'
-        ? lastEventTime(tasks)
-        : Math.max(lastEventTime(tasks, fragments), merged ? lastEventTime(tasks) : -Infinity),
-    ),
-    orphans: role === 'fragments' ? fragments!.orphans : 0,
+    ends,
+    orphans: fragments?.orphans ?? 0,
     durationDerived: tasks.durationDerived,
+    largest,
+    notes,
+  }
+}
+
+/** The trace as dc-mock's task messages read it: ids as integers (others skipped, or an error under --strict). */
+function dcMockTrace(tasks: Tasks, fragments: Fragments | undefined, spec: StreamSpec, notes: string[]): DcMockTrace {
+  const { ids, skipped, firstBad } = openDtIds(tasks)
+  if (firstBad !== undefined) {
+    const what = `column "id" row ${firstBad}: task id ${tasks.idJson[firstBad]} is not an integer`
+    if (spec.strict) throw badInput(`${tasks.path}: ${what} (OpenDT reads task ids as integers; --strict)`)
+    notes.push(
+      `skipped ${skipped} tasks whose id is not an integer, as OpenDT does (first: ${tasks.path} ${what}; --strict makes this an error)`,
+    )
+  }
+  return { tasks, fragments: fragments ?? emptyFragments(tasks), ids, skipped }
+}
+
+/** No fragments loaded (the worker that only checks): every task has none. */
+function emptyFragments(tasks: Tasks): Fragments {
+  const none = new Float64Array(0)
+  return {
+    path: '',
+    rows: 0,
+    count: 0,
+    orphans: 0,
+    offsets: new Int32Array(tasks.count + 1),
+    duration: none,
+    cpuUsage: none,
+    divisor: 1,
   }
 }

@@ -1,5 +1,5 @@
 import { formatDuration, formatTime } from '../core/format.ts'
-import { ROLES, type Role } from '../types.ts'
+import type { Role } from '../types.ts'
 
 /** What the main thread knows of one stream while it runs. */
 export interface StreamState {
@@ -60,9 +60,10 @@ export class ProgressDisplay {
   private drawn = 0
   private readonly started: number
   private readonly options: DisplayOptions
-  private readonly states: Record<Role, StreamState>
+  private readonly states: readonly (readonly [Role, StreamState])[]
 
-  constructor(options: DisplayOptions, states: Record<Role, StreamState>) {
+  /** `states`: the streams to show, in order, and the state the main thread keeps for each. */
+  constructor(options: DisplayOptions, states: readonly (readonly [Role, StreamState])[]) {
     this.options = options
     this.states = states
     this.started = options.now()
@@ -71,7 +72,9 @@ export class ProgressDisplay {
 
   lines(): string[] {
     const elapsed = this.options.now() - this.started
-    return ROLES.map((role) => progressLine(role, this.states[role], elapsed, this.options.speed, this.options.kafka))
+    return this.states.map(([role, state]) =>
+      progressLine(role, state, elapsed, this.options.speed, this.options.kafka),
+    )
   }
 
   show(): void {

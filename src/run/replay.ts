@@ -1,17 +1,17 @@
 import type { ConsolaInstance } from 'consola'
 import { formatTime } from '../core/format.ts'
-import { prepareTopics } from '../kafka/admin.ts'
-import { type Counts, type ReplayOptions, ROLES, type Role } from '../types.ts'
+import { type Largest, prepareTopics } from '../kafka/admin.ts'
+import { type Counts, FORMAT_STREAMS, type Format, type ReplayOptions, type Role } from '../types.ts'
 import { writeCheckpoint } from './checkpoint.ts'
 import { SharedControl, sharedClock } from './control.ts'
 import { conclude, firstFailure, type ReplaySummary, toError } from './outcome.ts'
 import { ProgressDisplay, type StreamState } from './progress.ts'
-import type { CountsUpdate, ProgressUpdate, Ready, WorkerInit, WorkerMessage } from './protocol.ts'
+import type { CountsUpdate, ProgressUpdate, Ready, StreamCounts, WorkerInit, WorkerMessage } from './protocol.ts'
 
 /** The edges replay() drives: workers, signals, the log. Passed in so tests can stand in for them. */
 export interface ReplayEdges {
   log: ConsolaInstance
-  spawn(role: Role): Worker
+  spawn(slot: 0 | 1): Worker
   /** Subscribes to SIGINT/SIGTERM; returns an unsubscribe function. */
   onSignal(handler: (signal: 'SIGINT' | 'SIGTERM') => void): () => void
   /** Where live progress lines go (stderr), and whether it is a terminal. */
@@ -46,27 +46,44 @@ function nextMessage(
 }
 
 /**
- * Replays both streams, in three phases: ready (each worker loads and checks what it needs and
- * connects its producer, while this thread prepares the Kafka topics), release (both workers at
- * once, on one clock), and finish (until both end, with progress, checkpoints and signals). A bad
- * trace is reported before a broker problem, and the tasks worker's error before the fragments
- * worker's, so the message does not depend on timing.
+ * Which streams each of the two workers writes. The seed's two streams get one worker each. In
+ * dc-mock's format the first writes dc.workload (its task messages hold the fragments, so it
+ * holds the trace), the second dc.power and dc.topology (small files, a message every 30 s):
+ * the heavy stream paces alone and the two light ones share a thread. At --speed max to stdout
+ * the second writes every stream, merged in time order, and the first only checks the trace
+ * (core/stream.ts MergedStream says why).
+ */
+export function workerRoles(format: Format, merged: boolean): [Role[], Role[]] {
+  const streams = [...FORMAT_STREAMS[format]]
+  if (merged) return [[], streams]
+  return format === 'tasks-fragments' ? [['tasks'], ['fragments']] : [['workload'], ['power', 'topology']]
+}
+
+/**
+ * Replays the format's streams with two workers, in three phases: ready (each worker loads and
+ * checks what it needs and connects its producer, while this thread prepares the Kafka topics),
+ * release (both workers at once, on one clock), and finish (until both end, with progress,
+ * checkpoints and signals). A bad trace is reported before a broker problem, and the first
+ * worker's error before the second's, so the message does not depend on timing.
  */
 export async function replay(options: ReplayOptions, edges: ReplayEdges): Promise<ReplaySummary> {
   const control = SharedControl.create()
-  const workers = ROLES.map((role) => edges.spawn(role))
+  const streams = FORMAT_STREAMS[options.spec.format]
+  const merged = options.output.kind === 'stdout' && options.speed === Infinity
+  const roles = workerRoles(options.spec.format, merged)
+  const workers = ([0, 1] as const).map((slot) => edges.spawn(slot))
   try {
-    const { readied, maxMessageBytes } = await ready(workers, options, edges.log, control)
-    const first = readied[1]! // the fragments worker's view of the window (both resolve it alike)
-    announce(edges.log, options, first)
-    const states = Object.fromEntries(
-      ROLES.map((role, i) => {
-        const r = readied[i]!
-        return [role, { sent: 0, acked: 0, eventTime: Number.NaN, lateness: 0, from: r.from, end: r.end }]
-      }),
-    ) as Record<Role, StreamState>
-    const record = checkpointRecorder(options.checkpoint) // one for both: the file holds both streams
-    const finishing = workers.map((w, i) => nextMessage(w, progressInto(states, ROLES[i]!, record)))
+    const { readied, limits } = await ready(workers, roles, options, edges.log, control)
+    const first = readied[1]! // the second worker's view of the window (both resolve it alike)
+    announce(edges.log, options, readied)
+    const states: Partial<Record<Role, StreamState>> = {}
+    readied.forEach((r, i) => {
+      for (const role of roles[i]!) {
+        states[role] = { sent: 0, acked: 0, eventTime: Number.NaN, lateness: 0, from: r.from, end: r.ends[role]! }
+      }
+    })
+    const record = checkpointRecorder(options.checkpoint) // one for both: the file holds every stream
+    const finishing = workers.map((w) => nextMessage(w, progressInto(states, record)))
     let signal: 'SIGINT' | 'SIGTERM' | undefined
     const unsubscribe = edges.onSignal((s) => {
       signal ??= s
@@ -74,11 +91,11 @@ export async function replay(options: ReplayOptions, edges: ReplayEdges): Promis
     })
     // From the window start; a resumed run from its earliest message left, so it starts at once.
     const released = sharedClock()
-    const resumed = options.checkpoint && ROLES.some((r) => options.checkpoint!.start.streams[r].acked > 0)
+    const resumed = options.checkpoint && streams.some((r) => (options.checkpoint!.start.streams[r]?.acked ?? 0) > 0)
     const earliest = Math.min(...readied.map((r) => r.next))
     const origin = resumed && earliest !== Infinity ? earliest : first.from
-    control.release(released + START_LEAD_MS, origin, maxMessageBytes)
-    const display = options.quiet ? undefined : progressDisplay(options, edges, states)
+    control.release(released + START_LEAD_MS, origin, limits)
+    const display = options.quiet ? undefined : progressDisplay(options, edges, streams, states)
     // When one stream fails or its reader goes away, the other stops too.
     const results = await Promise.all(
       finishing.map((p) =>
@@ -92,6 +109,7 @@ export async function replay(options: ReplayOptions, edges: ReplayEdges): Promis
     display?.stop()
     unsubscribe()
     return conclude(results, {
+      streams,
       speed: options.speed,
       kafka: options.output.kind === 'kafka',
       wallMs,
@@ -109,39 +127,43 @@ export async function replay(options: ReplayOptions, edges: ReplayEdges): Promis
 /** Phase one: start both workers and the topics; fail (aborting the workers) or return what they report. */
 async function ready(
   workers: Worker[],
+  roles: [Role[], Role[]],
   options: ReplayOptions,
   log: ConsolaInstance,
   control: SharedControl,
-): Promise<{ readied: Ready[]; maxMessageBytes: number }> {
+): Promise<{ readied: Ready[]; limits: [number, number] }> {
   const readies = workers.map((w) => nextMessage(w))
   workers.forEach((w, i) => {
-    const role = ROLES[i]!
+    const slot = i as 0 | 1
     const init: WorkerInit = {
-      role,
+      slot,
+      roles: roles[slot],
       spec: options.spec,
       speed: options.speed,
-      topic: options.topics[role],
       topics: options.topics,
       output: options.output,
       verbose: options.verbose,
       maxLagMs: options.maxLagMs,
-      skip: options.checkpoint?.start.streams[role].acked ?? 0,
+      // A worker's streams are acknowledged as one merged prefix (one send in flight).
+      skip: roles[slot].reduce((n, r) => n + (options.checkpoint?.start.streams[r]?.acked ?? 0), 0),
       shared: control.buffer,
     }
     w.postMessage(init)
   })
+  const all = Promise.all(readies)
   const topics =
     options.output.kind === 'kafka'
       ? prepareTopics(
           options.output.config,
-          ROLES.map((r) => options.topics[r]),
+          FORMAT_STREAMS[options.spec.format].map((r) => options.topics[r]),
           log,
+          all.then((outcomes) => (firstFailure(outcomes) ? undefined : largestPerTopic(outcomes as Ready[], options))),
         ).then(
           (ready) => ready,
           (error: unknown) => error as Error,
         )
       : Promise.resolve(undefined)
-  const outcomes = await Promise.all(readies)
+  const outcomes = await all
   const failed = firstFailure(outcomes)
   if (failed) {
     control.abort()
@@ -152,21 +174,39 @@ async function ready(
     control.abort()
     throw prepared
   }
-  return { readied: outcomes as Ready[], maxMessageBytes: prepared?.maxMessageBytes ?? 0 }
+  const limit = (slot: 0 | 1) =>
+    Math.min(...roles[slot].map((r) => prepared?.limits.get(options.topics[r]) ?? Infinity))
+  return { readied: outcomes as Ready[], limits: [limit(0), limit(1)] }
+}
+
+/** The largest message each worker measured, by topic. */
+function largestPerTopic(readied: Ready[], options: ReplayOptions): Map<string, Largest> {
+  const out = new Map<string, Largest>()
+  for (const r of readied) {
+    for (const [role, big] of Object.entries(r.largest) as [Role, { key: string; bytes: number }][]) {
+      const what = role === 'workload' ? `task ${big.key}` : `the ${role} message`
+      out.set(options.topics[role], { what, bytes: big.bytes })
+    }
+  }
+  return out
 }
 
 /** What is about to be replayed, and what the workers noticed on the way (one line each). */
-function announce(log: ConsolaInstance, options: ReplayOptions, ready: Ready): void {
-  if (ready.orphans > 0) {
-    log.warn(`skipped ${ready.orphans} fragments whose task is not in the tasks file (--strict makes this an error)`)
+function announce(log: ConsolaInstance, options: ReplayOptions, readied: Ready[]): void {
+  const ready = readied[1]!
+  const orphans = Math.max(...readied.map((r) => r.orphans))
+  if (orphans > 0) {
+    log.warn(`skipped ${orphans} fragments whose task is not in the tasks file (--strict makes this an error)`)
   }
+  for (const note of new Set(readied.flatMap((r) => r.notes))) log.warn(note)
   if (ready.durationDerived) {
     log.info('tasks file has no duration column (schema v2): durations are the sums of fragment durations')
   }
   const to = ready.to === Infinity ? 'end' : formatTime(ready.to)
+  const topics = FORMAT_STREAMS[options.spec.format].map((r) => options.topics[r])
   const where =
     options.output.kind === 'kafka'
-      ? ` into ${options.topics.tasks} and ${options.topics.fragments} at ${options.output.config.brokers.join(',')}`
+      ? ` into ${topics.slice(0, -1).join(', ')} and ${topics.at(-1)} at ${options.output.config.brokers.join(',')}`
       : ''
   const pace = options.speed === Infinity ? 'max speed' : `speed ${options.speed}`
   log.info(`replaying ${formatTime(ready.from)} to ${to} at ${pace}${where}`)
@@ -174,20 +214,13 @@ function announce(log: ConsolaInstance, options: ReplayOptions, ready: Ready): v
 
 /** A worker's progress into the display's state, and its counts into the checkpoint. */
 function progressInto(
-  states: Record<Role, StreamState>,
-  role: Role,
-  record: (role: Role, counts: Counts) => void,
+  states: Partial<Record<Role, StreamState>>,
+  record: (counts: StreamCounts) => void,
 ): (p: ProgressUpdate | CountsUpdate) => void {
   return (p) => {
-    if (p.type === 'counts') return record(role, p)
-    if (!p.byRole) {
-      Object.assign(states[role], { sent: p.sent, acked: p.acked, eventTime: p.eventTime, lateness: p.lateness })
-      return
-    }
-    // One worker writes both streams (--speed max to stdout): it reports each.
-    for (const r of ROLES) {
-      const b = p.byRole[r]
-      Object.assign(states[r], { sent: b.sent, acked: b.sent, eventTime: b.eventTime, lateness: 0 })
+    if (p.type === 'counts') return record(p.counts)
+    for (const [role, b] of Object.entries(p.byRole) as [Role, Counts & { eventTime: number }][]) {
+      Object.assign(states[role]!, { sent: b.sent, acked: b.acked, eventTime: b.eventTime, lateness: p.lateness })
     }
   }
 }
@@ -195,7 +228,8 @@ function progressInto(
 function progressDisplay(
   options: ReplayOptions,
   edges: ReplayEdges,
-  states: Record<Role, StreamState>,
+  streams: readonly Role[],
+  states: Partial<Record<Role, StreamState>>,
 ): ProgressDisplay {
   return new ProgressDisplay(
     {
@@ -207,17 +241,20 @@ function progressDisplay(
       kafka: options.output.kind === 'kafka',
       now: sharedClock,
     },
-    states,
+    streams.map((role) => [role, states[role]!] as const),
   )
 }
 
 /** Writes the checkpoint after each batch sent or acknowledged: the start's counts plus this run's. */
-function checkpointRecorder(checkpoint: ReplayOptions['checkpoint']): (role: Role, counts: Counts) => void {
+function checkpointRecorder(checkpoint: ReplayOptions['checkpoint']): (counts: StreamCounts) => void {
   if (!checkpoint) return () => {}
   const base = checkpoint.start.streams
   const now = structuredClone(base)
-  return (role, counts) => {
-    now[role] = { sent: base[role].acked + counts.sent, acked: base[role].acked + counts.acked }
+  return (counts) => {
+    for (const [role, c] of Object.entries(counts) as [Role, Counts][]) {
+      const acked = base[role]?.acked ?? 0
+      now[role] = { sent: acked + c.sent, acked: acked + c.acked }
+    }
     writeCheckpoint(checkpoint.path, { ...checkpoint.start, streams: now, updated: new Date().toISOString() })
   }
 }

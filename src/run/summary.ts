@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs'
 import { formatTime } from '../core/format.ts'
 import { ReplayError } from '../errors.ts'
 import { reasonOf } from '../trace/file.ts'
-import type { ReplayOptions, Role } from '../types.ts'
+import { FORMAT_STREAMS, type ReplayOptions, type Role } from '../types.ts'
 import type { ReplaySummary } from './outcome.ts'
 
 /**
@@ -13,9 +13,9 @@ export function summaryJson(options: ReplayOptions, s: ReplaySummary) {
   const seconds = s.wallMs / 1000
   const topic = (role: Role) => ({
     topic: options.topics[role],
-    sent: s.counts[role].sent,
-    acknowledged: s.counts[role].acked,
-    ratePerSecond: seconds > 0 ? Math.round(s.counts[role].sent / seconds) : 0,
+    sent: s.counts[role]!.sent,
+    acknowledged: s.counts[role]!.acked,
+    ratePerSecond: seconds > 0 ? Math.round(s.counts[role]!.sent / seconds) : 0,
   })
   const paced = options.speed !== Infinity && s.lateness.count > 0
   return {
@@ -28,7 +28,8 @@ export function summaryJson(options: ReplayOptions, s: ReplaySummary) {
     window: { from: formatTime(s.window.from), to: s.window.to === Infinity ? null : formatTime(s.window.to) },
     wallSeconds: Number(seconds.toFixed(3)),
     skippedTraceSeconds: s.skippedMs / 1000,
-    topics: { tasks: topic('tasks'), fragments: topic('fragments') },
+    format: options.spec.format,
+    topics: perStream(options, topic),
     lateness: paced
       ? {
           messages: s.lateness.count,
@@ -53,12 +54,15 @@ export function failureJson(options: ReplayOptions, error: ReplayError) {
     window: null,
     wallSeconds: 0,
     skippedTraceSeconds: 0,
-    topics: {
-      tasks: { topic: options.topics.tasks, ...none },
-      fragments: { topic: options.topics.fragments, ...none },
-    },
+    format: options.spec.format,
+    topics: perStream(options, (role) => ({ topic: options.topics[role], ...none })),
     lateness: null,
   }
+}
+
+/** One entry per stream of the run's format, keyed by stream. */
+function perStream<T>(options: ReplayOptions, entry: (role: Role) => T): Partial<Record<Role, T>> {
+  return Object.fromEntries(FORMAT_STREAMS[options.spec.format].map((role) => [role, entry(role)]))
 }
 
 /** Writes --summary-json FILE; its folder must exist (checked before the run: none is created). */

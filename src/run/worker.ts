@@ -1,10 +1,10 @@
 /// <reference lib="webworker" />
 /**
- * One stream's worker (tasks or fragments). It owns its stream from file to output: it loads and
- * checks the trace (run/prepare.ts), connects its own output (stdout, or one kafkajs producer),
- * reports ready, blocks on the barrier, then paces the stream into the sink (core/pacer.ts). All
- * it shares with the main thread is the SharedArrayBuffer (run/control.ts) and the messages of
- * run/protocol.ts.
+ * One of the two workers. It owns its streams (run/replay.ts workerRoles says which) from file to
+ * output: it loads and checks the trace (run/prepare.ts), connects its own output (stdout, or one
+ * kafkajs producer), reports ready, blocks on the barrier, then paces its streams, merged in time
+ * order, into the sink (core/pacer.ts). All it shares with the main thread is the
+ * SharedArrayBuffer (run/control.ts) and the messages of run/protocol.ts.
  */
 import { Partitioners, type Producer } from 'kafkajs'
 import { type Clock, type PaceOptions, type Progress, pace } from '../core/pacer.ts'
@@ -20,7 +20,7 @@ import type { KafkaConfig, Role } from '../types.ts'
 import { SharedControl, sharedClock } from './control.ts'
 import { Gate } from './gate.ts'
 import { type Prepared, prepare } from './prepare.ts'
-import type { ByRole, Done, Failed, WorkerInit, WorkerMessage } from './protocol.ts'
+import type { Done, Failed, ProgressUpdate, StreamCounts, WorkerInit, WorkerMessage } from './protocol.ts'
 
 declare const self: Worker
 const post = (message: WorkerMessage) => self.postMessage(message)
@@ -73,20 +73,13 @@ async function connectProducer(config: KafkaConfig, init: WorkerInit): Promise<P
 /** Progress goes to the main thread at most this often. */
 const PROGRESS_EVERY_MS = 200
 
-function progressReporter(acked: () => number | undefined, byRole?: ByRole): (p: Progress) => void {
+function progressReporter(byRole: () => ProgressUpdate['byRole']): (p: Progress) => void {
   let last = 0
   return (p) => {
     const now = performance.now()
     if (now - last < PROGRESS_EVERY_MS) return
     last = now
-    const counts = { sent: p.sent, acked: acked() ?? p.sent }
-    post({
-      type: 'progress',
-      ...counts,
-      eventTime: p.eventTime,
-      lateness: p.lateness,
-      byRole: byRole && structuredClone(byRole),
-    })
+    post({ type: 'progress', byRole: byRole(), lateness: p.lateness })
   }
 }
 
@@ -95,9 +88,9 @@ function failed(error: unknown): Failed {
   return { type: 'error', reason: e.reason, message: e.message, stack: e.stack }
 }
 
-const done = (counts: Pick<Done, 'sent' | 'acked'>, rest: Partial<Done> = {}): Done => ({
+const done = (counts: StreamCounts, rest: Partial<Done> = {}): Done => ({
   type: 'done',
-  ...counts,
+  counts,
   stdoutClosed: false,
   lateness: { counts: new Float64Array(0), count: 0, max: 0 },
   ...rest,
@@ -106,12 +99,9 @@ const done = (counts: Pick<Done, 'sent' | 'acked'>, rest: Partial<Done> = {}): D
 self.onmessage = async (event: MessageEvent<WorkerInit>) => {
   const init = event.data
   const control = new SharedControl(init.shared)
-  // At --speed max to stdout one thread writes both streams in order (no hand-offs): the
-  // fragments worker, which loads both; the tasks worker checks its file, then has nothing to send.
-  const merged = init.output.kind === 'stdout' && init.speed === Infinity
   let loaded: Awaited<ReturnType<typeof load>>
   try {
-    loaded = await load(init, merged)
+    loaded = await load(init)
   } catch (error) {
     post(failed(error))
     return
@@ -123,24 +113,27 @@ self.onmessage = async (event: MessageEvent<WorkerInit>) => {
     orphans: prepared.orphans,
     from: w.from,
     to: w.to,
-    end: prepared.end,
+    ends: prepared.ends,
     next: prepared.stream.time,
     durationDerived: prepared.durationDerived,
     skippedMs: prepared.skippedMs,
+    largest: prepared.largest,
+    notes: prepared.notes,
   })
   const start = control.awaitRelease()
   if (start === undefined) return void (await producer?.disconnect())
-  if (merged && init.role === 'tasks') return post(done({ sent: 0, acked: 0 }))
-  // The main thread chose one origin for both streams (a resume starts at the earliest next message).
+  // At --speed max to stdout one worker writes every stream (run/replay.ts workerRoles); the other only checked the trace.
+  if (init.roles.length === 0) return post(done({}))
+  // The main thread chose one origin for both workers (a resume starts at the earliest next message).
   const schedule: Schedule = { start, origin: control.origin, speed: init.speed, compress: prepared.compress }
-  if (init.output.kind === 'stdout') return post(await toStdout(init, control, prepared.stream, schedule, merged))
+  if (init.output.kind === 'stdout') return post(await toStdout(init, control, prepared.stream, schedule))
   post(await toKafka(init, init.output.config, control, prepared.stream, schedule, producer!))
   await producer!.disconnect().catch(() => {})
 }
 
-/** Before the release: the stream built and checked, a resume's prefix skipped, the producer connected. */
-async function load(init: WorkerInit, merged: boolean): Promise<{ prepared: Prepared; producer?: Producer }> {
-  const prepared = await prepare(init.role, init.spec, merged)
+/** Before the release: the streams built and checked, a resume's prefix skipped, the producer connected. */
+async function load(init: WorkerInit): Promise<{ prepared: Prepared; producer?: Producer }> {
+  const prepared = await prepare(init.roles, init.spec, init.output.kind === 'kafka')
   // Decoding leaves ~100 MB of hyparquet's short-lived arrays; collecting them now, before the
   // send loop allocates its buffers, keeps the peak RSS of a whole-SURF replay near 190 MB.
   Bun.gc(true)
@@ -150,13 +143,16 @@ async function load(init: WorkerInit, merged: boolean): Promise<{ prepared: Prep
   return { prepared, producer }
 }
 
-/** Dry-run lines: paced through the Gate with the other worker, or both streams from this one (merged). */
+/** The topic of each stream this worker writes. */
+const topicsOf = (init: WorkerInit): Partial<Record<Role, string>> =>
+  Object.fromEntries(init.roles.map((r) => [r, init.topics[r]]))
+
+/** Dry-run lines: paced through the Gate with the other worker, or every stream from this one (--speed max). */
 async function toStdout(
   init: WorkerInit,
   control: SharedControl,
   stream: EventStream,
   schedule: Schedule,
-  merged: boolean,
 ): Promise<WorkerMessage> {
   // Between writes, the reader may leave: notice it while waiting, and end as a write would.
   let gone = false
@@ -164,27 +160,28 @@ async function toStdout(
     if (!gone && stdoutReaderGone()) gone = true
     return gone || control.stopping
   }
-  const sink = new LineSink(merged ? init.topics : { [init.role]: init.topic }, (fn) => control.withStdoutLock(fn))
+  const sink = new LineSink(topicsOf(init), (fn) => control.withStdoutLock(fn))
+  const counts = (): StreamCounts =>
+    Object.fromEntries(init.roles.map((r) => [r, { sent: sink.written[r].sent, acked: sink.written[r].sent }]))
   const options: PaceOptions = {
     stopped,
     maxLagMs: init.maxLagMs,
     maxBatch: init.speed === Infinity ? 4096 : 1024,
-    gate: merged ? undefined : new Gate(control, init.role === 'tasks' ? 0 : 1),
-    onBatch: progressReporter(() => undefined, merged ? sink.written : undefined),
+    gate: init.speed === Infinity ? undefined : new Gate(control, init.slot),
+    onBatch: progressReporter(() =>
+      Object.fromEntries(init.roles.map((r) => [r, { ...counts()[r]!, eventTime: sink.written[r].eventTime }])),
+    ),
   }
-  const byRole = merged ? sink.written : undefined
   try {
     const result = await pace(stream, schedule, sleepingClock(stopped), sink, options)
-    const rest = { lagExceeded: result.lagExceeded, lateness: result.lateness, byRole, stdoutClosed: gone }
-    return done({ sent: result.sent, acked: result.sent }, rest)
+    return done(counts(), { lagExceeded: result.lagExceeded, lateness: result.lateness, stdoutClosed: gone })
   } catch (error) {
-    if (error instanceof StdoutClosed) return done({ sent: 0, acked: 0 }, { stdoutClosed: true })
-    const written = sink.written[stream.role].sent
-    return { ...failed(error), sent: written, acked: written, byRole }
+    if (error instanceof StdoutClosed) return done(counts(), { stdoutClosed: true })
+    return { ...failed(error), counts: counts() }
   }
 }
 
-/** Into Kafka with this worker's producer: its own topic, one send in flight. */
+/** Into Kafka with this worker's producer: its streams' topics, one send in flight. */
 async function toKafka(
   init: WorkerInit,
   config: KafkaConfig,
@@ -195,25 +192,29 @@ async function toKafka(
 ): Promise<WorkerMessage> {
   const stopped = () => control.stopping
   const sink = new KafkaSink(producer, {
-    topic: init.topic,
+    topics: topicsOf(init),
     acks: config.acks,
     recordTime: config.recordTime,
-    maxMessageBytes: control.maxMessageBytes,
+    maxMessageBytes: control.maxMessageBytes(init.slot),
   })
-  sink.onCounts = (sent, acked) => post({ type: 'counts', sent, acked })
+  sink.onCounts = (counts) => post({ type: 'counts', counts })
   const options: PaceOptions = {
     stopped,
     maxLagMs: init.maxLagMs,
     maxBatch: init.speed === Infinity ? 2_000 : 5_000,
-    onBatch: progressReporter(() => sink.acked),
+    onBatch: progressReporter(() =>
+      Object.fromEntries(
+        init.roles.map((r) => [r, { ...sink.counts[r]!, eventTime: sink.eventTimes[r] ?? Number.NaN }]),
+      ),
+    ),
   }
   try {
     const result = await pace(stream, schedule, sleepingClock(stopped), sink, options)
     await sink.close()
-    return done({ sent: sink.sent, acked: sink.acked }, { lagExceeded: result.lagExceeded, lateness: result.lateness })
+    return done(structuredClone(sink.counts), { lagExceeded: result.lagExceeded, lateness: result.lateness })
   } catch (error) {
     const message = `lost Kafka at ${config.brokers.join(',')}: ${causeOf(error)}`
-    return { type: 'error', reason: 'broker-lost', message, sent: sink.sent, acked: sink.acked }
+    return { type: 'error', reason: 'broker-lost', message, counts: structuredClone(sink.counts) }
   }
 }
 

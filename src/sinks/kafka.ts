@@ -2,6 +2,7 @@ import type { Message, Producer } from 'kafkajs'
 import { ByteWriter } from '../core/bytes.ts'
 import type { Sink } from '../core/pacer.ts'
 import type { EventStream } from '../core/stream.ts'
+import type { Counts, Role } from '../types.ts'
 
 /** Bytes a record adds to a batch beyond its key and value (length, attributes, varints). */
 const RECORD_OVERHEAD = 32
@@ -9,12 +10,22 @@ const RECORD_OVERHEAD = 32
 const BATCH_HEADROOM = 4096
 
 export interface KafkaSinkOptions {
-  topic: string
+  /** The topic of each stream this sink writes. */
+  topics: Partial<Record<Role, string>>
   acks: -1 | 1 | 0
   recordTime: 'send' | 'trace'
-  /** The topic's max.message.bytes: one record batch must stay under it. */
+  /** The topics' smallest max.message.bytes: one record batch must stay under it. */
   maxMessageBytes: number
 }
+
+/** Messages for one send: per topic, in stream order, and how many of each stream. */
+interface Batch {
+  topics: Map<string, Message[]>
+  roles: Map<Role, number>
+  bytes: number
+}
+
+const emptyBatch = (): Batch => ({ topics: new Map(), roles: new Map(), bytes: 0 })
 
 /**
  * Sends batches with one kafkajs producer. Key and value bytes are exactly the dry-run line's key
@@ -22,12 +33,16 @@ export interface KafkaSinkOptions {
  * failed send after later ones when several are in flight, which would reorder a partition, and
  * its idempotent producer serializes requests to a broker anyway. A message counts as
  * acknowledged only when its send resolves; a failed send surfaces at the next flush or at close.
+ * A message that would take a batch past the topic's limit starts the next batch, so a message
+ * as large as the limit allows (a dc-mock task with thousands of fragments) goes out alone.
  */
 export class KafkaSink implements Sink {
-  sent = 0
-  acked = 0
-  private messages: Message[] = []
-  private bytes = 0
+  /** Per stream: handed to the producer, and acknowledged. */
+  readonly counts: Partial<Record<Role, Counts>> = {}
+  /** Per stream: the event time of the last message added. */
+  readonly eventTimes: Partial<Record<Role, number>> = {}
+  private sealed: Batch[] = []
+  private current = emptyBatch()
   private writer = new ByteWriter(1 << 16)
   private inFlight: Promise<void> | undefined
   private readonly producer: Producer
@@ -35,12 +50,21 @@ export class KafkaSink implements Sink {
   private readonly limit: number
 
   /** Called when a batch is handed to the producer and when it is acknowledged. */
-  onCounts: (sent: number, acked: number) => void = () => {}
+  onCounts: (counts: Partial<Record<Role, Counts>>) => void = () => {}
 
   constructor(producer: Producer, options: KafkaSinkOptions) {
     this.producer = producer
     this.options = options
     this.limit = options.maxMessageBytes - BATCH_HEADROOM
+    for (const role of Object.keys(options.topics) as Role[]) this.counts[role] = { sent: 0, acked: 0 }
+  }
+
+  get sent(): number {
+    return Object.values(this.counts).reduce((n, c) => n + c.sent, 0)
+  }
+
+  get acked(): number {
+    return Object.values(this.counts).reduce((n, c) => n + c.acked, 0)
   }
 
   add(message: EventStream): void {
@@ -49,35 +73,51 @@ export class KafkaSink implements Sink {
     message.writeValue(w)
     // A view, not a copy: a grown buffer leaves earlier views on the old one, still valid.
     const value = Buffer.from(w.buf.buffer, w.buf.byteOffset + start, w.pos - start)
-    const key = message.keyBytes() as Buffer
-    this.bytes += key.length + value.length + RECORD_OVERHEAD
-    this.messages.push(
+    const key = message.keyBytes()
+    const size = (key?.length ?? 0) + value.length + RECORD_OVERHEAD
+    if (this.current.bytes > 0 && this.current.bytes + size > this.limit) {
+      this.sealed.push(this.current)
+      this.current = emptyBatch()
+    }
+    const batch = this.current
+    const topic = this.options.topics[message.role]!
+    const list = batch.topics.get(topic) ?? []
+    if (list.length === 0) batch.topics.set(topic, list)
+    list.push(
       this.options.recordTime === 'trace'
         ? { key, value, timestamp: String(Math.round(message.time)) }
         : { key, value },
     )
+    batch.roles.set(message.role, (batch.roles.get(message.role) ?? 0) + 1)
+    this.eventTimes[message.role] = message.time
+    batch.bytes += size
   }
 
-  /** The next message might not fit under the broker's limit (a generous guess at its size). */
+  /** The batch should go out before another message is added (a generous guess at the next one's size). */
   full(): boolean {
-    return this.bytes + 1024 > this.limit
+    return this.sealed.length > 0 || this.current.bytes + 1024 > this.limit
   }
 
   async flush(): Promise<void> {
-    if (this.messages.length === 0) return
-    const messages = this.messages
-    this.messages = []
-    this.bytes = 0
+    if (this.current.bytes > 0) this.sealed.push(this.current)
+    this.current = emptyBatch()
+    const batches = this.sealed
+    this.sealed = []
     this.writer = new ByteWriter(1 << 16)
+    for (const batch of batches) await this.send(batch)
+  }
+
+  private async send(batch: Batch): Promise<void> {
     await this.inFlight
-    const send = this.producer.send({ topic: this.options.topic, messages, acks: this.options.acks })
+    const topicMessages = [...batch.topics].map(([topic, messages]) => ({ topic, messages }))
+    const send = this.producer.sendBatch({ topicMessages, acks: this.options.acks })
     this.inFlight = send.then(() => {
-      this.acked += messages.length
-      this.onCounts(this.sent, this.acked)
+      for (const [role, n] of batch.roles) this.counts[role]!.acked += n
+      this.onCounts(this.counts)
     })
     this.inFlight.catch(() => {}) // observed at the next flush or at close
-    this.sent += messages.length
-    this.onCounts(this.sent, this.acked)
+    for (const [role, n] of batch.roles) this.counts[role]!.sent += n
+    this.onCounts(this.counts)
   }
 
   /** Waits for the send in flight; throws if it failed. */

@@ -7,6 +7,12 @@ import { LINE_END, LINE_VALUE, lineStart } from '../core/wire.ts'
 import { ReplayError } from '../errors.ts'
 import { ROLES, type Role } from '../types.ts'
 
+/** Per stream: messages written and the event time of the last one. */
+export type ByRole = Record<Role, { sent: number; eventTime: number }>
+
+export const perRole = (): ByRole =>
+  Object.fromEntries(ROLES.map((r) => [r, { sent: 0, eventTime: Number.NaN }])) as ByRole
+
 /** The reader of stdout went away (EPIPE): the run ends quietly. */
 export class StdoutClosed extends Error {
   constructor() {
@@ -37,22 +43,18 @@ const pause = new Int32Array(new SharedArrayBuffer(4))
  */
 export class LineSink implements Sink {
   /** Lines written, per stream, and the event time of the last one (a merged stream writes both). */
-  readonly written: Record<Role, { sent: number; eventTime: number }> = {
-    tasks: { sent: 0, eventTime: Number.NaN },
-    fragments: { sent: 0, eventTime: Number.NaN },
-  }
-  private readonly pending: Record<Role, { sent: number; eventTime: number }> = {
-    tasks: { sent: 0, eventTime: Number.NaN },
-    fragments: { sent: 0, eventTime: Number.NaN },
-  }
+  readonly written: ByRole = perRole()
+  private readonly pending: ByRole = perRole()
   private readonly out = new ByteWriter()
   private readonly starts: Partial<Record<Role, Uint8Array>> = {}
   private readonly lock: Locker
   private readonly write: WriteFn
+  private readonly roles: Role[]
 
-  /** `topics`: the topic of each stream this sink writes (one, or both for a merged stream). */
+  /** `topics`: the topic of each stream this sink writes (one, or several for a merged stream). */
   constructor(topics: Partial<Record<Role, string>>, lock: Locker, write: WriteFn = fdWrite(1)) {
     for (const [role, topic] of Object.entries(topics)) this.starts[role as Role] = lineStart(topic)
+    this.roles = Object.keys(topics) as Role[]
     this.lock = lock
     this.write = write
   }
@@ -61,7 +63,7 @@ export class LineSink implements Sink {
     const out = this.out
     const role = message.role
     out.bytes(this.starts[role]!)
-    out.bytes(message.keyBytes())
+    out.bytes(message.keyJson())
     out.bytes(LINE_VALUE)
     message.writeValue(out)
     out.bytes(LINE_END)
@@ -75,7 +77,7 @@ export class LineSink implements Sink {
     const length = out.pos
     out.pos = 0
     this.lock(() => writeAll(this.write, out.buf, length))
-    for (const role of ROLES) {
+    for (const role of this.roles) {
       const p = this.pending[role]
       if (p.sent === 0) continue
       this.written[role].sent += p.sent

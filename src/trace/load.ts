@@ -13,7 +13,7 @@ import {
   MAX_TIME_MS,
 } from './columns.ts'
 import { type Fragments, groupPositions, type Tasks } from './model.ts'
-import { FRAGMENT_COLUMNS, type ResolvedColumn, resolveColumns, TASK_COLUMNS } from './schema.ts'
+import { CONSUMPTION_COLUMNS, FRAGMENT_COLUMNS, type ResolvedColumn, resolveColumns, TASK_COLUMNS } from './schema.ts'
 import { walkFragments } from './timeline.ts'
 
 /** A parquet file to decode: the path names it in messages, the buffer serves its bytes. */
@@ -244,6 +244,8 @@ async function decodeTasks(source: ParquetSource): Promise<Tasks> {
 export interface FragmentPolicy {
   /** Make it an error naming the row and id (`--strict`) instead of skipping and counting it. */
   strict: boolean
+  /** Read the fragments' `cpu_count` too, when the file has it (--format dc-mock). */
+  cpuCount?: boolean
 }
 
 /** Decodes and checks fragments.parquet against its tasks; groups fragments by task. */
@@ -288,9 +290,47 @@ async function decodeFragments(source: ParquetSource, tasks: Tasks, policy: Frag
   const cpuUsage = new Float64Array(count)
   await scatterNumbers(table, 'duration', position, duration)
   await scatterNumbers(table, 'cpu_usage', position, cpuUsage)
-  const fragments = { path: source.path, rows: table.rows, count, orphans, offsets, duration, cpuUsage, divisor: 1 }
+  let cpuCount: Float64Array | undefined
+  if (policy.cpuCount && table.columns.has('cpu_count')) {
+    cpuCount = new Float64Array(count)
+    await scatterNumbers(table, 'cpu_count', position, cpuCount)
+  }
+  const fragments: Fragments = {
+    path: source.path,
+    rows: table.rows,
+    count,
+    orphans,
+    offsets,
+    duration,
+    cpuUsage,
+    cpuCount,
+    divisor: 1,
+  }
   checkFragmentTimes(tasks, fragments, position)
   return fragments
+}
+
+/** OpenDT's consumption.parquet, in file order: times relative to the trace's first task, ms. */
+export interface Consumption {
+  path: string
+  rows: number
+  relative: Float64Array
+  powerDraw: Float64Array
+  energyUsage: Float64Array
+}
+
+/** Decodes and checks consumption.parquet (every value a number; power and energy not negative). */
+export function loadConsumption(source: ParquetSource): Promise<Consumption> {
+  return using(source, async () => {
+    const table = await openTable(source, CONSUMPTION_COLUMNS)
+    return {
+      path: source.path,
+      rows: table.rows,
+      relative: await readNumbers(table, 'timestamp'),
+      powerDraw: await readNumbers(table, 'power_draw'),
+      energyUsage: await readNumbers(table, 'energy_usage'),
+    }
+  })
 }
 
 /**

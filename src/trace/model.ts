@@ -49,6 +49,8 @@ export interface Fragments {
   divisor: number
   /** MHz, in CSR order. */
   cpuUsage: Float64Array
+  /** CPUs, in CSR order: read only for --format dc-mock, and only when the file has the column. */
+  cpuCount?: Float64Array
 }
 
 /**

@@ -28,11 +28,22 @@ export const TASK_COLUMNS: readonly ColumnSpec[] = [
   { name: 'mem_capacity', kind: 'int', nonNegative: true },
 ]
 
-/** Fragments' cpu_count (absent from v4 on) is not part of the message, so it is not read. */
+/**
+ * Fragments' cpu_count (absent from v4 on) is not part of the seed's message: it is read only for
+ * --format dc-mock, whose fragments carry it (the task's count where the file has none).
+ */
 export const FRAGMENT_COLUMNS: readonly ColumnSpec[] = [
   { name: 'id', kind: 'id' },
   { name: 'duration', kind: 'int', nonNegative: true },
   { name: 'cpu_usage', kind: 'double' },
+  { name: 'cpu_count', kind: 'int', optional: true, nonNegative: true },
+]
+
+/** OpenDT's consumption.parquet (--format dc-mock's power stream); its `host` column is not read. */
+export const CONSUMPTION_COLUMNS: readonly ColumnSpec[] = [
+  { name: 'timestamp', kind: 'int' },
+  { name: 'power_draw', kind: 'double', nonNegative: true },
+  { name: 'energy_usage', kind: 'double', nonNegative: true },
 ]
 
 /** How the decoder must treat a column's values, derived from its parquet type. */

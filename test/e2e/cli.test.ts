@@ -203,6 +203,7 @@ describe('the command line', () => {
       window: { from: '2022-10-06T22:00:00Z', to: null },
       wallSeconds: 0,
       skippedTraceSeconds: 0,
+      format: 'tasks-fragments',
       topics: {
         tasks: { topic: 'tasks', sent: 4, acknowledged: 4, ratePerSecond: 0 },
         fragments: { topic: 'fragments', sent: 12, acknowledged: 12, ratePerSecond: 0 },

@@ -29,6 +29,9 @@ describe('opendt-replay inspect', () => {
         'total cycles               1524009661650000000',
         'most demanding tasks       2163915 (1.451e+16 cycles), 2163917 (1.451e+16 cycles), 2163916 (1.451e+16 cycles), 2163920 (1.451e+16 cycles), 2163919 (1.451e+16 cycles)',
         'CPU demand                 mean 2,519,857 MHz, p50 2,488,122 MHz, p99 3,823,827 MHz, peak 4,522,686 MHz at 2022-10-08T14:33:19Z',
+        'dc-mock messages           dc.workload 17931 (7850 tasks, 10081 heartbeats), dc.power 20159, dc.topology 20161',
+        'dc-mock largest message    task 2163915, 1037093 bytes',
+        `dc-mock files              power ${surf}/consumption.parquet (offset 0 ms); topology ${surf}/topology.json`,
         '',
       ].join('\n'),
     )
@@ -93,6 +96,17 @@ describe('opendt-replay inspect', () => {
         mhz: { mean: 5093.035714285715, p50: 2200, p99: 11400, peak: 11400 },
         peakAt: '2022-10-06T22:00:50.001Z',
         capacity: null,
+      },
+      // Its ids are letters: OpenDT would skip every task (the heartbeats run to the last fragment, 22:01:10).
+      dcMock: {
+        messages: { 'dc.workload': 3, 'dc.power': 0, 'dc.topology': 0 },
+        tasks: 0,
+        skippedIds: 5,
+        heartbeats: 3,
+        largest: null,
+        consumption: null,
+        topology: null,
+        powerOffsetMs: 0,
       },
     })
   })

@@ -45,11 +45,12 @@ describe('SharedControl', () => {
     const control = SharedControl.create()
     expect(control.state).toBe(State.loading)
     expect(control.stopping).toBe(false)
-    control.release(1000, 1_665_093_600_000, 1_048_588)
-    expect([control.state, control.origin, control.maxMessageBytes]).toEqual([
+    control.release(1000, 1_665_093_600_000, [1_048_588, 2_097_152])
+    expect([control.state, control.origin, control.maxMessageBytes(0), control.maxMessageBytes(1)]).toEqual([
       State.running,
       1_665_093_600_000,
       1_048_588,
+      2_097_152,
     ])
     control.stop()
     expect([control.state, control.stopping]).toEqual([State.stopping, true])
@@ -61,8 +62,13 @@ describe('SharedControl', () => {
     const control = SharedControl.create()
     const other = new SharedControl(control.buffer)
     expect([...other.gateNext]).toEqual([-Infinity, -Infinity])
-    control.release(5, 7, 9)
-    expect([other.state, other.origin, other.maxMessageBytes]).toEqual([State.running, 7, 9])
+    control.release(5, 7, [9, 10])
+    expect([other.state, other.origin, other.maxMessageBytes(0), other.maxMessageBytes(1)]).toEqual([
+      State.running,
+      7,
+      9,
+      10,
+    ])
   })
 
   it('the stdout lock runs one holder at a time and is released after a throw', () => {

@@ -71,7 +71,7 @@ describe('flags to options: one line naming the flag and the value, bad input', 
     ],
     [
       ['--brokers', 'k:9092', '--fragments-topic', 'tasks'],
-      '--tasks-topic and --fragments-topic are both "tasks": use two topics',
+      '--tasks-topic and --fragments-topic are both "tasks": use a topic per stream',
     ],
     [
       ['--brokers', 'k:9092', '--send-retries', '0'],
@@ -166,9 +166,23 @@ describe('flags to options: one line naming the flag and the value, bad input', 
     const { options, demo } = toReplayOptions(args, { read: pem })
     expect(demo).toBe(true)
     expect(options).toEqual({
-      spec: { trace: { demo: true }, from: { offset: 86_400_000 }, to: undefined, strict: false, maxGapMs: undefined },
+      spec: {
+        trace: { demo: true },
+        format: 'tasks-fragments',
+        dcMock: undefined,
+        from: { offset: 86_400_000 },
+        to: undefined,
+        strict: false,
+        maxGapMs: undefined,
+      },
       speed: 100,
-      topics: { tasks: 'tasks', fragments: 'fragments' },
+      topics: {
+        tasks: 'tasks',
+        fragments: 'fragments',
+        workload: 'dc.workload',
+        power: 'dc.power',
+        topology: 'dc.topology',
+      },
       output: {
         kind: 'kafka',
         config: {
@@ -200,6 +214,7 @@ describe('flags to options: one line naming the flag and the value, bad input', 
       trace: { demo: false, tasks: 'x/tasks.parquet', fragments: 'x/fragments.parquet' },
       speed: Infinity,
       json: false,
+      dcMock: { powerOffsetMs: 0 },
     })
   })
 })

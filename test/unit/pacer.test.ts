@@ -14,6 +14,7 @@ function listStream(times: number[]): EventStream {
       return i < times.length ? times[i]! : Infinity
     },
     keyBytes: () => Buffer.from(String(i)),
+    keyJson: () => Buffer.from(String(i)),
     writeValue: (_w: ByteWriter) => {},
     advance: () => void i++,
   }
@@ -47,7 +48,7 @@ class RecordingSink implements Sink {
     private flushCost = 0,
   ) {}
   add(m: EventStream) {
-    this.pending.push(m.keyBytes().toString())
+    this.pending.push(m.keyJson().toString())
   }
   flush() {
     this.batches.push([this.clock.t, this.pending])

@@ -8,6 +8,7 @@ const message = (id: string, value: string, role: EventStream['role'] = 'tasks')
   role,
   time: 0,
   keyBytes: () => Buffer.from(`{"id":"${id}"}`),
+  keyJson: () => Buffer.from(`{"id":"${id}"}`),
   writeValue: (w) => w.ascii(value),
   advance: () => {},
 })

@@ -14,7 +14,7 @@ const trace = (dir: string) => ({
 
 async function failure(dir: string, role: Role = 'fragments', strict = false): Promise<ReplayError> {
   try {
-    await prepare(role, { trace: trace(dir), strict })
+    await prepare([role], { trace: trace(dir), format: 'tasks-fragments', strict })
   } catch (error) {
     expect(error).toBeInstanceOf(ReplayError)
     return error as ReplayError
@@ -46,7 +46,11 @@ describe('malformed traces: one line naming file, column, row and value', () => 
   })
 
   it('a fragment whose task is missing is skipped and counted, or an error with --strict', async () => {
-    const prepared = await prepare('fragments', { trace: trace(bad('orphan')), strict: false })
+    const prepared = await prepare(['fragments'], {
+      trace: trace(bad('orphan')),
+      format: 'tasks-fragments',
+      strict: false,
+    })
     expect(prepared.orphans).toBe(1)
     const error = await failure(bad('orphan'), 'fragments', true)
     expect(error.message).toBe(
@@ -60,17 +64,17 @@ describe('malformed traces: one line naming file, column, row and value', () => 
       tasks: join(FIXTURES, 'nope.parquet'),
       fragments: join(FIXTURES, 'nope2.parquet'),
     }
-    await expect(prepare('tasks', { trace: missing, strict: false })).rejects.toThrow(
+    await expect(prepare(['tasks'], { trace: missing, format: 'tasks-fragments', strict: false })).rejects.toThrow(
       `${join(FIXTURES, 'nope.parquet')}: no such file`,
     )
     const folder = { demo: false as const, tasks: FIXTURES, fragments: FIXTURES }
-    await expect(prepare('tasks', { trace: folder, strict: false })).rejects.toThrow(
+    await expect(prepare(['tasks'], { trace: folder, format: 'tasks-fragments', strict: false })).rejects.toThrow(
       `${FIXTURES}: is a directory, expected a parquet file`,
     )
   })
 
   it('the tasks worker reads fragments only when it must (v2), so it checks the tasks file alone', async () => {
-    const prepared = await prepare('tasks', { trace: trace(bad('nan')), strict: false })
+    const prepared = await prepare(['tasks'], { trace: trace(bad('nan')), format: 'tasks-fragments', strict: false })
     expect(prepared.stream.time).toBe(Date.UTC(2022, 9, 6, 22))
   })
 })

@@ -1,0 +1,296 @@
+import type { Consumption } from '../trace/load.ts'
+import type { Fragments, Tasks } from '../trace/model.ts'
+import type { Window } from '../types.ts'
+import { asciiBytes, ByteWriter } from './bytes.ts'
+import {
+  openDtId,
+  type TaskMessage,
+  writeHeartbeat,
+  writePower,
+  writeTaskMessage,
+  writeTopology,
+} from './dc-mock-wire.ts'
+import { type EventStream, TaskStream } from './stream.ts'
+
+/**
+ * The streams of `--format dc-mock` (core/dc-mock-wire.ts spells their messages), built on demand
+ * from the trace's columns like the seed's: one task message per task, with its fragments nested;
+ * heartbeats on a grid of trace time; power rows; topology snapshots.
+ */
+
+/** What the workload stream reads: the trace, and each task's id as OpenDT's model reads it. */
+export interface DcMockTrace {
+  tasks: Tasks
+  fragments: Fragments
+  /** Per task row: the id's decimal text (the key, and the integer in the value), or undefined: skipped. */
+  ids: (Buffer | undefined)[]
+  /** Tasks skipped because their id is no integer. */
+  skipped: number
+}
+
+/** The ids of a trace's tasks as OpenDT reads them (core/dc-mock-wire.ts openDtId). */
+export function openDtIds(tasks: Tasks): { ids: (Buffer | undefined)[]; skipped: number; firstBad?: number } {
+  let skipped = 0
+  let firstBad: number | undefined
+  const ids = tasks.idJson.map((json, row) => {
+    const id = openDtId(json)
+    if (id !== undefined) return asciiBytes(id)
+    skipped++
+    firstBad ??= row
+    return undefined
+  })
+  return { ids, skipped, firstBad }
+}
+
+/** A key as a dry-run line spells it: a JSON string. */
+const quoted = (key: Buffer) => asciiBytes(JSON.stringify(key.toString('latin1')))
+
+/** One reusable view of a task for writeTaskMessage: no object per message. */
+class TaskView implements TaskMessage {
+  id: Uint8Array = new Uint8Array(0)
+  submitMs = 0
+  durationMs = 0
+  cpuCount = 0
+  cpuCapacity = 0
+  memCapacity = 0
+  from = 0
+  to = 0
+  private readonly fragments: Fragments
+  private taskCpus = 0
+
+  constructor(fragments: Fragments) {
+    this.fragments = fragments
+  }
+
+  show(trace: DcMockTrace, row: number): this {
+    const t = trace.tasks
+    this.id = trace.ids[row]!
+    this.submitMs = t.submit[row]!
+    this.durationMs = t.duration[row]!
+    this.cpuCount = t.cpuCount[row]!
+    this.taskCpus = this.cpuCount
+    this.cpuCapacity = t.cpuCapacity[row]!
+    this.memCapacity = t.memCapacity[row]!
+    this.from = this.fragments.offsets[row]!
+    this.to = this.fragments.offsets[row + 1]!
+    return this
+  }
+
+  fragmentDuration(i: number): number {
+    return this.fragments.duration[i]! / this.fragments.divisor
+  }
+
+  fragmentCpuCount(i: number): number {
+    return this.fragments.cpuCount?.[i] ?? this.taskCpus
+  }
+
+  fragmentUsage(i: number): number {
+    return this.fragments.cpuUsage[i]!
+  }
+}
+
+/** Task messages in (submission_time, tasks-file row) order, skipping tasks whose id OpenDT cannot read. */
+export class TaskMessageStream implements EventStream {
+  readonly role = 'workload'
+  time = Infinity
+  private readonly trace: DcMockTrace
+  private readonly inner: TaskStream
+  private readonly view: TaskView
+
+  constructor(trace: DcMockTrace, window: Window) {
+    this.trace = trace
+    this.inner = new TaskStream(trace.tasks, window)
+    this.view = new TaskView(trace.fragments)
+    this.skip()
+  }
+
+  private skip(): void {
+    while (this.inner.time !== Infinity && this.trace.ids[this.inner.taskRow] === undefined) this.inner.advance()
+    this.time = this.inner.time
+  }
+
+  keyBytes(): Buffer {
+    return this.trace.ids[this.inner.taskRow]!
+  }
+
+  keyJson(): Buffer {
+    return quoted(this.keyBytes())
+  }
+
+  writeValue(w: ByteWriter): void {
+    writeTaskMessage(w, this.view.show(this.trace, this.inner.taskRow))
+  }
+
+  advance(): void {
+    this.inner.advance()
+    this.skip()
+  }
+}
+
+/** The largest task message in a window: its key and size in bytes (undefined: no task message). */
+export function largestTaskMessage(
+  trace: DcMockTrace,
+  window: Window = { from: -Infinity, to: Infinity },
+): { key: string; bytes: number } | undefined {
+  const w = new ByteWriter(1 << 20)
+  const view = new TaskView(trace.fragments)
+  let largest: { key: string; bytes: number } | undefined
+  for (let row = 0; row < trace.tasks.count; row++) {
+    const submit = trace.tasks.submit[row]!
+    if (trace.ids[row] === undefined || submit < window.from || submit >= window.to) continue
+    w.pos = 0
+    writeTaskMessage(w, view.show(trace, row))
+    if (!largest || w.pos > largest.bytes) largest = { key: trace.ids[row]!.toString('latin1'), bytes: w.pos }
+  }
+  return largest
+}
+
+/** Evenly spaced times first, first + every, ... last, within a window (nothing when every is 0). */
+class GridStream {
+  time = Infinity
+  private next: number
+  private readonly every: number
+  private readonly last: number
+  private readonly to: number
+
+  constructor(first: number, every: number, last: number, window: Window) {
+    this.every = every
+    this.last = every > 0 ? last : -Infinity
+    this.to = window.to
+    const skip = every > 0 && window.from > first ? Math.ceil((window.from - first) / every) : 0
+    this.next = first + skip * every
+    this.update()
+  }
+
+  private update(): void {
+    const t = this.next
+    this.time = t <= this.last && t < this.to ? t : Infinity
+  }
+
+  advance(): void {
+    this.next += this.every
+    this.update()
+  }
+}
+
+/**
+ * The heartbeat grid, as dc-mock starts it and further: the first at the first task's time floored
+ * to the minute, then one every `everyMs`, through the end of the trace (`endMs`, its last fragment)
+ * and one at or after it, so a consumer's last window closes.
+ */
+export function heartbeatGrid(firstTaskMs: number, endMs: number, everyMs: number): { first: number; last: number } {
+  const first = Math.floor(firstTaskMs / 60_000) * 60_000
+  if (everyMs <= 0) return { first, last: -Infinity }
+  return { first, last: first + Math.max(0, Math.ceil((endMs - first) / everyMs)) * everyMs }
+}
+
+const HEARTBEAT_KEY = asciiBytes('heartbeat')
+const HEARTBEAT_KEY_JSON = quoted(HEARTBEAT_KEY)
+
+/** Heartbeats `{"message_type":"heartbeat","timestamp":T}` on dc.workload, key `heartbeat`. */
+export class HeartbeatStream extends GridStream implements EventStream {
+  readonly role = 'workload'
+
+  constructor(grid: { first: number; last: number }, everyMs: number, window: Window) {
+    super(grid.first, everyMs, grid.last, window)
+  }
+
+  keyBytes(): Buffer {
+    return HEARTBEAT_KEY
+  }
+
+  keyJson(): Buffer {
+    return HEARTBEAT_KEY_JSON
+  }
+
+  writeValue(w: ByteWriter): void {
+    writeHeartbeat(w, this.time)
+  }
+}
+
+const TOPOLOGY_KEY = asciiBytes('datacenter')
+const TOPOLOGY_KEY_JSON = quoted(TOPOLOGY_KEY)
+
+/** The topology at the window's start and every `everyMs` of trace time to the end; its timestamp is the wall clock. */
+export class TopologyStream extends GridStream implements EventStream {
+  readonly role = 'topology'
+  private readonly body: Buffer
+  private readonly wallClock: () => number
+
+  constructor(body: Buffer, everyMs: number, endMs: number, window: Window, wallClock: () => number = Date.now) {
+    super(window.from, everyMs, Math.max(endMs, window.from), window)
+    this.body = body
+    this.wallClock = wallClock
+  }
+
+  keyBytes(): Buffer {
+    return TOPOLOGY_KEY
+  }
+
+  keyJson(): Buffer {
+    return TOPOLOGY_KEY_JSON
+  }
+
+  writeValue(w: ByteWriter): void {
+    writeTopology(w, this.wallClock(), this.body)
+  }
+}
+
+/** Power rows at absolute times, in time order (ties in file order). */
+export interface Power {
+  path: string
+  time: Float64Array
+  powerDraw: Float64Array
+  energyUsage: Float64Array
+  order: Int32Array
+}
+
+/** Consumption rows placed in time: the first task's submission + the row's relative ms + the offset. */
+export function placePower(consumption: Consumption, firstTaskMs: number, offsetMs: number): Power {
+  const time = consumption.relative.map((r) => firstTaskMs + r + offsetMs)
+  const order = Int32Array.from({ length: consumption.rows }, (_, i) => i).sort((a, b) => time[a]! - time[b]! || a - b)
+  return { path: consumption.path, time, powerDraw: consumption.powerDraw, energyUsage: consumption.energyUsage, order }
+}
+
+const NO_KEY_JSON = asciiBytes('null')
+
+/** `{"power_draw","energy_usage","timestamp"}` on dc.power, without a key. */
+export class PowerStream implements EventStream {
+  readonly role = 'power'
+  time = Infinity
+  private next = 0
+  private readonly power: Power
+  private readonly to: number
+
+  constructor(power: Power, window: Window) {
+    this.power = power
+    this.to = window.to
+    while (this.next < power.order.length && power.time[power.order[this.next]!]! < window.from) this.next++
+    this.update()
+  }
+
+  private update(): void {
+    const row = this.power.order[this.next]
+    const t = row === undefined ? Infinity : this.power.time[row]!
+    this.time = t < this.to ? t : Infinity
+  }
+
+  keyBytes(): null {
+    return null
+  }
+
+  keyJson(): Buffer {
+    return NO_KEY_JSON
+  }
+
+  writeValue(w: ByteWriter): void {
+    const row = this.power.order[this.next]!
+    const p = this.power
+    writePower(w, p.powerDraw[row]!, p.energyUsage[row]!, p.time[row]!)
+  }
+
+  advance(): void {
+    this.next++
+    this.update()
+  }
+}

@@ -1,0 +1,201 @@
+import { asciiBytes, type ByteWriter } from './bytes.ts'
+
+/**
+ * The wire format of `--format dc-mock`: what OpenDT's dc-mock service sends (its Python
+ * `json.dumps` of pydantic models), with compact separators. Parsed, each value equals dc-mock's:
+ * the same fields in the same order, integers stay integers, floats keep `.0`, the same instants.
+ *
+ *   dc.workload  {"message_type":"task","timestamp":"2022-10-06T22:00:00+00:00","task":{"id":2133099,
+ *                 "submission_time":"2022-10-06T22:00:00Z","duration":27935000,"cpu_count":16,
+ *                 "cpu_capacity":33600.0,"mem_capacity":100000,"fragments":[{"task_id":2133099,
+ *                 "duration":30000,"cpu_count":16,"cpu_usage":33600.0},...]}}        key "2133099"
+ *                {"message_type":"heartbeat","timestamp":"2022-10-06T22:00:00+00:00"} key "heartbeat"
+ *   dc.power     {"power_draw":22008.0,"energy_usage":660240.0,"timestamp":"2022-10-06T22:00:30Z"}  no key
+ *   dc.topology  {"timestamp":"<wall clock, UTC>","topology":<topology.json>}        key "datacenter"
+ *
+ * Two time spellings, as dc-mock has them: Python's `isoformat()` (`+00:00`, microseconds when
+ * not zero) for the wrapper and heartbeat `timestamp`, pydantic's (`Z`, fraction without trailing
+ * zeros) for `submission_time` and power `timestamp`.
+ */
+
+/**
+ * A task id as OpenDT's model reads it (an integer), as decimal text: `"2133099"` is 2133099,
+ * `"task-7"` is 7, `"007"` is 7; an integer id column is already one. Undefined when the text is
+ * no integer (dc-mock drops such a task with a warning).
+ */
+export function openDtId(idJson: string): string | undefined {
+  if (!idJson.startsWith('"')) return idJson
+  const text = JSON.parse(idJson) as string
+  const match = /^(?:task-)?([+-]?[0-9]+)$/.exec(text)
+  return match ? BigInt(match[1]!).toString() : undefined
+}
+
+/** A double as Python's `repr`: shortest round-trip digits, `.0` on whole numbers, exponents from 1e16 and below 1e-4. */
+export function pyFloat(x: number): string {
+  if (Number.isNaN(x)) return 'NaN'
+  if (!Number.isFinite(x)) return x > 0 ? 'Infinity' : '-Infinity'
+  const a = Math.abs(x)
+  if (a !== 0 && (a >= 1e16 || a < 1e-4)) {
+    const [mantissa, exponent] = x.toExponential().split('e') as [string, string]
+    const digits = exponent.slice(1)
+    return `${mantissa}e${exponent[0]}${digits.length < 2 ? `0${digits}` : digits}`
+  }
+  if (Number.isInteger(x)) return Object.is(x, -0) ? '-0.0' : `${x}.0`
+  return String(x)
+}
+
+/** A float field: the common whole number written as digits, anything else as Python spells it. */
+function writeFloat(w: ByteWriter, x: number): void {
+  if (Number.isInteger(x) && x >= 0 && x < 1e16) w.double(x)
+  else w.ascii(pyFloat(x))
+}
+
+const isoPrefix = (ms: number) => new Date(ms).toISOString().slice(0, 19)
+
+/** Python's `datetime.isoformat()` of a UTC time: `2022-10-06T22:00:00+00:00`, `...:00.250000+00:00`. */
+export function pyIsoTime(ms: number): string {
+  const millis = ((ms % 1000) + 1000) % 1000
+  return `${isoPrefix(ms)}${millis === 0 ? '' : `.${String(millis).padStart(3, '0')}000`}+00:00`
+}
+
+/** Pydantic's JSON of a UTC datetime: `2022-10-06T22:00:30Z`, `...:30.25Z` (no trailing zeros). */
+export function pydanticTime(ms: number): string {
+  const millis = ((ms % 1000) + 1000) % 1000
+  const fraction = millis === 0 ? '' : `.${String(millis).padStart(3, '0').replace(/0+$/, '')}`
+  return `${isoPrefix(ms)}${fraction}Z`
+}
+
+const TASK_OPEN = asciiBytes('{"message_type":"task","timestamp":"')
+const TASK_ID = asciiBytes('","task":{"id":')
+const SUBMISSION = asciiBytes(',"submission_time":"')
+const DURATION = asciiBytes('","duration":')
+const CPU_COUNT = asciiBytes(',"cpu_count":')
+const CPU_CAPACITY = asciiBytes(',"cpu_capacity":')
+const MEM_CAPACITY = asciiBytes(',"mem_capacity":')
+const FRAGMENTS_OPEN = asciiBytes(',"fragments":[')
+const FRAGMENT_OPEN = asciiBytes('{"task_id":')
+const FRAGMENT_DURATION = asciiBytes(',"duration":')
+const CPU_USAGE = asciiBytes(',"cpu_usage":')
+const FRAGMENT_CLOSE = asciiBytes('}')
+const COMMA = asciiBytes(',')
+const TASK_CLOSE = asciiBytes(']}}')
+
+/** A task's fields, its fragments read by index (in file order). */
+export interface TaskMessage {
+  id: Uint8Array
+  submitMs: number
+  durationMs: number
+  cpuCount: number
+  cpuCapacity: number
+  memCapacity: number
+  /** Fragment indexes from .. to (exclusive); each fragment's duration (ms), CPU count and usage. */
+  from: number
+  to: number
+  fragmentDuration(i: number): number
+  fragmentCpuCount(i: number): number
+  fragmentUsage(i: number): number
+}
+
+export function writeTaskMessage(w: ByteWriter, t: TaskMessage): void {
+  w.bytes(TASK_OPEN)
+  w.ascii(pyIsoTime(t.submitMs))
+  w.bytes(TASK_ID)
+  w.bytes(t.id)
+  w.bytes(SUBMISSION)
+  w.ascii(pydanticTime(t.submitMs))
+  w.bytes(DURATION)
+  w.integer(Math.round(t.durationMs))
+  w.bytes(CPU_COUNT)
+  w.integer(t.cpuCount)
+  w.bytes(CPU_CAPACITY)
+  writeFloat(w, t.cpuCapacity)
+  w.bytes(MEM_CAPACITY)
+  w.integer(t.memCapacity)
+  w.bytes(FRAGMENTS_OPEN)
+  for (let i = t.from; i < t.to; i++) {
+    if (i > t.from) w.bytes(COMMA)
+    w.bytes(FRAGMENT_OPEN)
+    w.bytes(t.id)
+    w.bytes(FRAGMENT_DURATION)
+    w.integer(Math.round(t.fragmentDuration(i)))
+    w.bytes(CPU_COUNT)
+    w.integer(t.fragmentCpuCount(i))
+    w.bytes(CPU_USAGE)
+    writeFloat(w, t.fragmentUsage(i))
+    w.bytes(FRAGMENT_CLOSE)
+  }
+  w.bytes(TASK_CLOSE)
+}
+
+const HEARTBEAT_OPEN = asciiBytes('{"message_type":"heartbeat","timestamp":"')
+const STRING_CLOSE = asciiBytes('"}')
+
+export function writeHeartbeat(w: ByteWriter, timeMs: number): void {
+  w.bytes(HEARTBEAT_OPEN)
+  w.ascii(pyIsoTime(timeMs))
+  w.bytes(STRING_CLOSE)
+}
+
+const POWER_OPEN = asciiBytes('{"power_draw":')
+const ENERGY = asciiBytes(',"energy_usage":')
+const POWER_TIME = asciiBytes(',"timestamp":"')
+
+export function writePower(w: ByteWriter, powerDraw: number, energyUsage: number, timeMs: number): void {
+  w.bytes(POWER_OPEN)
+  writeFloat(w, powerDraw)
+  w.bytes(ENERGY)
+  writeFloat(w, energyUsage)
+  w.bytes(POWER_TIME)
+  w.ascii(pydanticTime(timeMs))
+  w.bytes(STRING_CLOSE)
+}
+
+const TOPOLOGY_OPEN = asciiBytes('{"timestamp":"')
+const TOPOLOGY_BODY = asciiBytes('","topology":')
+
+/** `body`: the topology as topologyJson() writes it; `wallMs`: when it is sent. */
+export function writeTopology(w: ByteWriter, wallMs: number, body: Uint8Array): void {
+  w.bytes(TOPOLOGY_OPEN)
+  w.ascii(new Date(wallMs).toISOString())
+  w.bytes(TOPOLOGY_BODY)
+  w.bytes(body)
+  w.bytes(FRAGMENT_CLOSE)
+}
+
+/** Fields OpenDT's topology model types as float: dc-mock sends `2100.0` where the file says `2100`. */
+const FLOAT_FIELDS = new Set(['coreSpeed', 'power', 'idlePower', 'maxPower', 'calibrationFactor', 'asymUtil'])
+
+/**
+ * A topology file's JSON, compact, as dc-mock sends it: fields in the file's order, numbers as
+ * the file spells them, except that a whole number in one of OpenDT's float fields gains `.0`.
+ * `text` must already be valid JSON (trace/topology.ts checks it).
+ */
+export function topologyJson(text: string): string {
+  let out = ''
+  let lastKey = ''
+  let i = 0
+  while (i < text.length) {
+    const c = text[i]!
+    if (c === '"') {
+      let j = i + 1
+      while (text[j] !== '"') j += text[j] === '\\' ? 2 : 1
+      const token = text.slice(i, j + 1)
+      out += token
+      i = j + 1
+      let k = i
+      while (k < text.length && ' \t\n\r'.includes(text[k]!)) k++
+      if (text[k] === ':') lastKey = JSON.parse(token) as string
+    } else if (c === '-' || (c >= '0' && c <= '9')) {
+      let j = i + 1
+      while (j < text.length && /[0-9eE.+-]/.test(text[j]!)) j++
+      const token = text.slice(i, j)
+      out += FLOAT_FIELDS.has(lastKey) && /^-?[0-9]+$/.test(token) ? `${token}.0` : token
+      i = j
+    } else {
+      // Structure as is, whitespace dropped; a number in a list counts as its list's field.
+      if (!' \t\n\r'.includes(c)) out += c
+      i++
+    }
+  }
+  return out
+}

@@ -1,0 +1,65 @@
+import { heartbeatGrid, largestTaskMessage, openDtIds } from '../core/dc-mock-streams.ts'
+import { openParquetFile } from '../trace/file.ts'
+import { loadConsumption } from '../trace/load.ts'
+import type { Fragments, Tasks } from '../trace/model.ts'
+import { topologyMessageBody } from '../trace/dc-mock-files.ts'
+import { lastEventTime, traceStart } from '../trace/timeline.ts'
+
+/** What `replay --format dc-mock` would send, with its defaults (a heartbeat a minute, the topology every 30 s). */
+export interface DcMockView {
+  messages: { 'dc.workload': number; 'dc.power': number; 'dc.topology': number }
+  tasks: number
+  /** Tasks whose id OpenDT cannot read as an integer: skipped. */
+  skippedIds: number
+  heartbeats: number
+  /** The largest dc.workload message: its task and its size, bytes. */
+  largest: { task: string; bytes: number } | null
+  /** The files found (null: none, so no such stream) and the power offset, ms. */
+  consumption: string | null
+  topology: string | null
+  powerOffsetMs: number
+}
+
+const HEARTBEAT_MS = 60_000
+const TOPOLOGY_MS = 30_000
+
+export async function dcMockView(
+  tasks: Tasks,
+  fragments: Fragments,
+  files: { consumption?: string; topology?: string; powerOffsetMs: number },
+  read: (path: string) => string,
+): Promise<DcMockView> {
+  const { ids, skipped } = openDtIds(tasks)
+  const start = traceStart(tasks)
+  const end = Math.max(lastEventTime(tasks), lastEventTime(tasks, fragments))
+  const grid = heartbeatGrid(start, end, HEARTBEAT_MS)
+  const heartbeats = Math.round((grid.last - grid.first) / HEARTBEAT_MS) + 1
+  const big = largestTaskMessage({ tasks, fragments, ids, skipped })
+  // Both files are read as a replay would, so a bad one is reported here too.
+  const power = files.consumption ? (await loadConsumption(openParquetFile(files.consumption))).rows : 0
+  if (files.topology) topologyMessageBody(files.topology, read(files.topology))
+  const topology = files.topology ? Math.floor((end - start) / TOPOLOGY_MS) + 1 : 0
+  return {
+    messages: { 'dc.workload': tasks.count - skipped + heartbeats, 'dc.power': power, 'dc.topology': topology },
+    tasks: tasks.count - skipped,
+    skippedIds: skipped,
+    heartbeats,
+    largest: big ? { task: big.key, bytes: big.bytes } : null,
+    consumption: files.consumption ?? null,
+    topology: files.topology ?? null,
+    powerOffsetMs: files.powerOffsetMs,
+  }
+}
+
+/** The report's lines about the dc-mock format. */
+export function dcMockLines(v: DcMockView): string[] {
+  const m = v.messages
+  return [
+    `dc-mock messages           dc.workload ${m['dc.workload']} (${v.tasks} tasks, ${v.heartbeats} heartbeats), ` +
+      `dc.power ${m['dc.power']}, dc.topology ${m['dc.topology']}` +
+      (v.skippedIds > 0 ? `; ${v.skippedIds} tasks skipped (id not an integer)` : ''),
+    `dc-mock largest message    ${v.largest ? `task ${v.largest.task}, ${v.largest.bytes} bytes` : 'none'}`,
+    `dc-mock files              power ${v.consumption ?? 'none (no power stream)'}` +
+      `${v.consumption ? ` (offset ${v.powerOffsetMs} ms)` : ''}; topology ${v.topology ?? 'none (no topology stream)'}`,
+  ]
+}

@@ -1,0 +1,276 @@
+import { beforeAll, describe, expect, it } from 'bun:test'
+import { readFileSync, writeFileSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { gunzipSync } from 'node:zlib'
+import { ROOT, requireBinary, requireSurf, run } from '../helpers.ts'
+import { type Column, parquetBytes, traceColumns, writeTrace } from '../parquet.ts'
+
+/**
+ * `--format dc-mock` through the binary: SURF's first three hours against what OpenDT's dc-mock
+ * itself sends (../shared/data/dc-mock-surf-3h), and the files a dc-mock folder adds, made bad.
+ */
+let bin: string
+let surf: string
+beforeAll(() => {
+  bin = requireBinary()
+  surf = requireSurf()
+})
+
+const DC_MOCK_3H = resolve(ROOT, '..', 'shared', 'data', 'dc-mock-surf-3h')
+const T0 = Date.UTC(2022, 9, 6, 22)
+
+/**
+ * JSON text without the whitespace between tokens: dc-mock's `json.dumps` separators (`, ` and
+ * `: `) and our compact ones compare equal, while field order, number spelling (2100 is not
+ * 2100.0) and every string stay as they are.
+ */
+function compact(text: string): string {
+  let out = ''
+  let inString = false
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!
+    if (inString) {
+      out += c
+      if (c === '\\') out += text[++i]
+      else if (c === '"') inString = false
+    } else if (c === '"') {
+      inString = true
+      out += c
+    } else if (!' \n\t\r'.includes(c)) out += c
+  }
+  return out
+}
+
+/** A dry-run's lines, or a recorded file's, per topic: the compact line of each message, in order. */
+function byTopic(lines: string[]): Map<string, string[]> {
+  const out = new Map<string, string[]>()
+  for (const line of lines) {
+    const topic = JSON.parse(line).topic as string
+    out.set(topic, [...(out.get(topic) ?? []), compact(line)])
+  }
+  return out
+}
+
+const recorded = (file: string) => {
+  const bytes = readFileSync(join(DC_MOCK_3H, file))
+  return (file.endsWith('.gz') ? gunzipSync(bytes) : bytes).toString('utf8').trimEnd().split('\n')
+}
+
+/** A dc-mock dry-run of a folder, at max speed. */
+const dryRun = (dir: string, extra: string[] = []) =>
+  run([bin, 'replay', dir, '--format', 'dc-mock', '--dry-run', '--speed', 'max', ...extra])
+
+const lines = (stdout: string) => stdout.trimEnd().split('\n')
+const WALL_CLOCK = /"timestamp":"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|\+00:00)?"/
+
+describe("SURF's first three hours against dc-mock's own", () => {
+  it('every dc.workload and dc.power message equals dc-mock, in its order; the topology equals its own', async () => {
+    const result = await dryRun(surf, ['--to', '3h'])
+    expect(result.code).toBe(0)
+    const ours = byTopic(lines(result.stdout))
+    const theirs = byTopic([
+      ...recorded('dc.workload.ndjson.gz'),
+      ...recorded('dc.power.ndjson.gz'),
+      ...recorded('dc.topology.ndjson'),
+    ])
+    const workload = ours.get('dc.workload')!
+    expect([workload.length, workload.filter((l) => l.includes('"key":"heartbeat"')).length]).toEqual([305, 180])
+    expect(workload).toEqual(theirs.get('dc.workload')!)
+    expect(ours.get('dc.power')!.length).toBe(359)
+    expect(ours.get('dc.power')).toEqual(theirs.get('dc.power')!)
+    // dc-mock stamps the topology with its wall clock (without a zone); ours is UTC with one.
+    const topology = ours.get('dc.topology')!
+    expect(topology.length).toBe(360)
+    expect(topology[0]!).toMatch(/"timestamp":"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z"/)
+    const unstamped = (line: string) => line.replace(WALL_CLOCK, '"timestamp":"T"')
+    expect(new Set(topology.map(unstamped))).toEqual(new Set([unstamped(theirs.get('dc.topology')![0]!)]))
+    expect(result.stderr).toBe(
+      '[info] replaying 2022-10-06T22:00:00Z to 2022-10-07T01:00:00Z at max speed\n' +
+        `[info] sent 305 workload, 359 power and 360 topology in ${/in (\S+ s \(\d+ msg\/s\))/.exec(result.stderr)![1]}\n`,
+    )
+  })
+})
+
+/** The default small trace with integer ids (tasks 0 and 1), as OpenDT's traces have them. */
+const integerIds = () =>
+  traceColumns({
+    tasks: { id: { name: 'id', data: ['0', '1'], type: 'STRING' } },
+    fragments: { id: { name: 'id', data: ['0', '0', '1'], type: 'STRING' } },
+  })
+
+/** A dc-mock folder: a small trace, plus the files given (name to bytes or text). */
+function dcMockFolder(files: Record<string, Uint8Array | string>, columns = integerIds()): string {
+  const dir = writeTrace(columns.tasks, columns.fragments)
+  for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, name), content)
+  return dir
+}
+
+const float = (name: string, values: number[]): Column => ({ name, data: values, type: 'DOUBLE' })
+const int64 = (name: string, values: number[]): Column => ({ name, data: values.map(BigInt), type: 'INT64' })
+
+/** consumption.parquet with the given columns replacing the defaults (two rows, 30 s apart). */
+function consumption(overrides: Record<string, Column> = {}): Uint8Array {
+  const columns: Record<string, Column> = {
+    host: { name: 'host', data: ['h1', 'h1'], type: 'STRING' },
+    power_draw: float('power_draw', [100, 150.5]),
+    energy_usage: float('energy_usage', [3000, 4515]),
+    timestamp: int64('timestamp', [30_000, 60_000]),
+    ...overrides,
+  }
+  return parquetBytes(Object.values(columns))
+}
+
+const TOPOLOGY =
+  '{"clusters": [{"name": "C01", "hosts": [{"name": "H01", "count": 2, "cpu": {"coreCount": 4, "coreSpeed": 2100}}]}]}'
+
+describe('the files of a dc-mock folder', () => {
+  it('power at the first task + relative ms + the offset of workload.yaml, or of --power-offset', async () => {
+    const dir = dcMockFolder({
+      'consumption.parquet': consumption(),
+      'workload.yaml': 'timestamps:\n  consumption_offset_ms: 1000\n',
+    })
+    const power = (stdout: string) =>
+      lines(stdout)
+        .filter((l) => l.includes('"dc.power"'))
+        .map((l) => JSON.parse(l).value)
+    const fromYaml = await dryRun(dir)
+    expect(power(fromYaml.stdout)).toEqual([
+      { power_draw: 100, energy_usage: 3000, timestamp: '2022-10-06T22:00:31Z' },
+      { power_draw: 150.5, energy_usage: 4515, timestamp: '2022-10-06T22:01:01Z' },
+    ])
+    expect(lines(fromYaml.stdout).find((l) => l.includes('"dc.power"'))).toBe(
+      '{"topic":"dc.power","key":null,"value":{"power_draw":100.0,"energy_usage":3000.0,"timestamp":"2022-10-06T22:00:31Z"}}',
+    )
+    const fromFlag = await dryRun(dir, ['--power-offset', '2m'])
+    expect(power(fromFlag.stdout).map((p) => p.timestamp)).toEqual(['2022-10-06T22:02:30Z', '2022-10-06T22:03:00Z'])
+  })
+
+  it('no consumption or topology file: no such stream, said once on stderr', async () => {
+    const dir = dcMockFolder({})
+    const result = await dryRun(dir)
+    expect(result.code).toBe(0)
+    expect(lines(result.stdout).map((l) => JSON.parse(l).topic)).toEqual([
+      'dc.workload',
+      'dc.workload',
+      'dc.workload',
+      'dc.workload',
+    ])
+    expect(result.stderr).toStartWith(
+      '[info] no consumption.parquet in the trace folder (nor --consumption): no power stream\n' +
+        '[info] no topology.json in the trace folder (nor --topology): no topology stream\n',
+    )
+  })
+
+  it('the heartbeat tail reaches the last fragment, plus one; tasks and heartbeats in time order', async () => {
+    const dir = dcMockFolder({ 'topology.json': TOPOLOGY })
+    const result = await dryRun(dir, ['--heartbeat', '1s', '--topology-interval', '1s'])
+    const messages = lines(result.stdout).map((l) => JSON.parse(l))
+    // Task a at T0 (fragments to T0 + 2 s), task b at T0 + 1 s (to T0 + 2 s): the trace ends at T0 + 2 s.
+    expect(messages.map((m) => `${m.topic} ${m.key} ${m.value.timestamp.slice(11, 19)}`)).toEqual([
+      'dc.workload heartbeat 22:00:00',
+      'dc.workload 0 22:00:00',
+      'dc.topology datacenter ' + messages[2].value.timestamp.slice(11, 19),
+      'dc.workload heartbeat 22:00:01',
+      'dc.workload 1 22:00:01',
+      'dc.topology datacenter ' + messages[5].value.timestamp.slice(11, 19),
+      'dc.workload heartbeat 22:00:02',
+      'dc.topology datacenter ' + messages[7].value.timestamp.slice(11, 19),
+    ])
+  })
+
+  it.each([
+    [
+      'topology.json',
+      '{"clusters": [\n  {"name": "C01",, "hosts": []}\n]}\n',
+      (dir: string) => `${dir}/topology.json: invalid JSON at line 2, column 18: expected a "name" in an object`,
+    ],
+    [
+      'topology.json',
+      '{"clusters": [{"name": "C01", "hosts": [{"count": 2, "cpu": {"coreCount": 0, "coreSpeed": 2100}}]}]}',
+      (dir: string) => `${dir}/topology.json: clusters[0].hosts[0].cpu.coreCount: expected a positive number, got 0`,
+    ],
+    [
+      'consumption.parquet',
+      consumption({ power_draw: float('power_draw', [100, -5]) }),
+      (dir: string) => `${dir}/consumption.parquet: column "power_draw" row 1: negative value -5`,
+    ],
+    [
+      'consumption.parquet',
+      consumption({ timestamp: float('timestamp', [30_000, 30_000.5]) }),
+      (dir: string) => `${dir}/consumption.parquet: column "timestamp" row 1: value 30000.5 is not a whole number`,
+    ],
+    [
+      'consumption.parquet',
+      parquetBytes([float('power_draw', [1]), int64('timestamp', [0])]),
+      (dir: string) =>
+        `${dir}/consumption.parquet: missing required column "energy_usage" (columns: power_draw, timestamp)`,
+    ],
+    [
+      'consumption.parquet',
+      'power,energy\n1,2\n',
+      (dir: string) => `${dir}/consumption.parquet: not a parquet file (it does not start with PAR1; 17 bytes)`,
+    ],
+    [
+      'workload.yaml',
+      'timestamps:\n  consumption_offset_ms: 1.5\n',
+      (dir: string) =>
+        `${dir}/workload.yaml: timestamps.consumption_offset_ms: expected a whole number of milliseconds, got 1.5`,
+    ],
+  ] as const)('a bad %s is one line, exit 2, nothing sent', async (name, content, line) => {
+    const dir = dcMockFolder({ 'consumption.parquet': consumption(), [name]: content })
+    const result = await dryRun(dir)
+    expect({ code: result.code, stdout: result.stdout, error: result.stderr.split('\n').at(-2) }).toEqual({
+      code: 2,
+      stdout: '',
+      error: `[error] ${line(dir)}`,
+    })
+  })
+
+  it('a task id that is no integer is skipped and counted, or under --strict an error naming the row', async () => {
+    const columns = traceColumns({ tasks: { id: { name: 'id', data: ['7', 'b'], type: 'STRING' } } })
+    columns.fragments[0] = { name: 'id', data: ['7', '7', 'b'], type: 'STRING' }
+    const dir = dcMockFolder({}, columns)
+    const lenient = await dryRun(dir)
+    expect(lines(lenient.stdout).map((l) => JSON.parse(l).key)).toEqual(['heartbeat', '7', 'heartbeat'])
+    expect(lenient.stderr).toContain(
+      `[warn] skipped 1 tasks whose id is not an integer, as OpenDT does (first: ${dir}/tasks.parquet column "id" row 1: task id "b" is not an integer; --strict makes this an error)\n`,
+    )
+    const strict = await dryRun(dir, ['--strict'])
+    expect([strict.code, strict.stdout, strict.stderr.split('\n').at(-2)]).toEqual([
+      2,
+      '',
+      `[error] ${dir}/tasks.parquet: column "id" row 1: task id "b" is not an integer (OpenDT reads task ids as integers; --strict)`,
+    ])
+  })
+
+  it('--format takes one of two names', async () => {
+    const result = await run([bin, 'replay', '--format', 'dcmock', '--dry-run'])
+    expect([result.code, result.stdout, result.stderr]).toEqual([
+      2,
+      '',
+      '[error] --format: expected tasks-fragments or dc-mock, got "dcmock"\n',
+    ])
+  })
+})
+
+describe('whole SURF', () => {
+  it('7,850 tasks, 10,081 heartbeats (through the last fragment at 168 h), 20,159 power rows', async () => {
+    const result = await dryRun(surf)
+    expect(result.code).toBe(0)
+    const counts = new Map<string, number>()
+    let heartbeats = 0
+    let last = ''
+    for (const line of lines(result.stdout)) {
+      const m = JSON.parse(line.slice(0, line.indexOf(',"value"')) + '}')
+      counts.set(m.topic, (counts.get(m.topic) ?? 0) + 1)
+      if (m.key === 'heartbeat') {
+        heartbeats++
+        last = line
+      }
+    }
+    expect([counts.get('dc.workload'), heartbeats, counts.get('dc.power'), counts.get('dc.topology')]).toEqual([
+      17_931, 10_081, 20_159, 20_161,
+    ])
+    expect(last).toContain(`"timestamp":"${new Date(T0 + 168 * 3_600_000).toISOString().slice(0, 19)}+00:00"`)
+  }, 60_000)
+})

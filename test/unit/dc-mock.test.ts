@@ -1,0 +1,228 @@
+import { describe, expect, it } from 'bun:test'
+import { ByteWriter } from '../../src/core/bytes.ts'
+import {
+  HeartbeatStream,
+  heartbeatGrid,
+  largestTaskMessage,
+  openDtIds,
+  PowerStream,
+  placePower,
+  TaskMessageStream,
+  TopologyStream,
+} from '../../src/core/dc-mock-streams.ts'
+import { openDtId, pydanticTime, pyFloat, pyIsoTime, topologyJson } from '../../src/core/dc-mock-wire.ts'
+import { type EventStream, mergeStreams } from '../../src/core/stream.ts'
+import { consumptionOffset } from '../../src/trace/dc-mock-files.ts'
+import { makeFragments, makeTasks } from '../helpers.ts'
+import { written } from '../oracle.ts'
+
+const T0 = Date.UTC(2022, 9, 6, 22)
+const MIN = 60_000
+const ALL = { from: -Infinity, to: Infinity }
+
+/** Drains a stream into [topic role, key, value] triples. */
+function drain(stream: EventStream): [string, string, string][] {
+  const out: [string, string, string][] = []
+  while (stream.time !== Infinity) {
+    const w = new ByteWriter(64)
+    stream.writeValue(w)
+    out.push([stream.role, stream.keyJson().toString(), written(w)])
+    stream.advance()
+  }
+  return out
+}
+
+/** The heartbeat and task messages of dc.workload, as [key, timestamp] pairs. */
+function workload(tasks: ReturnType<typeof makeTasks>, fragments: ReturnType<typeof makeFragments>, end: number) {
+  const { ids, skipped } = openDtIds(tasks)
+  const trace = { tasks, fragments, ids, skipped }
+  const grid = heartbeatGrid(T0 + 30_000, end, MIN)
+  const stream = mergeStreams([new HeartbeatStream(grid, MIN, ALL), new TaskMessageStream(trace, ALL)])
+  return drain(stream).map(([, key, value]) => [JSON.parse(key), JSON.parse(value).timestamp])
+}
+
+describe('dc-mock ids: integers, as OpenDT reads them', () => {
+  it.each([
+    ['"2133099"', '2133099'],
+    ['"task-7"', '7'],
+    ['"007"', '7'],
+    ['"-5"', '-5'],
+    ['2133099', '2133099'],
+    ['"123456789012345678901234567890"', '123456789012345678901234567890'],
+    ['"abc"', undefined],
+    ['"task-x"', undefined],
+    ['"7.5"', undefined],
+    ['""', undefined],
+  ])('%s becomes %s', (idJson, id) => {
+    expect(openDtId(idJson)).toBe(id)
+  })
+
+  it('a task whose id is not an integer is skipped and counted', () => {
+    const tasks = makeTasks([
+      ['1', T0, 0],
+      ['x', T0, 0],
+      ['task-3', T0 + 1000, 0],
+    ])
+    const { ids, skipped, firstBad } = openDtIds(tasks)
+    expect([ids.map((b) => b?.toString()), skipped, firstBad]).toEqual([['1', undefined, '3'], 1, 1])
+    const stream = new TaskMessageStream({ tasks, fragments: makeFragments(3, []), ids, skipped }, ALL)
+    expect(drain(stream).map(([, key]) => key)).toEqual(['"1"', '"3"'])
+  })
+})
+
+describe("dc-mock numbers and times, as Python's json.dumps spells them", () => {
+  it.each([
+    [33600, '33600.0'],
+    [0.5, '0.5'],
+    [1953.125, '1953.125'],
+    [1e16, '1e+16'],
+    [1.5e-5, '1.5e-05'],
+    [1e-4, '0.0001'],
+    [123456789.123, '123456789.123'],
+    [-0, '-0.0'],
+    [-2.5, '-2.5'],
+    [1.7976931348623157e308, '1.7976931348623157e+308'],
+  ])('%p is %s', (x, text) => {
+    expect(pyFloat(x)).toBe(text)
+  })
+
+  it.each([
+    [T0, '2022-10-06T22:00:00+00:00', '2022-10-06T22:00:00Z'],
+    [T0 + 250, '2022-10-06T22:00:00.250000+00:00', '2022-10-06T22:00:00.25Z'],
+    [T0 + 7, '2022-10-06T22:00:00.007000+00:00', '2022-10-06T22:00:00.007Z'],
+  ])('%p is %s (isoformat) and %s (pydantic)', (ms, iso, pydantic) => {
+    expect([pyIsoTime(ms), pydanticTime(ms)]).toEqual([iso, pydantic])
+  })
+})
+
+describe('dc-mock task messages', () => {
+  it('hold their fragments in file order, with the fragment cpu_count when the file has it; [] without', () => {
+    const tasks = makeTasks([
+      ['10', T0, 60_000],
+      ['11', T0 + 1000, 0],
+    ])
+    const fragments = makeFragments(2, [
+      [0, 30_000],
+      [0, 30_000],
+    ])
+    fragments.cpuCount = Float64Array.from([4, 2])
+    const { ids, skipped } = openDtIds(tasks)
+    const messages = drain(new TaskMessageStream({ tasks, fragments, ids, skipped }, ALL))
+    expect(messages).toEqual([
+      [
+        'workload',
+        '"10"',
+        '{"message_type":"task","timestamp":"2022-10-06T22:00:00+00:00","task":{"id":10,' +
+          '"submission_time":"2022-10-06T22:00:00Z","duration":60000,"cpu_count":1,"cpu_capacity":1000.0,' +
+          '"mem_capacity":64,"fragments":[{"task_id":10,"duration":30000,"cpu_count":4,"cpu_usage":100.0},' +
+          '{"task_id":10,"duration":30000,"cpu_count":2,"cpu_usage":101.0}]}}',
+      ],
+      [
+        'workload',
+        '"11"',
+        '{"message_type":"task","timestamp":"2022-10-06T22:00:01+00:00","task":{"id":11,' +
+          '"submission_time":"2022-10-06T22:00:01Z","duration":0,"cpu_count":1,"cpu_capacity":1000.0,' +
+          '"mem_capacity":64,"fragments":[]}}',
+      ],
+    ])
+    const bytes = messages[0]![2].length
+    expect([bytes, largestTaskMessage({ tasks, fragments, ids, skipped })]).toEqual([334, { key: '10', bytes }])
+  })
+})
+
+describe('heartbeats', () => {
+  it('start at the first task floored to the minute; one at T comes before the tasks at T', () => {
+    const tasks = makeTasks([
+      ['1', T0 + 30_000, 0],
+      ['2', T0 + MIN, 0],
+    ])
+    expect(workload(tasks, makeFragments(2, []), T0 + MIN)).toEqual([
+      ['heartbeat', '2022-10-06T22:00:00+00:00'],
+      ['1', '2022-10-06T22:00:30+00:00'],
+      ['heartbeat', '2022-10-06T22:01:00+00:00'],
+      ['2', '2022-10-06T22:01:00+00:00'],
+    ])
+  })
+
+  it('go on every minute across an idle gap, in time order with the tasks', () => {
+    const tasks = makeTasks([
+      ['1', T0 + 30_000, 0],
+      ['2', T0 + 3 * MIN + 1, 0],
+    ])
+    expect(workload(tasks, makeFragments(2, []), T0 + 3 * MIN + 1)).toEqual([
+      ['heartbeat', '2022-10-06T22:00:00+00:00'],
+      ['1', '2022-10-06T22:00:30+00:00'],
+      ['heartbeat', '2022-10-06T22:01:00+00:00'],
+      ['heartbeat', '2022-10-06T22:02:00+00:00'],
+      ['heartbeat', '2022-10-06T22:03:00+00:00'],
+      ['2', '2022-10-06T22:03:00.001000+00:00'],
+      ['heartbeat', '2022-10-06T22:04:00+00:00'],
+    ])
+  })
+
+  it('go on after the last task to the end of the trace, plus one at or after it', () => {
+    expect(heartbeatGrid(T0 + 30_000, T0 + 150_000, MIN)).toEqual({ first: T0, last: T0 + 3 * MIN })
+    expect(heartbeatGrid(T0 + 30_000, T0 + 120_000, MIN)).toEqual({ first: T0, last: T0 + 2 * MIN })
+    expect(heartbeatGrid(T0, T0, MIN)).toEqual({ first: T0, last: T0 })
+    const grid = heartbeatGrid(T0 + 30_000, T0 + 150_000, 45_000)
+    expect(grid).toEqual({ first: T0, last: T0 + 180_000 })
+    const times = drain(new HeartbeatStream(grid, 45_000, ALL)).map(([, , v]) => JSON.parse(v).timestamp.slice(11, 19))
+    expect(times).toEqual(['22:00:00', '22:00:45', '22:01:30', '22:02:15', '22:03:00'])
+  })
+
+  it('0 turns them off; a window keeps those inside it', () => {
+    expect(drain(new HeartbeatStream(heartbeatGrid(T0, T0 + 10 * MIN, 0), 0, ALL))).toEqual([])
+    const window = { from: T0 + 90_000, to: T0 + 4 * MIN }
+    const stream = new HeartbeatStream(heartbeatGrid(T0, T0 + 10 * MIN, MIN), MIN, window)
+    expect(drain(stream).map(([, , v]) => JSON.parse(v).timestamp.slice(11, 19))).toEqual(['22:02:00', '22:03:00'])
+  })
+})
+
+describe('power', () => {
+  it('is placed at the first task + the relative ms + the offset, in time order, without a key', () => {
+    const consumption = {
+      path: 'consumption.parquet',
+      rows: 3,
+      relative: Float64Array.from([60_000, 30_000, 30_000]),
+      powerDraw: Float64Array.from([3, 1, 2]),
+      energyUsage: Float64Array.from([30.5, 10, 20]),
+    }
+    const power = placePower(consumption, T0, 15_000)
+    expect(drain(new PowerStream(power, ALL))).toEqual([
+      ['power', 'null', '{"power_draw":1.0,"energy_usage":10.0,"timestamp":"2022-10-06T22:00:45Z"}'],
+      ['power', 'null', '{"power_draw":2.0,"energy_usage":20.0,"timestamp":"2022-10-06T22:00:45Z"}'],
+      ['power', 'null', '{"power_draw":3.0,"energy_usage":30.5,"timestamp":"2022-10-06T22:01:15Z"}'],
+    ])
+    expect(new PowerStream(power, ALL).keyBytes()).toBeNull()
+  })
+
+  it("workload.yaml's timestamps.consumption_offset_ms, 0 when unset, one line when it is not a number", () => {
+    expect(consumptionOffset('w.yaml', 'timestamps:\n  consumption_offset_ms: 30000 # half a minute\n')).toBe(30_000)
+    expect(consumptionOffset('w.yaml', 'name: "SURF"\n')).toBe(0)
+    expect(() => consumptionOffset('w.yaml', 'timestamps:\n  consumption_offset_ms: soon\n')).toThrow(
+      'w.yaml: timestamps.consumption_offset_ms: expected a whole number of milliseconds, got "soon"',
+    )
+  })
+})
+
+describe('topology', () => {
+  it("is the file's JSON, compact, numbers as spelled, OpenDT's float fields with .0", () => {
+    const text =
+      '{\n  "clusters": [ {"name": "C 1", "count": 2, "cpu": {"coreSpeed": 2100, "coreCount": 16},\n' +
+      '  "power": 300.0, "idlePower": 1e2, "list": [1, 2], "maxPower": [174, 5], "note": "a \\" 7"} ]\n}\n'
+    expect(topologyJson(text)).toBe(
+      '{"clusters":[{"name":"C 1","count":2,"cpu":{"coreSpeed":2100.0,"coreCount":16},' +
+        '"power":300.0,"idlePower":1e2,"list":[1,2],"maxPower":[174.0,5.0],"note":"a \\" 7"}]}',
+    )
+  })
+
+  it('goes out at the window start and every interval to the end, stamped with the wall clock', () => {
+    const window = { from: T0, to: Infinity }
+    const stream = new TopologyStream(Buffer.from('{}'), 30_000, T0 + 70_000, window, () => Date.UTC(2026, 10, 26))
+    expect(drain(stream)).toEqual([
+      ['topology', '"datacenter"', '{"timestamp":"2026-11-26T00:00:00.000Z","topology":{}}'],
+      ['topology', '"datacenter"', '{"timestamp":"2026-11-26T00:00:00.000Z","topology":{}}'],
+      ['topology', '"datacenter"', '{"timestamp":"2026-11-26T00:00:00.000Z","topology":{}}'],
+    ])
+  })
+})
