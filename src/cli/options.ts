@@ -1,8 +1,8 @@
 import { accessSync, constants, existsSync, readFileSync, type Stats, statSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { badInput } from '../errors.ts'
-import { fileError, reasonOf } from '../trace/file.ts'
 import { consumptionOffset, topologyMessageBody } from '../trace/dc-mock-files.ts'
+import { fileError, reasonOf } from '../trace/file.ts'
 import { capacityMhz, parseTopology } from '../trace/topology.ts'
 import {
   type DcMockSpec,

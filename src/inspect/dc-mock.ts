@@ -1,8 +1,8 @@
 import { heartbeatGrid, largestTaskMessage, openDtIds } from '../core/dc-mock-streams.ts'
+import { topologyMessageBody } from '../trace/dc-mock-files.ts'
 import { openParquetFile } from '../trace/file.ts'
 import { loadConsumption } from '../trace/load.ts'
 import type { Fragments, Tasks } from '../trace/model.ts'
-import { topologyMessageBody } from '../trace/dc-mock-files.ts'
 import { lastEventTime, traceStart } from '../trace/timeline.ts'
 
 /** What `replay --format dc-mock` would send, with its defaults (a heartbeat a minute, the topology every 30 s). */
