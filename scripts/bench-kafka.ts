@@ -2,20 +2,28 @@
 /**
  * Kafka throughput, side by side in one run (after `bun run build`):
  *
- *   bun scripts/bench-kafka.ts [TRACE_DIR]      (default ../shared/data/surf; KAFKA_VERSION as kafka.sh)
+ *   bun scripts/bench-kafka.ts [TRACE_DIR] [--format dc-mock]
+ *   (default ../shared/data/surf and the seed's format; KAFKA_VERSION as kafka.sh)
  *
  * 1. The whole trace at --speed max into fresh topics with the default, safe settings (acks all,
  *    idempotent producer), wall time from spawn to exit.
  * 2. Kafka's own producer benchmark (org.apache.kafka.tools.ProducerPerformance, from the same
- *    Maven download) sending as many records, of the trace's average key + value size, with
- *    acks=all, to the same broker.
+ *    Maven download) sending as many records with acks=all to the same broker: of the trace's
+ *    average key + value size for the seed's format; for dc-mock's, whose records run from 70
+ *    bytes to 1 MB, drawn from the replay's own values (--payload-file), so sizes match too.
  * Starts a broker with scripts/kafka.sh if none runs, and stops it afterwards.
  */
+import { rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 
 const root = resolve(import.meta.dir, '..')
 const bin = join(root, 'dist', 'opendt-replay')
-const trace = resolve(process.argv[2] ?? join(root, '..', 'shared', 'data', 'surf'))
+const argv = process.argv.slice(2)
+const dcMock = argv.includes('dc-mock')
+const positional = argv.filter((a) => !a.startsWith('--') && a !== 'dc-mock')
+const trace = resolve(positional[0] ?? join(root, '..', 'shared', 'data', 'surf'))
+const format = dcMock ? ['--format', 'dc-mock'] : []
 const kafkaSh = join(root, 'scripts', 'kafka.sh')
 
 function sh(args: string[]): { code: number; out: string; err: string } {
@@ -35,18 +43,28 @@ const classpath = sh(['bash', kafkaSh, 'classpath']).out
 
 try {
   // Records and their average key + value size, from a dry-run of the same trace.
-  const dry = Bun.spawnSync([bin, 'replay', trace, '--dry-run', '--speed', 'max'], { stdout: 'pipe', stderr: 'ignore' })
+  const dry = Bun.spawnSync([bin, 'replay', trace, ...format, '--dry-run', '--speed', 'max'], {
+    stdout: 'pipe',
+    stderr: 'ignore',
+  })
   const text = dry.stdout.toString()
   let records = 0
   let bytes = 0
+  const values: string[] = []
   for (const line of text.split('\n')) {
     if (line === '') continue
     records++
     // line = {"topic":T,"key":K,"value":V}: key + value = line minus the wrapper.
     const topicEnd = line.indexOf(',"key":')
     bytes += line.length - topicEnd - ',"key":'.length - ',"value":'.length - 1
+    if (dcMock) values.push(line.slice(line.indexOf(',"value":') + 9, -1))
   }
   const recordSize = Math.round(bytes / records)
+  const payloadFile = join(tmpdir(), `bench-payloads-${process.pid}.txt`)
+  if (dcMock) writeFileSync(payloadFile, values.join('\n'))
+  const topicFlags = dcMock
+    ? ['--workload-topic', 'w', '--power-topic', 'p', '--topology-topic', 't']
+    : ['--tasks-topic', 't', '--fragments-topic', 'f']
 
   const stamp = Date.now()
   const t0 = performance.now()
@@ -57,12 +75,10 @@ try {
       trace,
       '--brokers',
       broker,
+      ...format,
       '--speed',
       'max',
-      '--tasks-topic',
-      `bench-tasks-${stamp}`,
-      '--fragments-topic',
-      `bench-fragments-${stamp}`,
+      ...topicFlags.map((f) => (f.startsWith('--') ? f : `bench-${f}-${stamp}`)),
     ],
     { stdout: 'ignore', stderr: 'pipe' },
   )
@@ -85,6 +101,8 @@ try {
     '1',
     '--replication-factor',
     '1',
+    '--config',
+    'max.message.bytes=10485760',
   ])
   const perf = sh([
     'java',
@@ -96,13 +114,13 @@ try {
     topic,
     '--num-records',
     String(records),
-    '--record-size',
-    String(recordSize),
+    ...(dcMock ? ['--payload-file', payloadFile] : ['--record-size', String(recordSize)]),
     '--throughput',
     '-1',
     '--producer-props',
     `bootstrap.servers=${broker}`,
     'acks=all',
+    'max.request.size=10485760',
   ])
   // Progress lines every 5 s look the same; the summary (with percentiles) comes last.
   const m = [...perf.out.matchAll(/(\d+) records sent, ([\d.]+) records\/sec/g)].at(-1)
@@ -115,13 +133,16 @@ try {
   )
   console.log('| producer (acks=all) | records | wall | records/s |')
   console.log('| --- | --- | --- | --- |')
+  const what = dcMock ? `${format.join(' ')}, 3 topics` : '2 topics'
   console.log(
-    `| opendt-replay --speed max (idempotent, whole trace, 2 topics) | ${records} | ${(oursMs / 1000).toFixed(2)} s | ${Math.round(oursRate)} |`,
+    `| opendt-replay --speed max (idempotent, whole trace, ${what}) | ${records} | ${(oursMs / 1000).toFixed(2)} s | ${Math.round(oursRate)} |`,
   )
+  const payload = dcMock ? `--payload-file (the replay's ${records} values)` : `--record-size ${recordSize}`
   console.log(
-    `| ProducerPerformance --record-size ${recordSize} | ${m[1]} | ${(Number(m[1]) / javaRate).toFixed(2)} s | ${Math.round(javaRate)} |`,
+    `| ProducerPerformance ${payload} | ${m[1]} | ${(Number(m[1]) / javaRate).toFixed(2)} s | ${Math.round(javaRate)} |`,
   )
   console.log(`\nratio: ${(oursRate / javaRate).toFixed(2)} of the Java tool's rate`)
 } finally {
+  rmSync(join(tmpdir(), `bench-payloads-${process.pid}.txt`), { force: true })
   if (started) sh(['bash', kafkaSh, 'stop'])
 }

@@ -4,7 +4,8 @@
  *
  *   bun scripts/bench.ts [TRACE_DIR]          (default ../shared/data/surf)
  *
- * 1. Whole trace, --speed max, dry-run to /dev/null: wall time and peak RSS, 5 runs.
+ * 1. Whole trace, --speed max, dry-run to /dev/null: wall time and peak RSS, 5 runs; the same
+ *    with --format dc-mock (three topics, task messages holding their fragments).
  * 2. The same work as one DuckDB query (scripts/duckdb_reference.py), when `duckdb` is importable.
  * 3. Pacing measured from outside the process: --speed 1000 over the first 6 h of trace, each
  *    chunk timestamped as it arrives on the stdout pipe (parsed only after the run, so the reader
@@ -47,6 +48,11 @@ console.log('| --- | --- | --- |')
 const ours: Measure[] = []
 for (let i = 0; i < RUNS; i++) ours.push(await measure([bin, 'replay', trace, '--dry-run', '--speed', 'max']))
 console.log(row(`opendt-replay, ${RUNS} runs`, ours))
+const dcMock: Measure[] = []
+for (let i = 0; i < RUNS; i++) {
+  dcMock.push(await measure([bin, 'replay', trace, '--format', 'dc-mock', '--dry-run', '--speed', 'max']))
+}
+console.log(row(`opendt-replay --format dc-mock, ${RUNS} runs`, dcMock))
 
 if (Bun.spawnSync(['python3', '-c', 'import duckdb']).exitCode === 0) {
   const duck: Measure[] = []

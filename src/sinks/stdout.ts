@@ -32,6 +32,9 @@ export const fdWrite =
   (bytes, offset, length) =>
     writeSync(fd, bytes, offset, length)
 
+/** Bytes a dry-run batch may reach before it is written (a batch of seed lines stays far below). */
+const FLUSH_BYTES = 1 << 22
+
 /** Blocks this worker briefly while a non-blocking stdout is full. */
 const pause = new Int32Array(new SharedArrayBuffer(4))
 
@@ -69,6 +72,11 @@ export class LineSink implements Sink {
     out.bytes(LINE_END)
     this.pending[role].sent++
     this.pending[role].eventTime = message.time
+  }
+
+  /** A batch goes out once it holds this much: dc-mock's task messages run to a megabyte each. */
+  full(): boolean {
+    return this.out.pos >= FLUSH_BYTES
   }
 
   flush(): void {

@@ -1,8 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
+import { mkdtempSync, readFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { Kafka, logLevel } from 'kafkajs'
 import { requireBinary, requireSurf, run } from '../helpers.ts'
 import { type Column, traceColumns, writeTrace } from '../parquet.ts'
-import { type Broker, ensureBroker, readTopic } from './broker.ts'
+import { type Broker, ensureBroker, firstRecord, readTopic } from './broker.ts'
 
 /**
  * `--format dc-mock` into a real broker, read back with Kafka's Java consumer: the three topics
@@ -158,5 +161,32 @@ describe('--format dc-mock into a real Kafka broker', () => {
     const left = await a2.listTopics()
     await a2.disconnect()
     expect([left.includes(names.power), left.includes(names.topology)]).toEqual([false, false])
+  }, 120_000)
+
+  it('SIGINT mid-run, then --resume: the three topics hold the window once, in order', async () => {
+    const { names, flags } = topics()
+    const checkpoint = join(mkdtempSync(join(tmpdir(), 'opendt-dc-')), 'run.json')
+    const window = ['--format', 'dc-mock', '--to', '30m', ...flags]
+    const kafka = ['--brokers', broker.bootstrap, '--checkpoint', checkpoint]
+    // 30 minutes at 300x: 6 s; the first tasks and the first power row are due in the first 0.1 s.
+    const proc = Bun.spawn([bin, 'replay', surf, ...window, ...kafka, '--speed', '300'], {
+      stdout: 'pipe',
+      stderr: 'pipe',
+    })
+    await firstRecord(broker.bootstrap, names.power)
+    proc.kill('SIGINT')
+    expect(await proc.exited).toBe(130)
+    const saved = JSON.parse(readFileSync(checkpoint, 'utf8')).streams
+    const before = saved.workload.acked + saved.power.acked + saved.topology.acked
+    expect(saved.power.acked).toBeGreaterThan(0)
+    expect(before).toBeLessThan(31 + 122 + 60 + 61) // not all of it: heartbeats, tasks, power and topology of 30 minutes
+    const resumed = await run([bin, 'replay', surf, ...window, ...kafka, '--speed', 'max', '--resume'])
+    expect(resumed.code).toBe(0)
+    const dry = dryRunRecords((await run([bin, 'replay', surf, ...window, '--dry-run', '--speed', 'max'])).stdout)
+    for (const topic of Object.values(names)) {
+      const got = (await readTopic(broker.bootstrap, topic)).map((r) => [r.key, unstamped(r.value)])
+      const expected = dry.filter(([t]) => t === topic).map(([, key, value]) => [key, unstamped(value)])
+      expect(got).toEqual(expected)
+    }
   }, 120_000)
 })
