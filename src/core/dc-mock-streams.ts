@@ -245,9 +245,21 @@ export interface Power {
   order: Int32Array
 }
 
-/** Consumption rows placed in time: the first task's submission + the row's relative ms + the offset. */
-export function placePower(consumption: Consumption, firstTaskMs: number, offsetMs: number): Power {
+/** Latest and earliest time a date can hold, ms (as trace/columns.ts MAX_TIME_MS). */
+const MAX_TIME_MS = 8.64e15
+
+/**
+ * Consumption rows placed in time: the first task's submission + the row's relative ms + the
+ * offset. Returns the row whose time no date can hold instead, for the caller to report.
+ */
+export function placePower(
+  consumption: Consumption,
+  firstTaskMs: number,
+  offsetMs: number,
+): Power | { badRow: number } {
   const time = consumption.relative.map((r) => firstTaskMs + r + offsetMs)
+  const badRow = time.findIndex((t) => !(Math.abs(t) <= MAX_TIME_MS))
+  if (badRow >= 0) return { badRow }
   const order = Int32Array.from({ length: consumption.rows }, (_, i) => i).sort((a, b) => time[a]! - time[b]! || a - b)
   return { path: consumption.path, time, powerDraw: consumption.powerDraw, energyUsage: consumption.energyUsage, order }
 }

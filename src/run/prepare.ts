@@ -10,6 +10,7 @@ import {
   TaskMessageStream,
   TopologyStream,
 } from '../core/dc-mock-streams.ts'
+import { formatTime } from '../core/format.ts'
 import { compressor, findGaps, mergeAscending } from '../core/gaps.ts'
 import { type EventStream, FragmentStream, mergeStreams, TaskStream } from '../core/stream.ts'
 import { resolveWindow } from '../core/window.ts'
@@ -112,7 +113,15 @@ export async function prepare(roles: Role[], spec: StreamSpec, kafka = false): P
       case 'power': {
         const file = spec.dcMock!.consumption
         if (!file) break
-        const power = placePower(await loadConsumption(openParquetFile(file)), start, spec.dcMock!.powerOffsetMs)
+        const consumption = await loadConsumption(openParquetFile(file))
+        const power = placePower(consumption, start, spec.dcMock!.powerOffsetMs)
+        if ('badRow' in power) {
+          const rel = consumption.relative[power.badRow]
+          throw badInput(
+            `${file}: column "timestamp" row ${power.badRow}: the row's time (the first task's ${formatTime(start)} + ` +
+              `${rel} ms + an offset of ${spec.dcMock!.powerOffsetMs} ms) is outside the range of dates`,
+          )
+        }
         streams.push(new PowerStream(power, window))
         ends.power = power.time.reduce((a, b) => Math.max(a, b), -Infinity)
         break

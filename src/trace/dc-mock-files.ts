@@ -17,6 +17,15 @@ export function consumptionOffset(path: string, text: string): number {
     throw badInput(`${path}: invalid YAML: ${(error as Error).message}`)
   }
   const timestamps = (doc as { timestamps?: unknown } | null)?.timestamps
+  if (
+    timestamps !== undefined &&
+    timestamps !== null &&
+    (typeof timestamps !== 'object' || Array.isArray(timestamps))
+  ) {
+    throw badInput(
+      `${path}: timestamps: expected a mapping (consumption_offset_ms: N), got ${JSON.stringify(timestamps)}`,
+    )
+  }
   const offset = (timestamps as { consumption_offset_ms?: unknown } | null | undefined)?.consumption_offset_ms
   if (offset === undefined || offset === null) return 0
   if (typeof offset !== 'number' || !Number.isInteger(offset) || Math.abs(offset) > 8.64e15) {

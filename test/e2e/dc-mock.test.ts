@@ -211,6 +211,13 @@ describe('the files of a dc-mock folder', () => {
       (dir: string) => `${dir}/consumption.parquet: not a parquet file (it does not start with PAR1; 17 bytes)`,
     ],
     [
+      'consumption.parquet',
+      consumption({ timestamp: int64('timestamp', [30_000, 2 ** 53 - 1]) }),
+      (dir: string) =>
+        `${dir}/consumption.parquet: column "timestamp" row 1: the row's time (the first task's 2022-10-06T22:00:00Z + ` +
+        '9007199254740991 ms + an offset of 0 ms) is outside the range of dates',
+    ],
+    [
       'workload.yaml',
       'timestamps:\n  consumption_offset_ms: 1.5\n',
       (dir: string) =>

@@ -1,3 +1,4 @@
+import { afterAll, beforeAll } from 'bun:test'
 import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -37,6 +38,31 @@ export async function ensureBroker(): Promise<Broker> {
   if (status.code === 0) return { bootstrap: status.out, stop: async () => {} }
   return startBroker()
 }
+
+/**
+ * The broker a test file shares: found or started before its tests (fetching Kafka from Maven
+ * Central on a new machine), stopped after them if they started it.
+ */
+export function sharedBroker(): { readonly bootstrap: string } {
+  let broker: Broker | undefined
+  beforeAll(async () => {
+    broker = await ensureBroker()
+  }, 600_000)
+  afterAll(async () => {
+    await broker?.stop()
+  }, 120_000)
+  return {
+    get bootstrap() {
+      if (!broker) throw new Error('the broker is not started yet (use it inside a test)')
+      return broker.bootstrap
+    },
+  }
+}
+
+let serial = 0
+
+/** A topic name no other test uses. */
+export const freshTopic = (what: string) => `${what}-${Date.now()}-${++serial}`
 
 /** A broker of its own (own state folder), for tests that kill it. */
 export async function startBroker(env: Record<string, string> = {}): Promise<Broker> {

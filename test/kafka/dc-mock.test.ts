@@ -1,32 +1,26 @@
-import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
+import { beforeAll, describe, expect, it } from 'bun:test'
 import { mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Kafka, logLevel } from 'kafkajs'
 import { requireBinary, requireSurf, run } from '../helpers.ts'
 import { type Column, traceColumns, writeTrace } from '../parquet.ts'
-import { type Broker, ensureBroker, firstRecord, readTopic } from './broker.ts'
+import { firstRecord, freshTopic, readTopic, sharedBroker } from './broker.ts'
 
 /**
  * `--format dc-mock` into a real broker, read back with Kafka's Java consumer: the three topics
  * equal the dry-run, a message over 1 MiB gets a topic that takes it, and an existing topic too
  * small for the largest message fails before anything is sent.
  */
-let broker: Broker
+const broker = sharedBroker()
 let bin: string
 let surf: string
-let serial = 0
-const fresh = (what: string) => `${what}-${Date.now()}-${++serial}`
+const fresh = freshTopic
 
 beforeAll(async () => {
   bin = requireBinary()
   surf = requireSurf()
-  broker = await ensureBroker()
-}, 600_000)
-
-afterAll(async () => {
-  await broker?.stop()
-}, 120_000)
+})
 
 function admin() {
   return new Kafka({ clientId: 'test', brokers: [broker.bootstrap], logLevel: logLevel.NOTHING }).admin()

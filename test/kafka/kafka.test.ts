@@ -1,33 +1,27 @@
-import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
+import { beforeAll, describe, expect, it } from 'bun:test'
 import { join } from 'node:path'
 import { Kafka, logLevel } from 'kafkajs'
 import { FIXTURES, requireBinary, requireSurf, run } from '../helpers.ts'
 import {
-  type Broker,
   dryRunMessages,
-  ensureBroker,
   firstRecord,
+  freshTopic,
   privateBrokerEnv,
   readTopic,
   readTopicWithPartitions,
+  sharedBroker,
   startBroker,
 } from './broker.ts'
 
-let broker: Broker
+const broker = sharedBroker()
 let bin: string
 let surf: string
-let serial = 0
-const fresh = (what: string) => `${what}-${Date.now()}-${++serial}`
+const fresh = freshTopic
 
 beforeAll(async () => {
   bin = requireBinary()
   surf = requireSurf()
-  broker = await ensureBroker() // fetches Kafka from Maven Central on a new machine
-}, 600_000)
-
-afterAll(async () => {
-  await broker?.stop()
-}, 120_000)
+})
 
 const SUMMARY = /\[info\] (\d+) tasks sent, (\d+) acknowledged; (\d+) fragments sent, (\d+) acknowledged in [\d.]+ s/
 

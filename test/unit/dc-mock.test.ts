@@ -188,17 +188,22 @@ describe('power', () => {
       energyUsage: Float64Array.from([30.5, 10, 20]),
     }
     const power = placePower(consumption, T0, 15_000)
+    if ('badRow' in power) throw new Error(`row ${power.badRow} not placed`)
     expect(drain(new PowerStream(power, ALL))).toEqual([
       ['power', 'null', '{"power_draw":1.0,"energy_usage":10.0,"timestamp":"2022-10-06T22:00:45Z"}'],
       ['power', 'null', '{"power_draw":2.0,"energy_usage":20.0,"timestamp":"2022-10-06T22:00:45Z"}'],
       ['power', 'null', '{"power_draw":3.0,"energy_usage":30.5,"timestamp":"2022-10-06T22:01:15Z"}'],
     ])
     expect(new PowerStream(power, ALL).keyBytes()).toBeNull()
+    expect(placePower({ ...consumption, relative: Float64Array.from([0, 8.64e15, 0]) }, T0, 0)).toEqual({ badRow: 1 })
   })
 
   it("workload.yaml's timestamps.consumption_offset_ms, 0 when unset, one line when it is not a number", () => {
     expect(consumptionOffset('w.yaml', 'timestamps:\n  consumption_offset_ms: 30000 # half a minute\n')).toBe(30_000)
     expect(consumptionOffset('w.yaml', 'name: "SURF"\n')).toBe(0)
+    expect(() => consumptionOffset('w.yaml', 'timestamps: 5\n')).toThrow(
+      'w.yaml: timestamps: expected a mapping (consumption_offset_ms: N), got 5',
+    )
     expect(() => consumptionOffset('w.yaml', 'timestamps:\n  consumption_offset_ms: soon\n')).toThrow(
       'w.yaml: timestamps.consumption_offset_ms: expected a whole number of milliseconds, got "soon"',
     )
