@@ -182,6 +182,9 @@ describe("replay into a real Kafka broker, read back with Kafka's Java consumer"
     async (_, host) => {
       const tasks = fresh('tasks')
       const fragments = fresh('fragments')
+      // 2022 record times are past the broker's 7-day retention: without this, its first check
+      // (about 30 s after it starts) may delete them before they are read back.
+      await createTopics([tasks, fragments], 1, { 'retention.ms': '-1' })
       const trace = join(FIXTURES, 'v5-interleaved')
       const sent = await run([
         bin,
