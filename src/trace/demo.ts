@@ -4,16 +4,17 @@ import { type Fragments, groupByTask, type Tasks } from './model.ts'
 /**
  * The built-in demo trace: four tasks over about 95 s of trace time (under 10 s at the default
  * speed), one without fragments, fragments of different lengths, so a first run on a fresh
- * machine shows both streams, pacing and the output format without any file.
+ * machine shows both streams, pacing and the output format without any file. Ids are spelled
+ * `task-N`, which OpenDT reads as the integer N, so `--format dc-mock` sends them too.
  */
 const START = Date.UTC(2022, 9, 6, 22, 0, 0)
 
 const TASKS = [
   // id, submit offset s, duration ms, cpu_count, cpu_capacity MHz, mem_capacity MB
-  ['demo-1', 0, 60_000, 4, 8400, 16_000],
-  ['demo-2', 10, 60_000, 2, 4200, 8_000],
-  ['demo-3', 30, 45_000, 1, 2100, 4_000],
-  ['demo-4', 45, 50_000, 8, 16_800, 32_000],
+  ['task-1', 0, 60_000, 4, 8400, 16_000],
+  ['task-2', 10, 60_000, 2, 4200, 8_000],
+  ['task-3', 30, 45_000, 1, 2100, 4_000],
+  ['task-4', 45, 50_000, 8, 16_800, 32_000],
 ] as const
 
 const FRAGMENTS = [

@@ -134,7 +134,7 @@ describe('the command line', () => {
     const lines = result.stdout.trim().split('\n')
     expect(lines.length).toBe(16)
     expect(lines[0]).toBe(
-      '{"topic":"tasks","key":{"id":"demo-1"},"value":{"submission_time":"2022-10-06T22:00:00Z","duration":60000,"cpu_count":4,"cpu_capacity":8400.0,"mem_capacity":16000}}',
+      '{"topic":"tasks","key":{"id":"task-1"},"value":{"submission_time":"2022-10-06T22:00:00Z","duration":60000,"cpu_count":4,"cpu_capacity":8400.0,"mem_capacity":16000}}',
     )
     expect(result.stderr.split('\n')[0]).toBe(
       '[info] no trace given: replaying the built-in demo trace (4 tasks, 12 fragments); pass TRACE_DIR for a real one',
