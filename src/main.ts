@@ -70,7 +70,7 @@ try {
   } else {
     const error = asReplayError(caught)
     const hint = error.reason === 'internal' && !verbose ? ' (run with --verbose for the stack)' : ''
-    log.error(`${error.reason === 'internal' ? 'internal error: ' : ''}${error.message}${hint}`)
+    log.error(printable(`${error.reason === 'internal' ? 'internal error: ' : ''}${error.message}${hint}`))
     if (verbose && error.stack) log.error(error.stack)
     process.exitCode = error.exitCode
   }
@@ -80,3 +80,14 @@ try {
 // up): once the outcome is reported, nothing else is owed, so exit now rather than when they fire.
 await new Promise<void>((resolve) => process.stderr.write('', () => resolve()))
 process.exit(process.exitCode)
+
+/** Control characters from a file (a column name, say) escaped, so an error line cannot drive the terminal. */
+function printable(line: string): string {
+  let out = ''
+  for (const c of line) {
+    const n = c.charCodeAt(0)
+    const control = (n < 0x20 && c !== '\n' && c !== '\t') || (n >= 0x7f && n < 0xa0)
+    out += control ? `\\u${n.toString(16).padStart(4, '0')}` : c
+  }
+  return out
+}

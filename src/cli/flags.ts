@@ -39,15 +39,13 @@ export const replayArgs = {
   strict: { type: 'boolean', description: 'Fail on fragments whose task is missing instead of skipping them' },
   'tasks-topic': {
     type: 'string',
-    default: 'tasks',
     valueHint: 'NAME',
-    description: 'Topic for tasks (created if missing)',
+    description: 'tasks-fragments: topic for tasks, created if missing (default tasks)',
   },
   'fragments-topic': {
     type: 'string',
-    default: 'fragments',
     valueHint: 'NAME',
-    description: 'Topic for fragments (created if missing)',
+    description: 'tasks-fragments: topic for fragments, created if missing (default fragments)',
   },
   format: {
     type: 'string',
@@ -59,22 +57,19 @@ export const replayArgs = {
   },
   'workload-topic': {
     type: 'string',
-    default: 'dc.workload',
     valueHint: 'NAME',
-    description: 'dc-mock: topic for tasks and heartbeats',
+    description: 'dc-mock: topic for tasks and heartbeats, created if missing (default dc.workload)',
   },
-  'power-topic': { type: 'string', default: 'dc.power', valueHint: 'NAME', description: 'dc-mock: topic for power' },
+  'power-topic': { type: 'string', valueHint: 'NAME', description: 'dc-mock: topic for power (default dc.power)' },
   'topology-topic': {
     type: 'string',
-    default: 'dc.topology',
     valueHint: 'NAME',
-    description: 'dc-mock: topic for the topology',
+    description: 'dc-mock: topic for the topology (default dc.topology)',
   },
   heartbeat: {
     type: 'string',
-    default: '1m',
     valueHint: 'DURATION',
-    description: 'dc-mock: trace time between heartbeats on the workload topic; 0 turns them off',
+    description: 'dc-mock: trace time between heartbeats on the workload topic; 0 turns them off (default 1m)',
   },
   consumption: {
     type: 'string',
@@ -94,9 +89,8 @@ export const replayArgs = {
   },
   'topology-interval': {
     type: 'string',
-    default: '30s',
     valueHint: 'DURATION',
-    description: 'dc-mock: trace time between topology messages',
+    description: 'dc-mock: trace time between topology messages (default 30s)',
   },
   'client-id': { type: 'string', default: 'opendt-replay', valueHint: 'ID', description: 'Kafka client id' },
   partitions: {

@@ -1,7 +1,7 @@
-import { accessSync, constants, existsSync, readFileSync, type Stats, statSync } from 'node:fs'
+import { accessSync, constants, lstatSync, readFileSync, type Stats, statSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { badInput } from '../errors.ts'
-import { consumptionOffset, topologyMessageBody } from '../trace/dc-mock-files.ts'
+import { consumptionOffset, readTopologyFile, topologyMessageBody } from '../trace/dc-mock-files.ts'
 import { fileError, reasonOf } from '../trace/file.ts'
 import { capacityMhz, parseTopology } from '../trace/topology.ts'
 import {
@@ -67,6 +67,10 @@ export function toReplayOptions(
   const output = resolveOutput(args, sources.env ?? {}, read, name)
   const trace = resolveTrace(args)
   const format = parseFormat(name('format'), args.format ?? 'tasks-fragments')
+  const foreign = FORMAT_FLAGS.find(([flagFormat, flag]) => flagFormat !== format && args[flag] !== undefined)
+  if (foreign) {
+    throw badInput(`${name(foreign[1])} is a --format ${foreign[0]} flag; this run's format is ${format}`)
+  }
   const topic = (role: Role) => topicName(name(`${TOPIC_FLAGS[role]}`), args[TOPIC_FLAGS[role]] ?? DEFAULT_TOPICS[role])
   const options: ReplayOptions = {
     spec: {
@@ -119,6 +123,24 @@ export function toReplayOptions(
   return { options, demo: trace.demo }
 }
 
+/** The flags that only one format reads: given with the other, they would be silently ignored. */
+const FORMAT_FLAGS: readonly (readonly [Format, keyof ReplayArgs & string])[] = [
+  ['tasks-fragments', 'tasks-topic'],
+  ['tasks-fragments', 'fragments-topic'],
+  ...(
+    [
+      'workload-topic',
+      'power-topic',
+      'topology-topic',
+      'heartbeat',
+      'consumption',
+      'power-offset',
+      'topology',
+      'topology-interval',
+    ] as const
+  ).map((flag) => ['dc-mock', flag] as const),
+]
+
 /** The flag that names each stream's topic. */
 const TOPIC_FLAGS = {
   tasks: 'tasks-topic',
@@ -139,15 +161,25 @@ function parseFormat(flag: string, text: string): Format {
  * topology is read and checked here, so a bad one fails before the workers start.
  */
 function resolveDcMock(args: ReplayArgs, trace: TraceSpec, name: FlagName, read: ReadText): DcMockSpec {
-  const heartbeatMs = parseDuration(name('heartbeat'), args.heartbeat ?? '1m')
+  const heartbeatText = args.heartbeat ?? '1m'
+  const heartbeatMs = parseDuration(name('heartbeat'), heartbeatText)
+  if (heartbeatMs === 0 && /[1-9]/.test(heartbeatText)) {
+    throw badInput(`${name('heartbeat')}: ${heartbeatText} is under 1ms (0 turns heartbeats off)`)
+  }
   const topologyIntervalMs = parseDuration(name('topology-interval'), args['topology-interval'] ?? '30s')
   if (topologyIntervalMs <= 0) {
-    throw badInput(`${name('topology-interval')}: must be longer than 0, got "${args['topology-interval']}"`)
+    throw badInput(`${name('topology-interval')}: must be at least 1ms, got "${args['topology-interval']}"`)
   }
   const found = dcMockFiles(trace, args.trace_dir, read)
   const topologyFile = args.topology ?? found.topology
+  const offsetText = args['power-offset']
+  // An offset may move power earlier: a leading - is allowed here, unlike in other durations.
   const powerOffsetMs =
-    args['power-offset'] !== undefined ? parseDuration(name('power-offset'), args['power-offset']) : found.powerOffsetMs
+    offsetText === undefined
+      ? found.powerOffsetMs
+      : offsetText.startsWith('-')
+        ? -parseDuration(name('power-offset'), offsetText.slice(1))
+        : parseDuration(name('power-offset'), offsetText)
   return {
     heartbeatMs,
     consumption: args.consumption ?? found.consumption,
@@ -155,7 +187,7 @@ function resolveDcMock(args: ReplayArgs, trace: TraceSpec, name: FlagName, read:
     topologyJson:
       topologyFile === undefined
         ? undefined
-        : topologyMessageBody(topologyFile, readFlagFile(name('topology'), topologyFile, read)),
+        : topologyMessageBody(topologyFile, readTopologyFile(name('topology'), topologyFile)),
     topologyIntervalMs,
   }
 }
@@ -163,9 +195,10 @@ function resolveDcMock(args: ReplayArgs, trace: TraceSpec, name: FlagName, read:
 /** The files of an OpenDT workload folder found beside the trace, and workload.yaml's power offset. */
 function dcMockFiles(trace: TraceSpec, dir: string | undefined, read: ReadText): InspectOptions['dcMock'] {
   const base = trace.demo ? undefined : (dir ?? dirname(trace.tasks))
+  // lstat: a link that leads nowhere is there, and reading it reports why (not "no such file here").
   const beside = (file: string) => {
     const path = base === undefined ? undefined : join(base, file)
-    return path !== undefined && existsSync(path) ? path : undefined
+    return path !== undefined && lstatSync(path, { throwIfNoEntry: false }) ? path : undefined
   }
   const yaml = beside('workload.yaml')
   return {
@@ -232,8 +265,9 @@ export function resolveHost(
 
 /** Kafka's own rule for topic names. */
 function topicName(flag: string, name: string): string {
-  if (!/^[a-zA-Z0-9._-]{1,249}$/.test(name)) {
-    throw badInput(`${flag}: "${name}" is not a valid topic name (letters, digits, . _ -)`)
+  if (name.length > 249) throw badInput(`${flag}: a topic name has at most 249 characters, got ${name.length}`)
+  if (!/^[a-zA-Z0-9._-]{1,249}$/.test(name) || name === '.' || name === '..') {
+    throw badInput(`${flag}: "${name}" is not a valid topic name (letters, digits, . _ -; not . or ..)`)
   }
   return name
 }

@@ -28,18 +28,32 @@ export interface DcMockTrace {
   skipped: number
 }
 
-/** The ids of a trace's tasks as OpenDT reads them (core/dc-mock-wire.ts openDtId). */
-export function openDtIds(tasks: Tasks): { ids: (Buffer | undefined)[]; skipped: number; firstBad?: number } {
+/** The ids of a trace's tasks as OpenDT reads them (core/dc-mock-wire.ts openDtId), and the first problem. */
+export function openDtIds(tasks: Tasks): {
+  ids: (Buffer | undefined)[]
+  skipped: number
+  /** The first task whose id is no integer. */
+  firstBad?: number
+  /** Two tasks whose ids OpenDT reads as one integer: the later row, and the first. */
+  clash?: [row: number, first: number]
+} {
   let skipped = 0
   let firstBad: number | undefined
+  let clash: [number, number] | undefined
+  const seen = new Map<string, number>()
   const ids = tasks.idJson.map((json, row) => {
     const id = openDtId(json)
-    if (id !== undefined) return asciiBytes(id)
-    skipped++
-    firstBad ??= row
-    return undefined
+    if (id === undefined) {
+      skipped++
+      firstBad ??= row
+      return undefined
+    }
+    const first = seen.get(id)
+    if (first !== undefined) clash ??= [row, first]
+    else seen.set(id, row)
+    return asciiBytes(id)
   })
-  return { ids, skipped, firstBad }
+  return { ids, skipped, firstBad, clash }
 }
 
 /** A key as a dry-run line spells it: a JSON string. */
@@ -245,12 +259,13 @@ export interface Power {
   order: Int32Array
 }
 
-/** Latest and earliest time a date can hold, ms (as trace/columns.ts MAX_TIME_MS). */
-const MAX_TIME_MS = 8.64e15
+/** The times OpenDT's messages can spell: Python's datetime holds years 1 to 9999. */
+export const PYTHON_TIMES = { from: Date.parse('0001-01-01T00:00:00Z'), to: Date.parse('9999-12-31T23:59:59.999Z') }
 
 /**
  * Consumption rows placed in time: the first task's submission + the row's relative ms + the
- * offset. Returns the row whose time no date can hold instead, for the caller to report.
+ * offset. Returns the first row whose time Python's datetime cannot hold instead, for the caller
+ * to report.
  */
 export function placePower(
   consumption: Consumption,
@@ -258,7 +273,7 @@ export function placePower(
   offsetMs: number,
 ): Power | { badRow: number } {
   const time = consumption.relative.map((r) => firstTaskMs + r + offsetMs)
-  const badRow = time.findIndex((t) => !(Math.abs(t) <= MAX_TIME_MS))
+  const badRow = time.findIndex((t) => !(t >= PYTHON_TIMES.from && t <= PYTHON_TIMES.to))
   if (badRow >= 0) return { badRow }
   const order = Int32Array.from({ length: consumption.rows }, (_, i) => i).sort((a, b) => time[a]! - time[b]! || a - b)
   return { path: consumption.path, time, powerDraw: consumption.powerDraw, energyUsage: consumption.energyUsage, order }

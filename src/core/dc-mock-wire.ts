@@ -19,15 +19,18 @@ import { asciiBytes, type ByteWriter } from './bytes.ts'
  */
 
 /**
- * A task id as OpenDT's model reads it (an integer), as decimal text: `"2133099"` is 2133099,
- * `"task-7"` is 7, `"007"` is 7; an integer id column is already one. Undefined when the text is
- * no integer (dc-mock drops such a task with a warning).
+ * A task id as OpenDT's model reads it (an integer), as decimal text. Its rule: a text holding
+ * `task-` is the part after the first `-` (`"task-7"` is 7), any other text goes through Python's
+ * `int()`, which takes surrounding whitespace, a sign and `_` between digits (`" 007"` is 7,
+ * `"1_000"` is 1000). An integer id column is already one. Undefined when the text is no integer
+ * (dc-mock drops such a task with a warning). Non-ASCII digits, which `int()` also reads, are refused.
  */
 export function openDtId(idJson: string): string | undefined {
   if (!idJson.startsWith('"')) return idJson
   const text = JSON.parse(idJson) as string
-  const match = /^(?:task-)?([+-]?[0-9]+)$/.exec(text)
-  return match ? BigInt(match[1]!).toString() : undefined
+  const part = (text.includes('task-') ? text.split('-')[1]! : text).trim()
+  if (!/^[+-]?[0-9]+(_[0-9]+)*$/.test(part)) return undefined
+  return BigInt(part.replaceAll('_', '')).toString()
 }
 
 /** A double as Python's `repr`: shortest round-trip digits, `.0` on whole numbers, exponents from 1e16 and below 1e-4. */

@@ -6,6 +6,7 @@ import {
   largestTaskMessage,
   openDtIds,
   PowerStream,
+  PYTHON_TIMES,
   placePower,
   TaskMessageStream,
   TopologyStream,
@@ -102,6 +103,9 @@ export async function prepare(roles: Role[], spec: StreamSpec, kafka = false): P
       case 'workload': {
         const every = spec.dcMock!.heartbeatMs
         const grid = heartbeatGrid(start, traceEnd, every)
+        if (grid.last > PYTHON_TIMES.to) {
+          throw badInput(`the trace ends at ${formatTime(traceEnd)}: heartbeats up to it would leave years 1-9999`)
+        }
         streams.push(mergeStreams([new HeartbeatStream(grid, every, window), new TaskMessageStream(dc!, window)]))
         ends.workload = Math.max(lastEventTime(tasks), grid.last)
         if (kafka) {
@@ -119,10 +123,18 @@ export async function prepare(roles: Role[], spec: StreamSpec, kafka = false): P
           const rel = consumption.relative[power.badRow]
           throw badInput(
             `${file}: column "timestamp" row ${power.badRow}: the row's time (the first task's ${formatTime(start)} + ` +
-              `${rel} ms + an offset of ${spec.dcMock!.powerOffsetMs} ms) is outside the range of dates`,
+              `${rel} ms + an offset of ${spec.dcMock!.powerOffsetMs} ms) is outside years 1-9999, which OpenDT's times cannot leave`,
           )
         }
-        streams.push(new PowerStream(power, window))
+        const stream = new PowerStream(power, window)
+        if (consumption.rows === 0) notes.push(`${file} has no rows: no power messages`)
+        else if (stream.time === Infinity) {
+          const times = [...power.time].sort((a, b) => a - b)
+          notes.push(
+            `no row of ${file} falls in the window (its times run ${formatTime(times[0]!)} .. ${formatTime(times.at(-1)!)}): no power messages`,
+          )
+        }
+        streams.push(stream)
         ends.power = power.time.reduce((a, b) => Math.max(a, b), -Infinity)
         break
       }
@@ -163,14 +175,31 @@ export async function prepare(roles: Role[], spec: StreamSpec, kafka = false): P
   }
 }
 
-/** The trace as dc-mock's task messages read it: ids as integers (others skipped, or an error under --strict). */
+/**
+ * The trace as dc-mock's task messages read it: ids as integers (others skipped, or an error under
+ * --strict; two that read as one integer are an error), times that Python's datetime can hold.
+ */
 function dcMockTrace(tasks: Tasks, fragments: Fragments | undefined, spec: StreamSpec, notes: string[]): DcMockTrace {
-  const { ids, skipped, firstBad } = openDtIds(tasks)
+  const { ids, skipped, firstBad, clash } = openDtIds(tasks)
   if (firstBad !== undefined) {
     const what = `column "id" row ${firstBad}: task id ${tasks.idJson[firstBad]} is not an integer`
     if (spec.strict) throw badInput(`${tasks.path}: ${what} (OpenDT reads task ids as integers; --strict)`)
     notes.push(
       `skipped ${skipped} tasks whose id is not an integer, as OpenDT does (first: ${tasks.path} ${what}; --strict makes this an error)`,
+    )
+  }
+  if (clash) {
+    const [row, first] = clash
+    throw badInput(
+      `${tasks.path}: column "id" row ${row}: task id ${tasks.idJson[row]} is ${ids[row]} to OpenDT, as is ` +
+        `${tasks.idJson[first]} at row ${first}: their messages could not be told apart`,
+    )
+  }
+  const late = tasks.submit.findIndex((t) => !(t >= PYTHON_TIMES.from && t <= PYTHON_TIMES.to))
+  if (late >= 0) {
+    throw badInput(
+      `${tasks.path}: column "submission_time" row ${late}: ${formatTime(tasks.submit[late]!)} is outside ` +
+        "years 1-9999, which OpenDT's times cannot leave",
     )
   }
   return { tasks, fragments: fragments ?? emptyFragments(tasks), ids, skipped }

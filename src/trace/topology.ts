@@ -60,12 +60,16 @@ export function parseTopology(path: string, text: string): Topology {
 export const capacityMhz = (topology: Topology) =>
   topology.hosts.reduce((s, h) => s + h.count * h.coreCount * h.coreSpeed, 0)
 
+/** Deepest nesting the scanner follows (and dc-mock's topology allows: Python's json stops near 1,000). */
+export const MAX_DEPTH = 256
+
 /**
  * Where JSON.parse failed, found by a small scanner of the JSON grammar (JSON.parse does not
  * say): 1-based line and column, and what was found there.
  */
 export function syntaxErrorAt(text: string): { line: number; column: number; what: string } {
   let i = 0
+  let depth = 0
   const fail = (what: string): never => {
     throw Object.assign(new Error(what), { offset: i })
   }
@@ -95,10 +99,11 @@ export function syntaxErrorAt(text: string): { line: number; column: number; wha
   const value = (): void => {
     space()
     const c = text[i]
+    if ((c === '{' || c === '[') && ++depth > MAX_DEPTH) fail(`nesting deeper than ${MAX_DEPTH} levels`)
     if (c === '{') {
       i++
       space()
-      if (text[i] === '}') return void i++
+      if (text[i] === '}') return void (i++, depth--)
       for (;;) {
         space()
         if (text[i] !== '"') fail('expected a "name" in an object')
@@ -109,19 +114,19 @@ export function syntaxErrorAt(text: string): { line: number; column: number; wha
         value()
         space()
         if (text[i] === ',') i++
-        else if (text[i] === '}') return void i++
+        else if (text[i] === '}') return void (i++, depth--)
         else fail('expected , or } in an object')
       }
     }
     if (c === '[') {
       i++
       space()
-      if (text[i] === ']') return void i++
+      if (text[i] === ']') return void (i++, depth--)
       for (;;) {
         value()
         space()
         if (text[i] === ',') i++
-        else if (text[i] === ']') return void i++
+        else if (text[i] === ']') return void (i++, depth--)
         else fail('expected , or ] in a list')
       }
     }
@@ -137,6 +142,7 @@ export function syntaxErrorAt(text: string): { line: number; column: number; wha
       i += number[0].length
       return
     }
+    if (i === 0 && c === '\ufeff') fail('a byte order mark (BOM) before the JSON')
     fail(i >= text.length ? 'the text ends too early' : `unexpected ${JSON.stringify(c)}`)
   }
   let what = 'invalid JSON'

@@ -120,8 +120,23 @@ function consumption(overrides: Record<string, Column> = {}): Uint8Array {
   return parquetBytes(Object.values(columns))
 }
 
-const TOPOLOGY =
-  '{"clusters": [{"name": "C01", "hosts": [{"name": "H01", "count": 2, "cpu": {"coreCount": 4, "coreSpeed": 2100}}]}]}'
+const TOPOLOGY = JSON.stringify({
+  clusters: [
+    {
+      name: 'C01',
+      hosts: [
+        {
+          name: 'H01',
+          count: 2,
+          cpu: { coreCount: 4, coreSpeed: 2100 },
+          memory: { memorySize: 64_000_000 },
+          cpuPowerModel: { modelType: 'mse', power: 300, idlePower: 25, maxPower: 174, calibrationFactor: 4 },
+        },
+      ],
+    },
+  ],
+})
+;('{"clusters": [{"name": "C01", "hosts": [{"name": "H01", "count": 2, "cpu": {"coreCount": 4, "coreSpeed": 2100}}]}]}')
 
 describe('the files of a dc-mock folder', () => {
   it('power at the first task + relative ms + the offset of workload.yaml, or of --power-offset', async () => {
@@ -186,8 +201,15 @@ describe('the files of a dc-mock folder', () => {
     ],
     [
       'topology.json',
-      '{"clusters": [{"name": "C01", "hosts": [{"count": 2, "cpu": {"coreCount": 0, "coreSpeed": 2100}}]}]}',
-      (dir: string) => `${dir}/topology.json: clusters[0].hosts[0].cpu.coreCount: expected a positive number, got 0`,
+      TOPOLOGY.replace('"coreCount":4', '"coreCount":0'),
+      (dir: string) =>
+        `${dir}/topology.json: clusters[0].hosts[0].cpu.coreCount: expected a whole number above 0, got 0`,
+    ],
+    [
+      'topology.json',
+      TOPOLOGY.replace('"mse"', '"linear"'),
+      (dir: string) =>
+        `${dir}/topology.json: clusters[0].hosts[0].cpuPowerModel.modelType: expected "mse" or "asymptotic", got "linear"`,
     ],
     [
       'consumption.parquet',
@@ -212,10 +234,10 @@ describe('the files of a dc-mock folder', () => {
     ],
     [
       'consumption.parquet',
-      consumption({ timestamp: int64('timestamp', [30_000, 2 ** 53 - 1]) }),
+      consumption({ timestamp: int64('timestamp', [30_000, 260_000_000_000_000]) }),
       (dir: string) =>
         `${dir}/consumption.parquet: column "timestamp" row 1: the row's time (the first task's 2022-10-06T22:00:00Z + ` +
-        '9007199254740991 ms + an offset of 0 ms) is outside the range of dates',
+        "260000000000000 ms + an offset of 0 ms) is outside years 1-9999, which OpenDT's times cannot leave",
     ],
     [
       'workload.yaml',

@@ -12,7 +12,7 @@ import {
 } from '../../src/core/dc-mock-streams.ts'
 import { openDtId, pydanticTime, pyFloat, pyIsoTime, topologyJson } from '../../src/core/dc-mock-wire.ts'
 import { type EventStream, mergeStreams } from '../../src/core/stream.ts'
-import { consumptionOffset } from '../../src/trace/dc-mock-files.ts'
+import { consumptionOffset, topologyMessageBody } from '../../src/trace/dc-mock-files.ts'
 import { makeFragments, makeTasks } from '../helpers.ts'
 import { written } from '../oracle.ts'
 
@@ -52,6 +52,12 @@ describe('dc-mock ids: integers, as OpenDT reads them', () => {
     ['"abc"', undefined],
     ['"task-x"', undefined],
     ['"7.5"', undefined],
+    ['" 007 "', '7'],
+    ['"1_000"', '1000'],
+    ['"1__0"', undefined],
+    ['"mytask-7"', '7'],
+    ['"task-7-b"', '7'],
+    ['"7.0"', undefined],
     ['""', undefined],
   ])('%s becomes %s', (idJson, id) => {
     expect(openDtId(idJson)).toBe(id)
@@ -63,10 +69,19 @@ describe('dc-mock ids: integers, as OpenDT reads them', () => {
       ['x', T0, 0],
       ['task-3', T0 + 1000, 0],
     ])
-    const { ids, skipped, firstBad } = openDtIds(tasks)
-    expect([ids.map((b) => b?.toString()), skipped, firstBad]).toEqual([['1', undefined, '3'], 1, 1])
+    const { ids, skipped, firstBad, clash } = openDtIds(tasks)
+    expect([ids.map((b) => b?.toString()), skipped, firstBad, clash]).toEqual([['1', undefined, '3'], 1, 1, undefined])
     const stream = new TaskMessageStream({ tasks, fragments: makeFragments(3, []), ids, skipped }, ALL)
     expect(drain(stream).map(([, key]) => key)).toEqual(['"1"', '"3"'])
+  })
+
+  it('two ids OpenDT reads as one integer are a clash: the later row and the first', () => {
+    const tasks = makeTasks([
+      ['7', T0, 0],
+      ['8', T0, 0],
+      ['007', T0, 0],
+    ])
+    expect(openDtIds(tasks).clash).toEqual([2, 0])
   })
 })
 
@@ -201,6 +216,10 @@ describe('power', () => {
   it("workload.yaml's timestamps.consumption_offset_ms, 0 when unset, one line when it is not a number", () => {
     expect(consumptionOffset('w.yaml', 'timestamps:\n  consumption_offset_ms: 30000 # half a minute\n')).toBe(30_000)
     expect(consumptionOffset('w.yaml', 'name: "SURF"\n')).toBe(0)
+    expect(consumptionOffset('w.yaml', '')).toBe(0)
+    expect(() => consumptionOffset('w.yaml', '- 1\n- 2\n')).toThrow(
+      'w.yaml: expected a mapping (timestamps: ...) at the top, got a list (or several documents)',
+    )
     expect(() => consumptionOffset('w.yaml', 'timestamps: 5\n')).toThrow(
       'w.yaml: timestamps: expected a mapping (consumption_offset_ms: N), got 5',
     )
@@ -229,5 +248,61 @@ describe('topology', () => {
       ['topology', '"datacenter"', '{"timestamp":"2026-11-26T00:00:00.000Z","topology":{}}'],
       ['topology', '"datacenter"', '{"timestamp":"2026-11-26T00:00:00.000Z","topology":{}}'],
     ])
+  })
+})
+
+describe("topology.json, checked as OpenDT's model checks it", () => {
+  const host = (change: Record<string, unknown> = {}) => ({
+    name: 'H01',
+    count: 2,
+    cpu: { coreCount: 16, coreSpeed: 2100 },
+    memory: { memorySize: 128_000_000 },
+    cpuPowerModel: { modelType: 'mse', power: 300, idlePower: 25, maxPower: 174, calibrationFactor: 4 },
+    ...change,
+  })
+  const topology = (h: unknown, cluster: Record<string, unknown> = {}) =>
+    JSON.stringify({ clusters: [{ name: 'C01', hosts: [h], ...cluster }] })
+
+  it('a valid one is sent compact', () => {
+    expect(topologyMessageBody('t.json', topology(host()))).toBe(
+      '{"clusters":[{"name":"C01","hosts":[{"name":"H01","count":2,"cpu":{"coreCount":16,"coreSpeed":2100.0},' +
+        '"memory":{"memorySize":128000000},"cpuPowerModel":{"modelType":"mse","power":300.0,"idlePower":25.0,' +
+        '"maxPower":174.0,"calibrationFactor":4.0}}]}]}',
+    )
+  })
+
+  it.each([
+    [topology(host({ count: 1.5 })), 'clusters[0].hosts[0].count: expected a whole number above 0, got 1.5'],
+    [topology(host({ name: undefined })), 'clusters[0].hosts[0].name: expected a string, got nothing'],
+    [
+      topology(host({ cpu: { coreCount: 2.5, coreSpeed: 1 } })),
+      'clusters[0].hosts[0].cpu.coreCount: expected a whole number above 0, got 2.5',
+    ],
+    [
+      topology(host({ memory: { memorySize: -1 } })),
+      'clusters[0].hosts[0].memory.memorySize: expected a whole number above 0, got -1',
+    ],
+    [
+      topology(host({ cpuPowerModel: undefined })),
+      'clusters[0].hosts[0].cpuPowerModel: expected an object, got nothing',
+    ],
+    [
+      topology(host({ cpuPowerModel: { modelType: 'foo', power: 1, idlePower: 0, maxPower: 1 } })),
+      'clusters[0].hosts[0].cpuPowerModel.modelType: expected "mse" or "asymptotic", got "foo"',
+    ],
+    [
+      topology(
+        host({ cpuPowerModel: { modelType: 'mse', power: 1, idlePower: 0, maxPower: 1, calibrationFactor: 51 } }),
+      ),
+      'clusters[0].hosts[0].cpuPowerModel.calibrationFactor: expected a number from 0 to 50, got 51',
+    ],
+    [topology(host(), { name: 7 }), 'clusters[0].name: expected a string, got 7'],
+    [JSON.stringify({ clusters: [] }), 'clusters: expected a list of at least one, got []'],
+    [JSON.stringify([1]), 'the topology: expected an object, got [1]'],
+    [topology(host({ extra: JSON.parse('['.repeat(300) + ']'.repeat(300)) })), 'nested deeper than 256 levels'],
+    ['['.repeat(100_000), 'invalid JSON at line 1, column 257: nesting deeper than 256 levels'],
+    ['\ufeff{}', 'invalid JSON at line 1, column 1: a byte order mark (BOM) before the JSON'],
+  ])('%#: one line naming the field', (text, message) => {
+    expect(() => topologyMessageBody('t.json', text)).toThrow(`t.json: ${message}`)
   })
 })

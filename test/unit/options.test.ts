@@ -67,7 +67,39 @@ describe('flags to options: one line naming the flag and the value, bad input', 
     [['--brokers', 'k:9092', '--record-time', 'now'], '--record-time: expected send or trace, got "now"'],
     [
       ['--brokers', 'k:9092', '--tasks-topic', 'a b'],
-      '--tasks-topic: "a b" is not a valid topic name (letters, digits, . _ -)',
+      '--tasks-topic: "a b" is not a valid topic name (letters, digits, . _ -; not . or ..)',
+    ],
+    [
+      ['--dry-run', '--format', 'dc-mock', '--power-topic', '..'],
+      '--power-topic: ".." is not a valid topic name (letters, digits, . _ -; not . or ..)',
+    ],
+    [
+      ['--dry-run', '--tasks-topic', 'x'.repeat(250)],
+      '--tasks-topic: a topic name has at most 249 characters, got 250',
+    ],
+    [
+      ['--dry-run', '--topology', 'topology.json'],
+      "--topology is a --format dc-mock flag; this run's format is tasks-fragments",
+    ],
+    [
+      ['--dry-run', '--format', 'dc-mock', '--tasks-topic', 't'],
+      "--tasks-topic is a --format tasks-fragments flag; this run's format is dc-mock",
+    ],
+    [
+      ['--dry-run', '--format', 'dc-mock', '--workload-topic', 'w', '--power-topic', 'w'],
+      '--workload-topic and --power-topic are both "w": use a topic per stream',
+    ],
+    [
+      ['--dry-run', '--format', 'dc-mock', '--heartbeat', '0.1ms'],
+      '--heartbeat: 0.1ms is under 1ms (0 turns heartbeats off)',
+    ],
+    [
+      ['--dry-run', '--format', 'dc-mock', '--topology-interval', '0'],
+      '--topology-interval: must be at least 1ms, got "0"',
+    ],
+    [
+      ['--dry-run', '--format', 'dc-mock', '--power-offset', '-x'],
+      '--power-offset: expected a duration like 500ms, 30s or 2m, got "x"',
     ],
     [
       ['--brokers', 'k:9092', '--fragments-topic', 'tasks'],
