@@ -96,6 +96,11 @@ export function syntaxErrorAt(text: string): { line: number; column: number; wha
     if (i >= text.length) fail('an unterminated string')
     i++
   }
+  /** Past a closing } or ]. */
+  const close = () => {
+    i++
+    depth--
+  }
   const value = (): void => {
     space()
     const c = text[i]
@@ -103,7 +108,7 @@ export function syntaxErrorAt(text: string): { line: number; column: number; wha
     if (c === '{') {
       i++
       space()
-      if (text[i] === '}') return void (i++, depth--)
+      if (text[i] === '}') return void close()
       for (;;) {
         space()
         if (text[i] !== '"') fail('expected a "name" in an object')
@@ -114,19 +119,19 @@ export function syntaxErrorAt(text: string): { line: number; column: number; wha
         value()
         space()
         if (text[i] === ',') i++
-        else if (text[i] === '}') return void (i++, depth--)
+        else if (text[i] === '}') return void close()
         else fail('expected , or } in an object')
       }
     }
     if (c === '[') {
       i++
       space()
-      if (text[i] === ']') return void (i++, depth--)
+      if (text[i] === ']') return void close()
       for (;;) {
         value()
         space()
         if (text[i] === ',') i++
-        else if (text[i] === ']') return void (i++, depth--)
+        else if (text[i] === ']') return void close()
         else fail('expected , or ] in a list')
       }
     }
