@@ -76,7 +76,9 @@ export async function prepare(roles: Role[], spec: StreamSpec, kafka = false): P
     tasks = await loadTasks(openParquetFile(spec.trace.tasks))
     const holdsFragments = roles.some((r) => r !== 'tasks')
     if (holdsFragments || tasks.durationDerived || spec.maxGapMs !== undefined || spec.host) {
-      const policy = { strict: spec.strict, cpuCount: dcMock }
+      // dc-mock's power and topology worker needs only the trace's end: fragment times, not usage.
+      const timesOnly = !roles.includes('fragments') && !roles.includes('workload') && !spec.host
+      const policy = { strict: spec.strict, cpuCount: dcMock, timesOnly }
       fragments = await loadFragments(openParquetFile(spec.trace.fragments), tasks, policy)
     }
   }

@@ -246,6 +246,8 @@ export interface FragmentPolicy {
   strict: boolean
   /** Read the fragments' `cpu_count` too, when the file has it (--format dc-mock). */
   cpuCount?: boolean
+  /** Read only what fragment times need (ids and durations); `cpuUsage` is left empty. */
+  timesOnly?: boolean
 }
 
 /** Decodes and checks fragments.parquet against its tasks; groups fragments by task. */
@@ -287,11 +289,11 @@ async function decodeFragments(source: ParquetSource, tasks: Tasks, policy: Frag
   const { offsets, count, orphans } = groupPositions(tasks.count, task)
   const position = task
   const duration = new Float64Array(count)
-  const cpuUsage = new Float64Array(count)
+  const cpuUsage = new Float64Array(policy.timesOnly ? 0 : count)
   await scatterNumbers(table, 'duration', position, duration)
-  await scatterNumbers(table, 'cpu_usage', position, cpuUsage)
+  if (!policy.timesOnly) await scatterNumbers(table, 'cpu_usage', position, cpuUsage)
   let cpuCount: Float64Array | undefined
-  if (policy.cpuCount && table.columns.has('cpu_count')) {
+  if (policy.cpuCount && !policy.timesOnly && table.columns.has('cpu_count')) {
     cpuCount = new Float64Array(count)
     await scatterNumbers(table, 'cpu_count', position, cpuCount)
   }

@@ -2,6 +2,8 @@ import { describe, expect, it } from 'bun:test'
 import { join } from 'node:path'
 import { ReplayError } from '../../src/errors.ts'
 import { prepare } from '../../src/run/prepare.ts'
+import { openParquetFile } from '../../src/trace/file.ts'
+import { loadFragments, loadTasks } from '../../src/trace/load.ts'
 import type { Role } from '../../src/types.ts'
 import { FIXTURES } from '../helpers.ts'
 
@@ -76,5 +78,21 @@ describe('malformed traces: one line naming file, column, row and value', () => 
   it('the tasks worker reads fragments only when it must (v2), so it checks the tasks file alone', async () => {
     const prepared = await prepare(['tasks'], { trace: trace(bad('nan')), format: 'tasks-fragments', strict: false })
     expect(prepared.stream.time).toBe(Date.UTC(2022, 9, 6, 22))
+  })
+
+  it('a worker that needs only fragment times reads ids and durations, not usage', async () => {
+    const dir = join(FIXTURES, 'v5-interleaved')
+    const tasks = await loadTasks(openParquetFile(join(dir, 'tasks.parquet')))
+    const fragments = (policy: { strict: boolean; timesOnly?: boolean }) =>
+      loadFragments(openParquetFile(join(dir, 'fragments.parquet')), tasks, policy)
+    const full = await fragments({ strict: false })
+    const times = await fragments({ strict: false, timesOnly: true })
+    expect([times.duration, times.offsets, times.orphans, times.cpuUsage.length]).toEqual([
+      full.duration,
+      full.offsets,
+      full.orphans,
+      0,
+    ])
+    expect(full.cpuUsage.length).toBe(12)
   })
 })
