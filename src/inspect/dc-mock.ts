@@ -1,4 +1,5 @@
 import { heartbeatGrid, largestTaskMessage, openDtIds } from '../core/dc-mock-streams.ts'
+import { ReplayError } from '../errors.ts'
 import { topologyMessageBody } from '../trace/dc-mock-files.ts'
 import { openParquetFile } from '../trace/file.ts'
 import { loadConsumption } from '../trace/load.ts'
@@ -17,6 +18,8 @@ export interface DcMockView {
   /** The files found (null: none, so no such stream) and the power offset, ms. */
   consumption: string | null
   topology: string | null
+  /** Why `replay --format dc-mock` would refuse the topology file (null: it would not). */
+  topologyProblem: string | null
   powerOffsetMs: number
 }
 
@@ -37,8 +40,17 @@ export async function dcMockView(
   const big = largestTaskMessage({ tasks, fragments, ids, skipped })
   // Both files are read as a replay would, so a bad one is reported here too.
   const power = files.consumption ? (await loadConsumption(openParquetFile(files.consumption))).rows : 0
-  if (files.topology) topologyMessageBody(files.topology, read(files.topology))
-  const topology = files.topology ? Math.floor((end - start) / TOPOLOGY_MS) + 1 : 0
+  // A topology OpenDT would refuse is reported, not fatal: inspect also takes OpenDC topologies for capacity.
+  let topologyProblem: string | null = null
+  if (files.topology) {
+    try {
+      topologyMessageBody(files.topology, read(files.topology))
+    } catch (error) {
+      if (!(error instanceof ReplayError)) throw error
+      topologyProblem = error.message
+    }
+  }
+  const topology = files.topology && !topologyProblem ? Math.floor((end - start) / TOPOLOGY_MS) + 1 : 0
   return {
     messages: { 'dc.workload': tasks.count - skipped + heartbeats, 'dc.power': power, 'dc.topology': topology },
     tasks: tasks.count - skipped,
@@ -47,6 +59,7 @@ export async function dcMockView(
     largest: big ? { task: big.key, bytes: big.bytes } : null,
     consumption: files.consumption ?? null,
     topology: files.topology ?? null,
+    topologyProblem,
     powerOffsetMs: files.powerOffsetMs,
   }
 }
@@ -60,6 +73,7 @@ export function dcMockLines(v: DcMockView): string[] {
       (v.skippedIds > 0 ? `; ${v.skippedIds} tasks skipped (id not an integer)` : ''),
     `dc-mock largest message    ${v.largest ? `task ${v.largest.task}, ${v.largest.bytes} bytes` : 'none'}`,
     `dc-mock files              power ${v.consumption ?? 'none (no power stream)'}` +
-      `${v.consumption ? ` (offset ${v.powerOffsetMs} ms)` : ''}; topology ${v.topology ?? 'none (no topology stream)'}`,
+      `${v.consumption ? ` (offset ${v.powerOffsetMs} ms)` : ''}; topology ${v.topology ?? 'none (no topology stream)'}` +
+      (v.topologyProblem ? ` (replay would refuse it: ${v.topologyProblem})` : ''),
   ]
 }

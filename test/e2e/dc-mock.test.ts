@@ -272,6 +272,25 @@ describe('the files of a dc-mock folder', () => {
     ])
   })
 
+  it('inspect: a topology.json OpenDT would refuse still gives the capacity, and says why replay would refuse it', async () => {
+    const capacityOnly =
+      '{"clusters": [{"name": "C01", "hosts": [{"name": "H01", "count": 2, "cpu": {"coreCount": 4, "coreSpeed": 1000}}]}]}'
+    const dir = dcMockFolder({ 'topology.json': capacityOnly })
+    const result = await run([bin, 'inspect', dir, '--json', '--topology', join(dir, 'topology.json')])
+    expect(result.code).toBe(0)
+    const report = JSON.parse(result.stdout)
+    expect([report.demand.capacity.mhz, report.dcMock.messages['dc.topology'], report.dcMock.topologyProblem]).toEqual([
+      8000,
+      0,
+      `${dir}/topology.json: clusters[0].hosts[0].memory: expected an object, got nothing`,
+    ])
+    const refused = await dryRun(dir)
+    expect([refused.code, refused.stderr.trimEnd().split('\n').at(-1)]).toEqual([
+      2,
+      `[error] ${report.dcMock.topologyProblem}`,
+    ])
+  })
+
   it('--format takes one of two names', async () => {
     const result = await run([bin, 'replay', '--format', 'dcmock', '--dry-run'])
     expect([result.code, result.stdout, result.stderr]).toEqual([

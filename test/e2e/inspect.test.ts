@@ -106,6 +106,7 @@ describe('opendt-replay inspect', () => {
         largest: null,
         consumption: null,
         topology: null,
+        topologyProblem: null,
         powerOffsetMs: 0,
       },
     })
