@@ -51,7 +51,7 @@ export class KafkaLog {
  * timers after 1 ms anyway; clamping the delay first keeps stderr to our own lines.
  */
 let clamped = false
-function clampNegativeTimeouts(): void {
+export function clampNegativeTimeouts(): void {
   if (clamped) return
   clamped = true
   const original = globalThis.setTimeout

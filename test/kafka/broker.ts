@@ -3,7 +3,11 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Kafka, logLevel } from 'kafkajs'
+import { clampNegativeTimeouts } from '../../src/kafka/client.ts'
 import { ROOT } from '../helpers.ts'
+
+// The tests' own kafkajs clients (admin, waits) get the product's fix for kafkajs's negative timers.
+clampNegativeTimeouts()
 
 /**
  * A real Apache Kafka broker for the tests, started by scripts/kafka.sh (jars from Maven Central)
