@@ -160,9 +160,19 @@ describe('the files of a dc-mock folder', () => {
     expect(power(fromFlag.stdout).map((p) => p.timestamp)).toEqual(['2022-10-06T22:02:30Z', '2022-10-06T22:03:00Z'])
   })
 
-  it('no consumption or topology file: no such stream, said once on stderr', async () => {
+  it('no consumption or topology file: no such stream, said once on stderr; the summary lists the three topics', async () => {
     const dir = dcMockFolder({})
-    const result = await dryRun(dir)
+    const summary = join(dir, 'summary.json')
+    const result = await dryRun(dir, ['--summary-json', summary])
+    const json = JSON.parse(readFileSync(summary, 'utf8'))
+    expect([json.format, json.topics]).toEqual([
+      'dc-mock',
+      {
+        workload: { topic: 'dc.workload', sent: 4, acknowledged: 4, ratePerSecond: json.topics.workload.ratePerSecond },
+        power: { topic: 'dc.power', sent: 0, acknowledged: 0, ratePerSecond: 0 },
+        topology: { topic: 'dc.topology', sent: 0, acknowledged: 0, ratePerSecond: 0 },
+      },
+    ])
     expect(result.code).toBe(0)
     expect(lines(result.stdout).map((l) => JSON.parse(l).topic)).toEqual([
       'dc.workload',
