@@ -88,6 +88,19 @@ export interface StreamSpec {
   maxGapMs?: number
   /** `--host-cpus`/`--host-mhz` or `--host-topology`: replay as if every task ran on this host. */
   host?: Host
+  /** `--shard K/N`: only the tasks (and their fragments) whose key falls in shard `index` of `count`. */
+  shard?: Shard
+}
+
+/**
+ * One of N processes replaying a trace together: shard `index` of `count` by Kafka's murmur2 of
+ * each task's key (core/shard.ts). Streams without a task key (heartbeats, power, topology) come
+ * from shard 0, heartbeats and topology from every shard with `control: 'all'`.
+ */
+export interface Shard {
+  index: number
+  count: number
+  control: 'first' | 'all'
 }
 
 /** How to reach and write to Kafka. */
@@ -147,6 +160,8 @@ export interface ReplayOptions {
   maxLagMs?: number
   /** `--checkpoint`: where progress is recorded, and where this run starts from (run/checkpoint.ts). */
   checkpoint?: { path: string; start: Checkpoint }
+  /** `--start-at`: the wall-clock instant (epoch ms) the first messages are due, shared by every shard. */
+  startAt?: number
 }
 
 /** Raw values of `replay`'s flags, as citty parses them (cli/flags.ts defines them). */
@@ -197,6 +212,9 @@ export interface ReplayArgs {
   'host-cpus'?: string
   'host-mhz'?: string
   'host-topology'?: string
+  shard?: string
+  'shard-control'?: string
+  'start-at'?: string
 }
 
 /** Everything `inspect` needs, checked. */

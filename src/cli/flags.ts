@@ -92,6 +92,24 @@ export const replayArgs = {
     valueHint: 'DURATION',
     description: 'dc-mock: trace time between topology messages (default 30s)',
   },
+  shard: {
+    type: 'string',
+    valueHint: 'K/N',
+    description:
+      "Replay only the tasks whose key falls in shard K of N (Kafka's murmur2 of the key, as its partitioner), with their fragments",
+  },
+  'shard-control': {
+    type: 'string',
+    valueHint: 'first|all',
+    description:
+      'With --shard: heartbeats and topology (dc-mock) from shard 0 only (default first), or from every shard',
+  },
+  'start-at': {
+    type: 'string',
+    valueHint: 'TIME|+DURATION',
+    description:
+      'Release at this wall-clock instant (ISO-8601, or +30s from now), so processes on several machines start on one clock',
+  },
   'client-id': { type: 'string', default: 'opendt-replay', valueHint: 'ID', description: 'Kafka client id' },
   partitions: {
     type: 'string',

@@ -16,6 +16,7 @@ import {
   type ReplayArgs,
   type ReplayOptions,
   type Role,
+  type Shard,
   type TraceSpec,
 } from '../types.ts'
 import { envName } from './env.ts'
@@ -82,6 +83,7 @@ export function toReplayOptions(
       strict: args.strict === true,
       maxGapMs: optional('max-gap', parseDuration),
       host: resolveHost(args, name, sources.read ?? readTextFile),
+      shard: resolveShard(args, name),
     },
     speed: parseSpeed(name('speed'), args.speed ?? '10'),
     topics: {
@@ -96,6 +98,13 @@ export function toReplayOptions(
     quiet: args.quiet === true,
     statsIntervalMs: parseDuration(name('stats-interval'), args['stats-interval'] ?? '60s'),
     maxLagMs: optional('max-lag', parseDuration),
+    startAt: optional('start-at', parseStartAt),
+  }
+  if (options.spec.shard) {
+    if (trace.demo) throw badInput(`${name('shard')} needs a trace (TRACE_DIR): the demo is not sharded`)
+    if (options.spec.maxGapMs !== undefined) {
+      throw badInput(`${name('shard')} and --max-gap exclude each other: each shard would skip its own idle time`)
+    }
   }
   if (options.statsIntervalMs <= 0) {
     throw badInput(`${name('stats-interval')}: must be longer than 0, got "${args['stats-interval']}"`)
@@ -121,6 +130,40 @@ export function toReplayOptions(
     if (a >= b) throw badInput(`--from ${args.from} is not before --to ${args.to}: the window is empty`)
   }
   return { options, demo: trace.demo }
+}
+
+/** `--shard K/N` (0 <= K < N) and `--shard-control first|all`. */
+function resolveShard(args: ReplayArgs, name: FlagName): Shard | undefined {
+  const control = args['shard-control']
+  if (control !== undefined && control !== 'first' && control !== 'all') {
+    throw badInput(`${name('shard-control')}: expected first or all, got "${control}"`)
+  }
+  const text = args.shard
+  if (text === undefined) {
+    if (control !== undefined) throw badInput(`${name('shard-control')} needs --shard K/N`)
+    return undefined
+  }
+  const m = /^(\d+)\/(\d+)$/.exec(text.trim())
+  const [index, count] = m ? [Number(m[1]), Number(m[2])] : [Number.NaN, Number.NaN]
+  if (!m || count < 1 || count > 1_000_000 || index >= count) {
+    throw badInput(`${name('shard')}: expected K/N with 0 <= K < N (0/3, 1/3, 2/3), got "${text}"`)
+  }
+  return { index, count, control: control === 'all' ? 'all' : 'first' }
+}
+
+/** `--start-at`: an ISO-8601 instant, or `+DURATION` from now. */
+function parseStartAt(flag: string, text: string): number {
+  if (text.startsWith('+')) return Date.now() + parseDuration(flag, text.slice(1))
+  let ref: ReturnType<typeof parseTimeRef> | undefined
+  try {
+    ref = parseTimeRef(flag, text)
+  } catch {
+    ref = undefined
+  }
+  if (!ref || !('absolute' in ref)) {
+    throw badInput(`${flag}: expected an ISO-8601 time (2026-11-26T15:00:00Z) or +DURATION (+30s), got "${text}"`)
+  }
+  return ref.absolute
 }
 
 /** The flags that only one format reads: given with the other, they would be silently ignored. */

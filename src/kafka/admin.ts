@@ -95,7 +95,9 @@ export async function prepareTopics(
     const limits = await describeLimits(admin, present)
     checkLimits(present, limits, largest)
     if (missing.length > 0) {
-      await admin.createTopics({
+      // Shards started together race to create the same topics: kafkajs answers false when
+      // another process created them all first, and they are then used as they are.
+      const created = await admin.createTopics({
         waitForLeaders: true,
         topics: missing.map((topic) => {
           const limit = limitFor(largest.get(topic))
@@ -108,11 +110,13 @@ export async function prepareTopics(
         }),
       })
       const raised = missing.map((t) => limitFor(largest.get(t))).filter((l) => l !== undefined)
-      log.info(
-        `created topics ${missing.join(', ')} ` +
-          `(${config.partitions} partitions, replication factor ${config.replicationFactor}` +
-          `${raised.length > 0 ? `, max.message.bytes up to ${Math.max(...raised)}` : ''})`,
-      )
+      if (created) {
+        log.info(
+          `created topics ${missing.join(', ')} ` +
+            `(${config.partitions} partitions, replication factor ${config.replicationFactor}` +
+            `${raised.length > 0 ? `, max.message.bytes up to ${Math.max(...raised)}` : ''})`,
+        )
+      } else log.info(`topics ${missing.join(', ')} were created meanwhile by another process: used as they are`)
       for (const [topic, limit] of await describeLimits(admin, missing)) limits.set(topic, limit)
       checkLimits(missing, limits, largest)
     }

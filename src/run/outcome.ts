@@ -25,12 +25,16 @@ export interface ReplaySummary {
   stack?: string
   /** Idle trace time skipped by --max-gap, ms. */
   skippedMs: number
+  /** The instant the first messages were due (epoch ms): shards started with --start-at agree on it. */
+  startedAt: number
 }
 
 /** What the run knew besides the workers' last messages. */
 export interface RunFacts {
   /** The format's streams, in the order the summary lists them. */
   streams: readonly Role[]
+  /** The instant the first messages were due (epoch ms on the shared clock). */
+  startedAt: number
   speed: number
   kafka: boolean
   wallMs: number
@@ -83,6 +87,7 @@ export function conclude(results: WorkerMessage[], facts: RunFacts): ReplaySumma
     line: text,
     failed,
     skippedMs: facts.skippedMs,
+    startedAt: facts.startedAt,
   })
   if (results.some((m) => m.type === 'done' && m.stdoutClosed)) return summary('stdout-closed')
   const failure = firstFailure(results)

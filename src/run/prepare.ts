@@ -11,17 +11,21 @@ import {
   TaskMessageStream,
   TopologyStream,
 } from '../core/dc-mock-streams.ts'
+import { openDtId } from '../core/dc-mock-wire.ts'
 import { formatTime } from '../core/format.ts'
 import { compressor, findGaps, mergeAscending } from '../core/gaps.ts'
+import { shardOf } from '../core/shard.ts'
 import { type EventStream, FragmentStream, mergeStreams, TaskStream } from '../core/stream.ts'
 import { resolveWindow } from '../core/window.ts'
+import { keyBytes } from '../core/wire.ts'
 import { badInput } from '../errors.ts'
+import type { IdKey } from '../trace/columns.ts'
 import { demoTrace } from '../trace/demo.ts'
 import { openParquetFile } from '../trace/file.ts'
 import { loadConsumption, loadFragments, loadTasks } from '../trace/load.ts'
-import type { Fragments, Tasks } from '../trace/model.ts'
+import { type Fragments, keepTasks, type Tasks } from '../trace/model.ts'
 import { deriveDurations, lastEventTime, traceStart } from '../trace/timeline.ts'
-import type { Role, StreamSpec, Window } from '../types.ts'
+import type { Role, Shard, StreamSpec, Window } from '../types.ts'
 import type { Ready, StreamEnds } from './protocol.ts'
 
 /** What a worker reports once its streams are built, before the release. */
@@ -68,25 +72,40 @@ const EMPTY: EventStream = {
  */
 export async function prepare(roles: Role[], spec: StreamSpec, kafka = false): Promise<Prepared> {
   const dcMock = spec.format === 'dc-mock'
+  // A shard sends the streams without a task key (heartbeats, power, topology) only if it is
+  // shard 0, or heartbeats and topology from every shard with --shard-control all.
+  const first = !spec.shard || spec.shard.index === 0
+  const control = first || spec.shard?.control === 'all'
   let tasks: Tasks
   let fragments: Fragments | undefined
+  let wholeEnd: number | undefined
+  let start: number
   if (spec.trace.demo) {
     ;({ tasks, fragments } = demoTrace())
+    start = traceStart(tasks)
   } else {
     tasks = await loadTasks(openParquetFile(spec.trace.tasks))
+    // Every shard times its window and heartbeats from the whole trace, so all of them agree.
+    start = traceStart(tasks)
+    let leftOut: ReadonlySet<IdKey> | undefined
+    if (spec.shard) {
+      if (dcMock && control && roles.some((r) => r === 'workload' || r === 'topology')) {
+        wholeEnd = await wholeTraceEnd(tasks, spec.trace.fragments, spec)
+      }
+      ;({ tasks, leftOut } = keepTasks(tasks, inShard(tasks, spec.format, spec.shard)))
+    }
     const holdsFragments = roles.some((r) => r !== 'tasks')
     if (holdsFragments || tasks.durationDerived || spec.maxGapMs !== undefined || spec.host) {
       // dc-mock's power and topology worker needs only the trace's end: fragment times, not usage.
       const timesOnly = !roles.includes('fragments') && !roles.includes('workload') && !spec.host
-      const policy = { strict: spec.strict, cpuCount: dcMock, timesOnly }
+      const policy = { strict: spec.strict, cpuCount: dcMock, timesOnly, excluded: leftOut }
       fragments = await loadFragments(openParquetFile(spec.trace.fragments), tasks, policy)
     }
   }
   if (fragments && tasks.durationDerived) deriveDurations(tasks, fragments)
   if (fragments && spec.host) retime(tasks, fragments, spec.host)
-  const start = traceStart(tasks)
   const window = resolveWindow(spec.from, spec.to, start)
-  const traceEnd = Math.max(lastEventTime(tasks), fragments ? lastEventTime(tasks, fragments) : -Infinity)
+  const traceEnd = wholeEnd ?? Math.max(lastEventTime(tasks), fragments ? lastEventTime(tasks, fragments) : -Infinity)
   const notes: string[] = []
   const largest: Ready['largest'] = {}
   const ends: StreamEnds = {}
@@ -103,7 +122,7 @@ export async function prepare(roles: Role[], spec: StreamSpec, kafka = false): P
         ends.fragments = lastEventTime(tasks, fragments)
         break
       case 'workload': {
-        const every = spec.dcMock!.heartbeatMs
+        const every = control ? spec.dcMock!.heartbeatMs : 0
         const grid = heartbeatGrid(start, traceEnd, every)
         if (grid.last > PYTHON_TIMES.to) {
           throw badInput(`the trace ends at ${formatTime(traceEnd)}: heartbeats up to it would leave years 1-9999`)
@@ -118,7 +137,7 @@ export async function prepare(roles: Role[], spec: StreamSpec, kafka = false): P
       }
       case 'power': {
         const file = spec.dcMock!.consumption
-        if (!file) break
+        if (!file || !first) break
         const consumption = await loadConsumption(openParquetFile(file))
         const power = placePower(consumption, start, spec.dcMock!.powerOffsetMs)
         if ('badRow' in power) {
@@ -142,7 +161,7 @@ export async function prepare(roles: Role[], spec: StreamSpec, kafka = false): P
       }
       case 'topology': {
         const body = spec.dcMock!.topologyJson
-        if (body === undefined) break
+        if (body === undefined || !control) break
         const stream = new TopologyStream(Buffer.from(body), spec.dcMock!.topologyIntervalMs, traceEnd, window)
         streams.push(stream)
         ends.topology = Math.max(traceEnd, window.from)
@@ -205,6 +224,35 @@ function dcMockTrace(tasks: Tasks, fragments: Fragments | undefined, spec: Strea
     )
   }
   return { tasks, fragments: fragments ?? emptyFragments(tasks), ids, skipped }
+}
+
+/** Which tasks fall in the shard: Kafka's murmur2 of the key each format gives a task (core/shard.ts). */
+function inShard(tasks: Tasks, format: StreamSpec['format'], shard: Shard): Uint8Array {
+  const keep = new Uint8Array(tasks.count)
+  for (let t = 0; t < tasks.count; t++) {
+    const json = tasks.idJson[t]!
+    // The seed keys a task {"id":ID}; dc-mock by the id's integer text (a task without one is skipped anyway).
+    const key = format === 'dc-mock' ? openDtId(json) : undefined
+    const bytes = format === 'dc-mock' ? (key === undefined ? undefined : Buffer.from(key)) : keyBytes(json)
+    keep[t] = bytes !== undefined && shardOf(bytes, shard.count) === shard.index ? 1 : 0
+  }
+  return keep
+}
+
+/** The whole trace's end (its last task or fragment), which every shard's heartbeats and topology run to. */
+async function wholeTraceEnd(tasks: Tasks, fragmentsPath: string, spec: StreamSpec): Promise<number> {
+  // A copy of what deriving durations or retiming changes, so the shard's own columns stay as read.
+  const copy = {
+    ...tasks,
+    duration: tasks.duration.slice(),
+    cpuCount: tasks.cpuCount.slice(),
+    cpuCapacity: tasks.cpuCapacity.slice(),
+  }
+  const policy = { strict: spec.strict, timesOnly: !spec.host }
+  const all = await loadFragments(openParquetFile(fragmentsPath), copy, policy)
+  if (copy.durationDerived) deriveDurations(copy, all)
+  if (spec.host) retime(copy, all, spec.host)
+  return Math.max(lastEventTime(copy), lastEventTime(copy, all))
 }
 
 /** No fragments loaded (the worker that only checks): every task has none. */

@@ -1,5 +1,5 @@
 import type { ConsolaInstance } from 'consola'
-import { formatTime } from '../core/format.ts'
+import { formatDuration, formatTime } from '../core/format.ts'
 import { type Largest, prepareTopics } from '../kafka/admin.ts'
 import { type Counts, FORMAT_STREAMS, type Format, type ReplayOptions, type Role } from '../types.ts'
 import { writeCheckpoint } from './checkpoint.ts'
@@ -94,7 +94,8 @@ export async function replay(options: ReplayOptions, edges: ReplayEdges): Promis
     const resumed = options.checkpoint && streams.some((r) => (options.checkpoint!.start.streams[r]?.acked ?? 0) > 0)
     const earliest = Math.min(...readied.map((r) => r.next))
     const origin = resumed && earliest !== Infinity ? earliest : first.from
-    control.release(released + START_LEAD_MS, origin, limits)
+    const start = startInstant(options.startAt, released, edges.log)
+    control.release(start, origin, limits)
     const display = options.quiet ? undefined : progressDisplay(options, edges, streams, states)
     // When one stream fails or its reader goes away, the other stops too.
     const results = await Promise.all(
@@ -105,11 +106,12 @@ export async function replay(options: ReplayOptions, edges: ReplayEdges): Promis
         }),
       ),
     )
-    const wallMs = sharedClock() - released
+    const wallMs = sharedClock() - (start - START_LEAD_MS)
     display?.stop()
     unsubscribe()
     return conclude(results, {
       streams,
+      startedAt: start,
       speed: options.speed,
       kafka: options.output.kind === 'kafka',
       wallMs,
@@ -122,6 +124,24 @@ export async function replay(options: ReplayOptions, edges: ReplayEdges): Promis
   } finally {
     for (const w of workers) w.terminate()
   }
+}
+
+/**
+ * When the first messages are due: just after the release, or at `--start-at`, so that shards on
+ * several machines start on one clock (their skew is then their clocks' skew). The workers wait
+ * for it on the shared clock, as they wait for any due message.
+ */
+function startInstant(startAt: number | undefined, released: number, log: ConsolaInstance): number {
+  const soonest = released + START_LEAD_MS
+  if (startAt === undefined) return soonest
+  if (startAt >= soonest) {
+    log.info(`starting at ${new Date(startAt).toISOString()} (--start-at), in ${formatDuration(startAt - released)}`)
+    return startAt
+  }
+  log.warn(
+    `--start-at ${new Date(startAt).toISOString()} passed ${Math.round(released - startAt)} ms ago: starting now`,
+  )
+  return soonest
 }
 
 /** Phase one: start both workers and the topics; fail (aborting the workers) or return what they report. */

@@ -26,6 +26,8 @@ export function summaryJson(options: ReplayOptions, s: ReplaySummary) {
     brokers: options.output.kind === 'kafka' ? options.output.config.brokers : null,
     speed: options.speed === Infinity ? 'max' : options.speed,
     window: { from: formatTime(s.window.from), to: s.window.to === Infinity ? null : formatTime(s.window.to) },
+    startedAt: new Date(s.startedAt).toISOString(),
+    shard: shardJson(options),
     wallSeconds: Number(seconds.toFixed(3)),
     skippedTraceSeconds: s.skippedMs / 1000,
     format: options.spec.format,
@@ -52,6 +54,8 @@ export function failureJson(options: ReplayOptions, error: ReplayError) {
     brokers: options.output.kind === 'kafka' ? options.output.config.brokers : null,
     speed: options.speed === Infinity ? 'max' : options.speed,
     window: null,
+    startedAt: null,
+    shard: shardJson(options),
     wallSeconds: 0,
     skippedTraceSeconds: 0,
     format: options.spec.format,
@@ -59,6 +63,9 @@ export function failureJson(options: ReplayOptions, error: ReplayError) {
     lateness: null,
   }
 }
+
+/** `--shard K/N` as `{index, count, control}`, or null. */
+const shardJson = (options: ReplayOptions) => options.spec.shard ?? null
 
 /** One entry per stream of the run's format, keyed by stream. */
 function perStream<T>(options: ReplayOptions, entry: (role: Role) => T): Partial<Record<Role, T>> {

@@ -12,7 +12,7 @@ import {
   idKey,
   MAX_TIME_MS,
 } from './columns.ts'
-import { type Fragments, groupPositions, type Tasks } from './model.ts'
+import { type Fragments, groupPositions, LEFT_OUT, type Tasks } from './model.ts'
 import { CONSUMPTION_COLUMNS, FRAGMENT_COLUMNS, type ResolvedColumn, resolveColumns, TASK_COLUMNS } from './schema.ts'
 import { walkFragments } from './timeline.ts'
 
@@ -248,6 +248,8 @@ export interface FragmentPolicy {
   cpuCount?: boolean
   /** Read only what fragment times need (ids and durations); `cpuUsage` is left empty. */
   timesOnly?: boolean
+  /** Ids of tasks left out on purpose (other shards' tasks): their fragments are dropped, not orphans. */
+  excluded?: ReadonlySet<IdKey>
 }
 
 /** Decodes and checks fragments.parquet against its tasks; groups fragments by task. */
@@ -276,8 +278,8 @@ async function decodeFragments(source: ParquetSource, tasks: Tasks, policy: Frag
       if (coerce) key = coerceKey(key, tasks.idsAreStrings)
       if (key !== lastKey) {
         lastKey = key
-        lastTask = tasks.index.get(key) ?? -1
-        if (lastTask < 0 && policy.strict) {
+        lastTask = tasks.index.get(key) ?? (policy.excluded?.has(key) ? LEFT_OUT : -1)
+        if (lastTask === -1 && policy.strict) {
           throw badInput(
             `${source.path}: column "id" row ${row}: no task with id ${formatId(key)} in ${tasks.path} (--strict)`,
           )

@@ -67,9 +67,11 @@ export function groupPositions(
   const rows = task.length
   const offsets = new Int32Array(taskCount + 1)
   let orphans = 0
+  let leftOut = 0
   for (let i = 0; i < rows; i++) {
     const t = task[i]!
-    if (t < 0) orphans++
+    if (t === LEFT_OUT) leftOut++
+    else if (t < 0) orphans++
     else offsets[t + 1]!++
   }
   for (let t = 0; t < taskCount; t++) offsets[t + 1]! += offsets[t]!
@@ -78,7 +80,41 @@ export function groupPositions(
     const t = task[i]!
     task[i] = t < 0 ? -1 : cursor[t]!++
   }
-  return { offsets, count: rows - orphans, orphans }
+  return { offsets, count: rows - orphans - leftOut, orphans }
+}
+
+/** A fragment row whose task was left out on purpose (another shard's): dropped, not an orphan. */
+export const LEFT_OUT = -2
+
+/**
+ * The tasks whose `keep` flag is set, compacted (rows renumbered in file order), and the ids of
+ * those left out (a fragment of one of them is dropped, not counted as an orphan).
+ */
+export function keepTasks(tasks: Tasks, keep: Uint8Array): { tasks: Tasks; leftOut: Set<IdKey> } {
+  const rows: number[] = []
+  const renumbered = new Int32Array(tasks.count)
+  for (let t = 0; t < tasks.count; t++) if (keep[t]) renumbered[t] = rows.push(t) - 1
+  const index = new Map<IdKey, number>()
+  const leftOut = new Set<IdKey>()
+  for (const [key, row] of tasks.index) {
+    if (keep[row]) index.set(key, renumbered[row]!)
+    else leftOut.add(key)
+  }
+  const pick = (column: Float64Array) => Float64Array.from(rows, (t) => column[t]!)
+  return {
+    tasks: {
+      ...tasks,
+      count: rows.length,
+      idJson: rows.map((t) => tasks.idJson[t]!),
+      index,
+      submit: pick(tasks.submit),
+      duration: pick(tasks.duration),
+      cpuCount: pick(tasks.cpuCount),
+      cpuCapacity: pick(tasks.cpuCapacity),
+      memCapacity: pick(tasks.memCapacity),
+    },
+    leftOut,
+  }
 }
 
 /** Groups file-order fragment columns by task (see groupPositions). */

@@ -183,11 +183,16 @@ describe('the command line', () => {
 
   it('--summary-json writes the summary for scripts', async () => {
     const file = join(mkdtempSync(join(tmpdir(), 'opendt-summary-')), 'summary.json')
+    const before = Date.now()
     const result = await run([bin, 'replay', '--dry-run', '--speed', 'max', '--summary-json', file])
+    const after = Date.now()
     expect(result.code).toBe(0)
     const json = JSON.parse(readFileSync(file, 'utf8'))
+    const started = Date.parse(json.startedAt)
+    expect(started >= before && started <= after).toBe(true)
     expect({
       ...json,
+      startedAt: 'T',
       wallSeconds: 0,
       topics: {
         tasks: { ...json.topics.tasks, ratePerSecond: 0 },
@@ -201,6 +206,8 @@ describe('the command line', () => {
       brokers: null,
       speed: 'max',
       window: { from: '2022-10-06T22:00:00Z', to: null },
+      startedAt: 'T',
+      shard: null,
       wallSeconds: 0,
       skippedTraceSeconds: 0,
       format: 'tasks-fragments',

@@ -6,6 +6,7 @@ import type { Counts, Role } from '../../src/types.ts'
 
 const facts: RunFacts = {
   streams: ['tasks', 'fragments'],
+  startedAt: 0,
   speed: Infinity,
   kafka: true,
   wallMs: 2000,
