@@ -2,11 +2,12 @@
 /**
  * Kafka throughput, side by side in one run (after `bun run build`):
  *
- *   bun scripts/bench-kafka.ts [TRACE_DIR] [--format dc-mock]
+ *   bun scripts/bench-kafka.ts [TRACE_DIR] [--format dc-mock] [--shards N]
  *   (default ../shared/data/surf and the seed's format; KAFKA_VERSION as kafka.sh)
  *
  * 1. The whole trace at --speed max into fresh topics with the default, safe settings (acks all,
- *    idempotent producer), wall time from spawn to exit.
+ *    idempotent producer), wall time from spawn to exit; with --shards N, N processes at once
+ *    (--shard k/N each) into topics of N partitions, wall time until the last exits.
  * 2. Kafka's own producer benchmark (org.apache.kafka.tools.ProducerPerformance, from the same
  *    Maven download) sending as many records with acks=all to the same broker: of the trace's
  *    average key + value size for the seed's format; for dc-mock's, whose records run from 70
@@ -21,7 +22,9 @@ const root = resolve(import.meta.dir, '..')
 const bin = join(root, 'dist', 'opendt-replay')
 const argv = process.argv.slice(2)
 const dcMock = argv.includes('dc-mock')
-const positional = argv.filter((a) => !a.startsWith('--') && a !== 'dc-mock')
+const shardsAt = argv.indexOf('--shards')
+const shards = shardsAt >= 0 ? Number(argv[shardsAt + 1]) : 1
+const positional = argv.filter((a, i) => !a.startsWith('--') && a !== 'dc-mock' && (shardsAt < 0 || i !== shardsAt + 1))
 const trace = resolve(positional[0] ?? join(root, '..', 'shared', 'data', 'surf'))
 const format = dcMock ? ['--format', 'dc-mock'] : []
 const kafkaSh = join(root, 'scripts', 'kafka.sh')
@@ -68,22 +71,27 @@ try {
 
   const stamp = Date.now()
   const t0 = performance.now()
-  const ours = Bun.spawnSync(
-    [
-      bin,
-      'replay',
-      trace,
-      '--brokers',
-      broker,
-      ...format,
-      '--speed',
-      'max',
-      ...topicFlags.map((f) => (f.startsWith('--') ? f : `bench-${f}-${stamp}`)),
-    ],
-    { stdout: 'ignore', stderr: 'pipe' },
+  // --shards N: N processes at once, shard k of N each, into topics of N partitions.
+  const procs = Array.from({ length: shards }, (_, k) =>
+    Bun.spawn(
+      [
+        bin,
+        'replay',
+        trace,
+        '--brokers',
+        broker,
+        ...format,
+        '--speed',
+        'max',
+        ...topicFlags.map((f) => (f.startsWith('--') ? f : `bench-${f}-${stamp}`)),
+        ...(shards > 1 ? ['--shard', `${k}/${shards}`, '--partitions', String(shards)] : []),
+      ],
+      { stdout: 'ignore', stderr: 'pipe' },
+    ),
   )
+  const codes = await Promise.all(procs.map((p) => p.exited))
   const oursMs = performance.now() - t0
-  if (ours.exitCode !== 0) throw new Error(`replay failed: ${ours.stderr}`)
+  if (codes.some((c) => c !== 0)) throw new Error(`replay failed: ${await new Response(procs[0]!.stderr).text()}`)
   const oursRate = records / (oursMs / 1000)
 
   const topic = `bench-perf-${stamp}`
@@ -133,7 +141,9 @@ try {
   )
   console.log('| producer (acks=all) | records | wall | records/s |')
   console.log('| --- | --- | --- | --- |')
-  const what = dcMock ? `${format.join(' ')}, 3 topics` : '2 topics'
+  const what =
+    (dcMock ? `${format.join(' ')}, 3 topics` : '2 topics') +
+    (shards > 1 ? `, ${shards} --shard processes, ${shards} partitions` : '')
   console.log(
     `| opendt-replay --speed max (idempotent, whole trace, ${what}) | ${records} | ${(oursMs / 1000).toFixed(2)} s | ${Math.round(oursRate)} |`,
   )
