@@ -144,9 +144,14 @@ async function readColumn(
   }
 }
 
-/** Row groups per read at most, and their column chunks' bytes at most (one group may be larger). */
+/**
+ * Row groups per read at most, their column chunks' compressed bytes at most, and their rows at
+ * most (one group may be larger): compressed bytes alone let a run-length column of 23 M rows
+ * decode in one read, a transient of hundreds of MB.
+ */
 const BATCH_GROUPS = 1024
 const BATCH_BYTES = 32 << 20
+const BATCH_ROWS = 1 << 20
 
 /**
  * Whole row groups, a batch at a time, for one column: hyparquet reads all the groups of one
@@ -164,7 +169,8 @@ function* batches(table: Table, name: string): Generator<{ rowStart: number; met
     while (g < groups.length && g - first < BATCH_GROUPS) {
       const chunk = groups[g]!.columns.find((c) => c.meta_data?.path_in_schema[0] === name)
       const size = Number(chunk?.meta_data?.total_compressed_size ?? 0)
-      if (g > first && bytes + size > BATCH_BYTES) break
+      const groupRows = Number(groups[g]!.num_rows)
+      if (g > first && (bytes + size > BATCH_BYTES || rows + groupRows > BATCH_ROWS)) break
       bytes += size
       rows += Number(groups[g]!.num_rows)
       g++
