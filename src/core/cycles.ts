@@ -42,8 +42,9 @@ export function retime(tasks: Tasks, fragments: Fragments, host: Host): void {
   const throughput = host.cpus * host.mhz
   const { duration, cpuUsage } = fragments
   // work = cycles / 1,000 = ms x MHz: the product itself, exact where cycles would round first.
-  for (let i = 0; i < fragments.count; i++) duration[i] = duration[i]! * cpuUsage[i]!
-  cpuUsage.fill(throughput)
+  // Into doubles: the columns as loaded may be 32-bit (trace/model.ts NumberColumn).
+  fragments.duration = Float64Array.from(duration, (d, i) => d * cpuUsage[i]!)
+  fragments.cpuUsage = new Float64Array(fragments.count).fill(throughput)
   fragments.divisor = throughput
   for (let t = 0; t < tasks.count; t++) {
     if (fragments.offsets[t] === fragments.offsets[t + 1]) continue

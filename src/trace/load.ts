@@ -12,7 +12,7 @@ import {
   idKey,
   MAX_TIME_MS,
 } from './columns.ts'
-import { type Fragments, groupPositions, LEFT_OUT, type Tasks } from './model.ts'
+import { type Fragments, groupPositions, LEFT_OUT, type NumberColumn, type Tasks } from './model.ts'
 import { CONSUMPTION_COLUMNS, FRAGMENT_COLUMNS, type ResolvedColumn, resolveColumns, TASK_COLUMNS } from './schema.ts'
 import { walkFragments } from './timeline.ts'
 
@@ -296,14 +296,13 @@ async function decodeFragments(source: ParquetSource, tasks: Tasks, policy: Frag
   })
   const { offsets, count, orphans } = groupPositions(tasks.count, task)
   const position = task
-  const duration = new Float64Array(count)
-  const cpuUsage = new Float64Array(policy.timesOnly ? 0 : count)
-  await scatterNumbers(table, 'duration', position, duration)
-  if (!policy.timesOnly) await scatterNumbers(table, 'cpu_usage', position, cpuUsage)
-  let cpuCount: Float64Array | undefined
+  const duration = await scatterNumbers(table, 'duration', position, count, 'integers')
+  const cpuUsage = policy.timesOnly
+    ? new Float32Array(0)
+    : await scatterNumbers(table, 'cpu_usage', position, count, 'floats')
+  let cpuCount: NumberColumn | undefined
   if (policy.cpuCount && !policy.timesOnly && table.columns.has('cpu_count')) {
-    cpuCount = new Float64Array(count)
-    await scatterNumbers(table, 'cpu_count', position, cpuCount)
+    cpuCount = await scatterNumbers(table, 'cpu_count', position, count, 'integers')
   }
   const fragments: Fragments = {
     path: source.path,
@@ -359,17 +358,36 @@ function checkFragmentTimes(tasks: Tasks, fragments: Fragments, position: Int32A
   }
 }
 
-/** Decodes a numeric column straight into grouped order: row r goes to out[position[r]] (if >= 0). */
-async function scatterNumbers(table: Table, name: string, position: Int32Array, out: Float64Array): Promise<void> {
+/**
+ * Decodes a numeric column straight into grouped order: row r goes to out[position[r]] (if >= 0).
+ * The column starts in 32 bits (integers, or floats) and moves to doubles at the first value
+ * that 32 bits would not keep exactly: so most traces hold half the bytes, and none loses a digit.
+ */
+async function scatterNumbers(
+  table: Table,
+  name: string,
+  position: Int32Array,
+  count: number,
+  narrow: 'integers' | 'floats',
+): Promise<NumberColumn> {
+  let out: NumberColumn = narrow === 'integers' ? new Int32Array(count) : new Float32Array(count)
+  const fits =
+    narrow === 'integers'
+      ? (v: number) => (v | 0) === v && !Object.is(v, -0)
+      : (v: number) => Math.fround(v) === v || Number.isNaN(v)
   let scratch = new Float64Array(0)
   await readColumn(table, name, (ctx, values, rowStart) => {
     if (scratch.length < values.length) scratch = new Float64Array(values.length)
     fillNumbers(ctx, values, rowStart, scratch, 0)
     for (let i = 0; i < values.length; i++) {
       const at = position[rowStart + i]!
-      if (at >= 0) out[at] = scratch[i]!
+      if (at < 0) continue
+      const v = scratch[i]!
+      if (!(out instanceof Float64Array) && !fits(v)) out = Float64Array.from(out)
+      out[at] = v
     }
   })
+  return out
 }
 
 function message(error: unknown): string {

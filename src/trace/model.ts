@@ -2,7 +2,8 @@ import type { IdKey } from './columns.ts'
 
 /**
  * Decoded traces, held as columns: typed arrays, ids interned once per task.
- * No object per fragment: a fragment costs 16 bytes here (duration + usage).
+ * No object per fragment: a fragment costs 8 bytes here when its duration fits 32-bit integers and
+ * its usage 32-bit floats exactly (SURF's do), 16 otherwise.
  */
 
 export interface Tasks {
@@ -28,6 +29,12 @@ export interface Tasks {
 }
 
 /**
+ * A numeric column held in the narrowest array that keeps every value exactly (checked at load):
+ * 32-bit integers or floats where they suffice, doubles otherwise.
+ */
+export type NumberColumn = Float64Array | Float32Array | Int32Array
+
+/**
  * Fragments grouped by task (CSR): task t's fragments are entries offsets[t] .. offsets[t+1]-1,
  * in fragments-file row order. Fragments whose task is missing are dropped and counted.
  */
@@ -44,13 +51,13 @@ export interface Fragments {
    * In CSR order: milliseconds, or on a what-if host (core/cycles.ts retime) the fragment's work in
    * ms x MHz; either way a fragment lasts duration / divisor ms.
    */
-  duration: Float64Array
+  duration: NumberColumn
   /** 1, or the what-if host's throughput (CPUs x MHz). */
   divisor: number
   /** MHz, in CSR order. */
-  cpuUsage: Float64Array
+  cpuUsage: NumberColumn
   /** CPUs, in CSR order: read only for --format dc-mock, and only when the file has the column. */
-  cpuCount?: Float64Array
+  cpuCount?: NumberColumn
 }
 
 /**
