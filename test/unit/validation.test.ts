@@ -6,6 +6,7 @@ import { openParquetFile } from '../../src/trace/file.ts'
 import { loadFragments, loadTasks } from '../../src/trace/load.ts'
 import type { Role } from '../../src/types.ts'
 import { FIXTURES } from '../helpers.ts'
+import { traceColumns, writeTrace } from '../parquet.ts'
 
 const bad = (name: string) => join('test', 'fixtures', 'bad', name)
 const trace = (dir: string) => ({
@@ -94,5 +95,28 @@ describe('malformed traces: one line naming file, column, row and value', () => 
       0,
     ])
     expect(full.cpuUsage.length).toBe(12)
+  })
+
+  it('fragment columns are 32-bit where every value fits exactly, doubles from the first that does not', async () => {
+    const load = async (duration: bigint[], usage: number[]) => {
+      const { tasks, fragments } = traceColumns({
+        fragments: {
+          duration: { name: 'duration', data: duration, type: 'INT64' },
+          cpu_usage: { name: 'cpu_usage', data: usage, type: 'DOUBLE' },
+        },
+      })
+      const dir = writeTrace(tasks, fragments)
+      const t = await loadTasks(openParquetFile(join(dir, 'tasks.parquet')))
+      return loadFragments(openParquetFile(join(dir, 'fragments.parquet')), t, { strict: false })
+    }
+    const narrow = await load([1000n, 1000n, 1000n], [500, 600.5, 700])
+    expect([narrow.duration.constructor.name, narrow.cpuUsage.constructor.name]).toEqual(['Int32Array', 'Float32Array'])
+    const wide = await load([1000n, 3_000_000_000n, 1000n], [500, 0.1, 700])
+    expect([
+      wide.duration.constructor.name,
+      [...wide.duration],
+      wide.cpuUsage.constructor.name,
+      [...wide.cpuUsage],
+    ]).toEqual(['Float64Array', [1000, 3_000_000_000, 1000], 'Float64Array', [500, 0.1, 700]])
   })
 })
