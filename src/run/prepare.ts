@@ -231,10 +231,11 @@ function inShard(tasks: Tasks, format: StreamSpec['format'], shard: Shard): Uint
   const keep = new Uint8Array(tasks.count)
   for (let t = 0; t < tasks.count; t++) {
     const json = tasks.idJson[t]!
-    // The seed keys a task {"id":ID}; dc-mock by the id's integer text (a task without one is skipped anyway).
+    // The seed keys a task {"id":ID}; dc-mock by the id's integer text. A task without one is
+    // skipped anyway: shard 0 keeps it, so that it is the one to count (or, under --strict, refuse) it.
     const key = format === 'dc-mock' ? openDtId(json) : undefined
     const bytes = format === 'dc-mock' ? (key === undefined ? undefined : Buffer.from(key)) : keyBytes(json)
-    keep[t] = bytes !== undefined && shardOf(bytes, shard.count) === shard.index ? 1 : 0
+    keep[t] = (bytes === undefined ? 0 : shardOf(bytes, shard.count)) === shard.index ? 1 : 0
   }
   return keep
 }

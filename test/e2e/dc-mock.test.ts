@@ -301,6 +301,19 @@ describe('the files of a dc-mock folder', () => {
     ])
   })
 
+  it('sharded, a task id that is no integer is counted by shard 0 only', async () => {
+    const columns = traceColumns({ tasks: { id: { name: 'id', data: ['7', 'b'], type: 'STRING' } } })
+    columns.fragments[0] = { name: 'id', data: ['7', '7', 'b'], type: 'STRING' }
+    const dir = dcMockFolder({}, columns)
+    const shards = await Promise.all([0, 1].map((k) => dryRun(dir, ['--shard', `${k}/2`])))
+    expect(shards.map((r) => [r.code, r.stderr.includes('skipped 1 tasks whose id is not an integer')])).toEqual([
+      [0, true],
+      [0, false],
+    ])
+    const sevens = shards.map((r) => lines(r.stdout).filter((l) => l.includes('"key":"7"')).length)
+    expect(sevens.sort()).toEqual([0, 1])
+  })
+
   it('--format takes one of two names', async () => {
     const result = await run([bin, 'replay', '--format', 'dcmock', '--dry-run'])
     expect([result.code, result.stdout, result.stderr]).toEqual([
