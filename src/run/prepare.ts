@@ -105,7 +105,10 @@ export async function prepare(roles: Role[], spec: StreamSpec, kafka = false): P
   if (fragments && tasks.durationDerived) deriveDurations(tasks, fragments)
   if (fragments && spec.host) retime(tasks, fragments, spec.host)
   const window = resolveWindow(spec.from, spec.to, start)
-  const traceEnd = wholeEnd ?? Math.max(lastEventTime(tasks), fragments ? lastEventTime(tasks, fragments) : -Infinity)
+  // Each a walk over the columns: once here, for every stream below.
+  const lastTask = lastEventTime(tasks)
+  const lastFragment = fragments ? lastEventTime(tasks, fragments) : -Infinity
+  const traceEnd = wholeEnd ?? Math.max(lastTask, lastFragment)
   const notes: string[] = []
   const largest: Ready['largest'] = {}
   const ends: StreamEnds = {}
@@ -115,11 +118,11 @@ export async function prepare(roles: Role[], spec: StreamSpec, kafka = false): P
     switch (role) {
       case 'tasks':
         streams.push(new TaskStream(tasks, window))
-        ends.tasks = lastEventTime(tasks)
+        ends.tasks = lastTask
         break
       case 'fragments':
         streams.push(new FragmentStream(tasks, fragments!, window))
-        ends.fragments = lastEventTime(tasks, fragments)
+        ends.fragments = lastFragment
         break
       case 'workload': {
         const every = control ? spec.dcMock!.heartbeatMs : 0
@@ -128,7 +131,7 @@ export async function prepare(roles: Role[], spec: StreamSpec, kafka = false): P
           throw badInput(`the trace ends at ${formatTime(traceEnd)}: heartbeats up to it would leave years 1-9999`)
         }
         streams.push(mergeStreams([new HeartbeatStream(grid, every, window), new TaskMessageStream(dc!, window)]))
-        ends.workload = Math.max(lastEventTime(tasks), grid.last)
+        ends.workload = Math.max(lastTask, grid.last)
         if (kafka) {
           const big = largestTaskMessage(dc!, window)
           if (big) largest.workload = big
@@ -148,15 +151,17 @@ export async function prepare(roles: Role[], spec: StreamSpec, kafka = false): P
           )
         }
         const stream = new PowerStream(power, window)
+        // The rows are in time order through `order`: its ends are the first and last times.
+        const firstPower = power.time[power.order[0]!]!
+        const lastPower = power.time[power.order.at(-1)!]!
         if (consumption.rows === 0) notes.push(`${file} has no rows: no power messages`)
         else if (stream.time === Infinity) {
-          const times = [...power.time].sort((a, b) => a - b)
           notes.push(
-            `no row of ${file} falls in the window (its times run ${formatTime(times[0]!)} .. ${formatTime(times.at(-1)!)}): no power messages`,
+            `no row of ${file} falls in the window (its times run ${formatTime(firstPower)} .. ${formatTime(lastPower)}): no power messages`,
           )
         }
         streams.push(stream)
-        ends.power = power.time.reduce((a, b) => Math.max(a, b), -Infinity)
+        ends.power = consumption.rows === 0 ? -Infinity : lastPower
         break
       }
       case 'topology': {
