@@ -171,11 +171,13 @@ const FLOAT_FIELDS = new Set(['coreSpeed', 'power', 'idlePower', 'maxPower', 'ca
 /**
  * A topology file's JSON, compact, as dc-mock sends it: fields in the file's order, numbers as
  * the file spells them, except that a whole number in one of OpenDT's float fields gains `.0`.
- * `text` must already be valid JSON (trace/topology.ts checks it).
+ * `text` must already be valid JSON (trace/topology.ts checks it). Also says how deep it nests.
  */
-export function topologyJson(text: string): string {
+export function topologyJson(text: string): { json: string; depth: number } {
   let out = ''
   let lastKey = ''
+  let depth = 0
+  let deepest = 0
   let i = 0
   while (i < text.length) {
     const c = text[i]!
@@ -197,8 +199,10 @@ export function topologyJson(text: string): string {
     } else {
       // Structure as is, whitespace dropped; a number in a list counts as its list's field.
       if (!' \t\n\r'.includes(c)) out += c
+      if (c === '{' || c === '[') deepest = Math.max(deepest, ++depth)
+      else if (c === '}' || c === ']') depth--
       i++
     }
   }
-  return out
+  return { json: out, depth: deepest }
 }

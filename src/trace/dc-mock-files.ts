@@ -72,10 +72,11 @@ export function readTopologyFile(flag: string, path: string): string {
  * and so does its simulator), then compacted as dc-mock sends it (core/dc-mock-wire.ts).
  */
 export function topologyMessageBody(path: string, text: string): string {
-  const json = parseJsonFile(path, text)
-  checkOpenDtTopology(path, json)
-  checkDepth(path, text)
-  return topologyJson(text)
+  checkOpenDtTopology(path, parseJsonFile(path, text))
+  // Valid JSON nested deeper than the error scanner follows is refused too: Python's json would fail on it.
+  const { json, depth } = topologyJson(text)
+  if (depth > MAX_DEPTH) throw badInput(`${path}: nested deeper than ${MAX_DEPTH} levels`)
+  return json
 }
 
 type Json = Record<string, unknown>
@@ -121,20 +122,4 @@ function checkOpenDtTopology(path: string, json: unknown): void {
       else optional(model.asymUtil, `${at}.cpuPowerModel.asymUtil`, 0, 1)
     })
   })
-}
-
-/** Valid JSON nested deeper than the scanner follows is refused too: Python's json would fail on it. */
-function checkDepth(path: string, text: string): void {
-  let depth = 0
-  let inString = false
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]
-    if (inString) {
-      if (c === '\\') i++
-      else if (c === '"') inString = false
-    } else if (c === '"') inString = true
-    else if (c === '{' || c === '[') {
-      if (++depth > MAX_DEPTH) throw badInput(`${path}: nested deeper than ${MAX_DEPTH} levels`)
-    } else if (c === '}' || c === ']') depth--
-  }
 }

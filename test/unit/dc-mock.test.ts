@@ -234,10 +234,12 @@ describe('topology', () => {
     const text =
       '{\n  "clusters": [ {"name": "C 1", "count": 2, "cpu": {"coreSpeed": 2100, "coreCount": 16},\n' +
       '  "power": 300.0, "idlePower": 1e2, "list": [1, 2], "maxPower": [174, 5], "note": "a \\" 7"} ]\n}\n'
-    expect(topologyJson(text)).toBe(
-      '{"clusters":[{"name":"C 1","count":2,"cpu":{"coreSpeed":2100.0,"coreCount":16},' +
+    expect(topologyJson(text)).toEqual({
+      depth: 4,
+      json:
+        '{"clusters":[{"name":"C 1","count":2,"cpu":{"coreSpeed":2100.0,"coreCount":16},' +
         '"power":300.0,"idlePower":1e2,"list":[1,2],"maxPower":[174.0,5.0],"note":"a \\" 7"}]}',
-    )
+    })
   })
 
   it('goes out at the window start and every interval to the end, stamped with the wall clock', () => {
