@@ -1,6 +1,6 @@
 import { heartbeatGrid, largestTaskMessage, openDtIds } from '../core/dc-mock-streams.ts'
 import { ReplayError } from '../errors.ts'
-import { topologyMessageBody } from '../trace/dc-mock-files.ts'
+import { readTopologyFile, topologyMessageBody } from '../trace/dc-mock-files.ts'
 import { openParquetFile } from '../trace/file.ts'
 import { loadConsumption } from '../trace/load.ts'
 import type { Fragments, Tasks } from '../trace/model.ts'
@@ -30,7 +30,6 @@ export async function dcMockView(
   tasks: Tasks,
   fragments: Fragments,
   files: { consumption?: string; topology?: string; powerOffsetMs: number },
-  read: (path: string) => string,
 ): Promise<DcMockView> {
   const { ids, skipped } = openDtIds(tasks)
   const start = traceStart(tasks)
@@ -44,7 +43,7 @@ export async function dcMockView(
   let topologyProblem: string | null = null
   if (files.topology) {
     try {
-      topologyMessageBody(files.topology, read(files.topology))
+      topologyMessageBody(files.topology, readTopologyFile('--topology', files.topology))
     } catch (error) {
       if (!(error instanceof ReplayError)) throw error
       topologyProblem = error.message

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs'
 import { parquetMetadataAsync } from 'hyparquet'
 import { retime } from '../core/cycles.ts'
 import { formatDuration, formatTime } from '../core/format.ts'
@@ -76,14 +75,11 @@ function busiest(forEachTime: (visit: (time: number) => void) => void): { second
 }
 
 /** The report, and the demand behind it (for the SVG). */
-export async function inspect(
-  options: InspectOptions,
-  read: (path: string) => string = (path) => readFileSync(path, 'utf8'),
-): Promise<{ report: Inspection; demand: Demand }> {
+export async function inspect(options: InspectOptions): Promise<{ report: Inspection; demand: Demand }> {
   const { trace, speed } = options
   const tasks = await loadTasks(openParquetFile(trace.tasks))
   const fragments = await loadFragments(openParquetFile(trace.fragments), tasks, { strict: false, cpuCount: true })
-  const dcMock = await dcMockView(tasks, fragments, options.dcMock, read)
+  const dcMock = await dcMockView(tasks, fragments, options.dcMock)
   const files = { tasks: await fileFacts(trace.tasks), fragments: await fileFacts(trace.fragments) }
   let withoutFragments = 0
   let mismatches = 0
