@@ -41,26 +41,29 @@ async function createTopics(topics: string[], partitions: number, config: Record
   await admin.disconnect()
 }
 
+/** Replays at --speed max into two topics of the test broker; `args` adds the trace and other flags. */
+const intoKafka = (args: string[], tasks: string, fragments: string) =>
+  run([
+    bin,
+    'replay',
+    ...args,
+    '--brokers',
+    broker.bootstrap,
+    '--speed',
+    'max',
+    '--tasks-topic',
+    tasks,
+    '--fragments-topic',
+    fragments,
+  ])
+
 describe("replay into a real Kafka broker, read back with Kafka's Java consumer", () => {
   it('a SURF window lands byte-identical to the dry-run, in order, no duplicates', async () => {
     const window = ['--from', '1d', '--to', '1d6h']
     const tasks = fresh('tasks')
     const fragments = fresh('fragments')
     const before = Date.now()
-    const sent = await run([
-      bin,
-      'replay',
-      surf,
-      '--brokers',
-      broker.bootstrap,
-      '--speed',
-      'max',
-      '--tasks-topic',
-      tasks,
-      '--fragments-topic',
-      fragments,
-      ...window,
-    ])
+    const sent = await intoKafka([surf, ...window], tasks, fragments)
     const after = Date.now()
     expect(sent.stdout).toBe('')
     expect(sent.code).toBe(0)
@@ -86,22 +89,7 @@ describe("replay into a real Kafka broker, read back with Kafka's Java consumer"
     const window = ['--from', '2d', '--to', '2d2h']
     const tasks = fresh('tasks')
     const fragments = fresh('fragments')
-    const sent = await run([
-      bin,
-      'replay',
-      surf,
-      '--brokers',
-      broker.bootstrap,
-      '--speed',
-      'max',
-      '--partitions',
-      '3',
-      '--tasks-topic',
-      tasks,
-      '--fragments-topic',
-      fragments,
-      ...window,
-    ])
+    const sent = await intoKafka([surf, ...window, '--partitions', '3'], tasks, fragments)
     expect(sent.code).toBe(0)
     expect(await topicPartitions(tasks)).toBe(3)
     expect(await topicPartitions(fragments)).toBe(3)
@@ -124,20 +112,7 @@ describe("replay into a real Kafka broker, read back with Kafka's Java consumer"
     const tasks = fresh('tasks')
     const fragments = fresh('fragments')
     await createTopics([tasks], 2)
-    const sent = await run([
-      bin,
-      'replay',
-      '--brokers',
-      broker.bootstrap,
-      '--speed',
-      'max',
-      '--partitions',
-      '5',
-      '--tasks-topic',
-      tasks,
-      '--fragments-topic',
-      fragments,
-    ])
+    const sent = await intoKafka(['--partitions', '5'], tasks, fragments)
     expect(sent.code).toBe(0)
     expect(sent.stderr).toContain(`[info] created topics ${fragments} (5 partitions, replication factor 1)`)
     expect(await topicPartitions(tasks)).toBe(2)
@@ -150,20 +125,7 @@ describe("replay into a real Kafka broker, read back with Kafka's Java consumer"
     const fragments = fresh('fragments')
     await createTopics([tasks, fragments], 1, { 'max.message.bytes': '20000' })
     const window = ['--from', '3d', '--to', '3d1h']
-    const sent = await run([
-      bin,
-      'replay',
-      surf,
-      '--brokers',
-      broker.bootstrap,
-      '--speed',
-      'max',
-      '--tasks-topic',
-      tasks,
-      '--fragments-topic',
-      fragments,
-      ...window,
-    ])
+    const sent = await intoKafka([surf, ...window], tasks, fragments)
     expect(sent.code).toBe(0)
     const dry = dryRunMessages((await run([bin, 'replay', surf, '--dry-run', '--speed', 'max', ...window])).stdout)
     expect((await readTopic(broker.bootstrap, fragments)).map((r) => [r.key, r.value])).toEqual(dry.fragments)
@@ -186,22 +148,7 @@ describe("replay into a real Kafka broker, read back with Kafka's Java consumer"
       // (about 30 s after it starts) may delete them before they are read back.
       await createTopics([tasks, fragments], 1, { 'retention.ms': '-1' })
       const trace = join(FIXTURES, 'v5-interleaved')
-      const sent = await run([
-        bin,
-        'replay',
-        trace,
-        ...host,
-        '--brokers',
-        broker.bootstrap,
-        '--speed',
-        'max',
-        '--record-time',
-        'trace',
-        '--tasks-topic',
-        tasks,
-        '--fragments-topic',
-        fragments,
-      ])
+      const sent = await intoKafka([trace, ...host, '--record-time', 'trace'], tasks, fragments)
       expect(sent.code).toBe(0)
       const records = await readTopic(broker.bootstrap, fragments)
       expect(records.map((r) => r.timestamp)).toEqual(

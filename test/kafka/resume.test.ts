@@ -29,29 +29,30 @@ afterAll(async () => {
 const kafkaSh = (verb: string, env: Record<string, string>) =>
   Bun.spawnSync(['bash', join(ROOT, 'scripts', 'kafka.sh'), verb], { env: { ...process.env, ...env } })
 
+/** The demo at --speed 20 into `topics`, recording progress in `checkpoint`. */
+const replayArgs = (bootstrap: string, topics: [string, string], checkpoint: string, extra: string[] = []) => [
+  bin,
+  'replay',
+  '--brokers',
+  bootstrap,
+  '--speed',
+  '20',
+  '--checkpoint',
+  checkpoint,
+  '--tasks-topic',
+  topics[0],
+  '--fragments-topic',
+  topics[1],
+  ...extra,
+]
+
 function start(bootstrap: string, topics: [string, string], checkpoint: string, extra: string[] = []) {
-  return Bun.spawn(
-    [
-      bin,
-      'replay',
-      '--brokers',
-      bootstrap,
-      '--speed',
-      '20',
-      '--checkpoint',
-      checkpoint,
-      '--tasks-topic',
-      topics[0],
-      '--fragments-topic',
-      topics[1],
-      ...extra,
-    ],
-    {
-      stdout: 'pipe',
-      stderr: 'pipe',
-    },
-  )
+  return Bun.spawn(replayArgs(bootstrap, topics, checkpoint, extra), { stdout: 'pipe', stderr: 'pipe' })
 }
+
+/** The same replay, continued from its checkpoint. */
+const resume = (bootstrap: string, topics: [string, string], checkpoint: string) =>
+  run(replayArgs(bootstrap, topics, checkpoint, ['--resume']))
 
 async function readBack(bootstrap: string, topics: [string, string]) {
   return {
@@ -72,21 +73,7 @@ describe('checkpoints and --resume', () => {
     expect(await first.exited).toBe(130)
     const saved = JSON.parse(readFileSync(checkpoint, 'utf8'))
     expect(saved.streams.tasks.acked).toBe(saved.streams.tasks.sent)
-    const resumed = await run([
-      bin,
-      'replay',
-      '--brokers',
-      broker.bootstrap,
-      '--speed',
-      '20',
-      '--checkpoint',
-      checkpoint,
-      '--resume',
-      '--tasks-topic',
-      topics[0],
-      '--fragments-topic',
-      topics[1],
-    ])
+    const resumed = await resume(broker.bootstrap, topics, checkpoint)
     expect(resumed.code).toBe(0)
     expect(MAY_REPEAT.exec(resumed.stderr)?.[1]).toBe('0')
     expect(await readBack(broker.bootstrap, topics)).toEqual(expected)
@@ -104,21 +91,7 @@ describe('checkpoints and --resume', () => {
     await firstRecord(broker.bootstrap, topics[1])
     first.kill('SIGKILL')
     await first.exited
-    const resumed = await run([
-      bin,
-      'replay',
-      '--brokers',
-      broker.bootstrap,
-      '--speed',
-      '20',
-      '--checkpoint',
-      checkpoint,
-      '--resume',
-      '--tasks-topic',
-      topics[0],
-      '--fragments-topic',
-      topics[1],
-    ])
+    const resumed = await resume(broker.bootstrap, topics, checkpoint)
     expect(resumed.code).toBe(0)
     const mayRepeat = Number(MAY_REPEAT.exec(resumed.stderr)![1])
     const got = await readBack(broker.bootstrap, topics)
@@ -143,21 +116,7 @@ describe('checkpoints and --resume', () => {
       kafkaSh('kill', env)
       expect(await first.exited).toBe(3)
       expect(kafkaSh('restart', env).exitCode).toBe(0)
-      const resumed = await run([
-        bin,
-        'replay',
-        '--brokers',
-        own.bootstrap,
-        '--speed',
-        '20',
-        '--checkpoint',
-        checkpoint,
-        '--resume',
-        '--tasks-topic',
-        topics[0],
-        '--fragments-topic',
-        topics[1],
-      ])
+      const resumed = await resume(own.bootstrap, topics, checkpoint)
       expect(resumed.code).toBe(0)
       const mayRepeat = Number(MAY_REPEAT.exec(resumed.stderr)![1])
       const got = await readBack(own.bootstrap, topics)
