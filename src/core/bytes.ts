@@ -13,6 +13,9 @@ export class ByteWriter {
   pos = 0
   private day = Number.NaN
   private datePrefix: Uint8Array = new Uint8Array(0)
+  private lastTime = Number.NaN
+  private readonly lastTimeBytes = new Uint8Array(32)
+  private lastTimeLength = 0
 
   constructor(capacity = 1 << 20) {
     this.buf = new Uint8Array(capacity)
@@ -57,6 +60,24 @@ export class ByteWriter {
     }
     this.reserve(16)
     const buf = this.buf
+    if (n <= 0x7fffffff) {
+      // 32-bit integer arithmetic, two digits per step: most values (durations, CPUs, MHz) fit.
+      let x = n | 0
+      let p = this.pos + digits32(x)
+      this.pos = p
+      while (x >= 100) {
+        const q = (x / 100) | 0
+        const r = (x - q * 100) << 1
+        buf[--p] = PAIRS[r + 1]!
+        buf[--p] = PAIRS[r]!
+        x = q
+      }
+      if (x >= 10) {
+        buf[--p] = PAIRS[(x << 1) + 1]!
+        buf[--p] = PAIRS[x << 1]!
+      } else buf[--p] = 48 + x
+      return
+    }
     let digits = 1
     for (let x = n; x >= 10; x = Math.floor(x / 10)) digits++
     let p = this.pos + digits
@@ -92,6 +113,17 @@ export class ByteWriter {
    * written as digits, because consecutive messages share the day but rarely the second.
    */
   time(ms: number): void {
+    // Consecutive messages often share the instant (a 30 s trace has a hundred lines per instant).
+    if (ms === this.lastTime) {
+      this.reserve(25)
+      const buf = this.buf
+      const last = this.lastTimeBytes
+      const n = this.lastTimeLength
+      let p = this.pos
+      for (let i = 0; i < n; i++) buf[p++] = last[i]!
+      this.pos = p
+      return
+    }
     const day = Math.floor(ms / MS_PER_DAY)
     if (day !== this.day) {
       const date = formatTime(day * MS_PER_DAY)
@@ -104,6 +136,7 @@ export class ByteWriter {
       this.datePrefix = asciiBytes(date.slice(0, 11))
     }
     this.reserve(25)
+    const start = this.pos
     this.bytes(this.datePrefix)
     let rest = ms - day * MS_PER_DAY
     const millis = rest % 1000
@@ -124,7 +157,19 @@ export class ByteWriter {
       this.two(millis - h * 100)
     }
     buf[this.pos++] = 90 // Z
+    this.lastTime = ms
+    this.lastTimeLength = this.pos - start
+    for (let i = 0; i < this.lastTimeLength; i++) this.lastTimeBytes[i] = buf[start + i]!
   }
+}
+
+/** "00" to "99" as ASCII digit pairs, indexed by 2 x n. */
+const PAIRS = Uint8Array.from({ length: 200 }, (_, i) => 48 + (i & 1 ? (i >> 1) % 10 : ((i >> 1) / 10) | 0))
+
+/** Decimal digits of a non-negative 32-bit integer. */
+function digits32(x: number): number {
+  if (x < 100000) return x < 100 ? (x < 10 ? 1 : 2) : x < 1000 ? 3 : x < 10000 ? 4 : 5
+  return x < 10000000 ? (x < 1000000 ? 6 : 7) : x < 100000000 ? 8 : x < 1000000000 ? 9 : 10
 }
 
 /** UTF-8 bytes of a string, as a Buffer (kafkajs takes it as a key without copying). */

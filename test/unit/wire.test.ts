@@ -90,6 +90,10 @@ describe('messages', () => {
       100,
       30_000,
       27_935_000,
+      ...[1, 2, 3, 4, 5, 6, 7, 8, 9].flatMap((d) => [10 ** d - 1, 10 ** d, 10 ** d + 7]),
+      2 ** 31 - 1,
+      2 ** 31,
+      2 ** 32 + 1,
       2 ** 40,
       Number.MAX_SAFE_INTEGER,
       -5,
@@ -106,10 +110,13 @@ describe('messages', () => {
       expected.push(jsonDouble(v))
       w.ascii('|')
     }
+    // Each time twice (the second from the writer's copy of the last one), then the next.
     for (let ms = T - 86_400_000; ms < T + 86_400_000; ms += 3_333_337) {
-      w.time(ms)
-      w.ascii('|')
-      expected.push(isoTime(ms))
+      for (const at of [ms, ms, ms + 1]) {
+        w.time(at)
+        w.ascii('|')
+        expected.push(isoTime(at))
+      }
     }
     expect(written(w)).toBe(expected.flatMap((e) => [e, '|']).join(''))
   })
