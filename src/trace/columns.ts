@@ -46,9 +46,10 @@ function missing(ctx: ColumnContext, v: null | undefined, row: number): Error {
 const where = (ctx: ColumnContext, row: number) => `${ctx.path}: column "${ctx.column.name}" row ${row}`
 
 /**
- * Copies one chunk of a numeric column (rows rowStart..) into `out`, checking every value:
- * no null, no NaN or infinity, whole numbers for integer columns, no negatives where the spec
- * forbids them. INT64 values arrive as bigint and are converted to doubles here.
+ * Copies one chunk of a numeric column (rows rowStart..) into `out` from `at` on, checking every
+ * value: no null, no NaN or infinity, whole numbers for integer columns, no negatives where the
+ * spec forbids them. INT64 values arrive as bigint and are converted to doubles here. `from` and
+ * `count` pick a part of the chunk (by default all of it).
  */
 export function fillNumbers(
   ctx: ColumnContext,
@@ -56,20 +57,21 @@ export function fillNumbers(
   rowStart: number,
   out: Float64Array,
   at = rowStart,
+  from = 0,
+  count = chunk.length - from,
 ): void {
-  const n = chunk.length
   if (chunk instanceof Float64Array || chunk instanceof Float32Array || chunk instanceof Int32Array) {
-    out.set(chunk, at)
+    out.set(chunk.subarray(from, from + count), at)
   } else {
-    for (let i = 0; i < n; i++) {
-      const v = chunk[i]
+    for (let i = 0; i < count; i++) {
+      const v = chunk[from + i]
       if (typeof v === 'number') out[at + i] = v
       else if (typeof v === 'bigint') out[at + i] = Number(v)
-      else if (v === null || v === undefined) throw missing(ctx, v, rowStart + i)
-      else throw badInput(`${where(ctx, rowStart + i)}: value ${String(v)} is not a number`)
+      else if (v === null || v === undefined) throw missing(ctx, v, rowStart + from + i)
+      else throw badInput(`${where(ctx, rowStart + from + i)}: value ${String(v)} is not a number`)
     }
   }
-  checkNumbers(ctx, out, at, at + n, rowStart - at)
+  checkNumbers(ctx, out, at, at + count, rowStart + from - at)
 }
 
 /**
