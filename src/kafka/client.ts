@@ -1,6 +1,15 @@
 import type { ConsolaInstance } from 'consola'
-import { Kafka, type LogEntry, logLevel, type RetryOptions, type SASLOptions } from 'kafkajs'
+import {
+  Kafka,
+  type LogEntry,
+  logLevel,
+  Partitioners,
+  type Producer,
+  type RetryOptions,
+  type SASLOptions,
+} from 'kafkajs'
 import { ReplayError } from '../errors.ts'
+import { createLog } from '../log.ts'
 import type { KafkaConfig } from '../types.ts'
 
 /**
@@ -128,4 +137,24 @@ export function causeOf(error: unknown): string {
   const e = error as Error & { cause?: unknown }
   const inner = e?.cause instanceof Error && e.cause.message !== e.message ? `: ${e.cause.message}` : ''
   return `${e?.message ?? String(error)}${inner}`
+}
+
+/** A connected producer for a worker's streams (acks, idempotence and retries from `config`). */
+export async function connectProducer(config: KafkaConfig, verbose: boolean): Promise<Producer> {
+  const log = new KafkaLog(createLog(verbose))
+  // First reach the brokers with a client that does not retry on its own (so the deadline and
+  // the cause of a failure are ours), then connect the producer, whose client retries sends.
+  const probe = createKafka(config, log).producer()
+  await connectOrFail(config, () => probe.connect())
+  await probe.disconnect()
+  const kafka = createKafka(config, log, sendRetry(config.sendRetries))
+  // The Java client's murmur2 partitioner, chosen explicitly (kafkajs warns when it is implied).
+  const producer = kafka.producer({
+    idempotent: config.idempotent,
+    createPartitioner: Partitioners.DefaultPartitioner,
+    retry: sendRetry(config.sendRetries),
+  })
+  await connectOrFail(config, () => producer.connect())
+  log.loud = true
+  return producer
 }

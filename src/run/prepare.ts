@@ -52,7 +52,7 @@ function* timesOf(stream: EventStream): Generator<number> {
   }
 }
 
-/** A stream with nothing in it: the worker that only checks the trace (--speed max to stdout). */
+/** A stream with nothing in it. */
 const EMPTY: EventStream = {
   role: 'tasks',
   time: Infinity,
@@ -60,6 +60,21 @@ const EMPTY: EventStream = {
   keyJson: () => Buffer.alloc(0),
   writeValue: () => {},
   advance: () => {},
+}
+
+/**
+ * A worker without streams (the first, at --speed max to stdout, where the second writes them
+ * all) loads nothing: the second reads and checks the whole trace.
+ */
+const IDLE: Prepared = {
+  stream: EMPTY,
+  window: { from: -Infinity, to: Infinity },
+  ends: {},
+  orphans: 0,
+  durationDerived: false,
+  skippedMs: 0,
+  largest: {},
+  notes: [],
 }
 
 /**
@@ -71,6 +86,7 @@ const EMPTY: EventStream = {
  * (v2 durations, a what-if host, --max-gap). `kafka`: also measure the largest message.
  */
 export async function prepare(roles: Role[], spec: StreamSpec, kafka = false): Promise<Prepared> {
+  if (roles.length === 0) return IDLE
   const dcMock = spec.format === 'dc-mock'
   // A shard sends the streams without a task key (heartbeats, power, topology) only if it is
   // shard 0, or heartbeats and topology from every shard with --shard-control all.
@@ -113,7 +129,8 @@ export async function prepare(roles: Role[], spec: StreamSpec, kafka = false): P
   const largest: Ready['largest'] = {}
   const ends: StreamEnds = {}
   const streams: EventStream[] = []
-  const dc = dcMock ? dcMockTrace(tasks, fragments, spec, notes) : undefined
+  // Every dc-mock stream loads the fragments (the power and topology worker for the trace's end).
+  const dc = dcMock && fragments ? dcMockTrace(tasks, fragments, spec, notes) : undefined
   for (const role of roles) {
     switch (role) {
       case 'tasks':
@@ -205,7 +222,7 @@ export async function prepare(roles: Role[], spec: StreamSpec, kafka = false): P
  * The trace as dc-mock's task messages read it: ids as integers (others skipped, or an error under
  * --strict; two that read as one integer are an error), times that Python's datetime can hold.
  */
-function dcMockTrace(tasks: Tasks, fragments: Fragments | undefined, spec: StreamSpec, notes: string[]): DcMockTrace {
+function dcMockTrace(tasks: Tasks, fragments: Fragments, spec: StreamSpec, notes: string[]): DcMockTrace {
   const { ids, skipped, firstBad, clash } = openDtIds(tasks)
   if (firstBad !== undefined) {
     const what = `column "id" row ${firstBad}: task id ${tasks.idJson[firstBad]} is not an integer`
@@ -228,7 +245,7 @@ function dcMockTrace(tasks: Tasks, fragments: Fragments | undefined, spec: Strea
         "years 1-9999, which OpenDT's times cannot leave",
     )
   }
-  return { tasks, fragments: fragments ?? emptyFragments(tasks), ids, skipped }
+  return { tasks, fragments, ids, skipped }
 }
 
 /** Which tasks fall in the shard: Kafka's murmur2 of the key each format gives a task (core/shard.ts). */
@@ -259,19 +276,4 @@ async function wholeTraceEnd(tasks: Tasks, fragmentsPath: string, spec: StreamSp
   if (copy.durationDerived) deriveDurations(copy, all)
   if (spec.host) retime(copy, all, spec.host)
   return Math.max(lastEventTime(copy), lastEventTime(copy, all))
-}
-
-/** No fragments loaded (the worker that only checks): every task has none. */
-function emptyFragments(tasks: Tasks): Fragments {
-  const none = new Float64Array(0)
-  return {
-    path: '',
-    rows: 0,
-    count: 0,
-    orphans: 0,
-    offsets: new Int32Array(tasks.count + 1),
-    duration: none,
-    cpuUsage: none,
-    divisor: 1,
-  }
 }

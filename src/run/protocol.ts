@@ -14,7 +14,7 @@ export type StreamCounts = Partial<Record<Role, Counts>>
 export interface WorkerInit {
   /** Which of the two workers: 0 goes first on ties at the gate (run/gate.ts). */
   slot: 0 | 1
-  /** The streams this worker writes, merged in time order (none: it only checks the trace). */
+  /** The streams this worker writes, merged in time order (none: it loads nothing, and ends at the release). */
   roles: Role[]
   spec: StreamSpec
   /** Trace seconds per wall second; Infinity for `--speed max`. */

@@ -1,6 +1,6 @@
 import type { ConsolaInstance } from 'consola'
 import { formatDuration, formatTime } from '../core/format.ts'
-import { type Largest, prepareTopics } from '../kafka/admin.ts'
+import type { Largest } from '../kafka/admin.ts'
 import { type Counts, FORMAT_STREAMS, type Format, type ReplayOptions, type Role } from '../types.ts'
 import { writeCheckpoint } from './checkpoint.ts'
 import { SharedControl, sharedClock } from './control.ts'
@@ -50,7 +50,7 @@ function nextMessage(
  * dc-mock's format the first writes dc.workload (its task messages hold the fragments, so it
  * holds the trace), the second dc.power and dc.topology (small files, a message every 30 s):
  * the heavy stream paces alone and the two light ones share a thread. At --speed max to stdout
- * the second writes every stream, merged in time order, and the first only checks the trace
+ * the second writes every stream, merged in time order, and the first loads nothing
  * (core/stream.ts MergedStream says why).
  */
 export function workerRoles(format: Format, merged: boolean): [Role[], Role[]] {
@@ -171,8 +171,10 @@ async function ready(
     w.postMessage(init)
   })
   const all = Promise.all(readies)
+  // kafkajs is loaded only for Kafka output (a dry-run does without it).
+  const prepareTopics = options.output.kind === 'kafka' ? (await import('../kafka/admin.ts')).prepareTopics : undefined
   const topics =
-    options.output.kind === 'kafka'
+    options.output.kind === 'kafka' && prepareTopics
       ? prepareTopics(
           options.output.config,
           FORMAT_STREAMS[options.spec.format].map((r) => options.topics[r]),

@@ -4,16 +4,14 @@
  * output: it loads and checks the trace (run/prepare.ts), connects its own output (stdout, or one
  * kafkajs producer), reports ready, blocks on the barrier, then paces its streams, merged in time
  * order, into the sink (core/pacer.ts). All it shares with the main thread is the
- * SharedArrayBuffer (run/control.ts) and the messages of run/protocol.ts.
+ * SharedArrayBuffer (run/control.ts) and the messages of run/protocol.ts. kafkajs is loaded only
+ * for Kafka output: a dry-run's threads do without its few MB each.
  */
-import { Partitioners, type Producer } from 'kafkajs'
+import type { Producer } from 'kafkajs'
 import { type Clock, type PaceOptions, type Progress, pace } from '../core/pacer.ts'
 import type { Schedule } from '../core/schedule.ts'
 import { type EventStream, FragmentStream, TaskStream } from '../core/stream.ts'
 import { asReplayError } from '../errors.ts'
-import { causeOf, connectOrFail, createKafka, KafkaLog, sendRetry } from '../kafka/client.ts'
-import { createLog } from '../log.ts'
-import { KafkaSink } from '../sinks/kafka.ts'
 import { LineSink, StdoutClosed, stdoutReaderGone } from '../sinks/stdout.ts'
 import { demoTrace } from '../trace/demo.ts'
 import type { KafkaConfig, Role } from '../types.ts'
@@ -49,25 +47,6 @@ function warmUp(topics: Record<Role, string>): void {
     }
     sink.flush()
   }
-}
-
-async function connectProducer(config: KafkaConfig, init: WorkerInit): Promise<Producer> {
-  const log = new KafkaLog(createLog(init.verbose))
-  // First reach the brokers with a client that does not retry on its own (so the deadline and
-  // the cause of a failure are ours), then connect the producer, whose client retries sends.
-  const probe = createKafka(config, log).producer()
-  await connectOrFail(config, () => probe.connect())
-  await probe.disconnect()
-  const kafka = createKafka(config, log, sendRetry(config.sendRetries))
-  // The Java client's murmur2 partitioner, chosen explicitly (kafkajs warns when it is implied).
-  const producer = kafka.producer({
-    idempotent: config.idempotent,
-    createPartitioner: Partitioners.DefaultPartitioner,
-    retry: sendRetry(config.sendRetries),
-  })
-  await connectOrFail(config, () => producer.connect())
-  log.loud = true
-  return producer
 }
 
 /** Progress goes to the main thread at most this often. */
@@ -122,7 +101,7 @@ self.onmessage = async (event: MessageEvent<WorkerInit>) => {
   })
   const start = control.awaitRelease()
   if (start === undefined) return void (await producer?.disconnect())
-  // At --speed max to stdout one worker writes every stream (run/replay.ts workerRoles); the other only checked the trace.
+  // At --speed max to stdout one worker writes every stream (run/replay.ts workerRoles); the other loaded nothing.
   if (init.roles.length === 0) return post(done({}))
   // The main thread chose one origin for both workers (a resume starts at the earliest next message).
   const schedule: Schedule = { start, origin: control.origin, speed: init.speed, compress: prepared.compress }
@@ -139,7 +118,10 @@ async function load(init: WorkerInit): Promise<{ prepared: Prepared; producer?: 
   Bun.gc(true)
   for (let i = 0; i < init.skip && prepared.stream.time !== Infinity; i++) prepared.stream.advance()
   if (init.speed !== Infinity) warmUp(init.topics) // only pacing needs the first batches fast
-  const producer = init.output.kind === 'kafka' ? await connectProducer(init.output.config, init) : undefined
+  const producer =
+    init.output.kind === 'kafka'
+      ? await (await import('../kafka/client.ts')).connectProducer(init.output.config, init.verbose)
+      : undefined
   return { prepared, producer }
 }
 
@@ -191,6 +173,7 @@ async function toKafka(
   producer: Producer,
 ): Promise<WorkerMessage> {
   const stopped = () => control.stopping
+  const [{ KafkaSink }, { causeOf }] = await Promise.all([import('../sinks/kafka.ts'), import('../kafka/client.ts')])
   const sink = new KafkaSink(producer, {
     topics: topicsOf(init),
     acks: config.acks,
