@@ -12,7 +12,8 @@ import {
   idKey,
   MAX_TIME_MS,
 } from './columns.ts'
-import { type Fragments, groupPositions, LEFT_OUT, type NumberColumn, type Tasks } from './model.ts'
+import { type Fragments, LEFT_OUT, type NumberColumn, type Tasks } from './model.ts'
+import { RowPlacement } from './placement.ts'
 import { CONSUMPTION_COLUMNS, FRAGMENT_COLUMNS, type ResolvedColumn, resolveColumns, TASK_COLUMNS } from './schema.ts'
 import { walkFragments } from './timeline.ts'
 
@@ -271,7 +272,7 @@ export function loadFragments(source: ParquetSource, tasks: Tasks, policy: Fragm
 
 async function decodeFragments(source: ParquetSource, tasks: Tasks, policy: FragmentPolicy): Promise<Fragments> {
   const table = await openTable(source, FRAGMENT_COLUMNS)
-  const task = new Int32Array(table.rows)
+  const placement = new RowPlacement(table.rows)
   const coerce = (table.columns.get('id')!.reading.as === 'string') !== tasks.idsAreStrings
   let lastRaw: unknown
   let lastKey: IdKey | undefined
@@ -282,7 +283,7 @@ async function decodeFragments(source: ParquetSource, tasks: Tasks, policy: Frag
       // Fragments of one task usually come in runs (one dictionary entry): skip decoding and the map for repeats.
       const raw = values[i]
       if (raw === lastRaw && raw !== undefined) {
-        task[row] = lastTask
+        placement.set(row, lastTask)
         continue
       }
       lastRaw = raw
@@ -297,11 +298,11 @@ async function decodeFragments(source: ParquetSource, tasks: Tasks, policy: Frag
           )
         }
       }
-      task[row] = lastTask
+      placement.set(row, lastTask)
     }
   })
-  const { offsets, count, orphans } = groupPositions(tasks.count, task)
-  const position = task
+  const { offsets, count, orphans } = placement.group(tasks.count)
+  const position = placement
   const duration = await scatterNumbers(table, 'duration', position, count, 'integers')
   const cpuUsage = policy.timesOnly
     ? new Float32Array(0)
@@ -352,7 +353,7 @@ export function loadConsumption(source: ParquetSource): Promise<Consumption> {
  * Every fragment's time must be a date: a sum of durations can leave the range even when each
  * duration and submission is in it. The error names the fragment's row in the file.
  */
-function checkFragmentTimes(tasks: Tasks, fragments: Fragments, position: Int32Array): void {
+function checkFragmentTimes(tasks: Tasks, fragments: Fragments, position: RowPlacement): void {
   for (let t = 0; t < tasks.count; t++) {
     let bad = -1
     const end = walkFragments(tasks, fragments, t, (i, time) => {
@@ -360,7 +361,7 @@ function checkFragmentTimes(tasks: Tasks, fragments: Fragments, position: Int32A
       bad = i
       return false
     })
-    if (bad >= 0) throw fragmentTimeOutOfRange(fragments.path, position.indexOf(bad), end)
+    if (bad >= 0) throw fragmentTimeOutOfRange(fragments.path, position.rowOf(bad), end)
   }
 }
 
@@ -368,24 +369,26 @@ function checkFragmentTimes(tasks: Tasks, fragments: Fragments, position: Int32A
 const SCATTER_BLOCK = 1 << 16
 
 /**
- * Decodes a numeric column straight into grouped order: row r goes to out[position[r]] (if >= 0).
+ * Decodes a numeric column straight into grouped order: row r goes where `position` places it (if kept).
  * The column starts in 32 bits (integers, or floats) and moves to doubles at the first value
  * that 32 bits would not keep exactly: so most traces hold half the bytes, and none loses a digit.
  */
 async function scatterNumbers(
   table: Table,
   name: string,
-  position: Int32Array,
+  position: RowPlacement,
   count: number,
   narrow: 'integers' | 'floats',
 ): Promise<NumberColumn> {
   let out: NumberColumn = narrow === 'integers' ? new Int32Array(count) : new Float32Array(count)
   const scratch = new Float64Array(SCATTER_BLOCK)
+  const places = new Int32Array(SCATTER_BLOCK)
   await readColumn(table, name, (ctx, values, rowStart) => {
     for (let from = 0; from < values.length; from += SCATTER_BLOCK) {
       const n = Math.min(SCATTER_BLOCK, values.length - from)
       fillNumbers(ctx, values, rowStart, scratch, 0, from, n)
-      const rows = position.subarray(rowStart + from, rowStart + from + n)
+      const rows = places.subarray(0, n)
+      position.positions(rowStart + from, rows)
       // One loop per array type (each stays monomorphic); a value 32 bits cannot keep stops it,
       // and the rest goes on in doubles.
       let done = 0
