@@ -68,6 +68,21 @@ describe('LineSink: dry-run lines', () => {
     expect(out.calls).toBe(Math.ceil(out.text().length / 7))
   })
 
+  it('a full non-blocking stdout (EAGAIN) is waited out, and the batch goes out whole', () => {
+    const out = recorder(5)
+    let refused = 0
+    const write: WriteFn = (bytes, offset, length) => {
+      if (refused < 2 && ++refused)
+        throw Object.assign(new Error('EAGAIN: resource temporarily unavailable, write'), { code: 'EAGAIN' })
+      return out.write(bytes, offset, length)
+    }
+    const sink = new LineSink({ tasks: 'tasks' }, (fn) => fn(), write)
+    sink.add(message('a', '{}'))
+    sink.flush()
+    expect(out.text()).toBe('{"topic":"tasks","key":{"id":"a"},"value":{}}\n')
+    expect([refused, out.calls, sink.written.tasks.sent]).toEqual([2, Math.ceil(out.text().length / 5), 1])
+  })
+
   it('a reader gone is StdoutClosed; any other failure is an output error naming it', () => {
     const closed = new LineSink({ tasks: 'tasks' }, (fn) => fn(), failing('EPIPE'))
     closed.add(message('a', '{}'))
