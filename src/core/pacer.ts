@@ -9,9 +9,13 @@ export interface Clock {
   sleepUntil(wall: number): Promise<void>
 }
 
-/** Where batches go: `add` collects the stream's current message, `flush` sends what was collected. */
+/**
+ * Where batches go: `add` collects the stream's current message, `flush` sends what was collected.
+ * `due` is the wall instant the message is due at (shared clock, epoch ms): at --speed max, the
+ * release, when every message is due.
+ */
 export interface Sink {
-  add(message: EventStream): void
+  add(message: EventStream, due: number): void
   /** True when the batch should go out before another message is added (a size limit). */
   full?(): boolean
   flush(): void | Promise<void>
@@ -93,7 +97,7 @@ export async function pace(
       if (due > now || (gate && !gate.allows(stream.time))) break
       dues[n++] = due
       lastTime = stream.time
-      sink.add(stream)
+      sink.add(stream, paced ? due : schedule.start)
       stream.advance()
       if (sink.full?.()) break
     }

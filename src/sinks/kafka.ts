@@ -4,8 +4,16 @@ import type { Sink } from '../core/pacer.ts'
 import type { EventStream } from '../core/stream.ts'
 import type { Counts, Role } from '../types.ts'
 
-/** Bytes a record adds to a batch beyond its key and value (length, attributes, varints). */
-const RECORD_OVERHEAD = 32
+/**
+ * The record header holding the wall instant a record was due at: epoch milliseconds as decimal
+ * text with three decimals (`1764169200005.125`), on the clock of the machine that sent it.
+ * `verify --follow` measures each record's lateness against it. Headers are not part of the key
+ * or value bytes.
+ */
+export const DUE_HEADER = 'opendt-due'
+
+/** Bytes a record adds to a batch beyond its key and value (length, attributes, varints, the due header). */
+const RECORD_OVERHEAD = 32 + DUE_HEADER.length + 20
 /** Room kept under the broker's limit for the batch header and the request. */
 const BATCH_HEADROOM = 4096
 
@@ -67,7 +75,7 @@ export class KafkaSink implements Sink {
     return Object.values(this.counts).reduce((n, c) => n + c.acked, 0)
   }
 
-  add(message: EventStream): void {
+  add(message: EventStream, due: number): void {
     const w = this.writer
     const start = w.pos
     message.writeValue(w)
@@ -83,10 +91,11 @@ export class KafkaSink implements Sink {
     const topic = this.options.topics[message.role]!
     const list = batch.topics.get(topic) ?? []
     if (list.length === 0) batch.topics.set(topic, list)
+    const headers = { [DUE_HEADER]: due.toFixed(3) }
     list.push(
       this.options.recordTime === 'trace'
-        ? { key, value, timestamp: String(Math.round(message.time)) }
-        : { key, value },
+        ? { key, value, headers, timestamp: String(Math.round(message.time)) }
+        : { key, value, headers },
     )
     batch.roles.set(message.role, (batch.roles.get(message.role) ?? 0) + 1)
     this.eventTimes[message.role] = message.time

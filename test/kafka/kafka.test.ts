@@ -1,4 +1,6 @@
 import { beforeAll, describe, expect, it } from 'bun:test'
+import { mkdtempSync, readFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Kafka, logLevel } from 'kafkajs'
 import { FIXTURES, requireBinary, requireSurf, run } from '../helpers.ts'
@@ -158,6 +160,45 @@ describe("replay into a real Kafka broker, read back with Kafka's Java consumer"
     },
     60_000,
   )
+
+  it('each record carries the wall instant it was due at, in the opendt-due header', async () => {
+    const tasks = fresh('tasks')
+    const fragments = fresh('fragments')
+    const summary = join(mkdtempSync(join(tmpdir(), 'due-')), 'summary.json')
+    const paced = await run([
+      bin,
+      'replay',
+      '--brokers',
+      broker.bootstrap,
+      '--speed',
+      '1000',
+      '--tasks-topic',
+      tasks,
+      '--fragments-topic',
+      fragments,
+      '--summary-json',
+      summary,
+    ])
+    expect(paced.code).toBe(0)
+    const startedAt = Date.parse(JSON.parse(readFileSync(summary, 'utf8')).startedAt)
+    const records = [...(await readTopic(broker.bootstrap, tasks)), ...(await readTopic(broker.bootstrap, fragments))]
+    expect(records.length).toBe(16)
+    const times = records.map((r) => Date.parse(JSON.parse(r.value).submission_time))
+    const origin = Math.min(...times) // the demo's window starts at its first task
+    const dues = records.map((r) => Number(r.headers['opendt-due']))
+    const start = Math.min(...dues)
+    // The release instant (summary startedAt, to the millisecond), then event time / speed after it.
+    expect(start - startedAt).toBeGreaterThanOrEqual(0)
+    expect(start - startedAt).toBeLessThan(1)
+    for (const [i, due] of dues.entries()) {
+      expect(records[i]!.headers['opendt-due']).toMatch(/^\d+\.\d{3}$/)
+      expect(Math.abs(due - (start + (times[i]! - origin) / 1000))).toBeLessThanOrEqual(0.0015)
+    }
+    // At --speed max every record is due at the release.
+    const fast = fresh('tasks')
+    expect((await intoKafka([], fast, fresh('fragments'))).code).toBe(0)
+    expect(new Set((await readTopic(broker.bootstrap, fast)).map((r) => r.headers['opendt-due'])).size).toBe(1)
+  }, 60_000)
 
   it('a broker that cannot be reached at start: one line naming it and the cause, exit 3', async () => {
     const port = Bun.listen({ hostname: '127.0.0.1', port: 0, socket: { data() {} } })

@@ -42,13 +42,16 @@ class FakeClock implements Clock {
 /** Records each flushed batch as [wall time, keys]. */
 class RecordingSink implements Sink {
   batches: [number, string[]][] = []
+  /** The due instant handed with each message. */
+  dues: number[] = []
   private pending: string[] = []
   constructor(
     private clock: FakeClock,
     private flushCost = 0,
   ) {}
-  add(m: EventStream) {
+  add(m: EventStream, due: number) {
     this.pending.push(m.keyJson().toString())
+    this.dues.push(due)
   }
   flush() {
     this.batches.push([this.clock.t, this.pending])
@@ -77,6 +80,19 @@ describe('pacing', () => {
     ])
     expect(result.sent).toBe(5)
     expect(clock.sleeps).toEqual([1100, 1500])
+    // Each message's due instant goes to the sink with it (Kafka's due-time header).
+    expect(sink.dues).toEqual([1000, 1000, 1100, 1500, 1500])
+  })
+
+  it('at --speed max every message is due at the release', async () => {
+    const clock = new FakeClock(700)
+    const sink = new RecordingSink(clock)
+    await pace(listStream([0, 1000, 5000]), { start: 700, origin: 0, speed: Infinity }, clock, sink, {
+      maxBatch: 100,
+      stopped: never,
+    })
+    expect(sink.dues).toEqual([700, 700, 700])
+    expect(clock.sleeps).toEqual([])
   })
 
   it('with --max-gap, due times follow the compressed clock', async () => {
