@@ -179,6 +179,7 @@ async function toKafka(
     acks: config.acks,
     recordTime: config.recordTime,
     maxMessageBytes: control.maxMessageBytes(init.slot),
+    dueHeader: init.speed !== Infinity,
   })
   sink.onCounts = (counts) => post({ type: 'counts', counts })
   const options: PaceOptions = {
