@@ -9,6 +9,8 @@ export const EXIT_CODES = {
   completed: 0,
   /** A bug or an unexpected failure of the runtime. */
   internal: 1,
+  /** `verify`: the topics do not hold exactly the replay's messages. */
+  mismatch: 1,
   /** Bad input: a flag value, an environment twin or the trace itself. Nothing was sent. */
   'bad-input': 2,
   /** The Kafka brokers could not be reached at start (or the topics not prepared). Nothing was sent. */
@@ -37,7 +39,11 @@ export const EXIT_CODES = {
  */
 export const EXIT_CODE_HELP: readonly (readonly [codes: string, short: string, long: string])[] = [
   ['0', 'ok', 'everything in the window was sent (and acknowledged, with Kafka)'],
-  ['1', 'internal error', 'internal error (run with --verbose for the stack)'],
+  [
+    '1',
+    'internal error / not exact',
+    'internal error (run with --verbose for the stack); verify: the topics differ from the trace',
+  ],
   ['2', 'bad input', 'bad input (a flag or the trace); nothing was sent'],
   ['3', 'Kafka unreachable or lost', 'Kafka unreachable at start, lost mid-run, or a message not acknowledged'],
   ['4', '--max-lag exceeded', 'a stream fell further behind its schedule than --max-lag'],

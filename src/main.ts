@@ -9,6 +9,7 @@ import { dispatch } from './cli/dispatch.ts'
 import { wantsVerbose } from './cli/env.ts'
 import { inspectCommand } from './commands/inspect.ts'
 import { replayCommand } from './commands/replay.ts'
+import { verifyCommand } from './commands/verify.ts'
 import { asReplayError, EXIT_CODES } from './errors.ts'
 import { createLog } from './log.ts'
 import { requireStdout, StdoutClosed, writeStdout } from './sinks/stdout.ts'
@@ -57,6 +58,15 @@ async function main(): Promise<number> {
         env: process.env,
         spawn: () => new Worker(new URL('./run/worker.ts', import.meta.url)),
         onSignal,
+        stderr: { write: (text) => void process.stderr.write(text), isTTY: process.stderr.isTTY === true },
+      })
+    case 'verify':
+      requireStdout()
+      return verifyCommand(invocation.args, invocation.fromEnvironment, {
+        log,
+        env: process.env,
+        onSignal,
+        stdout: writeStdout,
         stderr: { write: (text) => void process.stderr.write(text), isTTY: process.stderr.isTTY === true },
       })
   }

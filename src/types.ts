@@ -217,6 +217,72 @@ export interface ReplayArgs {
   'start-at'?: string
 }
 
+/** Where `verify` starts reading each partition: its first offset, its end, an offset, or the first record at or after a time. */
+export type ReadFrom = { earliest: true } | { latest: true } | { offset: number } | { time: number }
+
+/** Everything `verify` needs, checked: the replay to compare with, and where and how to read. */
+export interface VerifyOptions {
+  spec: StreamSpec
+  topics: Record<Role, string>
+  config: KafkaConfig
+  from: ReadFrom
+  /** `--follow`: read from the end offsets on while a replay runs, and measure lateness. */
+  follow: boolean
+  /** The replay's speed: the schedule of records without an `opendt-due` header is fitted with it. */
+  speed: number
+  json: boolean
+  verbose: boolean
+  quiet: boolean
+  /** Differences shown per kind. */
+  shown: number
+}
+
+/** Raw values of `verify`'s flags: the replay's that shape messages or reach Kafka, and its own. */
+export interface VerifyArgs
+  extends Pick<
+    ReplayArgs,
+    | 'trace_dir'
+    | 'tasks'
+    | 'fragments'
+    | 'brokers'
+    | 'speed'
+    | 'from'
+    | 'to'
+    | 'strict'
+    | 'verbose'
+    | 'quiet'
+    | 'tasks-topic'
+    | 'fragments-topic'
+    | 'format'
+    | 'workload-topic'
+    | 'power-topic'
+    | 'topology-topic'
+    | 'heartbeat'
+    | 'consumption'
+    | 'power-offset'
+    | 'topology'
+    | 'topology-interval'
+    | 'client-id'
+    | 'connect-timeout'
+    | 'sasl'
+    | 'sasl-username'
+    | 'sasl-password-file'
+    | 'tls'
+    | 'tls-ca'
+    | 'tls-cert'
+    | 'tls-key'
+    | 'host-cpus'
+    | 'host-mhz'
+    | 'host-topology'
+    | 'shard'
+    | 'shard-control'
+  > {
+  since?: string
+  follow?: boolean
+  json?: boolean
+  show?: string
+}
+
 /** Everything `inspect` needs, checked. */
 export interface InspectOptions {
   trace: { tasks: string; fragments: string }

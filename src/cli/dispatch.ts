@@ -1,15 +1,16 @@
 import { parseArgs, renderUsage } from 'citty'
 import { badInput } from '../errors.ts'
-import type { InspectArgs, ReplayArgs } from '../types.ts'
+import type { InspectArgs, ReplayArgs, VerifyArgs } from '../types.ts'
 import { withEnvironment } from './env.ts'
 import { COMMANDS, type CommandName, mainCommand } from './flags.ts'
-import { INSPECT_EPILOGUE, MAIN_EPILOGUE, REPLAY_EPILOGUE } from './help.ts'
+import { INSPECT_EPILOGUE, MAIN_EPILOGUE, REPLAY_EPILOGUE, VERIFY_EPILOGUE } from './help.ts'
 
 /** What the command line asks for: a text to print (help, version), or a command with its flags. */
 export type Invocation =
   | { command: 'print'; text: string }
   | { command: 'replay'; args: ReplayArgs; fromEnvironment: Set<string> }
   | { command: 'inspect'; args: InspectArgs; fromEnvironment: Set<string> }
+  | { command: 'verify'; args: VerifyArgs; fromEnvironment: Set<string> }
 
 export interface DispatchContext {
   env: Record<string, string | undefined>
@@ -19,7 +20,11 @@ export interface DispatchContext {
   color: boolean
 }
 
-const EPILOGUES: Record<CommandName, string> = { replay: REPLAY_EPILOGUE, inspect: INSPECT_EPILOGUE }
+const EPILOGUES: Record<CommandName, string> = {
+  replay: REPLAY_EPILOGUE,
+  inspect: INSPECT_EPILOGUE,
+  verify: VERIFY_EPILOGUE,
+}
 
 /** Removes ANSI colour codes (citty colours its usage; a pipe gets plain text). */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: the escape character is what the codes start with
@@ -34,7 +39,7 @@ export async function dispatch(argv: string[], context: DispatchContext): Promis
   if (argv[0] === '--version' || argv[0] === '-v') return { command: 'print', text: `${context.version}\n` }
   const name = argv[0]!
   if (!(name in COMMANDS)) {
-    throw badInput(`unknown command "${name}" (commands: replay, inspect; see opendt-replay --help)`)
+    throw badInput(`unknown command "${name}" (commands: replay, inspect, verify; see opendt-replay --help)`)
   }
   const command = COMMANDS[name as CommandName]
   const rest = argv.slice(1)
@@ -50,9 +55,9 @@ export async function dispatch(argv: string[], context: DispatchContext): Promis
   )
   checkFlags(effective, command.args, name)
   const args = parseArgs(effective, command.args) as unknown
-  return name === 'replay'
-    ? { command: 'replay', args: args as ReplayArgs, fromEnvironment }
-    : { command: 'inspect', args: args as InspectArgs, fromEnvironment }
+  if (name === 'replay') return { command: 'replay', args: args as ReplayArgs, fromEnvironment }
+  if (name === 'verify') return { command: 'verify', args: args as VerifyArgs, fromEnvironment }
+  return { command: 'inspect', args: args as InspectArgs, fromEnvironment }
 }
 
 /**

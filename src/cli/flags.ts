@@ -258,6 +258,74 @@ export const inspectArgs = {
   verbose: replayArgs.verbose,
 } as const
 
+/** The replay's flags that shape its messages or reach Kafka: verify rebuilds the same replay. */
+const SHARED_WITH_VERIFY = [
+  'trace_dir',
+  'tasks',
+  'fragments',
+  'brokers',
+  'format',
+  'from',
+  'to',
+  'strict',
+  'tasks-topic',
+  'fragments-topic',
+  'workload-topic',
+  'power-topic',
+  'topology-topic',
+  'heartbeat',
+  'consumption',
+  'power-offset',
+  'topology',
+  'topology-interval',
+  'host-cpus',
+  'host-mhz',
+  'host-topology',
+  'shard',
+  'shard-control',
+  'client-id',
+  'connect-timeout',
+  'sasl',
+  'sasl-username',
+  'sasl-password-file',
+  'tls',
+  'tls-ca',
+  'tls-cert',
+  'tls-key',
+] as const satisfies readonly (keyof typeof replayArgs)[]
+
+export const verifyArgs = {
+  ...(Object.fromEntries(SHARED_WITH_VERIFY.map((flag) => [flag, replayArgs[flag]])) as Pick<
+    typeof replayArgs,
+    (typeof SHARED_WITH_VERIFY)[number]
+  >),
+  brokers: { ...replayArgs.brokers, description: 'Kafka bootstrap brokers to read from (default: $KAFKA_BROKERS)' },
+  ...(Object.fromEntries(
+    (['tasks-topic', 'fragments-topic', 'workload-topic'] as const).map((flag) => [
+      flag,
+      { ...replayArgs[flag], description: replayArgs[flag].description.replace(', created if missing', '') },
+    ]),
+  ) as Pick<typeof replayArgs, 'tasks-topic' | 'fragments-topic' | 'workload-topic'>),
+  since: {
+    type: 'string',
+    valueHint: 'OFFSET|TIME',
+    description:
+      'Read each partition from this offset, or from the first record at or after this ISO-8601 time (default: the beginning)',
+  },
+  follow: {
+    type: 'boolean',
+    description: "Read from the topics' ends while a replay runs, and measure how late each record arrives",
+  },
+  speed: {
+    ...replayArgs.speed,
+    description: "The replay's speed: the schedule of records without an opendt-due header is fitted with it",
+  },
+  json: { type: 'boolean', description: 'Print the report as JSON' },
+  show: { type: 'string', default: '5', valueHint: 'N', description: 'Differences shown per kind and topic' },
+  quiet: { type: 'boolean', description: 'No progress on stderr' },
+  verbose: replayArgs.verbose,
+} as const
+
 const replayCommand = defineCommand({
   meta: { name: 'replay', description: 'Replay a trace in time-scaled real time' },
   args: replayArgs,
@@ -268,19 +336,25 @@ const inspectCommand = defineCommand({
   args: inspectArgs,
 })
 
-/** The command tree, for usage texts; the commands' work is in run/command.ts and inspect/command.ts. */
+const verifyCommand = defineCommand({
+  meta: { name: 'verify', description: "Check what a replay's topics hold against the trace" },
+  args: verifyArgs,
+})
+
+/** The command tree, for usage texts; what each command does is in commands/. */
 export const mainCommand = defineCommand({
   meta: {
     name: 'opendt-replay',
     version: pkg.version,
     description: 'Replay OpenDC workload traces as paced tasks and fragments streams',
   },
-  subCommands: { replay: replayCommand, inspect: inspectCommand },
+  subCommands: { replay: replayCommand, inspect: inspectCommand, verify: verifyCommand },
 })
 
 export const COMMANDS = {
   replay: { def: replayCommand, args: replayArgs },
   inspect: { def: inspectCommand, args: inspectArgs },
+  verify: { def: verifyCommand, args: verifyArgs },
 } as const
 
 export type CommandName = keyof typeof COMMANDS

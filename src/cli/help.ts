@@ -47,6 +47,7 @@ export const MAIN_EPILOGUE = `EXAMPLES
   opendt-replay replay --dry-run                       the built-in demo trace, paced, to stdout
   opendt-replay inspect ./surf                         what a trace holds before replaying it
   opendt-replay replay ./surf --brokers k1:9092        the trace into Kafka, 10x faster than real time
+  opendt-replay verify ./surf --brokers k1:9092        do the topics hold exactly the replay's messages?
   opendt-replay replay --help                          every replay flag, its environment twin, exit codes
   opendt-replay --version                              version, git commit and Bun it was built from
 
@@ -68,4 +69,28 @@ export const INSPECT_EPILOGUE = `EXAMPLES
 EXIT CODES
 
   0    the trace is readable; 2 it is not (one line names the file, column, row and value)
+`
+
+export const VERIFY_EPILOGUE = `EXAMPLES
+
+  opendt-replay verify ./surf --brokers k1:9092            after a replay: the topics against the trace
+  opendt-replay verify ./surf --brokers k1:9092 --from 1d --to 2d   ... of a window (the same flags as the replay)
+  opendt-replay verify ./surf --brokers k1:9092 --since 2026-11-26T15:00:00Z   topics that hold older runs too
+  opendt-replay verify ./surf --brokers k1:9092 --follow --speed 100 --to 1h
+                                                           start before the replay: lateness as records arrive
+  opendt-replay verify ./surf --brokers k1:9092 --json | jq .exact
+
+  Every record of the format's topics is matched by key and value (a 64-bit hash) with the
+  messages the trace defines: missing, duplicated, changed, not in the trace, and out of order (in
+  its partition, and for its key) are counted, and the first --show of each kind shown with their
+  offsets. Flags have environment twins (OPENDT_REPLAY_ and the flag in upper case, - as _).
+
+EXIT CODES
+
+  0    the topics hold exactly the replay's messages
+  1    they do not (or an internal error)
+  2    bad input (a flag or the trace)
+  3    Kafka unreachable, or lost while reading
+  5    the brokers rejected the SASL credentials
+  130/143  --follow stopped by SIGINT/SIGTERM before every message came (the report is printed)
 `

@@ -13,11 +13,14 @@ import {
   type Host,
   type InspectArgs,
   type InspectOptions,
+  type ReadFrom,
   type ReplayArgs,
   type ReplayOptions,
   type Role,
   type Shard,
   type TraceSpec,
+  type VerifyArgs,
+  type VerifyOptions,
 } from '../types.ts'
 import { envName } from './env.ts'
 import { resolveOutput } from './kafka-flags.ts'
@@ -130,6 +133,41 @@ export function toReplayOptions(
     if (a >= b) throw badInput(`--from ${args.from} is not before --to ${args.to}: the window is empty`)
   }
   return { options, demo: trace.demo }
+}
+
+/**
+ * Maps verify's flags to its options: the replay they define (checked as `replay` checks them),
+ * the brokers to read from (required), and where and how to read.
+ */
+export function toVerifyOptions(args: VerifyArgs, sources: FlagSources = {}): VerifyOptions {
+  const name = flagNamer(sources.fromEnvironment)
+  if (args.brokers === undefined && !sources.env?.KAFKA_BROKERS) {
+    throw badInput('verify needs the brokers to read from: --brokers HOST:PORT (or KAFKA_BROKERS)')
+  }
+  const { options } = toReplayOptions({ ...args, 'dry-run': false, speed: undefined }, sources)
+  if (options.output.kind !== 'kafka') throw new Error('verify: no Kafka output')
+  return {
+    spec: options.spec,
+    topics: options.topics,
+    config: options.output.config,
+    from: args.since === undefined ? { earliest: true } : parseSince(name('since'), args.since),
+    follow: args.follow === true,
+    speed: parseSpeed(name('speed'), args.speed ?? '10'),
+    json: args.json === true,
+    verbose: args.verbose === true,
+    quiet: args.quiet === true,
+    shown: positiveInteger(name('show'), args.show ?? '5'),
+  }
+}
+
+/** `--since`: an offset (digits), or an ISO-8601 time. */
+function parseSince(flag: string, text: string): ReadFrom {
+  if (/^\d+$/.test(text.trim())) return { offset: Number(text.trim()) }
+  const time = Date.parse(text)
+  if (Number.isNaN(time) || !/^\d{4}-\d{2}-\d{2}/.test(text.trim())) {
+    throw badInput(`${flag}: expected an offset (0, 1500) or an ISO-8601 time (2026-11-26T15:00:00Z), got "${text}"`)
+  }
+  return { time }
 }
 
 /** `--shard K/N` (0 <= K < N) and `--shard-control first|all`. */

@@ -165,6 +165,22 @@ export function writeTopology(w: ByteWriter, wallMs: number, body: Uint8Array): 
   w.bytes(FRAGMENT_CLOSE)
 }
 
+/**
+ * A topology message with its wall-clock timestamp replaced by the epoch's (what writeTopology
+ * writes at wall time 0), so that messages sent at different instants compare equal: `verify`
+ * checks everything else byte for byte. Any other value is returned as it is.
+ */
+export function withoutWallTime(value: Buffer): Buffer {
+  const open = TOPOLOGY_OPEN.length
+  const end = open + EPOCH_ISO.length
+  if (value.length < end + TOPOLOGY_BODY.length) return value
+  if (!value.subarray(0, open).equals(TOPOLOGY_OPEN)) return value
+  if (!value.subarray(end, end + TOPOLOGY_BODY.length).equals(TOPOLOGY_BODY)) return value
+  return Buffer.concat([TOPOLOGY_OPEN, EPOCH_ISO, value.subarray(end)])
+}
+
+const EPOCH_ISO = asciiBytes(new Date(0).toISOString())
+
 /** Fields OpenDT's topology model types as float: dc-mock sends `2100.0` where the file says `2100`. */
 const FLOAT_FIELDS = new Set(['coreSpeed', 'power', 'idlePower', 'maxPower', 'calibrationFactor', 'asymUtil'])
 

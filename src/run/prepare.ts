@@ -84,8 +84,14 @@ const IDLE: Prepared = {
  * holds them (fragments, dc-mock's task messages), when it needs the trace's end (dc-mock's
  * power and topology worker: heartbeats and topology run to it), and when tasks depend on them
  * (v2 durations, a what-if host, --max-gap). `kafka`: also measure the largest message.
+ * `wallClock` stamps topology messages (`verify` builds them at the epoch, see withoutWallTime).
  */
-export async function prepare(roles: Role[], spec: StreamSpec, kafka = false): Promise<Prepared> {
+export async function prepare(
+  roles: Role[],
+  spec: StreamSpec,
+  kafka = false,
+  wallClock: () => number = Date.now,
+): Promise<Prepared> {
   if (roles.length === 0) return IDLE
   const dcMock = spec.format === 'dc-mock'
   // A shard sends the streams without a task key (heartbeats, power, topology) only if it is
@@ -184,7 +190,13 @@ export async function prepare(roles: Role[], spec: StreamSpec, kafka = false): P
       case 'topology': {
         const body = spec.dcMock!.topologyJson
         if (body === undefined || !control) break
-        const stream = new TopologyStream(Buffer.from(body), spec.dcMock!.topologyIntervalMs, traceEnd, window)
+        const stream = new TopologyStream(
+          Buffer.from(body),
+          spec.dcMock!.topologyIntervalMs,
+          traceEnd,
+          window,
+          wallClock,
+        )
         streams.push(stream)
         ends.topology = Math.max(traceEnd, window.from)
         largest.topology = { key: 'datacenter', bytes: body.length + 64 }

@@ -178,3 +178,46 @@ export function dryRunMessages(stdout: string): Record<'tasks' | 'fragments', [s
   }
   return out
 }
+
+/** Kafka's console producer: in kafka-tools since 4.0, in the core jar before. */
+const CONSOLE_PRODUCERS = ['org.apache.kafka.tools.ConsoleProducer', 'kafka.tools.ConsoleProducer']
+
+/**
+ * Writes records into a topic with Kafka's own console producer (not our code): `key<TAB>value`
+ * lines, in order, acks all. The topic is created first (one partition) if it does not exist.
+ */
+export async function consoleProduce(bootstrap: string, topic: string, records: [string, string][]): Promise<void> {
+  const admin = new Kafka({ clientId: 'test-topics', brokers: [bootstrap], logLevel: logLevel.NOTHING }).admin()
+  await admin.connect()
+  await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true })
+  await admin.disconnect()
+  const classpath = (await script('classpath')).out
+  const input = records.map(([key, value]) => `${key}\t${value}\n`).join('')
+  let failure = ''
+  for (const main of CONSOLE_PRODUCERS) {
+    const proc = Bun.spawn(
+      [
+        'java',
+        '-cp',
+        classpath,
+        main,
+        '--bootstrap-server',
+        bootstrap,
+        '--topic',
+        topic,
+        '--property',
+        'parse.key=true',
+        '--property',
+        'key.separator=\t',
+        '--producer-property',
+        'acks=all',
+      ],
+      { stdin: new Blob([input]), stdout: 'pipe', stderr: 'pipe' },
+    )
+    const [err, code] = await Promise.all([new Response(proc.stderr).text(), proc.exited])
+    if (code === 0) return
+    failure = err
+    if (!/Could not find or load main class|ClassNotFoundException/.test(err)) break
+  }
+  throw new Error(`the console producer could not write ${topic}:\n${failure}`)
+}

@@ -82,6 +82,16 @@ describe('--format dc-mock into a real Kafka broker', () => {
     }
     // SURF's largest task message (compact) fits Kafka's default limit: the topic keeps the broker's.
     expect(await topicLimit(names.workload)).toBe('1048588')
+    // verify agrees, the topology's wall-clock timestamps aside.
+    const verified = await run([bin, 'verify', surf, ...window, '--brokers', broker.bootstrap, ...flags, '--json'])
+    expect(verified.code).toBe(0)
+    expect(
+      JSON.parse(verified.stdout).topics.map((t: { topic: string; read: number; exact: boolean }) => [t.read, t.exact]),
+    ).toEqual([
+      [305, true],
+      [359, true],
+      [360, true],
+    ])
   }, 120_000)
 
   /** One task with 30,000 fragments: a task message of 1.86 MB. */

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
 import { mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { ROOT, requireBinary, run } from '../helpers.ts'
+import { ROOT, requireBinary, requireSurf, run } from '../helpers.ts'
 import { type Broker, dryRunMessages, ensureBroker, firstRecord, readTopic, startBroker } from './broker.ts'
 
 /**
@@ -83,6 +83,31 @@ describe('checkpoints and --resume', () => {
       fragments: { sent: 12, acked: 12 },
     })
   }, 60_000)
+
+  it('SURF, SIGINT mid-run, then --resume at --speed max: verify finds the topics exact', async () => {
+    const surf = requireSurf()
+    const topics = ['--tasks-topic', fresh('tasks'), '--fragments-topic', fresh('fragments')]
+    const window = [surf, '--to', '6h', '--brokers', broker.bootstrap, ...topics]
+    const checkpoint = join(mkdtempSync(join(tmpdir(), 'opendt-cp-')), 'cp.json')
+    const first = Bun.spawn([bin, 'replay', ...window, '--speed', '2000', '--checkpoint', checkpoint], {
+      stdout: 'pipe',
+      stderr: 'pipe',
+    })
+    await firstRecord(broker.bootstrap, topics[3]!) // the first fragment is due 30 s of trace in: 15 ms
+    first.kill('SIGINT')
+    expect(await first.exited).toBe(130)
+    const saved = JSON.parse(readFileSync(checkpoint, 'utf8'))
+    expect(saved.streams.fragments.acked).toBeLessThan(84_511)
+    const resumed = await run([bin, 'replay', ...window, '--speed', 'max', '--checkpoint', checkpoint, '--resume'])
+    expect(resumed.code).toBe(0)
+    const verified = await run([bin, 'verify', ...window, '--json'])
+    expect(verified.code).toBe(0)
+    const report = JSON.parse(verified.stdout)
+    expect(report.topics.map((t: { read: number; exact: boolean }) => [t.read, t.exact])).toEqual([
+      [153, true],
+      [84_511, true],
+    ])
+  }, 120_000)
 
   it('SIGKILL of the replayer, then --resume: repeats only what was sent after the last checkpoint, and says how many', async () => {
     const topics: [string, string] = [fresh('tasks'), fresh('fragments')]

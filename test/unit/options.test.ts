@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'bun:test'
 import { dispatch } from '../../src/cli/dispatch.ts'
-import { toInspectOptions, toReplayOptions } from '../../src/cli/options.ts'
+import { toInspectOptions, toReplayOptions, toVerifyOptions } from '../../src/cli/options.ts'
 import { EXIT_CODE_HELP, EXIT_CODES, ReplayError } from '../../src/errors.ts'
 import type { ReplayArgs } from '../../src/types.ts'
 
@@ -260,6 +260,59 @@ describe('flags to options: one line naming the flag and the value, bad input', 
   })
 })
 
+describe('verify: the replay its flags define, and where to read', () => {
+  async function verifyOptions(argv: string[], env: Record<string, string> = {}) {
+    const invocation = await dispatch(['verify', ...argv], { env, version: 'test', color: false })
+    if (invocation.command !== 'verify') throw new Error(`not verify: ${invocation.command}`)
+    return toVerifyOptions(invocation.args, { env, fromEnvironment: invocation.fromEnvironment })
+  }
+
+  it('reads the same flags as replay, and its own', async () => {
+    const options = await verifyOptions([
+      'test/fixtures/v2-int-ids',
+      '--brokers',
+      'k1:9092',
+      '--from',
+      '1h',
+      '--fragments-topic',
+      'f',
+      '--since',
+      '2026-11-26T15:00:00Z',
+      '--follow',
+      '--speed',
+      '100',
+      '--show',
+      '3',
+    ])
+    expect([options.spec.from, options.topics.fragments, options.config.brokers]).toEqual([
+      { offset: 3_600_000 },
+      'f',
+      ['k1:9092'],
+    ])
+    expect([options.from, options.follow, options.speed, options.shown, options.json]).toEqual([
+      { time: Date.parse('2026-11-26T15:00:00Z') },
+      true,
+      100,
+      3,
+      false,
+    ])
+    expect((await verifyOptions(['--since', '1500'], { KAFKA_BROKERS: 'k:9092' })).from).toEqual({ offset: 1500 })
+    expect((await verifyOptions(['--brokers', 'k:9092'])).from).toEqual({ earliest: true })
+  })
+
+  it.each([
+    [[], 'verify needs the brokers to read from: --brokers HOST:PORT (or KAFKA_BROKERS)'],
+    [
+      ['--brokers', 'k:9092', '--since', 'yesterday'],
+      '--since: expected an offset (0, 1500) or an ISO-8601 time (2026-11-26T15:00:00Z), got "yesterday"',
+    ],
+    [['--brokers', 'k:9092', '--show', '0'], '--show: expected a whole number of at least 1, got "0"'],
+    [['--brokers', 'k:9092', '--acks', '1'], 'unknown option --acks (see opendt-replay verify --help)'],
+  ])('%p fails: %s', async (argv, message) => {
+    await expect(verifyOptions(argv)).rejects.toThrow(message)
+  })
+})
+
 describe('dispatch', () => {
   it('help and version are texts to print; an unknown command is bad input', async () => {
     expect(await dispatch(['--version'], { env: {}, version: 'opendt-replay 9', color: false })).toEqual({
@@ -269,7 +322,7 @@ describe('dispatch', () => {
     const help = await dispatch(['inspect', '--help'], { env: {}, version: '', color: false })
     expect(help.command === 'print' && help.text.includes('EXIT CODES') && !help.text.includes('\x1b[')).toBe(true)
     await expect(dispatch(['frob'], { env: {}, version: '', color: false })).rejects.toThrow(
-      'unknown command "frob" (commands: replay, inspect; see opendt-replay --help)',
+      'unknown command "frob" (commands: replay, inspect, verify; see opendt-replay --help)',
     )
   })
 })

@@ -1,0 +1,163 @@
+import type { ConsolaInstance } from 'consola'
+import type { IHeaders } from 'kafkajs'
+import { toVerifyOptions } from '../cli/options.ts'
+import { withoutWallTime } from '../core/dc-mock-wire.ts'
+import { EXIT_CODES } from '../errors.ts'
+import { TopicReader } from '../kafka/consumer.ts'
+import { prepare } from '../run/prepare.ts'
+import { DUE_HEADER } from '../sinks/kafka.ts'
+import { FORMAT_STREAMS, type Role, type VerifyArgs, type VerifyOptions } from '../types.ts'
+import { DIFFERENCE_KINDS, TopicCheck } from '../verify/check.ts'
+import { describeMessages, expectedTopics } from '../verify/expected.ts'
+import { formatVerifyReport, liveLines, type VerifyReport } from '../verify/report.ts'
+
+export interface VerifyEdges {
+  log: ConsolaInstance
+  env: Record<string, string | undefined>
+  onSignal(handler: (signal: 'SIGINT' | 'SIGTERM') => void): () => void
+  stdout(text: string): void
+  stderr: { write(text: string): void; isTTY: boolean }
+}
+
+/**
+ * `opendt-replay verify`: rebuilds the replay the flags define (the messages of each topic in
+ * replay order, as hashes), reads the topics back with a consumer of its own, checks every
+ * record, and prints the report on stdout. Exit 0 when the topics are exact, 1 when not.
+ */
+export async function verifyCommand(
+  args: VerifyArgs,
+  fromEnvironment: ReadonlySet<string>,
+  edges: VerifyEdges,
+): Promise<number> {
+  const { log } = edges
+  const options = toVerifyOptions(args, { env: edges.env, fromEnvironment })
+  if (options.quiet) log.level = 1
+  const roles = FORMAT_STREAMS[options.spec.format]
+  const topics = Object.fromEntries(roles.map((r) => [r, options.topics[r]])) as Partial<Record<Role, string>>
+  // Topology messages are built at wall time 0, and read ones masked the same way (withoutWallTime).
+  const prepared = await prepare([...roles], options.spec, false, () => 0)
+  const expected = expectedTopics(prepared.stream, topics)
+  const schedule = options.follow ? { origin: prepared.window.from, speed: options.speed } : undefined
+  const checks = [...expected.values()].map(
+    (e) => new TopicCheck(e, options.shown, schedule, e.topic === topics.topology ? withoutWallTime : undefined),
+  )
+  const byTopic = new Map(checks.map((c) => [c.expected.topic, c]))
+  const counts = checks.map((c) => `${c.expected.count} in ${c.expected.topic}`).join(', ')
+  log.info(`the trace defines ${counts}; reading from ${options.config.brokers.join(',')}`)
+
+  let signal: 'SIGINT' | 'SIGTERM' | undefined
+  const unsubscribe = edges.onSignal((s) => {
+    signal ??= s
+  })
+  const complete = () => checks.every((c) => c.matched === c.expected.count)
+  const stopped = () => signal !== undefined || (options.follow && complete())
+  const display = options.quiet || !edges.stderr.isTTY ? undefined : live(edges.stderr, checks)
+  const reader = new TopicReader(options.config, log)
+  let missingTopics: string[] = []
+  try {
+    const plan = await reader.plan(
+      [...byTopic.keys()],
+      options.follow ? { latest: true } : options.from,
+      options.follow,
+      (missing) => log.info(`waiting for ${missing.join(', ')} to be created (the replay creates its topics)`),
+      stopped,
+    )
+    missingTopics = plan.missing
+    await reader.read(
+      plan,
+      options.follow,
+      (topic, partition, messages, arrival) => {
+        const check = byTopic.get(topic)!
+        for (const m of messages) {
+          check.add({ partition, offset: m.offset, key: m.key, value: m.value, arrival, due: dueOf(m.headers) })
+        }
+      },
+      stopped,
+      () => {
+        if (options.follow) log.info(`following ${[...byTopic.keys()].join(', ')} from their ends: start the replay`)
+      },
+    )
+  } finally {
+    display?.stop()
+    unsubscribe()
+    await reader.close()
+  }
+  const report: VerifyReport = {
+    exact: false,
+    interrupted: signal,
+    missingTopics: missingTopics.filter((t) => byTopic.get(t)!.expected.count > 0),
+    topics: checks.map((c) => c.finish()),
+  }
+  report.exact = report.topics.every((t) => t.exact) && report.missingTopics.length === 0 && !signal
+  await describeSamples(report, options, topics)
+  edges.stdout(`${options.json ? JSON.stringify(report, null, 2) : formatVerifyReport(report)}\n`)
+  if (signal) return EXIT_CODES[signal === 'SIGINT' ? 'sigint' : 'sigterm']
+  return report.exact ? EXIT_CODES.completed : EXIT_CODES.mismatch
+}
+
+/** The `opendt-due` header's instant, when the record has one that reads as a number. */
+function dueOf(headers: IHeaders | undefined): number | undefined {
+  const raw = headers?.[DUE_HEADER]
+  const text = Array.isArray(raw) ? raw[0] : raw
+  if (text === undefined) return undefined
+  const due = Number(text.toString())
+  return Number.isFinite(due) ? due : undefined
+}
+
+/** Fills in the key and value of the replay's messages that samples name (missing, changed): a second pass over the trace. */
+async function describeSamples(
+  report: VerifyReport,
+  options: VerifyOptions,
+  topics: Partial<Record<Role, string>>,
+): Promise<void> {
+  const wanted = new Map<string, Set<number>>()
+  for (const t of report.topics) {
+    for (const kind of DIFFERENCE_KINDS) {
+      for (const d of t.samples[kind]) {
+        if (d.index === undefined) continue
+        const set = wanted.get(t.topic) ?? new Set()
+        set.add(d.index)
+        wanted.set(t.topic, set)
+      }
+    }
+  }
+  if (wanted.size === 0) return
+  const again = await prepare([...FORMAT_STREAMS[options.spec.format]], options.spec, false, () => 0)
+  const found = describeMessages(again.stream, topics, wanted)
+  for (const t of report.topics) {
+    for (const kind of DIFFERENCE_KINDS) {
+      for (const d of t.samples[kind]) {
+        const message = d.index === undefined ? undefined : found.get(t.topic)?.get(d.index)
+        if (!message) continue
+        if (kind === 'missing') d.key = message.key
+        d.expected = message.value
+        delete d.index
+      }
+    }
+  }
+}
+
+/** Live lines on a terminal: records read per topic, and lateness so far. */
+function live(stderr: VerifyEdges['stderr'], checks: TopicCheck[]): { stop(): void } {
+  let drawn = 0
+  const draw = () => {
+    const lines = liveLines(
+      checks.map((c) => ({
+        topic: c.expected.topic,
+        read: c.read,
+        expected: c.expected.count,
+        lateness: c.lateness.count > 0 ? { p99: c.lateness.quantile(0.99), max: c.lateness.max } : undefined,
+      })),
+    )
+    const up = drawn > 0 ? `\x1b[${drawn}A` : ''
+    stderr.write(up + lines.map((l) => `\x1b[2K${l}\n`).join(''))
+    drawn = lines.length
+  }
+  const timer = setInterval(draw, 250)
+  return {
+    stop() {
+      clearInterval(timer)
+      if (drawn > 0) stderr.write(`\x1b[${drawn}A\x1b[0J`)
+    },
+  }
+}

@@ -1,0 +1,174 @@
+import { randomUUID } from 'node:crypto'
+import type { ConsolaInstance } from 'consola'
+import type { Admin, Consumer, KafkaMessage } from 'kafkajs'
+import { ReplayError } from '../errors.ts'
+import type { KafkaConfig, ReadFrom } from '../types.ts'
+import { causeOf, connectOrFail, createKafka, KafkaLog, sendRetry } from './client.ts'
+
+/**
+ * Reads topics with a kafkajs consumer, for `verify`: a group of its own that commits nothing
+ * (a fresh id each time, so no other group's offsets move), each partition sought to where the
+ * read starts. Either up to the end offsets the topics had when the read began, or (follow) from
+ * those end offsets on, until told to stop.
+ */
+
+export interface PartitionRange {
+  topic: string
+  partition: number
+  /** First offset read. */
+  start: bigint
+  /** The partition's end offset when the read began (follow: where it starts). */
+  end: bigint
+}
+
+export interface ReadPlan {
+  ranges: PartitionRange[]
+  /** Topics the cluster does not have (nothing is read from them). */
+  missing: string[]
+}
+
+/** The records of one partition's fetch, handed over together with their arrival instant. */
+export type OnBatch = (topic: string, partition: number, messages: KafkaMessage[], arrival: number) => void
+
+/** The shared clock: epoch ms with sub-millisecond digits. */
+export const wallClock = () => performance.timeOrigin + performance.now()
+
+export class TopicReader {
+  private readonly config: KafkaConfig
+  private readonly log: KafkaLog
+  private admin?: Admin
+  private consumer?: Consumer
+
+  constructor(config: KafkaConfig, log: ConsolaInstance) {
+    this.config = config
+    this.log = new KafkaLog(log)
+  }
+
+  /**
+   * Connects and finds, per partition of each topic, where the read starts and ends. Following,
+   * a topic that does not exist yet is waited for (the replay creates it), and read from its start.
+   */
+  async plan(
+    topics: string[],
+    from: ReadFrom,
+    follow = false,
+    onWaiting: (topics: string[]) => void = () => {},
+    stopped: () => boolean = () => false,
+  ): Promise<ReadPlan> {
+    const kafka = createKafka(this.config, this.log)
+    const admin = kafka.admin()
+    this.admin = admin
+    await connectOrFail(this.config, () => admin.connect())
+    let existing = new Set(await admin.listTopics())
+    const late = new Set<string>()
+    if (follow && topics.some((t) => !existing.has(t))) {
+      onWaiting(topics.filter((t) => !existing.has(t)))
+      for (const t of topics) if (!existing.has(t)) late.add(t)
+      while (topics.some((t) => !existing.has(t)) && !stopped()) {
+        await Bun.sleep(100)
+        existing = new Set(await admin.listTopics())
+      }
+    }
+    const ranges: PartitionRange[] = []
+    for (const topic of topics) {
+      if (!existing.has(topic)) continue
+      const offsets = await admin.fetchTopicOffsets(topic)
+      const atTime = 'time' in from ? await admin.fetchTopicOffsetsByTimestamp(topic, from.time) : []
+      for (const { partition, low, high } of offsets) {
+        const lo = BigInt(low)
+        const hi = BigInt(high)
+        let start = lo
+        if ('latest' in from && !late.has(topic)) start = hi
+        else if ('offset' in from) start = clamp(BigInt(from.offset), lo, hi)
+        else if ('time' in from) {
+          const found = BigInt(atTime.find((o) => o.partition === partition)?.offset ?? '-1')
+          start = found < 0n ? hi : found
+        }
+        ranges.push({ topic, partition, start, end: hi })
+      }
+    }
+    return { ranges, missing: topics.filter((t) => !existing.has(t)) }
+  }
+
+  /**
+   * Reads the planned ranges: up to their ends (`follow` false), or on until `stopped()` (polled
+   * every 50 ms). `onReady` is called once the consumer has joined its group and sought every
+   * partition: from then on, nothing sent to the topics is missed.
+   */
+  async read(
+    plan: ReadPlan,
+    follow: boolean,
+    onBatch: OnBatch,
+    stopped: () => boolean,
+    onReady: () => void = () => {},
+  ): Promise<void> {
+    const ranges = new Map(plan.ranges.map((r) => [`${r.topic}/${r.partition}`, r]))
+    const open = new Set(plan.ranges.filter((r) => follow || r.start < r.end).map((r) => `${r.topic}/${r.partition}`))
+    if (open.size === 0 && !follow) return
+    const topics = [...new Set(plan.ranges.map((r) => r.topic))]
+    if (topics.length === 0) {
+      onReady()
+      while (!stopped()) await Bun.sleep(50)
+      return
+    }
+    const kafka = createKafka(this.config, this.log, sendRetry(this.config.sendRetries))
+    const consumer = kafka.consumer({
+      groupId: `opendt-replay-verify-${randomUUID()}`,
+      allowAutoTopicCreation: false,
+      maxWaitTimeInMs: 100,
+      retry: sendRetry(this.config.sendRetries),
+    })
+    this.consumer = consumer
+    await connectOrFail(this.config, () => consumer.connect())
+    await consumer.subscribe({ topics, fromBeginning: true })
+    let failure: unknown
+    let joined = false
+    consumer.on(consumer.events.GROUP_JOIN, () => {
+      if (joined) return
+      joined = true
+      for (const r of plan.ranges) consumer.seek({ topic: r.topic, partition: r.partition, offset: String(r.start) })
+    })
+    consumer.on(consumer.events.CRASH, (event) => {
+      failure = event.payload.error
+    })
+    let ready = false
+    await consumer.run({
+      autoCommit: false,
+      eachBatch: async ({ batch }) => {
+        const arrival = wallClock()
+        const id = `${batch.topic}/${batch.partition}`
+        const range = ranges.get(id)
+        if (!range) return
+        // Records before the start (fetched before the seek took effect) and past the end are not ours.
+        const messages = batch.messages.filter((m) => {
+          const offset = BigInt(m.offset)
+          return offset >= range.start && (follow || offset < range.end)
+        })
+        if (messages.length > 0) onBatch(batch.topic, batch.partition, messages, arrival)
+        const last = batch.messages.at(-1)
+        if (!follow && last && BigInt(last.offset) + 1n >= range.end) open.delete(id)
+      },
+    })
+    while (!(joined && !follow && open.size === 0) && !stopped() && failure === undefined) {
+      if (joined && !ready) {
+        ready = true
+        onReady()
+      }
+      await Bun.sleep(follow ? 50 : 20)
+    }
+    if (failure !== undefined) {
+      throw new ReplayError(
+        'broker-lost',
+        `lost Kafka at ${this.config.brokers.join(',')} while reading: ${causeOf(failure)}`,
+        { cause: failure },
+      )
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.consumer?.disconnect().catch(() => {})
+    await this.admin?.disconnect().catch(() => {})
+  }
+}
+
+const clamp = (x: bigint, lo: bigint, hi: bigint) => (x < lo ? lo : x > hi ? hi : x)
