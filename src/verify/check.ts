@@ -59,6 +59,8 @@ export interface LatenessFigures {
   drift: number
   /** Records measured against a fitted schedule (no `opendt-due` header). */
   fitted: number
+  /** The records due in the first second (from the earliest due instant): how many, and their p99. */
+  firstSecond: { count: number; p99: number }
 }
 
 export interface TopicReport {
@@ -104,7 +106,10 @@ export class TopicCheck {
   private readonly first: number[] = []
   private readonly last: number[] = []
   private fittedCount = 0
-  /** Header-less records: arrival minus their offset on the schedule, fitted at the end. */
+  /** [due, lateness] of the records due within a second of the earliest seen. */
+  private early: [number, number][] = []
+  private earliestDue = Infinity
+  /** Header-less records: arrival minus their offset on the schedule, and the offset (pairs), fitted at the end. */
   private fitted: number[] = []
   private readonly schedule?: { origin: number; speed: number }
   private readonly normalize: (value: Buffer) => Buffer
@@ -168,14 +173,19 @@ export class TopicCheck {
     const lastOfKey = this.lastOfKey.get(hash.key)
     if (lastOfKey !== undefined && index < lastOfKey) this.keyOrder++
     this.lastOfKey.set(hash.key, index)
-    if (record.due !== undefined) this.late(record.arrival - record.due)
+    if (record.due !== undefined) this.late(record.arrival - record.due, record.due)
     else if (this.schedule) {
       this.fittedCount++
-      this.fitted.push(record.arrival - (time - this.schedule.origin) / this.schedule.speed)
+      const offset = (time - this.schedule.origin) / this.schedule.speed
+      this.fitted.push(record.arrival - offset, offset)
     }
   }
 
-  private late(ms: number): void {
+  private late(ms: number, due: number): void {
+    if (due < this.earliestDue + 1000) {
+      this.earliestDue = Math.min(this.earliestDue, due)
+      this.early.push([due, ms])
+    }
     this.lateness.add(ms)
     if (this.first.length < EDGE) this.first.push(ms)
     this.last.push(ms)
@@ -237,12 +247,15 @@ export class TopicCheck {
     if (this.fitted.length > 0) {
       // The earliest arrival defines the schedule's zero: lateness is measured from the best record.
       let zero = Infinity
-      for (const x of this.fitted) if (x < zero) zero = x
-      for (const x of this.fitted) this.late(x - zero)
+      for (let i = 0; i < this.fitted.length; i += 2) zero = Math.min(zero, this.fitted[i]!)
+      for (let i = 0; i < this.fitted.length; i += 2) this.late(this.fitted[i]! - zero, this.fitted[i + 1]!)
       this.fitted = []
     }
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0
+    const first = new Lateness()
+    for (const [due, ms] of this.early) if (due < this.earliestDue + 1000) first.add(ms)
     return {
+      firstSecond: { count: first.count, p99: first.quantile(0.99) },
       count: this.lateness.count,
       p50: this.lateness.quantile(0.5),
       p99: this.lateness.quantile(0.99),

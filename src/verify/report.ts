@@ -64,7 +64,8 @@ export function formatVerifyReport(report: VerifyReport): string {
           ? ` (${l.fitted} without an opendt-due header: against a schedule fitted to the earliest arrival)`
           : ''
       lines.push(
-        `  lateness over ${l.count} records: p50 ${ms(l.p50)}, p99 ${ms(l.p99)}, max ${ms(l.max)}, drift ${l.drift >= 0 ? '+' : ''}${ms(l.drift)}${how}`,
+        `  lateness over ${l.count} records: p50 ${ms(l.p50)}, p99 ${ms(l.p99)}, max ${ms(l.max)}, drift ${l.drift >= 0 ? '+' : ''}${ms(l.drift)}; ` +
+          `the ${l.firstSecond.count} due in the first second: p99 ${ms(l.firstSecond.p99)}${how}`,
       )
     }
   }
