@@ -17,6 +17,9 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  * the partition is assigned and the first poll has returned.
  *
  *   java -cp <kafka jars>:<classes> LatencyConsumer BOOTSTRAP TOPIC COUNT
+ *
+ * FETCH_MAX_WAIT_MS in the environment overrides fetch.max.wait.ms (0: fetch without waiting
+ * at the broker, to tell the broker's delayed-fetch path apart from the rest).
  */
 public class LatencyConsumer {
   public static void main(String[] args) {
@@ -25,6 +28,7 @@ public class LatencyConsumer {
     props.put("key.deserializer", ByteArrayDeserializer.class.getName());
     props.put("value.deserializer", ByteArrayDeserializer.class.getName());
     props.put("enable.auto.commit", "false");
+    if (System.getenv("FETCH_MAX_WAIT_MS") != null) props.put("fetch.max.wait.ms", System.getenv("FETCH_MAX_WAIT_MS"));
     long count = Long.parseLong(args[2]);
     StringBuilder out = new StringBuilder();
     try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props)) {
