@@ -14,13 +14,17 @@
  *    the record, minus the header's due instant (its own clock: ConsoleConsumer buffers stdout,
  *    so a pipe cannot time its lines);
  * both started and joined before the replay starts (`replay --speed S --to T`). Figures per topic
- * and consumer: p50, p99, max, and the p99 of the records due in the run's first second.
+ * and consumer: p50, p99, max, and the p99 of the records due in the run's first second. Then,
+ * for the floor of this machine and broker, Kafka's own EndToEndLatency tool.
  * Starts a broker with scripts/kafka.sh if none runs, and stops it afterwards.
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { Kafka, logLevel } from 'kafkajs'
+import { clampNegativeTimeouts } from '../src/kafka/client.ts'
+
+clampNegativeTimeouts() // kafkajs's negative timers, as the product does
 
 const root = resolve(import.meta.dir, '..')
 const bin = join(root, 'dist', 'opendt-replay')
@@ -207,6 +211,22 @@ try {
       )
     }
   }
+  // The floor on this machine: Kafka's own tool, one record at a time (send, wait until consumed).
+  const e2e = sh([
+    'java',
+    '-cp',
+    classpath,
+    'org.apache.kafka.tools.EndToEndLatency',
+    broker,
+    `lat-e2e-${Date.now()}`,
+    '10000',
+    'all',
+    '100',
+  ])
+  const summary = e2e.out.split('\n').filter((l) => /^(Avg latency|Percentiles)/.test(l))
+  console.log(
+    `\nKafka's EndToEndLatency on the same broker (10,000 records of 100 bytes, acks all, one at a time): ${summary.join('; ')}`,
+  )
   console.log("\nKafka's Java consumer, where the time goes (record timestamps are whole ms):\n")
   console.log('| speed | topic | due -> record timestamp, p50 | p99 | timestamp -> arrival, p50 | p99 |')
   console.log('| --- | --- | --- | --- | --- | --- |')

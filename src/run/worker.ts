@@ -118,10 +118,12 @@ async function load(init: WorkerInit): Promise<{ prepared: Prepared; producer?: 
   Bun.gc(true)
   for (let i = 0; i < init.skip && prepared.stream.time !== Infinity; i++) prepared.stream.advance()
   if (init.speed !== Infinity) warmUp(init.topics) // only pacing needs the first batches fast
-  const producer =
-    init.output.kind === 'kafka'
-      ? await (await import('../kafka/client.ts')).connectProducer(init.output.config, init.verbose)
-      : undefined
+  let producer: Producer | undefined
+  if (init.output.kind === 'kafka') {
+    const client = await import('../kafka/client.ts')
+    producer = await client.connectProducer(init.output.config, init.verbose)
+    if (init.speed !== Infinity) await client.warmUpEncoder() // only pacing needs the first batches fast
+  }
   return { prepared, producer }
 }
 
