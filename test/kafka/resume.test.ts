@@ -164,6 +164,21 @@ describe('checkpoints and --resume', () => {
       expect(kafkaSh('restart', env).exitCode).toBe(0)
       expect(await run1.exited).toBe(0)
       expect(await readBack(own.bootstrap, topics)).toEqual(expected)
+      // verify says so too.
+      const verified = await run([
+        bin,
+        'verify',
+        '--brokers',
+        own.bootstrap,
+        '--tasks-topic',
+        topics[0],
+        '--fragments-topic',
+        topics[1],
+      ])
+      expect([verified.code, verified.stdout.trimEnd().split('\n').at(-1)]).toEqual([
+        0,
+        'verify: exact: 2 topics hold the 16 messages of the replay, once each, in order',
+      ])
     } finally {
       await own.stop()
     }

@@ -78,5 +78,9 @@ describe('sharded replays on one clock', () => {
       // Shard K is partition K: the partitioner and --shard place a key alike.
       expect(records.filter((r) => shardOf(Buffer.from(r.key), 3) !== r.partition)).toEqual([])
     }
+    // verify of the unsharded replay agrees: every message once, in order in each partition.
+    const verified = await run([bin, 'verify', surf, ...window, '--brokers', broker.bootstrap, '--json'])
+    expect(verified.code).toBe(0)
+    expect(JSON.parse(verified.stdout).exact).toBe(true)
   }, 180_000)
 })

@@ -203,6 +203,18 @@ describe("verify: topics written by Kafka's console producer, with planted defec
 })
 
 describe('verify after real replays', () => {
+  it('a broker that cannot be reached: one line naming it and the cause, exit 3', async () => {
+    const port = Bun.listen({ hostname: '127.0.0.1', port: 0, socket: { data() {} } })
+    const free = port.port
+    port.stop(true)
+    const result = await run([bin, 'verify', '--brokers', `127.0.0.1:${free}`, '--connect-timeout', '1s'])
+    expect([result.code, result.stdout, result.stderr.trimEnd().split('\n').at(-1)]).toEqual([
+      3,
+      '',
+      `[error] cannot reach Kafka at 127.0.0.1:${free} within 1 s: Connection error: connect ECONNREFUSED 127.0.0.1:${free}`,
+    ])
+  }, 60_000)
+
   it('the whole SURF week, replayed into Kafka, is exact', async () => {
     const tasks = freshTopic('tasks')
     const fragments = freshTopic('fragments')
