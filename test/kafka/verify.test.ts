@@ -269,6 +269,7 @@ describe('verify --follow: lateness as records arrive', () => {
     }
     stderr.releaseLock()
     return {
+      proc,
       done: async () => {
         const [out, code] = await Promise.all([new Response(proc.stdout).text(), proc.exited])
         return { code, report: JSON.parse(out) }
@@ -318,6 +319,20 @@ describe('verify --follow: lateness as records arrive', () => {
       expect(figure).toBeGreaterThanOrEqual(delay * 0.98)
       expect(figure).toBeLessThan(delay + 100)
     }
+  }, 60_000)
+
+  it('Ctrl-C before every message came: the report so far, exit 130', async () => {
+    const tasks = freshTopic('tasks')
+    const fragments = freshTopic('fragments')
+    await createTopics([tasks, fragments])
+    const watcher = await follow(['--tasks-topic', tasks, '--fragments-topic', fragments])
+    watcher.proc.kill('SIGINT') // nothing was sent: the 16 messages never come
+    const { code, report } = await watcher.done()
+    expect([code, report.interrupted, report.exact]).toEqual([130, 'SIGINT', false])
+    expect(report.topics.map((t: { read: number; missing: number }) => [t.read, t.missing])).toEqual([
+      [0, 4],
+      [0, 12],
+    ])
   }, 60_000)
 
   it('records without the header are measured against a schedule fitted to the earliest arrival', async () => {
