@@ -15,7 +15,8 @@
  *    so a pipe cannot time its lines);
  * both started and joined before the replay starts (`replay --speed S --to T`). Figures per topic
  * and consumer: p50, p99, max, and the p99 of the records due in the run's first second. Then,
- * for the floor of this machine and broker, Kafka's own EndToEndLatency tool.
+ * for the floor of this machine and broker: Kafka's own ProducerPerformance at the fragments'
+ * mean rate at the fastest speed, read by the same Java consumer, and Kafka's EndToEndLatency.
  * Starts a broker with scripts/kafka.sh if none runs, and stops it afterwards.
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs'
@@ -156,6 +157,12 @@ const counts = {
   fragments: lines.filter((l) => l.startsWith('{"topic":"fragments"')).length,
 }
 const breakdown: string[] = []
+/** A window end like 1h, 30m or 6h in hours (the flags bench-latency takes). */
+function hours(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)(h|m)$/.exec(text)
+  if (!m) throw new Error(`--to ${text}: give hours (1h) or minutes (30m)`)
+  return Number(m[1]) / (m[2] === 'h' ? 1 : 60)
+}
 console.log('| speed | topic | consumer | records | p50 | p99 | max | first second: records, p99 |')
 console.log('| --- | --- | --- | --- | --- | --- | --- | --- |')
 try {
@@ -211,6 +218,35 @@ try {
       )
     }
   }
+  // Kafka's own Java producer at the fragments' mean rate at the fastest speed, read by the same consumer.
+  const rate = Math.round(counts.fragments / ((hours(to) * 3600) / Math.max(...speeds)))
+  const ppTopic = `lat-pp-${Date.now()}`
+  await admin.createTopics({ topics: [{ topic: ppTopic, numPartitions: 1 }], waitForLeaders: true })
+  const ppConsumer = await javaConsumer(ppTopic, counts.fragments)
+  const pp = sh([
+    'java',
+    '-cp',
+    classpath,
+    'org.apache.kafka.tools.ProducerPerformance',
+    '--topic',
+    ppTopic,
+    '--num-records',
+    String(counts.fragments),
+    '--record-size',
+    '100',
+    '--throughput',
+    String(rate),
+    '--producer-props',
+    `bootstrap.servers=${broker}`,
+    'acks=all',
+    'linger.ms=0',
+  ])
+  const transit = (await ppConsumer.done()).map(([, stamp, arrival]) => arrival - stamp)
+  console.log(
+    `\nKafka's ProducerPerformance at ${rate} records/s (${counts.fragments} records of 100 bytes, acks all, linger.ms 0), ` +
+      `read by the same Java consumer: record timestamp -> arrival p50 ${ms(quantile(transit, 0.5))}, p99 ${ms(quantile(transit, 0.99))}; ` +
+      `its own send -> acknowledgement: ${pp.out.split('\n').at(-1)}`,
+  )
   // The floor on this machine: Kafka's own tool, one record at a time (send, wait until consumed).
   const e2e = sh([
     'java',
