@@ -64,7 +64,6 @@ const kafka = new Kafka({ clientId: 'bench-latency', brokers: [broker], logLevel
 const admin = kafka.admin()
 await admin.connect()
 
-const now = () => performance.timeOrigin + performance.now()
 const quantile = (xs: number[], q: number) => {
   const sorted = [...xs].sort((a, b) => a - b)
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? Number.NaN
