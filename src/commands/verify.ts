@@ -34,10 +34,8 @@ export async function verifyCommand(
   if (options.quiet) log.level = 1
   const roles = FORMAT_STREAMS[options.spec.format]
   const topics = Object.fromEntries(roles.map((r) => [r, options.topics[r]])) as Partial<Record<Role, string>>
-  // Topology messages are built at wall time 0, and read ones masked the same way (withoutWallTime).
-  const prepared = await prepare([...roles], options.spec, false, () => 0)
-  const expected = expectedTopics(prepared.stream, topics)
-  const schedule = options.follow ? { origin: prepared.window.from, speed: options.speed } : undefined
+  const { expected, origin } = await expectedReplay(roles, options, topics)
+  const schedule = options.follow ? { origin, speed: options.speed } : undefined
   const checks = [...expected.values()].map(
     (e) => new TopicCheck(e, options.shown, schedule, e.topic === topics.topology ? withoutWallTime : undefined),
   )
@@ -93,6 +91,16 @@ export async function verifyCommand(
   edges.stdout(`${options.json ? JSON.stringify(report, null, 2) : formatVerifyReport(report)}\n`)
   if (signal) return EXIT_CODES[signal === 'SIGINT' ? 'sigint' : 'sigterm']
   return report.exact ? EXIT_CODES.completed : EXIT_CODES.mismatch
+}
+
+/**
+ * The replay's messages as hashes, per topic, and its window start. The loaded trace is not kept:
+ * only the hashes are held while reading.
+ */
+async function expectedReplay(roles: readonly Role[], options: VerifyOptions, topics: Partial<Record<Role, string>>) {
+  // Topology messages are built at wall time 0, and read ones masked the same way (withoutWallTime).
+  const prepared = await prepare([...roles], options.spec, false, () => 0)
+  return { expected: expectedTopics(prepared.stream, topics), origin: prepared.window.from }
 }
 
 /** The `opendt-due` header's instant, when the record has one that reads as a number. */
