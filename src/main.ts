@@ -10,6 +10,7 @@ import { wantsVerbose } from './cli/env.ts'
 import { inspectCommand } from './commands/inspect.ts'
 import { replayCommand } from './commands/replay.ts'
 import { verifyCommand } from './commands/verify.ts'
+import { escapeControls } from './core/format.ts'
 import { asReplayError, EXIT_CODES } from './errors.ts'
 import { createLog } from './log.ts'
 import { requireStdout, StdoutClosed, writeStdout } from './sinks/stdout.ts'
@@ -80,7 +81,8 @@ try {
   } else {
     const error = asReplayError(caught)
     const hint = error.reason === 'internal' && !verbose ? ' (run with --verbose for the stack)' : ''
-    log.error(printable(`${error.reason === 'internal' ? 'internal error: ' : ''}${error.message}${hint}`))
+    // Control characters from a file (a column name, say) escaped, so an error line cannot drive the terminal.
+    log.error(escapeControls(`${error.reason === 'internal' ? 'internal error: ' : ''}${error.message}${hint}`, true))
     if (verbose && error.stack) log.error(error.stack)
     process.exitCode = error.exitCode
   }
@@ -90,14 +92,3 @@ try {
 // up): once the outcome is reported, nothing else is owed, so exit now rather than when they fire.
 await new Promise<void>((resolve) => process.stderr.write('', () => resolve()))
 process.exit(process.exitCode)
-
-/** Control characters from a file (a column name, say) escaped, so an error line cannot drive the terminal. */
-function printable(line: string): string {
-  let out = ''
-  for (const c of line) {
-    const n = c.charCodeAt(0)
-    const control = (n < 0x20 && c !== '\n' && c !== '\t') || (n >= 0x7f && n < 0xa0)
-    out += control ? `\\u${n.toString(16).padStart(4, '0')}` : c
-  }
-  return out
-}

@@ -92,5 +92,7 @@ EXIT CODES
   2    bad input (a flag or the trace)
   3    Kafka unreachable, or lost while reading
   5    the brokers rejected the SASL credentials
-  130/143  --follow stopped by SIGINT/SIGTERM before every message came (the report is printed)
+  6    stdout could not be written (closed, a full disk)
+  130/143  stopped by SIGINT/SIGTERM (--follow: before every message came; the report is printed)
+  141  the reader of stdout went away (| head)
 `

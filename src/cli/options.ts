@@ -144,6 +144,9 @@ export function toVerifyOptions(args: VerifyArgs, sources: FlagSources = {}): Ve
   if (args.brokers === undefined && !sources.env?.KAFKA_BROKERS) {
     throw badInput('verify needs the brokers to read from: --brokers HOST:PORT (or KAFKA_BROKERS)')
   }
+  if (args.follow && args.since !== undefined) {
+    throw badInput(`${name('since')} and --follow exclude each other: --follow reads from the topics' ends`)
+  }
   const { options } = toReplayOptions({ ...args, 'dry-run': false, speed: undefined }, sources)
   if (options.output.kind !== 'kafka') throw new Error('verify: no Kafka output')
   return {

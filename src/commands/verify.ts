@@ -34,7 +34,27 @@ export async function verifyCommand(
   if (options.quiet) log.level = 1
   const roles = FORMAT_STREAMS[options.spec.format]
   const topics = Object.fromEntries(roles.map((r) => [r, options.topics[r]])) as Partial<Record<Role, string>>
-  const { expected, origin } = await expectedReplay(roles, options, topics)
+  // From the start: a Ctrl-C while the trace loads stops the command as soon as the load is done.
+  let signal: 'SIGINT' | 'SIGTERM' | undefined
+  const unsubscribe = edges.onSignal((s) => {
+    signal ??= s
+  })
+  let loaded: Awaited<ReturnType<typeof expectedReplay>>
+  try {
+    loaded = await expectedReplay(roles, options, topics)
+  } catch (error) {
+    unsubscribe()
+    throw error
+  }
+  if (signal) {
+    unsubscribe()
+    log.info(`stopped by ${signal} before reading the topics`)
+    return EXIT_CODES[signal === 'SIGINT' ? 'sigint' : 'sigterm']
+  }
+  const { expected, origin, orphans } = loaded
+  if (orphans > 0) {
+    log.warn(`skipped ${orphans} fragments whose task is not in the tasks file (--strict makes this an error)`)
+  }
   const schedule = options.follow ? { origin, speed: options.speed } : undefined
   const checks = [...expected.values()].map(
     (e) => new TopicCheck(e, options.shown, schedule, e.topic === topics.topology ? withoutWallTime : undefined),
@@ -43,10 +63,6 @@ export async function verifyCommand(
   const counts = checks.map((c) => `${c.expected.count} in ${c.expected.topic}`).join(', ')
   log.info(`the trace defines ${counts}; reading from ${options.config.brokers.join(',')}`)
 
-  let signal: 'SIGINT' | 'SIGTERM' | undefined
-  const unsubscribe = edges.onSignal((s) => {
-    signal ??= s
-  })
   const complete = () => checks.every((c) => c.matched === c.expected.count)
   const stopped = () => signal !== undefined || (options.follow && complete())
   const display = options.quiet || !edges.stderr.isTTY ? undefined : live(edges.stderr, checks)
@@ -61,20 +77,23 @@ export async function verifyCommand(
       stopped,
     )
     missingTopics = plan.missing
-    await reader.read(
-      plan,
-      options.follow,
-      (topic, partition, messages, arrival) => {
-        const check = byTopic.get(topic)!
-        for (const m of messages) {
-          check.add({ partition, offset: m.offset, key: m.key, value: m.value, arrival, due: dueOf(m.headers) })
-        }
-      },
-      stopped,
-      () => {
-        if (options.follow) log.info(`following ${[...byTopic.keys()].join(', ')} from their ends: start the replay`)
-      },
-    )
+    if (!signal)
+      await reader.read(
+        plan,
+        options.follow,
+        (topic, partition, messages, arrival) => {
+          const check = byTopic.get(topic)!
+          for (const m of messages) {
+            // Lateness only while following: after the fact, the header says nothing about arrival.
+            const due = options.follow ? dueOf(m.headers) : undefined
+            check.add({ partition, offset: m.offset, key: m.key, value: m.value, arrival, due })
+          }
+        },
+        stopped,
+        () => {
+          if (options.follow) log.info(`following ${[...byTopic.keys()].join(', ')} from their ends: start the replay`)
+        },
+      )
   } finally {
     display?.stop()
     unsubscribe()
@@ -100,7 +119,11 @@ export async function verifyCommand(
 async function expectedReplay(roles: readonly Role[], options: VerifyOptions, topics: Partial<Record<Role, string>>) {
   // Topology messages are built at wall time 0, and read ones masked the same way (withoutWallTime).
   const prepared = await prepare([...roles], options.spec, false, () => 0)
-  return { expected: expectedTopics(prepared.stream, topics), origin: prepared.window.from }
+  return {
+    expected: expectedTopics(prepared.stream, topics),
+    origin: prepared.window.from,
+    orphans: prepared.orphans,
+  }
 }
 
 /** The `opendt-due` header's instant, when the record has one that reads as a number. */
@@ -111,6 +134,9 @@ function dueOf(headers: IHeaders | undefined): number | undefined {
   const due = Number(text.toString())
   return Number.isFinite(due) ? due : undefined
 }
+
+const EPOCH_STAMP = `"timestamp":"${new Date(0).toISOString()}"`
+const WALL_STAMP = '"timestamp":"<the sender\'s wall clock>"'
 
 /** Fills in the key and value of the replay's messages that samples name (missing, changed): a second pass over the trace. */
 async function describeSamples(
@@ -138,7 +164,8 @@ async function describeSamples(
         const message = d.index === undefined ? undefined : found.get(t.topic)?.get(d.index)
         if (!message) continue
         if (kind === 'missing') d.key = message.key
-        d.expected = message.value
+        // Topology messages were built at the epoch (withoutWallTime): the time is the sender's clock.
+        d.expected = t.topic === topics.topology ? message.value.replace(EPOCH_STAMP, WALL_STAMP) : message.value
         delete d.index
       }
     }

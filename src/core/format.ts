@@ -27,3 +27,18 @@ export function formatDuration(ms: number): string {
   if (m > 0) return `${m}m ${String(s % 60).padStart(2, '0')}s`
   return `${s}s`
 }
+
+/**
+ * Control characters (C0, DEL, C1) as `\u00XX`, so that text from a file or a topic cannot drive
+ * the terminal or forge a line. `keepNewlines` leaves newlines and tabs as they are (a multi-line
+ * message of our own).
+ */
+export function escapeControls(text: string, keepNewlines = false): string {
+  let out = ''
+  for (const c of text) {
+    const n = c.charCodeAt(0)
+    const control = (n < 0x20 && !(keepNewlines && (c === '\n' || c === '\t'))) || (n >= 0x7f && n < 0xa0)
+    out += control ? `\\u${n.toString(16).padStart(4, '0')}` : c
+  }
+  return out
+}

@@ -3,7 +3,7 @@ import type { ConsolaInstance } from 'consola'
 import type { Admin, Consumer, KafkaMessage } from 'kafkajs'
 import { ReplayError } from '../errors.ts'
 import type { KafkaConfig, ReadFrom } from '../types.ts'
-import { causeOf, connectOrFail, createKafka, KafkaLog, sendRetry } from './client.ts'
+import { causeOf, connectOrFail, createKafka, KafkaLog, sendRetry, withDeadline } from './client.ts'
 
 /**
  * Reads topics with a kafkajs consumer, for `verify`: a group of its own that commits nothing
@@ -72,8 +72,10 @@ export class TopicReader {
     const ranges: PartitionRange[] = []
     for (const topic of topics) {
       if (!existing.has(topic)) continue
-      const offsets = await admin.fetchTopicOffsets(topic)
-      const atTime = 'time' in from ? await admin.fetchTopicOffsetsByTimestamp(topic, from.time) : []
+      // A topic just created may have partitions without a leader yet: asked again until the deadline.
+      const offsets = await this.retried(topic, () => admin.fetchTopicOffsets(topic))
+      const atTime =
+        'time' in from ? await this.retried(topic, () => admin.fetchTopicOffsetsByTimestamp(topic, from.time)) : []
       for (const { partition, low, high } of offsets) {
         const lo = BigInt(low)
         const hi = BigInt(high)
@@ -120,7 +122,13 @@ export class TopicReader {
     })
     this.consumer = consumer
     await connectOrFail(this.config, () => consumer.connect())
-    await consumer.subscribe({ topics, fromBeginning: true })
+    try {
+      await consumer.subscribe({ topics, fromBeginning: true })
+    } catch (cause) {
+      throw new ReplayError('broker-lost', `lost Kafka at ${this.config.brokers.join(',')}: ${causeOf(cause)}`, {
+        cause,
+      })
+    }
     let failure: unknown
     let joined = false
     consumer.on(consumer.events.GROUP_JOIN, () => {
@@ -145,8 +153,8 @@ export class TopicReader {
           return offset >= range.start && (follow || offset < range.end)
         })
         if (messages.length > 0) onBatch(batch.topic, batch.partition, messages, arrival)
-        const last = batch.messages.at(-1)
-        if (!follow && last && BigInt(last.offset) + 1n >= range.end) open.delete(id)
+        // The batch's last offset counts control records too (a transaction's marker ends a partition).
+        if (!follow && batch.messages.length > 0 && BigInt(batch.lastOffset()) + 1n >= range.end) open.delete(id)
       },
     })
     while (!(joined && !follow && open.size === 0) && !stopped() && failure === undefined) {
@@ -161,6 +169,23 @@ export class TopicReader {
         'broker-lost',
         `lost Kafka at ${this.config.brokers.join(',')} while reading: ${causeOf(failure)}`,
         { cause: failure },
+      )
+    }
+  }
+
+  /** A request about a topic, retried while Kafka calls its error retriable, up to the connect timeout. */
+  private async retried<T>(topic: string, request: () => Promise<T>): Promise<T> {
+    try {
+      return await withDeadline(
+        this.config.connectTimeoutMs,
+        request,
+        (e) => (e as { retriable?: boolean }).retriable !== true,
+      )
+    } catch (cause) {
+      throw new ReplayError(
+        'broker-unreachable',
+        `cannot read the offsets of ${topic} at ${this.config.brokers.join(',')}: ${causeOf(cause)}`,
+        { cause },
       )
     }
   }

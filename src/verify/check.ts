@@ -13,7 +13,7 @@ import { type ExpectedTopic, hashRecord, type RecordHash } from './expected.ts'
  * - out of order: a matched record that comes after a later message of the replay in its
  *   partition (and, counted apart, of its key): a swapped pair is one.
  *
- * In follow mode each matched record's lateness is measured too: arrival minus the instant it
+ * Following (`schedule` given), each matched record's lateness is measured too: arrival minus the instant it
  * was due, from the record's `opendt-due` header, or (without one) on a schedule fitted to the
  * earliest arrival, as a replay at `speed` from `origin` would have it.
  */
@@ -41,8 +41,8 @@ export interface Difference {
   key: string | null
   /** Event time of the replay's message it concerns (epoch ms), when known. */
   time?: number
-  /** The value read (changed, foreign), and the one expected (missing, changed). */
-  value?: string
+  /** The value read (changed, foreign; null for a record without one), and the one expected (missing, changed). */
+  value?: string | null
   expected?: string
   /** Out of order: the offset and time of the later message that came before it. */
   after?: { offset: string; time: number }
@@ -141,7 +141,8 @@ export class TopicCheck {
       this.unexpectedByKey.set(hash.key, (this.unexpectedByKey.get(hash.key) ?? 0) + 1)
       if (this.unexpectedSamples.length < this.limit * 4) {
         const { partition, offset } = record
-        this.unexpectedSamples.push({ partition, offset, key, value: value.toString('utf8'), keyHash: hash.key })
+        const text = record.value === null ? null : value.toString('utf8')
+        this.unexpectedSamples.push({ partition, offset, key, value: text, keyHash: hash.key })
       }
       return
     }
@@ -173,8 +174,9 @@ export class TopicCheck {
     const lastOfKey = this.lastOfKey.get(hash.key)
     if (lastOfKey !== undefined && index < lastOfKey) this.keyOrder++
     this.lastOfKey.set(hash.key, index)
+    if (!this.schedule) return
     if (record.due !== undefined) this.late(record.arrival - record.due, record.due)
-    else if (this.schedule) {
+    else {
       this.fittedCount++
       const offset = (time - this.schedule.origin) / this.schedule.speed
       this.fitted.push(record.arrival - offset, offset)

@@ -1,4 +1,4 @@
-import { formatTime } from '../core/format.ts'
+import { escapeControls, formatTime } from '../core/format.ts'
 import { DIFFERENCE_KINDS, type Difference, type DifferenceKind, type TopicReport } from './check.ts'
 
 /** What `verify` found, as `--json` prints it. */
@@ -22,11 +22,17 @@ const LABELS: Record<DifferenceKind, string> = {
 const ms = (x: number) => `${x.toFixed(x < 10 ? 2 : 1)} ms`
 const at = (time: number | undefined) => (time === undefined ? '' : ` at ${formatTime(Math.round(time))}`)
 const where = (d: Difference) => (d.offset === undefined ? '' : `partition ${d.partition} offset ${d.offset}: `)
-const clip = (text: string | undefined) =>
-  text === undefined ? '' : text.length > 200 ? `${text.slice(0, 200)}... (${text.length} bytes)` : text
+/** Text read from a topic, as one safe line: control characters escaped, long values cut. */
+const clip = (text: string | null | undefined) => {
+  if (text === undefined) return ''
+  if (text === null) return '(null)'
+  const line = escapeControls(text)
+  return line.length > 200 ? `${line.slice(0, 200)}... (${text.length} characters)` : line
+}
+const keyText = (key: string | null) => (key === null ? '(null)' : escapeControls(key))
 
 function sampleLine(kind: DifferenceKind, d: Difference): string {
-  const key = `key ${d.key ?? '(none)'}${at(d.time)}`
+  const key = `key ${keyText(d.key)}${at(d.time)}`
   switch (kind) {
     case 'missing':
       return `${key}: ${clip(d.expected)}`
@@ -35,7 +41,7 @@ function sampleLine(kind: DifferenceKind, d: Difference): string {
     case 'changed':
       return `${where(d)}${key}: got ${clip(d.value)}, expected ${clip(d.expected)}`
     case 'foreign':
-      return `${where(d)}key ${d.key ?? '(none)'}: ${clip(d.value)}`
+      return `${where(d)}key ${keyText(d.key)}: ${clip(d.value)}`
     case 'outOfOrder':
       return `${where(d)}${key}, after offset ${d.after!.offset}${at(d.after!.time)}`
   }

@@ -175,6 +175,39 @@ describe("verify: topics written by Kafka's console producer, with planted defec
     )
   }, 60_000)
 
+  it('bytes from the topic cannot forge report lines: control characters escaped, a null value said', async () => {
+    const topic = freshTopic('fragments')
+    await createTopics([topic])
+    const kafka = new Kafka({ clientId: 'test-forge', brokers: [broker.bootstrap], logLevel: logLevel.NOTHING })
+    const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner })
+    await producer.connect()
+    await producer.send({
+      topic,
+      messages: [
+        ...fragments.map(([key, value]) => ({ key, value })),
+        { key: '\x1b[31mred\n\nverify: exact', value: 'x\ry' },
+        { key: 'tombstone', value: null },
+      ],
+    })
+    await producer.disconnect()
+    const result = await run([
+      bin,
+      'verify',
+      '--brokers',
+      broker.bootstrap,
+      '--tasks-topic',
+      tasks,
+      '--fragments-topic',
+      topic,
+    ])
+    expect(result.code).toBe(1)
+    expect(result.stdout.split('\n').slice(1, 4)).toEqual([
+      `${topic}: 14 records read, 12 expected: 2 not in the trace`,
+      '  not in the trace partition 0 offset 12: key \\u001b[31mred\\u000a\\u000averify: exact: x\\u000dy',
+      '  not in the trace partition 0 offset 13: key tombstone: (null)',
+    ])
+  }, 60_000)
+
   it('the text report names each difference with its offset', async () => {
     const topic = freshTopic('fragments')
     await consoleProduce(broker.bootstrap, topic, [...fragments.toSpliced(4, 1), fragments[0]!])

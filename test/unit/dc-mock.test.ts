@@ -10,7 +10,15 @@ import {
   TaskMessageStream,
   TopologyStream,
 } from '../../src/core/dc-mock-streams.ts'
-import { openDtId, pydanticTime, pyFloat, pyIsoTime, topologyJson } from '../../src/core/dc-mock-wire.ts'
+import {
+  openDtId,
+  pydanticTime,
+  pyFloat,
+  pyIsoTime,
+  topologyJson,
+  withoutWallTime,
+  writeTopology,
+} from '../../src/core/dc-mock-wire.ts'
 import { type EventStream, mergeStreams } from '../../src/core/stream.ts'
 import { consumptionOffset, topologyMessageBody } from '../../src/trace/dc-mock-files.ts'
 import { makeFragments, makeTasks } from '../helpers.ts'
@@ -40,6 +48,26 @@ function workload(tasks: ReturnType<typeof makeTasks>, fragments: ReturnType<typ
   const stream = mergeStreams([new HeartbeatStream(grid, MIN, ALL), new TaskMessageStream(trace, ALL)])
   return drain(stream).map(([, key, value]) => [JSON.parse(key), JSON.parse(value).timestamp])
 }
+
+describe('topology messages compared without their wall-clock timestamp (verify)', () => {
+  const body = Buffer.from('{"clusters":[]}')
+  const at = (wallMs: number) => {
+    const w = new ByteWriter(64)
+    writeTopology(w, wallMs, body)
+    return Buffer.from(w.buf.subarray(0, w.pos))
+  }
+  it('any spelling of the time reads as the epoch; anything else is left as it is', () => {
+    const epoch = '{"timestamp":"1970-01-01T00:00:00.000Z","topology":{"clusters":[]}}'
+    expect(withoutWallTime(at(0)).toString()).toBe(epoch)
+    expect(withoutWallTime(at(Date.parse('2026-11-26T18:00:00.123Z'))).toString()).toBe(epoch)
+    for (const time of ['2020-01-01T00:00:00Z', '2020-01-01T00:00:00+00:00', '']) {
+      expect(withoutWallTime(Buffer.from(`{"timestamp":"${time}","topology":{"clusters":[]}}`)).toString()).toBe(epoch)
+    }
+    for (const other of ['{"power_draw":1.0}', '{"timestamp":"2020-01-01T00:00:00Z","other":1}', '{"timestamp":"x']) {
+      expect(withoutWallTime(Buffer.from(other)).toString()).toBe(other)
+    }
+  })
+})
 
 describe('dc-mock ids: integers, as OpenDT reads them', () => {
   it.each([

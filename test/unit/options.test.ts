@@ -278,24 +278,23 @@ describe('verify: the replay its flags define, and where to read', () => {
       'f',
       '--since',
       '2026-11-26T15:00:00Z',
-      '--follow',
-      '--speed',
-      '100',
       '--show',
       '3',
+      '--json',
     ])
     expect([options.spec.from, options.topics.fragments, options.config.brokers]).toEqual([
       { offset: 3_600_000 },
       'f',
       ['k1:9092'],
     ])
-    expect([options.from, options.follow, options.speed, options.shown, options.json]).toEqual([
+    expect([options.from, options.follow, options.shown, options.json]).toEqual([
       { time: Date.parse('2026-11-26T15:00:00Z') },
-      true,
-      100,
-      3,
       false,
+      3,
+      true,
     ])
+    const following = await verifyOptions(['--brokers', 'k:9092', '--follow', '--speed', '100'])
+    expect([following.follow, following.speed, following.from]).toEqual([true, 100, { earliest: true }])
     expect((await verifyOptions(['--since', '1500'], { KAFKA_BROKERS: 'k:9092' })).from).toEqual({ offset: 1500 })
     expect((await verifyOptions(['--brokers', 'k:9092'])).from).toEqual({ earliest: true })
   })
@@ -307,6 +306,10 @@ describe('verify: the replay its flags define, and where to read', () => {
       '--since: expected an offset (0, 1500) or an ISO-8601 time (2026-11-26T15:00:00Z), got "yesterday"',
     ],
     [['--brokers', 'k:9092', '--show', '0'], '--show: expected a whole number of at least 1, got "0"'],
+    [
+      ['--brokers', 'k:9092', '--follow', '--since', '0'],
+      "--since and --follow exclude each other: --follow reads from the topics' ends",
+    ],
     [['--brokers', 'k:9092', '--acks', '1'], 'unknown option --acks (see opendt-replay verify --help)'],
   ])('%p fails: %s', async (argv, message) => {
     await expect(verifyOptions(argv)).rejects.toThrow(message)
