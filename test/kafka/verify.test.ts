@@ -71,6 +71,10 @@ describe("verify: topics written by Kafka's console producer, with planted defec
     await consoleProduce(broker.bootstrap, tasks, dry.tasks)
   }, 120_000)
 
+  /** The text report of the demo's tasks topic and this fragments topic. */
+  const verifyText = (fragmentsTopic: string) =>
+    run([bin, 'verify', '--brokers', broker.bootstrap, '--tasks-topic', tasks, '--fragments-topic', fragmentsTopic])
+
   /** Writes the demo's fragments, changed by `plant`, and verifies both topics. */
   async function planted(plant: (records: [string, string][]) => [string, string][]) {
     const topic = freshTopic('fragments')
@@ -190,16 +194,7 @@ describe("verify: topics written by Kafka's console producer, with planted defec
       ],
     })
     await producer.disconnect()
-    const result = await run([
-      bin,
-      'verify',
-      '--brokers',
-      broker.bootstrap,
-      '--tasks-topic',
-      tasks,
-      '--fragments-topic',
-      topic,
-    ])
+    const result = await verifyText(topic)
     expect(result.code).toBe(1)
     expect(result.stdout.split('\n').slice(1, 4)).toEqual([
       `${topic}: 14 records read, 12 expected: 2 not in the trace`,
@@ -211,16 +206,7 @@ describe("verify: topics written by Kafka's console producer, with planted defec
   it('the text report names each difference with its offset', async () => {
     const topic = freshTopic('fragments')
     await consoleProduce(broker.bootstrap, topic, [...fragments.toSpliced(4, 1), fragments[0]!])
-    const result = await run([
-      bin,
-      'verify',
-      '--brokers',
-      broker.bootstrap,
-      '--tasks-topic',
-      tasks,
-      '--fragments-topic',
-      topic,
-    ])
+    const result = await verifyText(topic)
     expect(result.code).toBe(1)
     expect(result.stdout).toBe(
       [
