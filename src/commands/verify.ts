@@ -99,6 +99,12 @@ export async function verifyCommand(
     unsubscribe()
     await reader.close()
   }
+  if (!options.follow && !('earliest' in options.from)) {
+    const empty = checks.filter((c) => c.read === 0 && !missingTopics.includes(c.expected.topic))
+    if (empty.length > 0) {
+      log.warn(`${empty.map((c) => c.expected.topic).join(', ')}: no record at or after --since ${args.since}`)
+    }
+  }
   const report: VerifyReport = {
     exact: false,
     interrupted: signal,

@@ -263,6 +263,11 @@ describe('verify after real replays', () => {
     expect([all.code, all.report.topics[0].duplicated, all.report.topics[1].duplicated]).toEqual([1, 4, 12])
     const since = await verify([...topics, '--since', between])
     expect([since.code, since.report.topics[0].read, since.report.topics[1].read]).toEqual([0, 4, 12])
+    const future = await verify([...topics, '--since', '2099-01-01T00:00:00Z'])
+    expect([future.code, future.stderr.trimEnd().split('\n').at(-1)]).toEqual([
+      1,
+      `[warn] ${tasks}, ${fragments}: no record at or after --since 2099-01-01T00:00:00Z`,
+    ])
     // An offset applies to every partition of every topic: the tasks topic's second run starts at 4, the fragments' at 12.
     const offset = await verify([...topics, '--since', '4'])
     expect(offset.report.topics.map((t: { read: number; duplicated: number }) => [t.read, t.duplicated])).toEqual([
