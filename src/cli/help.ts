@@ -93,6 +93,6 @@ EXIT CODES
   3    Kafka unreachable, or lost while reading
   5    the brokers rejected the SASL credentials
   6    stdout could not be written (closed, a full disk)
-  130/143  stopped by SIGINT/SIGTERM (--follow: before every message came; the report is printed)
+  130/143  stopped by SIGINT/SIGTERM (once reading began, the report of what was read is printed)
   141  the reader of stdout went away (| head)
 `

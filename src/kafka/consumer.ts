@@ -130,6 +130,7 @@ export class TopicReader {
       })
     }
     let failure: unknown
+    let ours: unknown
     let joined = false
     consumer.on(consumer.events.GROUP_JOIN, () => {
       if (joined) return
@@ -137,7 +138,14 @@ export class TopicReader {
       for (const r of plan.ranges) consumer.seek({ topic: r.topic, partition: r.partition, offset: String(r.start) })
     })
     consumer.on(consumer.events.CRASH, (event) => {
-      failure = event.payload.error
+      if (!event.payload.restart) failure = event.payload.error // a crash kafkajs restarts from is not the end
+    })
+    // A fetch that kafkajs filters down to nothing (control records, an aborted transaction)
+    // reaches no eachBatch, only this event: a partition that ends in one closes here.
+    consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
+      const range = ranges.get(`${payload.topic}/${payload.partition}`)
+      if (!follow && range && BigInt(payload.lastOffset) + 1n >= range.end)
+        open.delete(`${payload.topic}/${payload.partition}`)
     })
     let ready = false
     await consumer.run({
@@ -152,18 +160,24 @@ export class TopicReader {
           const offset = BigInt(m.offset)
           return offset >= range.start && (follow || offset < range.end)
         })
-        if (messages.length > 0) onBatch(batch.topic, batch.partition, messages, arrival)
-        // The batch's last offset counts control records too (a transaction's marker ends a partition).
+        try {
+          if (messages.length > 0) onBatch(batch.topic, batch.partition, messages, arrival)
+        } catch (error) {
+          ours = error // our own failure, not Kafka's: it ends the read as it is
+          return
+        }
+        // The batch's last offset counts control records too (a marker sharing the batch with data).
         if (!follow && batch.messages.length > 0 && BigInt(batch.lastOffset()) + 1n >= range.end) open.delete(id)
       },
     })
-    while (!(joined && !follow && open.size === 0) && !stopped() && failure === undefined) {
+    while (!(joined && !follow && open.size === 0) && !stopped() && failure === undefined && ours === undefined) {
       if (joined && !ready) {
         ready = true
         onReady()
       }
       await Bun.sleep(follow ? 50 : 20)
     }
+    if (ours !== undefined) throw ours
     if (failure !== undefined) {
       throw new ReplayError(
         'broker-lost',

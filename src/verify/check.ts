@@ -99,8 +99,9 @@ export class TopicCheck {
   private readonly unexpectedByKey = new Map<number, number>()
   private readonly unexpectedSamples: (Difference & { keyHash: number })[] = []
   private readonly lastInPartition = new Map<number, { index: number; offset: string }>()
-  private readonly lastOfKey = new Map<number, number>()
-  private readonly hash: RecordHash = { hi: 0, lo: 0, key: 0 }
+  /** Per partition, per key (53-bit hash): the replay index of the last record matched. */
+  private readonly lastOfKey = new Map<number, Map<number, number>>()
+  private readonly hash: RecordHash = { hi: 0, lo: 0, key: 0, wideKey: 0 }
   private readonly limit: number
   readonly lateness = new Lateness()
   private readonly first: number[] = []
@@ -171,9 +172,18 @@ export class TopicCheck {
       })
     }
     this.lastInPartition.set(record.partition, { index, offset: record.offset })
-    const lastOfKey = this.lastOfKey.get(hash.key)
-    if (lastOfKey !== undefined && index < lastOfKey) this.keyOrder++
-    this.lastOfKey.set(hash.key, index)
+    // A key lives in one partition when the producer partitions by key; keyless records (dc-mock's
+    // power) are spread over partitions and have no order of their own to keep.
+    if (hash.wideKey >= 0) {
+      let keys = this.lastOfKey.get(record.partition)
+      if (!keys) {
+        keys = new Map()
+        this.lastOfKey.set(record.partition, keys)
+      }
+      const last = keys.get(hash.wideKey)
+      if (last !== undefined && index < last) this.keyOrder++
+      keys.set(hash.wideKey, index)
+    }
     if (!this.schedule) return
     if (record.due !== undefined) this.late(record.arrival - record.due, record.due)
     else {
@@ -210,15 +220,19 @@ export class TopicCheck {
     }
     let changed = 0
     for (const [key, n] of this.unexpectedByKey) changed += Math.min(n, missingByKey.get(key) ?? 0)
-    // Samples: a changed record names the first message of its key that never came.
-    const firstMissing = new Map<number, number>()
-    for (let i = 0; i < e.count && firstMissing.size < this.limit * 4; i++) {
-      if (e.seen[i] === 0 && !firstMissing.has(e.keyHash[i]!)) firstMissing.set(e.keyHash[i]!, i)
+    // Samples: each changed record names the next message of its key that never came.
+    const sampledKeys = new Set(this.unexpectedSamples.map((u) => u.keyHash))
+    const missingOfKey = new Map<number, number[]>()
+    for (let i = 0; i < e.count; i++) {
+      if (e.seen[i] === 1 || !sampledKeys.has(e.keyHash[i]!)) continue
+      const list = missingOfKey.get(e.keyHash[i]!) ?? []
+      if (list.length === 0) missingOfKey.set(e.keyHash[i]!, list)
+      list.push(i)
     }
     const paired = new Set<number>()
     for (const { keyHash, ...sample } of this.unexpectedSamples) {
-      const i = firstMissing.get(keyHash)
-      if (i !== undefined && !paired.has(i)) {
+      const i = missingOfKey.get(keyHash)?.shift()
+      if (i !== undefined) {
         paired.add(i)
         this.sample('changed', { ...sample, time: e.time[i], index: i })
       } else this.sample('foreign', sample)
@@ -250,7 +264,7 @@ export class TopicCheck {
       // The earliest arrival defines the schedule's zero: lateness is measured from the best record.
       let zero = Infinity
       for (let i = 0; i < this.fitted.length; i += 2) zero = Math.min(zero, this.fitted[i]!)
-      for (let i = 0; i < this.fitted.length; i += 2) this.late(this.fitted[i]! - zero, this.fitted[i + 1]!)
+      for (let i = 0; i < this.fitted.length; i += 2) this.late(this.fitted[i]! - zero, zero + this.fitted[i + 1]!)
       this.fitted = []
     }
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0

@@ -10,11 +10,15 @@ import type { Role } from '../types.ts'
  * per message: 90 MB for SURF's 2.3 M.
  */
 
-/** A record's key and value hashed together (64 bits, as two halves), and its key alone (32 bits). */
+/**
+ * A record's key and value hashed together (64 bits, as two halves), and its key alone: 32 bits
+ * (`key`, kept per message) and 53 bits (`wideKey`, for order per key; -1 for a record without a key).
+ */
 export interface RecordHash {
   hi: number
   lo: number
   key: number
+  wideKey: number
 }
 
 export function hashRecord(key: Uint8Array | null, value: Uint8Array, out: RecordHash): RecordHash {
@@ -23,6 +27,7 @@ export function hashRecord(key: Uint8Array | null, value: Uint8Array, out: Recor
   out.hi = Number(h >> 32n)
   out.lo = Number(h & 0xffffffffn)
   out.key = Number(BigInt(seed) & 0xffffffffn)
+  out.wideKey = key ? Number(BigInt.asUintN(53, BigInt(seed))) : -1
   return out
 }
 
@@ -106,7 +111,7 @@ export function expectedTopics(stream: EventStream, topics: Partial<Record<Role,
   const out = new Map<string, ExpectedTopic>()
   for (const topic of Object.values(topics)) out.set(topic, new ExpectedTopic(topic))
   const w = new ByteWriter(1 << 16)
-  const hash: RecordHash = { hi: 0, lo: 0, key: 0 }
+  const hash: RecordHash = { hi: 0, lo: 0, key: 0, wideKey: 0 }
   for (; stream.time !== Infinity; stream.advance()) {
     w.pos = 0
     stream.writeValue(w)

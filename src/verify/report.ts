@@ -4,7 +4,7 @@ import { DIFFERENCE_KINDS, type Difference, type DifferenceKind, type TopicRepor
 /** What `verify` found, as `--json` prints it. */
 export interface VerifyReport {
   exact: boolean
-  /** `verify --follow`: stopped by a signal before every message came. */
+  /** Stopped by a signal while reading (the report covers what was read). */
   interrupted?: 'SIGINT' | 'SIGTERM'
   /** Topics the cluster does not have. */
   missingTopics: string[]
