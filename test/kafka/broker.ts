@@ -179,6 +179,23 @@ export function dryRunMessages(stdout: string): Record<'tasks' | 'fragments', [s
   return out
 }
 
+/** Creates topics beforehand (test set-up; the replayer's own creation is under test elsewhere). */
+export async function createTopics(
+  bootstrap: string,
+  topics: string[],
+  partitions = 1,
+  config: Record<string, string> = {},
+): Promise<void> {
+  const admin = new Kafka({ clientId: 'test', brokers: [bootstrap], logLevel: logLevel.NOTHING }).admin()
+  await admin.connect()
+  const configEntries = Object.entries(config).map(([name, value]) => ({ name, value }))
+  await admin.createTopics({
+    topics: topics.map((topic) => ({ topic, numPartitions: partitions, replicationFactor: 1, configEntries })),
+    waitForLeaders: true,
+  })
+  await admin.disconnect()
+}
+
 /** Kafka's console producer: in kafka-tools since 4.0, in the core jar before. */
 const CONSOLE_PRODUCERS = ['org.apache.kafka.tools.ConsoleProducer', 'kafka.tools.ConsoleProducer']
 
@@ -187,10 +204,7 @@ const CONSOLE_PRODUCERS = ['org.apache.kafka.tools.ConsoleProducer', 'kafka.tool
  * lines, in order, acks all. The topic is created first (one partition) if it does not exist.
  */
 export async function consoleProduce(bootstrap: string, topic: string, records: [string, string][]): Promise<void> {
-  const admin = new Kafka({ clientId: 'test-topics', brokers: [bootstrap], logLevel: logLevel.NOTHING }).admin()
-  await admin.connect()
-  await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true })
-  await admin.disconnect()
+  await createTopics(bootstrap, [topic])
   const classpath = (await script('classpath')).out
   const input = records.map(([key, value]) => `${key}\t${value}\n`).join('')
   let failure = ''

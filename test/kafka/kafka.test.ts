@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { Kafka, logLevel } from 'kafkajs'
 import { FIXTURES, requireBinary, requireSurf, run } from '../helpers.ts'
 import {
+  createTopics as createTopicsOn,
   dryRunMessages,
   firstRecord,
   freshTopic,
@@ -31,17 +32,9 @@ async function topicPartitions(topic: string): Promise<number> {
   return (await readTopicWithPartitions(broker.bootstrap, topic)).partitions
 }
 
-/** Creates topics beforehand (test set-up; the replayer's own creation is under test elsewhere). */
-async function createTopics(topics: string[], partitions: number, config: Record<string, string> = {}): Promise<void> {
-  const admin = new Kafka({ clientId: 'test', brokers: [broker.bootstrap], logLevel: logLevel.NOTHING }).admin()
-  await admin.connect()
-  const configEntries = Object.entries(config).map(([name, value]) => ({ name, value }))
-  await admin.createTopics({
-    topics: topics.map((topic) => ({ topic, numPartitions: partitions, replicationFactor: 1, configEntries })),
-    waitForLeaders: true,
-  })
-  await admin.disconnect()
-}
+/** Creates topics beforehand on the shared broker. */
+const createTopics = (topics: string[], partitions: number, config: Record<string, string> = {}) =>
+  createTopicsOn(broker.bootstrap, topics, partitions, config)
 
 /** Replays at --speed max into two topics of the test broker; `args` adds the trace and other flags. */
 const intoKafka = (args: string[], tasks: string, fragments: string) =>

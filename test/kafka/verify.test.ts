@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'bun:test'
 import { join } from 'node:path'
 import { Kafka, logLevel, Partitioners } from 'kafkajs'
 import { FIXTURES, requireBinary, requireSurf, run } from '../helpers.ts'
-import { consoleProduce, dryRunMessages, freshTopic, sharedBroker } from './broker.ts'
+import { consoleProduce, createTopics as createTopicsOn, dryRunMessages, freshTopic, sharedBroker } from './broker.ts'
 
 const broker = sharedBroker()
 let bin: string
@@ -15,13 +15,8 @@ beforeAll(async () => {
 
 const T = (iso: string) => Date.parse(iso)
 
-/** Creates one-partition topics (test set-up: --follow reads topics that exist). */
-async function createTopics(topics: string[]): Promise<void> {
-  const admin = new Kafka({ clientId: 'test', brokers: [broker.bootstrap], logLevel: logLevel.NOTHING }).admin()
-  await admin.connect()
-  await admin.createTopics({ topics: topics.map((topic) => ({ topic, numPartitions: 1 })), waitForLeaders: true })
-  await admin.disconnect()
-}
+/** Creates one-partition topics on the shared broker (--follow reads topics that exist). */
+const createTopics = (topics: string[]) => createTopicsOn(broker.bootstrap, topics)
 
 /** `verify --json` against the given topics; the report parsed. */
 async function verify(args: string[]) {
