@@ -295,17 +295,14 @@ const SHARED_WITH_VERIFY = [
 ] as const satisfies readonly (keyof typeof replayArgs)[]
 
 export const verifyArgs = {
-  ...(Object.fromEntries(SHARED_WITH_VERIFY.map((flag) => [flag, replayArgs[flag]])) as Pick<
-    typeof replayArgs,
-    (typeof SHARED_WITH_VERIFY)[number]
-  >),
-  brokers: { ...replayArgs.brokers, description: 'Kafka bootstrap brokers to read from (default: $KAFKA_BROKERS)' },
+  // verify creates no topic: the replay's "created if missing" is dropped from its help.
   ...(Object.fromEntries(
-    (['tasks-topic', 'fragments-topic', 'workload-topic'] as const).map((flag) => [
+    SHARED_WITH_VERIFY.map((flag) => [
       flag,
       { ...replayArgs[flag], description: replayArgs[flag].description.replace(', created if missing', '') },
     ]),
-  ) as Pick<typeof replayArgs, 'tasks-topic' | 'fragments-topic' | 'workload-topic'>),
+  ) as Pick<typeof replayArgs, (typeof SHARED_WITH_VERIFY)[number]>),
+  brokers: { ...replayArgs.brokers, description: 'Kafka bootstrap brokers to read from (default: $KAFKA_BROKERS)' },
   since: {
     type: 'string',
     valueHint: 'OFFSET|TIME',

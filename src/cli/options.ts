@@ -166,11 +166,21 @@ export function toVerifyOptions(args: VerifyArgs, sources: FlagSources = {}): Ve
 /** `--since`: an offset (digits), or an ISO-8601 time. */
 function parseSince(flag: string, text: string): ReadFrom {
   if (/^\d+$/.test(text.trim())) return { offset: Number(text.trim()) }
-  const time = Date.parse(text)
-  if (Number.isNaN(time) || !/^\d{4}-\d{2}-\d{2}/.test(text.trim())) {
+  const time = instant(flag, text)
+  if (time === undefined) {
     throw badInput(`${flag}: expected an offset (0, 1500) or an ISO-8601 time (2026-11-26T15:00:00Z), got "${text}"`)
   }
   return { time }
+}
+
+/** An ISO-8601 instant, read as `--from`/`--to` read one (parseTimeRef: no zone is UTC); undefined when the text is none. */
+function instant(flag: string, text: string): number | undefined {
+  try {
+    const ref = parseTimeRef(flag, text)
+    return 'absolute' in ref ? ref.absolute : undefined
+  } catch {
+    return undefined
+  }
 }
 
 /** `--shard K/N` (0 <= K < N) and `--shard-control first|all`. */
@@ -195,16 +205,11 @@ function resolveShard(args: ReplayArgs, name: FlagName): Shard | undefined {
 /** `--start-at`: an ISO-8601 instant, or `+DURATION` from now. */
 function parseStartAt(flag: string, text: string): number {
   if (text.startsWith('+')) return Date.now() + parseDuration(flag, text.slice(1))
-  let ref: ReturnType<typeof parseTimeRef> | undefined
-  try {
-    ref = parseTimeRef(flag, text)
-  } catch {
-    ref = undefined
-  }
-  if (!ref || !('absolute' in ref)) {
+  const at = instant(flag, text)
+  if (at === undefined) {
     throw badInput(`${flag}: expected an ISO-8601 time (2026-11-26T15:00:00Z) or +DURATION (+30s), got "${text}"`)
   }
-  return ref.absolute
+  return at
 }
 
 /** The flags that only one format reads: given with the other, they would be silently ignored. */

@@ -296,6 +296,10 @@ describe('verify: the replay its flags define, and where to read', () => {
     const following = await verifyOptions(['--brokers', 'k:9092', '--follow', '--speed', '100'])
     expect([following.follow, following.speed, following.from]).toEqual([true, 100, { earliest: true }])
     expect((await verifyOptions(['--since', '1500'], { KAFKA_BROKERS: 'k:9092' })).from).toEqual({ offset: 1500 })
+    // As --from reads a time: without a zone it is UTC.
+    expect((await verifyOptions(['--brokers', 'k:9092', '--since', '2026-11-26T15:00:00'])).from).toEqual({
+      time: Date.parse('2026-11-26T15:00:00Z'),
+    })
     expect((await verifyOptions(['--brokers', 'k:9092'])).from).toEqual({ earliest: true })
   })
 
@@ -306,6 +310,10 @@ describe('verify: the replay its flags define, and where to read', () => {
       '--since: expected an offset (0, 1500) or an ISO-8601 time (2026-11-26T15:00:00Z), got "yesterday"',
     ],
     [['--brokers', 'k:9092', '--show', '0'], '--show: expected a whole number of at least 1, got "0"'],
+    [
+      ['--brokers', 'k:9092', '--since', '2022-02-30'],
+      '--since: expected an offset (0, 1500) or an ISO-8601 time (2026-11-26T15:00:00Z), got "2022-02-30"',
+    ],
     [
       ['--brokers', 'k:9092', '--follow', '--since', '0'],
       "--since and --follow exclude each other: --follow reads from the topics' ends",
