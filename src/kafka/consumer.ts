@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import type { ConsolaInstance } from 'consola'
 import type { Admin, Consumer, KafkaMessage } from 'kafkajs'
 import { ReplayError } from '../errors.ts'
+import { sharedClock } from '../run/control.ts'
 import type { KafkaConfig, ReadFrom } from '../types.ts'
 import { causeOf, connectOrFail, createKafka, KafkaLog, sendRetry, withDeadline } from './client.ts'
 
@@ -29,9 +30,6 @@ export interface ReadPlan {
 
 /** The records of one partition's fetch, handed over together with their arrival instant. */
 export type OnBatch = (topic: string, partition: number, messages: KafkaMessage[], arrival: number) => void
-
-/** The shared clock: epoch ms with sub-millisecond digits. */
-export const wallClock = () => performance.timeOrigin + performance.now()
 
 export class TopicReader {
   private readonly config: KafkaConfig
@@ -140,8 +138,9 @@ export class TopicReader {
     consumer.on(consumer.events.CRASH, (event) => {
       if (!event.payload.restart) failure = event.payload.error // a crash kafkajs restarts from is not the end
     })
-    // A fetch that kafkajs filters down to nothing (control records, an aborted transaction)
-    // reaches no eachBatch, only this event: a partition that ends in one closes here.
+    // A partition is done once a batch reaches its end. This event follows every batch, also one
+    // that kafkajs filters down to nothing (control records, an aborted transaction), which
+    // reaches no eachBatch; its last offset counts control records too.
     consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
       const range = ranges.get(`${payload.topic}/${payload.partition}`)
       if (!follow && range && BigInt(payload.lastOffset) + 1n >= range.end)
@@ -151,9 +150,8 @@ export class TopicReader {
     await consumer.run({
       autoCommit: false,
       eachBatch: async ({ batch }) => {
-        const arrival = wallClock()
-        const id = `${batch.topic}/${batch.partition}`
-        const range = ranges.get(id)
+        const arrival = sharedClock()
+        const range = ranges.get(`${batch.topic}/${batch.partition}`)
         if (!range) return
         // Records before the start (fetched before the seek took effect) and past the end are not ours.
         const messages = batch.messages.filter((m) => {
@@ -164,10 +162,7 @@ export class TopicReader {
           if (messages.length > 0) onBatch(batch.topic, batch.partition, messages, arrival)
         } catch (error) {
           ours = error // our own failure, not Kafka's: it ends the read as it is
-          return
         }
-        // The batch's last offset counts control records too (a marker sharing the batch with data).
-        if (!follow && batch.messages.length > 0 && BigInt(batch.lastOffset()) + 1n >= range.end) open.delete(id)
       },
     })
     while (!(joined && !follow && open.size === 0) && !stopped() && failure === undefined && ours === undefined) {

@@ -302,14 +302,13 @@ async function decodeFragments(source: ParquetSource, tasks: Tasks, policy: Frag
     }
   })
   const { offsets, count, orphans } = placement.group(tasks.count)
-  const position = placement
-  const duration = await scatterNumbers(table, 'duration', position, count, 'integers')
+  const duration = await scatterNumbers(table, 'duration', placement, count, 'integers')
   const cpuUsage = policy.timesOnly
     ? new Float32Array(0)
-    : await scatterNumbers(table, 'cpu_usage', position, count, 'floats')
+    : await scatterNumbers(table, 'cpu_usage', placement, count, 'floats')
   let cpuCount: NumberColumn | undefined
   if (policy.cpuCount && !policy.timesOnly && table.columns.has('cpu_count')) {
-    cpuCount = await scatterNumbers(table, 'cpu_count', position, count, 'integers')
+    cpuCount = await scatterNumbers(table, 'cpu_count', placement, count, 'integers')
   }
   const fragments: Fragments = {
     path: source.path,
@@ -322,7 +321,7 @@ async function decodeFragments(source: ParquetSource, tasks: Tasks, policy: Frag
     cpuCount,
     divisor: 1,
   }
-  checkFragmentTimes(tasks, fragments, position)
+  checkFragmentTimes(tasks, fragments, placement)
   return fragments
 }
 

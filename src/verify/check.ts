@@ -211,24 +211,24 @@ export class TopicCheck {
   /** After the read: pairs unexpected records with missing messages, and sums up. */
   finish(): TopicReport {
     const e = this.expected
+    // One pass over the messages that never came: how many per key, and for the keys of sampled
+    // records, which (each changed record names the next message of its key that never came).
     const missingByKey = new Map<number, number>()
+    const sampledKeys = new Set(this.unexpectedSamples.map((u) => u.keyHash))
+    const missingOfKey = new Map<number, number[]>()
     let missing = 0
     for (let i = 0; i < e.count; i++) {
       if (e.seen[i] === 1) continue
       missing++
-      missingByKey.set(e.keyHash[i]!, (missingByKey.get(e.keyHash[i]!) ?? 0) + 1)
+      const key = e.keyHash[i]!
+      missingByKey.set(key, (missingByKey.get(key) ?? 0) + 1)
+      if (!sampledKeys.has(key)) continue
+      const list = missingOfKey.get(key) ?? []
+      if (list.length === 0) missingOfKey.set(key, list)
+      list.push(i)
     }
     let changed = 0
     for (const [key, n] of this.unexpectedByKey) changed += Math.min(n, missingByKey.get(key) ?? 0)
-    // Samples: each changed record names the next message of its key that never came.
-    const sampledKeys = new Set(this.unexpectedSamples.map((u) => u.keyHash))
-    const missingOfKey = new Map<number, number[]>()
-    for (let i = 0; i < e.count; i++) {
-      if (e.seen[i] === 1 || !sampledKeys.has(e.keyHash[i]!)) continue
-      const list = missingOfKey.get(e.keyHash[i]!) ?? []
-      if (list.length === 0) missingOfKey.set(e.keyHash[i]!, list)
-      list.push(i)
-    }
     const paired = new Set<number>()
     for (const { keyHash, ...sample } of this.unexpectedSamples) {
       const i = missingOfKey.get(keyHash)?.shift()
