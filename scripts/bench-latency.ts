@@ -84,20 +84,25 @@ function latencyConsumerClasspath(): string {
   return `${classpath}:${classes}`
 }
 
+/** Waits until a process writes `marker` on stderr (it is ready); fails if it ends first. */
+async function said(proc: { stderr: ReadableStream<Uint8Array> }, marker: string, what: string): Promise<void> {
+  const stderr = proc.stderr.getReader()
+  let seen = ''
+  while (!seen.includes(marker)) {
+    const { value, done } = await stderr.read()
+    if (done) throw new Error(`${what} ended early:\n${seen}`)
+    seen += new TextDecoder().decode(value)
+  }
+  stderr.releaseLock()
+}
+
 /** Kafka's Java consumer (LatencyConsumer) on one topic until `count` records came; resolves once it is ready. */
 async function javaConsumer(topic: string, count: number) {
   const proc = Bun.spawn(['java', '-cp', javaClasspath, 'LatencyConsumer', broker, topic, String(count)], {
     stdout: 'pipe',
     stderr: 'pipe',
   })
-  const stderr = proc.stderr.getReader()
-  let seen = ''
-  while (!seen.includes('ready')) {
-    const { value, done } = await stderr.read()
-    if (done) throw new Error(`LatencyConsumer ended early:\n${seen}`)
-    seen += new TextDecoder().decode(value)
-  }
-  stderr.releaseLock()
+  await said(proc, 'ready', 'LatencyConsumer')
   return {
     /** [due, record timestamp, arrival] per record. */
     done: async () => {
@@ -117,14 +122,7 @@ async function follow(flags: string[], speed: number) {
     stdout: 'pipe',
     stderr: 'pipe',
   })
-  const stderr = verify.stderr.getReader()
-  let seen = ''
-  while (!seen.includes('start the replay')) {
-    const { value, done } = await stderr.read()
-    if (done) throw new Error(`verify --follow ended early:\n${seen}`)
-    seen += new TextDecoder().decode(value)
-  }
-  stderr.releaseLock()
+  await said(verify, 'start the replay', 'verify --follow')
   return verify
 }
 
