@@ -2,7 +2,6 @@ import { beforeAll, describe, expect, it } from 'bun:test'
 import { mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { Kafka, logLevel } from 'kafkajs'
 import { FIXTURES, requireBinary, requireSurf, run } from '../helpers.ts'
 import {
   createTopics as createTopicsOn,
