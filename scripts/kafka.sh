@@ -1,24 +1,33 @@
 #!/usr/bin/env bash
-# A single-node Apache Kafka (KRaft, combined broker+controller) for tests and local replays.
+# Apache Kafka (KRaft) for tests and local replays: one combined broker+controller, or a cluster of
+# KAFKA_NODES of them (three voters for a cluster of three), all on free 127.0.0.1 ports.
 #
-#   scripts/kafka.sh fetch    download the jars from Maven Central (with Maven) into the cache
-#   scripts/kafka.sh start    fetch if needed, format storage, start on a free 127.0.0.1 port,
-#                             wait until it answers, print the bootstrap address on stdout
-#   scripts/kafka.sh stop     stop the broker this script started (and delete its data)
-#   scripts/kafka.sh status   print the bootstrap address and exit 0 if it runs, else exit 1
-#   scripts/kafka.sh kill     SIGKILL the broker, keeping its data (a crash, for tests)
-#   scripts/kafka.sh restart  start a killed broker again on the same ports with its data
+#   scripts/kafka.sh fetch      download the jars from Maven Central (with Maven) into the cache
+#   scripts/kafka.sh start      fetch if needed, format storage, start every node, wait until each
+#                               answers, print the bootstrap address(es) on stdout (comma-separated)
+#   scripts/kafka.sh stop       stop every node this script started (and delete their data)
+#   scripts/kafka.sh status     print the bootstrap address(es) and exit 0 if every node runs, else exit 1
+#   scripts/kafka.sh kill [N]   SIGKILL node N (default 1), keeping its data (a crash, for tests)
+#   scripts/kafka.sh shutdown [N]  stop node N by SIGTERM (Kafka's controlled shutdown: it hands its
+#                               leaderships over first), keeping its data
+#   scripts/kafka.sh restart [N]   start a killed or shut-down node again, same ports and data
+#   scripts/kafka.sh address [N]   print node N's own address
 #   scripts/kafka.sh classpath  print the classpath (for the perf tool in scripts/)
 #
 # KAFKA_VERSION       release to use (default below: the newest 4.x on Maven Central; 3.9.x works)
+# KAFKA_NODES         nodes to start (default 1). A cluster (2 or more) gets replication factor and
+#                     internal topics of min(3, nodes), min.insync.replicas 2, and -Xmx512m per node.
 # OPENDT_REPLAY_CACHE cache folder outside the repo (default ~/.cache/opendt-replay)
-# KAFKA_STATE_DIR     where a broker's config, data, log and pid live (default: per version in the
-#                     cache), so a test can run a second broker of its own and stop it
+# KAFKA_STATE_DIR     where the config, data, log and pid live (default: per version in the cache),
+#                     so a test can run a broker or cluster of its own and stop it; a cluster keeps
+#                     one folder per node in it (node1, node2, ...). Later verbs read KAFKA_NODES
+#                     from the state folder, so only `start` needs it.
 # KAFKA_SECURE=1      also open a SASL_PLAINTEXT listener (SCRAM-SHA-256, SCRAM-SHA-512 and PLAIN,
 #                     user "replay", password "replay-secret") and an SSL listener that requires a
 #                     client certificate; certificates are made with openssl and keytool in the
 #                     state folder (ca.pem, client.pem, client.key); their addresses are written to
 #                     sasl_bootstrap and ssl_bootstrap there. For tests: the secrets are fixed.
+#                     Single node only.
 # Only Maven Central is used: no other download site.
 set -euo pipefail
 
@@ -59,12 +68,31 @@ free_port() {
   node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'
 }
 
-# Alive: the recorded pid runs and is our broker (a stale pid file may name a reused pid).
-alive() {
-  [[ -f "$RUN/pid" ]] || return 1
-  local pid; pid="$(cat "$RUN/pid")"
-  kill -0 "$pid" 2>/dev/null && tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -q "kafka.Kafka $RUN/server.properties"
+# How many nodes the state folder was started with (KAFKA_NODES before the first start).
+nodes() {
+  if [[ -f "$RUN/nodes" ]]; then cat "$RUN/nodes"; else echo "${KAFKA_NODES:-1}"; fi
 }
+
+# Node N's folder: the state folder itself for a single node (its layout since the first version),
+# one folder per node in it for a cluster.
+dir_of() {
+  if [[ "$(nodes)" == 1 ]]; then echo "$RUN"; else echo "$RUN/node$1"; fi
+}
+
+# Alive: node N's recorded pid runs and is our broker (a stale pid file may name a reused pid).
+alive() {
+  local dir; dir="$(dir_of "$1")"
+  [[ -f "$dir/pid" ]] || return 1
+  local pid; pid="$(cat "$dir/pid")"
+  kill -0 "$pid" 2>/dev/null && tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -q "kafka.Kafka $dir/server.properties"
+}
+
+all_alive() {
+  [[ -f "$RUN/bootstrap" ]] || return 1
+  local i; for i in $(seq 1 "$(nodes)"); do alive "$i" || return 1; done
+}
+
+heap() { if [[ "$(nodes)" == 1 ]]; then echo -Xmx1g; else echo -Xmx512m; fi; }
 
 java_main() { # main class, args...
   local cls="$1"; shift
@@ -74,12 +102,26 @@ java_main() { # main class, args...
 }
 
 start() {
-  if alive; then cat "$RUN/bootstrap"; return 0; fi
+  if all_alive; then cat "$RUN/bootstrap"; return 0; fi
+  local n="${KAFKA_NODES:-1}"
+  [[ "$n" =~ ^[1-9]$ ]] || { log "KAFKA_NODES must be 1 to 9, got '$n'"; exit 2; }
+  if [[ "$n" != 1 && "${KAFKA_SECURE:-}" == 1 ]]; then log "KAFKA_SECURE=1 is for a single node"; exit 2; fi
   fetch
-  rm -rf "$RUN"; mkdir -p "$RUN/data"
-  local port cport
-  port="$(free_port)"; cport="$(free_port)"
-  while [[ "$cport" == "$port" ]]; do cport="$(free_port)"; done
+  rm -rf "$RUN"; mkdir -p "$RUN"
+  echo "$n" > "$RUN/nodes"
+  # Two free ports per node (client, controller), all different.
+  local used=" " ports=() cports=() i p
+  for i in $(seq 1 "$((2 * n))"); do
+    p="$(free_port)"
+    while [[ "$used" == *" $p "* ]]; do p="$(free_port)"; done
+    used+="$p "
+    if (( i <= n )); then ports+=("$p"); else cports+=("$p"); fi
+  done
+  local voters="" bootstrap=""
+  for i in $(seq 1 "$n"); do
+    voters+="${voters:+,}$i@127.0.0.1:${cports[$((i - 1))]}"
+    bootstrap+="${bootstrap:+,}127.0.0.1:${ports[$((i - 1))]}"
+  done
   local extra_listeners="" extra_map="" scram=()
   if [[ "${KAFKA_SECURE:-}" == 1 ]]; then
     local sport tport
@@ -91,25 +133,33 @@ start() {
     echo "127.0.0.1:$sport" > "$RUN/sasl_bootstrap"
     echo "127.0.0.1:$tport" > "$RUN/ssl_bootstrap"
   fi
-  cat > "$RUN/server.properties" <<EOF
+  # A cluster keeps every write on min(3, nodes) replicas and acknowledges it once two hold it.
+  local rf=$(( n < 3 ? n : 3 )) isr=$(( n < 3 ? 1 : 2 ))
+  local cluster_id; cluster_id="$(java_main kafka.tools.StorageTool random-uuid)"
+  for i in $(seq 1 "$n"); do
+    local dir port
+    dir="$(dir_of "$i")"; port="${ports[$((i - 1))]}"
+    mkdir -p "$dir/data"
+    cat > "$dir/server.properties" <<EOF
 process.roles=broker,controller
-node.id=1
-controller.quorum.voters=1@127.0.0.1:$cport
-listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$cport$extra_listeners
+node.id=$i
+controller.quorum.voters=$voters
+listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:${cports[$((i - 1))]}$extra_listeners
 advertised.listeners=PLAINTEXT://127.0.0.1:$port$extra_listeners
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
 listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT$extra_map
-log.dirs=$RUN/data
+log.dirs=$dir/data
 num.partitions=1
 auto.create.topics.enable=false
-offsets.topic.replication.factor=1
-transaction.state.log.replication.factor=1
-transaction.state.log.min.isr=1
+offsets.topic.replication.factor=$rf
+transaction.state.log.replication.factor=$rf
+transaction.state.log.min.isr=$isr
+min.insync.replicas=$isr
 group.initial.rebalance.delay.ms=0
 EOF
-  if [[ "${KAFKA_SECURE:-}" == 1 ]]; then
-    cat >> "$RUN/server.properties" <<EOF
+    if [[ "${KAFKA_SECURE:-}" == 1 ]]; then
+      cat >> "$dir/server.properties" <<EOF
 sasl.enabled.mechanisms=SCRAM-SHA-256,SCRAM-SHA-512,PLAIN
 listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
 listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
@@ -123,29 +173,44 @@ listener.name.ssl.ssl.truststore.type=PKCS12
 listener.name.ssl.ssl.truststore.password=changeit
 listener.name.ssl.ssl.client.auth=required
 EOF
-  fi
-  java_main kafka.tools.StorageTool format -t "$(java_main kafka.tools.StorageTool random-uuid)" \
-    -c "$RUN/server.properties" "${scram[@]}" > "$RUN/format.log" 2>&1 || { cat "$RUN/format.log" >&2; exit 1; }
-  echo "127.0.0.1:$port" > "$RUN/bootstrap"
-  launch
+    fi
+    java_main kafka.tools.StorageTool format -t "$cluster_id" \
+      -c "$dir/server.properties" "${scram[@]}" > "$dir/format.log" 2>&1 || { cat "$dir/format.log" >&2; exit 1; }
+    echo "127.0.0.1:$port" > "$dir/address"
+  done
+  # A quorum of three elects a controller only once two voters run: launch every node, then wait.
+  for i in $(seq 1 "$n"); do launch "$i"; done
+  for i in $(seq 1 "$n"); do await_node "$i"; done
+  echo "$bootstrap" > "$RUN/bootstrap"
+  cat "$RUN/bootstrap"
 }
 
-# Runs the broker configured in $RUN and waits until it answers.
+# Runs node N in the background.
 launch() {
-  local port; port="$(cut -d: -f2 < "$RUN/bootstrap")"
-  nohup java -Xms256m -Xmx1g -Dorg.slf4j.simpleLogger.defaultLogLevel=warn \
+  local dir; dir="$(dir_of "$1")"
+  nohup java -Xms256m "$(heap)" -Dorg.slf4j.simpleLogger.defaultLogLevel=warn \
     -Dorg.slf4j.simpleLogger.log.kafka.server.KafkaRaftServer=info \
-    -cp "$LIBS/*" kafka.Kafka "$RUN/server.properties" > "$RUN/broker.log" 2>&1 &
-  echo $! > "$RUN/pid"
-  # Wait for the server's own "started" line, then for the listener to accept connections.
+    -cp "$LIBS/*" kafka.Kafka "$dir/server.properties" > "$dir/broker.log" 2>&1 &
+  echo $! > "$dir/pid"
+}
+
+# Waits for node N's own "started" line, then for its listener to accept connections.
+await_node() {
+  local dir port; dir="$(dir_of "$1")"; port="$(cut -d: -f2 < "$dir/address")"
   local deadline=$((SECONDS + 120))
-  until grep -q "Kafka Server started" "$RUN/broker.log" 2>/dev/null && (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do
-    if ! alive; then log "broker exited during start-up; its log:"; tail -n 30 "$RUN/broker.log" >&2; exit 1; fi
-    if (( SECONDS > deadline )); then log "broker did not answer within 120 s"; tail -n 30 "$RUN/broker.log" >&2; stop; exit 1; fi
+  until grep -q "Kafka Server started" "$dir/broker.log" 2>/dev/null && (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do
+    if ! alive "$1"; then log "node $1 exited during start-up; its log:"; tail -n 30 "$dir/broker.log" >&2; stop; exit 1; fi
+    if (( SECONDS > deadline )); then log "node $1 did not answer within 120 s"; tail -n 30 "$dir/broker.log" >&2; stop; exit 1; fi
     sleep 0.2
   done
-  log "Apache Kafka $KAFKA_VERSION running at 127.0.0.1:$port (pid $(cat "$RUN/pid"), log $RUN/broker.log)"
-  cat "$RUN/bootstrap"
+  log "Apache Kafka $KAFKA_VERSION node $1 running at 127.0.0.1:$port (pid $(cat "$dir/pid"), log $dir/broker.log)"
+}
+
+# The node a verb names (default 1), checked against the state folder's count.
+node_arg() {
+  local i="${1:-1}" n; n="$(nodes)"
+  if [[ ! "$i" =~ ^[0-9]+$ ]] || (( i < 1 || i > n )); then log "no node '$i': this state folder has nodes 1 to $n"; exit 2; fi
+  echo "$i"
 }
 
 # A test CA, a broker certificate for 127.0.0.1 and a client certificate, all signed by the CA.
@@ -163,41 +228,60 @@ make_certs() {
   )
 }
 
-# Kills the broker at once (SIGKILL, as a crash would), keeping its configuration and data.
-kill_broker() {
-  if alive; then kill -9 "$(cat "$RUN/pid")"; log "killed Apache Kafka $KAFKA_VERSION (pid $(cat "$RUN/pid"))"; fi
-  for _ in $(seq 1 50); do alive || break; sleep 0.1; done
+# Kills node N at once (SIGKILL, as a crash would), keeping its configuration and data.
+kill_node() {
+  local i dir; i="$(node_arg "${1:-}")"; dir="$(dir_of "$i")"
+  if alive "$i"; then kill -9 "$(cat "$dir/pid")"; log "killed node $i of Apache Kafka $KAFKA_VERSION (pid $(cat "$dir/pid"))"; fi
+  for _ in $(seq 1 50); do alive "$i" || break; sleep 0.1; done
 }
 
-# Starts a killed or stopped-by-kill broker again, on the same ports, with its data.
+# Stops node N as an operator would (SIGTERM: a controlled shutdown), keeping its data.
+shutdown_node() {
+  local i dir pid; i="$(node_arg "${1:-}")"; dir="$(dir_of "$i")"
+  alive "$i" || return 0
+  pid="$(cat "$dir/pid")"
+  kill "$pid" 2>/dev/null || true
+  for _ in $(seq 1 600); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  if kill -0 "$pid" 2>/dev/null; then log "node $i did not stop within 60 s"; exit 1; fi
+  log "shut down node $i of Apache Kafka $KAFKA_VERSION (pid $pid)"
+}
+
+# Starts a killed or shut-down node again, on the same ports, with its data.
 restart() {
-  if alive; then cat "$RUN/bootstrap"; return 0; fi
-  [[ -f "$RUN/server.properties" ]] || { log "nothing to restart in $RUN"; exit 1; }
-  launch
+  local i dir; i="$(node_arg "${1:-}")"; dir="$(dir_of "$i")"
+  [[ -f "$dir/server.properties" ]] || { log "nothing to restart in $dir"; exit 1; }
+  if ! alive "$i"; then launch "$i"; await_node "$i"; fi
+  cat "$RUN/bootstrap"
 }
 
+# Stops every node (SIGTERM, then SIGKILL after 10 s) and deletes the state folder.
 stop() {
-  if alive; then
-    local pid; pid="$(cat "$RUN/pid")"
-    kill "$pid" 2>/dev/null || true
+  local i pid dir pids=()
+  for i in $(seq 1 "$(nodes)"); do
+    dir="$(dir_of "$i")"
+    if alive "$i"; then pid="$(cat "$dir/pid")"; kill "$pid" 2>/dev/null || true; pids+=("$pid"); fi
+  done
+  for pid in "${pids[@]}"; do
     for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     kill -9 "$pid" 2>/dev/null || true
-    log "stopped Apache Kafka $KAFKA_VERSION (pid $pid)"
-  fi
+  done
+  if [[ -d "$RUN" ]]; then log "stopped Apache Kafka $KAFKA_VERSION ($(nodes) node(s))"; fi
   rm -rf "$RUN"
 }
 
 status() {
-  if alive; then cat "$RUN/bootstrap"; else log "not running (Kafka $KAFKA_VERSION)"; return 1; fi
+  if all_alive; then cat "$RUN/bootstrap"; else log "not running (Kafka $KAFKA_VERSION)"; return 1; fi
 }
 
 case "${1:-}" in
   fetch) fetch ;;
   start) start ;;
-  kill) kill_broker ;;
-  restart) restart ;;
+  kill) kill_node "${2:-}" ;;
+  shutdown) shutdown_node "${2:-}" ;;
+  restart) restart "${2:-}" ;;
+  address) cat "$(dir_of "$(node_arg "${2:-}")")/address" ;;
   stop) stop ;;
   status) status ;;
   classpath) fetch; echo "$LIBS/*" ;;
-  *) echo "usage: scripts/kafka.sh start|stop|status|kill|restart|fetch|classpath  (KAFKA_VERSION=${KAFKA_VERSION})" >&2; exit 2 ;;
+  *) echo "usage: scripts/kafka.sh start|stop|status|kill [N]|shutdown [N]|restart [N]|address [N]|fetch|classpath  (KAFKA_VERSION=${KAFKA_VERSION})" >&2; exit 2 ;;
 esac

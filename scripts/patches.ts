@@ -45,6 +45,177 @@ export const LINEAR_GROUPING = `module.exports = ({ topic, partitionMetadata, me
 }
 `
 
+/**
+ * kafkajs's sendMessages with responses kept per partition instead of per broker. The stock one
+ * remembers which brokers answered and, on a retry, sends only to brokers that have not: when a
+ * partition's leader dies and leadership moves to a broker that had already acknowledged its own
+ * partitions of the same send, that partition is never sent again, and the send resolves as if
+ * every message were acknowledged (tulios/kafkajs issue 1303). Here a retry sends every partition
+ * that no broker has acknowledged, to its leader now; messages are grouped into partitions once, so
+ * a keyless message keeps its partition across retries; an attempt waits for all of its requests
+ * to settle before the next begins (none of them is still in flight when its partitions are sent
+ * again); and a send resolves only when every partition has an answer.
+ */
+export const PER_PARTITION_SEND = `const { KafkaJSMetadataNotLoaded } = require('../errors')
+const { staleMetadata } = require('../protocol/error')
+const groupMessagesPerPartition = require('./groupMessagesPerPartition')
+const createTopicData = require('./createTopicData')
+const responseSerializer = require('./responseSerializer')
+
+const { keys } = Object
+const slot = (topic, partition) => topic + '\\u0000' + partition
+
+module.exports = ({ logger, cluster, partitioner, eosManager, retrier }) => {
+  return async ({ acks, timeout, compression, topicMessages }) => {
+    /** Per topic: its messages per partition, grouped once. */
+    const groups = new Map()
+    /** Per topic and partition acknowledged: the broker's answer (null with acks 0). */
+    const answered = new Map()
+
+    const pendingPartitions = topic =>
+      keys(groups.get(topic)).filter(partition => !answered.has(slot(topic, partition)))
+
+    const createProducerRequests = async () => {
+      await cluster.refreshMetadataIfNecessary()
+      const perTopic = []
+      const leaders = new Set()
+      for (const { topic, messages } of topicMessages) {
+        const partitionMetadata = cluster.findTopicPartitionMetadata(topic)
+        if (partitionMetadata.length === 0) {
+          logger.debug('Producing to topic without metadata', {
+            topic,
+            targetTopics: Array.from(cluster.targetTopics),
+          })
+          throw new KafkaJSMetadataNotLoaded('Producing to topic without metadata')
+        }
+        if (!groups.has(topic)) {
+          groups.set(topic, groupMessagesPerPartition({ topic, partitionMetadata, messages, partitioner }))
+        }
+        const pending = pendingPartitions(topic)
+        const partitionsPerLeader = cluster.findLeaderForPartitions(topic, pending)
+        const led = keys(partitionsPerLeader).reduce((n, id) => n + partitionsPerLeader[id].length, 0)
+        if (led !== pending.length) {
+          throw new KafkaJSMetadataNotLoaded('Producing to partitions without metadata')
+        }
+        perTopic.push({ topic, partitionsPerLeader, messagesPerPartition: groups.get(topic) })
+        for (const nodeId of keys(partitionsPerLeader)) leaders.add(nodeId)
+      }
+
+      const brokers = []
+      for (const nodeId of leaders) brokers.push(await cluster.findBroker({ nodeId }))
+
+      return brokers.map(async broker => {
+        const topicData = createTopicData(
+          perTopic
+            .filter(({ partitionsPerLeader }) => !!partitionsPerLeader[broker.nodeId])
+            .map(({ topic, partitionsPerLeader, messagesPerPartition }) => ({
+              topic,
+              partitions: partitionsPerLeader[broker.nodeId],
+              messagesPerPartition,
+            }))
+        )
+
+        await eosManager.acquireBrokerLock(broker)
+        try {
+          if (eosManager.isTransactional()) {
+            await eosManager.addPartitionsToTransaction(topicData)
+          }
+
+          topicData.forEach(({ topic, partitions }) => {
+            partitions.forEach(entry => {
+              entry['firstSequence'] = eosManager.getSequence(topic, entry.partition)
+              eosManager.updateSequence(topic, entry.partition, entry.messages.length)
+            })
+          })
+
+          let response
+          try {
+            response = await broker.produce({
+              transactionalId: eosManager.isTransactional()
+                ? eosManager.getTransactionalId()
+                : undefined,
+              producerId: eosManager.getProducerId(),
+              producerEpoch: eosManager.getProducerEpoch(),
+              acks,
+              timeout,
+              compression,
+              topicData,
+            })
+          } catch (e) {
+            topicData.forEach(({ topic, partitions }) => {
+              partitions.forEach(entry => {
+                eosManager.updateSequence(topic, entry.partition, -entry.messages.length)
+              })
+            })
+            throw e
+          }
+
+          if (acks === 0) {
+            topicData.forEach(({ topic, partitions }) =>
+              partitions.forEach(({ partition }) => answered.set(slot(topic, partition), null))
+            )
+          } else {
+            for (const entry of responseSerializer(response)) {
+              answered.set(slot(entry.topicName, entry.partition), entry)
+            }
+          }
+        } finally {
+          await eosManager.releaseBrokerLock(broker)
+        }
+      })
+    }
+
+    return retrier(async (bail, retryCount, retryTime) => {
+      const topics = topicMessages.map(({ topic }) => topic)
+      await cluster.addMultipleTargetTopics(topics)
+
+      try {
+        const requests = await createProducerRequests()
+        const settled = await Promise.allSettled(requests)
+        const failed = settled.find(result => result.status === 'rejected')
+        if (failed) throw failed.reason
+        if (topics.some(topic => pendingPartitions(topic).length > 0)) {
+          throw new KafkaJSMetadataNotLoaded('A partition was not acknowledged')
+        }
+        return Array.from(answered.values()).filter(entry => entry !== null)
+      } catch (e) {
+        if (e.name === 'KafkaJSConnectionClosedError') {
+          cluster.removeBroker({ host: e.host, port: e.port })
+        }
+
+        if (!cluster.isConnected()) {
+          logger.debug(\`Cluster has disconnected, reconnecting: \${e.message}\`, {
+            retryCount,
+            retryTime,
+          })
+          await cluster.connect()
+          await cluster.refreshMetadata()
+          throw e
+        }
+
+        // This is necessary in case the metadata is stale and the number of partitions
+        // for this topic has increased in the meantime
+        if (
+          staleMetadata(e) ||
+          e.name === 'KafkaJSMetadataNotLoaded' ||
+          e.name === 'KafkaJSConnectionError' ||
+          e.name === 'KafkaJSConnectionClosedError' ||
+          (e.name === 'KafkaJSProtocolError' && e.retriable)
+        ) {
+          logger.error(\`Failed to send messages: \${e.message}\`, { retryCount, retryTime })
+          await cluster.refreshMetadata()
+          throw e
+        }
+
+        logger.error(\`\${e.message}\`, { retryCount, retryTime })
+        if (e.retriable) throw e
+        bail(e)
+      }
+    })
+  }
+}
+`
+
 export const PATCHES: Patch[] = [
   {
     package: 'kafkajs',
@@ -55,6 +226,17 @@ export const PATCHES: Patch[] = [
       'kafkajs groups a batch by partition with [...current, message] for every message: quadratic in the ' +
       'batch size, 66 % of the CPU of a send loop in a profile. The same groups in linear time.',
     apply: () => LINEAR_GROUPING,
+  },
+  {
+    package: 'kafkajs',
+    version: '2.2.4',
+    file: 'src/producer/sendMessages.js',
+    sha256: '8a120e6993955e040a13014cccebd79b8d41e7355d6eda1065fa83fea2fbbcdb',
+    why:
+      'On a retry kafkajs sends only to brokers that have not answered yet: a partition whose leader moved ' +
+      'to a broker that had acknowledged other partitions of the send is dropped, and the send resolves as ' +
+      'acknowledged (32 fragments lost on 3 brokers when a leader was killed). Answers are kept per partition.',
+    apply: () => PER_PARTITION_SEND,
   },
   {
     package: 'hyparquet',

@@ -235,3 +235,61 @@ export async function consoleProduce(bootstrap: string, topic: string, records: 
   }
   throw new Error(`the console producer could not write ${topic}:\n${failure}`)
 }
+
+/** A cluster of KRaft nodes of its own (scripts/kafka.sh with KAFKA_NODES), for tests that kill and restart them. */
+export interface Cluster extends Broker {
+  /** kill (SIGKILL), shutdown (controlled, SIGTERM) or restart node N (1-based); throws if the script fails. */
+  node(verb: 'kill' | 'shutdown' | 'restart', n: number): Promise<void>
+}
+
+export async function startCluster(nodes = 3): Promise<Cluster> {
+  const env = { ...privateBrokerEnv(), KAFKA_NODES: String(nodes) }
+  const broker = await startBroker(env)
+  const proc = async (verb: string, n: number) => {
+    const p = Bun.spawn(['bash', join(ROOT, 'scripts', 'kafka.sh'), verb, String(n)], {
+      stdout: 'pipe',
+      stderr: 'pipe',
+      env: { ...process.env, ...env },
+    })
+    const [err, code] = await Promise.all([new Response(p.stderr).text(), p.exited])
+    if (code !== 0) throw new Error(`scripts/kafka.sh ${verb} ${n} failed (${code}):\n${err}`)
+  }
+  return { ...broker, node: proc }
+}
+
+/** The node leading a topic's partition, asked until the partition has a leader. */
+export async function leaderOf(bootstrap: string, topic: string, partition: number): Promise<number> {
+  const admin = new Kafka({
+    clientId: 'test-leader',
+    brokers: bootstrap.split(','),
+    logLevel: logLevel.NOTHING,
+  }).admin()
+  await admin.connect()
+  try {
+    for (let i = 0; i < 400; i++) {
+      const metadata = await admin.fetchTopicMetadata({ topics: [topic] }).catch(() => undefined)
+      const leader = metadata?.topics[0]?.partitions.find((p) => p.partitionId === partition)?.leader
+      if (leader !== undefined && leader >= 0) return leader
+      await Bun.sleep(25)
+    }
+  } finally {
+    await admin.disconnect()
+  }
+  throw new Error(`no leader for ${topic}/${partition}`)
+}
+
+/** Waits until a topic holds at least `count` records, asking for its end offsets (no fixed sleep). */
+export async function untilRecords(bootstrap: string, topic: string, count: number, polls = 2400): Promise<void> {
+  const admin = new Kafka({ clientId: 'test-wait', brokers: bootstrap.split(','), logLevel: logLevel.NOTHING }).admin()
+  await admin.connect()
+  try {
+    for (let i = 0; i < polls; i++) {
+      const offsets = await admin.fetchTopicOffsets(topic).catch(() => [])
+      if (offsets.reduce((n, o) => n + Number(o.high), 0) >= count) return
+      await Bun.sleep(25)
+    }
+  } finally {
+    await admin.disconnect()
+  }
+  throw new Error(`${topic} held fewer than ${count} records after ${polls} polls`)
+}
