@@ -64,16 +64,20 @@ export function startingPoint(
   return saved
 }
 
+/** The first 16 hex digits of a SHA-256. */
+const sha256 = (data: ArrayBuffer | string) => new Bun.CryptoHasher('sha256').update(data).digest('hex').slice(0, 16)
+
 /**
- * What a checkpoint is valid for: the trace files (size and a hash of their last 64 KiB) and the
- * flags that shape the messages and where they go.
+ * What a checkpoint is valid for: the trace files (size and a hash of their last 64 KiB), the
+ * flags that shape the messages and where they go, the shard, and dc-mock's side inputs (power
+ * file, offset, topology as sent).
  */
 export async function checkpointIdentity(args: ReplayArgs, options: ReplayOptions): Promise<Record<string, string>> {
   const file = async (path: string) => {
     try {
       const f = Bun.file(path)
       const tail = await f.slice(Math.max(0, f.size - 65_536)).arrayBuffer()
-      const hash = new Bun.CryptoHasher('sha256').update(tail).digest('hex').slice(0, 16)
+      const hash = sha256(tail)
       return `${path} (${f.size} bytes, tail sha256 ${hash})`
     } catch {
       return `${path} (unreadable)` // the replay itself reports why, in one line
@@ -93,6 +97,11 @@ export async function checkpointIdentity(args: ReplayArgs, options: ReplayOption
     '--record-time': kafka?.recordTime ?? '',
     'what-if host': options.spec.host ? `${options.spec.host.cpus} x ${options.spec.host.mhz} MHz` : 'none',
   }
+  // A shard's messages are its own: another shard's checkpoint would skip messages it never sent.
+  const shard = options.spec.shard
+  if (shard)
+    identity['--shard'] =
+      `${shard.index}/${shard.count} (control from ${shard.control === 'all' ? 'every shard' : 'shard 0'})`
   // The seed's format keeps the keys it always had, so older checkpoints still resume.
   const dc = options.spec.dcMock
   if (!dc) return identity
@@ -108,5 +117,6 @@ export async function checkpointIdentity(args: ReplayArgs, options: ReplayOption
     'consumption file': dc.consumption ? await file(dc.consumption) : 'none',
     'power offset': `${dc.powerOffsetMs} ms`,
     'topology interval': `${dc.topologyIntervalMs} ms`,
+    topology: dc.topologyJson ? `sha256 ${sha256(dc.topologyJson)}` : 'none',
   }
 }

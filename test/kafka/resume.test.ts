@@ -185,4 +185,60 @@ describe('checkpoints and --resume', () => {
       await own.stop()
     }
   }, 180_000)
+
+  it("another shard's checkpoint is refused, naming the shard: exit 2, nothing sent", async () => {
+    const surf = requireSurf()
+    const topics = ['--tasks-topic', fresh('tasks'), '--fragments-topic', fresh('fragments')]
+    const window = [surf, '--to', '6h', '--brokers', broker.bootstrap, ...topics]
+    const checkpoint = join(mkdtempSync(join(tmpdir(), 'opendt-cp-')), 'cp.json')
+    const first = Bun.spawn(
+      [bin, 'replay', ...window, '--speed', '200', '--shard', '0/3', '--checkpoint', checkpoint],
+      {
+        stdout: 'pipe',
+        stderr: 'pipe',
+      },
+    )
+    await firstRecord(broker.bootstrap, topics[3]!)
+    first.kill('SIGINT')
+    expect(await first.exited).toBe(130)
+    const held = async () =>
+      (await readTopic(broker.bootstrap, topics[1]!)).length + (await readTopic(broker.bootstrap, topics[3]!)).length
+    const before = await held()
+    const other = await run([
+      bin,
+      'replay',
+      ...window,
+      '--speed',
+      'max',
+      '--shard',
+      '1/3',
+      '--checkpoint',
+      checkpoint,
+      '--resume',
+    ])
+    expect([other.code, other.stderr.trimEnd().split('\n').at(-1)]).toEqual([
+      2,
+      `[error] --resume: ${checkpoint} was written for another replay: --shard was 0/3 (control from shard 0), now 1/3 (control from shard 0)`,
+    ])
+    const unsharded = await run([bin, 'replay', ...window, '--speed', 'max', '--checkpoint', checkpoint, '--resume'])
+    expect([unsharded.code, unsharded.stderr.trimEnd().split('\n').at(-1)]).toEqual([
+      2,
+      `[error] --resume: ${checkpoint} was written for another replay: --shard was 0/3 (control from shard 0), now (none)`,
+    ])
+    expect(await held()).toBe(before)
+    // The shard it was written for resumes.
+    const same = await run([
+      bin,
+      'replay',
+      ...window,
+      '--speed',
+      'max',
+      '--shard',
+      '0/3',
+      '--checkpoint',
+      checkpoint,
+      '--resume',
+    ])
+    expect(same.code).toBe(0)
+  }, 120_000)
 })
