@@ -13,8 +13,9 @@ export interface Schedule {
   compress?: (eventTime: number) => number
 }
 
+/** When a message is due: at --speed max, every message at the start instant (a --start-at holds them all). */
 export function dueAt(schedule: Schedule, eventTime: number): number {
-  if (schedule.speed === Infinity) return -Infinity
+  if (schedule.speed === Infinity) return schedule.start
   const c = schedule.compress
   if (c) return schedule.start + (c(eventTime) - c(schedule.origin)) / schedule.speed
   return schedule.start + (eventTime - schedule.origin) / schedule.speed

@@ -106,7 +106,8 @@ export async function replay(options: ReplayOptions, edges: ReplayEdges): Promis
         }),
       ),
     )
-    const wallMs = sharedClock() - (start - START_LEAD_MS)
+    // Never negative: a run stopped while it waited for --start-at took no time.
+    const wallMs = Math.max(0, sharedClock() - (start - START_LEAD_MS))
     display?.stop()
     unsubscribe()
     return conclude(results, {

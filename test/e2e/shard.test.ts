@@ -1,4 +1,7 @@
 import { beforeAll, describe, expect, it } from 'bun:test'
+import { mkdtempSync, readFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { requireBinary, requireSurf, run } from '../helpers.ts'
 
 /**
@@ -71,4 +74,41 @@ describe('--shard K/N', () => {
       [180, 360, 0],
     ])
   })
+})
+
+describe('--start-at', () => {
+  it.each([['max'], ['1000']])(
+    'at --speed %s nothing is written before the instant, and the wall time is not negative',
+    async (speed) => {
+      const dir = mkdtempSync(join(tmpdir(), 'opendt-start-'))
+      const summary = join(dir, 'summary.json')
+      const proc = Bun.spawn(
+        [
+          bin,
+          'replay',
+          surf,
+          '--dry-run',
+          '--speed',
+          speed,
+          '--to',
+          '1m',
+          '--start-at',
+          '+3s',
+          '--summary-json',
+          summary,
+        ],
+        { stdout: 'pipe', stderr: 'pipe' },
+      )
+      const reader = proc.stdout.getReader()
+      const first = await reader.read()
+      const firstAt = Date.now()
+      while (!(await reader.read()).done) {}
+      expect(await proc.exited).toBe(0)
+      expect(first.done).toBe(false)
+      const s = JSON.parse(readFileSync(summary, 'utf8'))
+      expect(firstAt).toBeGreaterThanOrEqual(Date.parse(s.startedAt))
+      expect(s.wallSeconds).toBeGreaterThanOrEqual(0)
+    },
+    30_000,
+  )
 })

@@ -95,6 +95,18 @@ describe('pacing', () => {
     expect(clock.sleeps).toEqual([])
   })
 
+  it('at --speed max with a start instant ahead (--start-at), nothing goes out before it', async () => {
+    const clock = new FakeClock(100)
+    const sink = new RecordingSink(clock)
+    await pace(listStream([0, 1000, 5000]), { start: 4100, origin: 0, speed: Infinity }, clock, sink, {
+      maxBatch: 100,
+      stopped: never,
+    })
+    expect(clock.sleeps).toEqual([4100])
+    expect(sink.batches.map(([t, keys]) => [t, keys.length])).toEqual([[4100, 3]])
+    expect(sink.dues).toEqual([4100, 4100, 4100])
+  })
+
   it('with --max-gap, due times follow the compressed clock', async () => {
     const clock = new FakeClock(0)
     const sink = new RecordingSink(clock)
