@@ -10,6 +10,7 @@ import { FORMAT_STREAMS, type Role, type VerifyArgs, type VerifyOptions } from '
 import { DIFFERENCE_KINDS, TopicCheck } from '../verify/check.ts'
 import { describeMessages, expectedTopics } from '../verify/expected.ts'
 import { formatVerifyReport, liveLines, type VerifyReport } from '../verify/report.ts'
+import { shardOwner } from '../verify/shard.ts'
 
 export interface VerifyEdges {
   log: ConsolaInstance
@@ -56,12 +57,19 @@ export async function verifyCommand(
     log.warn(`skipped ${orphans} fragments whose task is not in the tasks file (--strict makes this an error)`)
   }
   const schedule = options.follow ? { origin, speed: options.speed } : undefined
+  const shard = options.spec.shard
+  const owner = shard ? shardOwner(shard, options.spec.format) : undefined
   const checks = [...expected.values()].map(
-    (e) => new TopicCheck(e, options.shown, schedule, e.topic === topics.topology ? withoutWallTime : undefined),
+    (e) => new TopicCheck(e, options.shown, schedule, e.topic === topics.topology ? withoutWallTime : undefined, owner),
   )
   const byTopic = new Map(checks.map((c) => [c.expected.topic, c]))
   const counts = checks.map((c) => `${c.expected.count} in ${c.expected.topic}`).join(', ')
   log.info(`the trace defines ${counts}; reading from ${options.config.brokers.join(',')}`)
+  if (shard) {
+    log.info(
+      `--shard ${shard.index}/${shard.count}: checking this shard's messages; records of the other shards are counted apart, not checked`,
+    )
+  }
 
   const complete = () => checks.every((c) => c.matched === c.expected.count)
   const stopped = () => signal !== undefined || (options.follow && complete())

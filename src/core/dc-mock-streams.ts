@@ -198,7 +198,7 @@ export function heartbeatGrid(firstTaskMs: number, endMs: number, everyMs: numbe
   return { first, last: first + Math.max(0, Math.ceil((endMs - first) / everyMs)) * everyMs }
 }
 
-const HEARTBEAT_KEY = asciiBytes('heartbeat')
+export const HEARTBEAT_KEY = asciiBytes('heartbeat')
 const HEARTBEAT_KEY_JSON = quoted(HEARTBEAT_KEY)
 
 /** Heartbeats `{"message_type":"heartbeat","timestamp":T}` on dc.workload, key `heartbeat`. */
@@ -222,7 +222,7 @@ export class HeartbeatStream extends GridStream implements EventStream {
   }
 }
 
-const TOPOLOGY_KEY = asciiBytes('datacenter')
+export const TOPOLOGY_KEY = asciiBytes('datacenter')
 const TOPOLOGY_KEY_JSON = quoted(TOPOLOGY_KEY)
 
 /** The topology at the window's start and every `everyMs` of trace time to the end; its timestamp is the wall clock. */

@@ -1,5 +1,6 @@
 import { Lateness } from '../core/lateness.ts'
 import { type ExpectedTopic, hashRecord, type RecordHash } from './expected.ts'
+import type { Owner } from './shard.ts'
 
 /**
  * Records read back from Kafka, checked against the messages a replay defines (expected.ts), one
@@ -73,6 +74,8 @@ export interface TopicReport {
   changed: number
   foreign: number
   outOfOrder: { partition: number; key: number }
+  /** `--shard`: records of the other shards, counted apart and not checked (included in `read`). */
+  otherShards?: number
   exact: boolean
   samples: Record<DifferenceKind, Difference[]>
   lateness?: LatenessFigures
@@ -88,6 +91,7 @@ export class TopicCheck {
   unexpected = 0
   partitionOrder = 0
   keyOrder = 0
+  otherShards = 0
   readonly samples: Record<DifferenceKind, Difference[]> = {
     missing: [],
     duplicated: [],
@@ -114,25 +118,34 @@ export class TopicCheck {
   private fitted: number[] = []
   private readonly schedule?: { origin: number; speed: number }
   private readonly normalize: (value: Buffer) => Buffer
+  private readonly owner?: (key: Buffer | null) => Owner
 
   /**
    * `schedule`: follow mode's fitted schedule; `normalize`: what of a value is compared (dc-mock's
-   * topology messages carry the wall clock, masked out).
+   * topology messages carry the wall clock, masked out); `owner`: with `--shard`, whose a record
+   * is (shard.ts): other shards' records are counted apart.
    */
   constructor(
     expected: ExpectedTopic,
     limit: number,
     schedule?: { origin: number; speed: number },
     normalize: (value: Buffer) => Buffer = (v) => v,
+    owner?: (key: Buffer | null) => Owner,
   ) {
     this.expected = expected
     this.limit = limit
     this.schedule = schedule
     this.normalize = normalize
+    this.owner = owner
   }
 
   add(record: ReadRecord): void {
     this.read++
+    const owner = this.owner?.(record.key) ?? 'ours'
+    if (owner === 'other') {
+      this.otherShards++
+      return
+    }
     const value = this.normalize(record.value ?? Buffer.alloc(0))
     const hash = hashRecord(record.key, value, this.hash)
     const index = this.expected.match(hash)
@@ -148,6 +161,10 @@ export class TopicCheck {
       return
     }
     if (index <= -2) {
+      if (owner === 'shared') {
+        this.otherShards++
+        return
+      }
       this.duplicated++
       const of = -2 - index
       this.sample('duplicated', {
@@ -250,6 +267,7 @@ export class TopicCheck {
       changed,
       foreign: this.unexpected - changed,
       outOfOrder: { partition: this.partitionOrder, key: this.keyOrder },
+      ...(this.owner ? { otherShards: this.otherShards } : {}),
       exact: false,
       samples: this.samples,
     }

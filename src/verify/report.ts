@@ -59,7 +59,10 @@ export function formatVerifyReport(report: VerifyReport): string {
     if (t.foreign > 0) counts.push(`${t.foreign} not in the trace`)
     if (t.outOfOrder.partition > 0) counts.push(`${t.outOfOrder.partition} out of order in their partition`)
     if (t.outOfOrder.key > 0) counts.push(`${t.outOfOrder.key} out of order for their key`)
-    lines.push(`${t.topic}: ${t.read} records read, ${t.expected} expected: ${t.exact ? 'exact' : counts.join(', ')}`)
+    const others = t.otherShards === undefined ? '' : ` (${t.otherShards} of other shards, not checked)`
+    lines.push(
+      `${t.topic}: ${t.read} records read${others}, ${t.expected} expected: ${t.exact ? 'exact' : counts.join(', ')}`,
+    )
     for (const kind of DIFFERENCE_KINDS) {
       for (const d of t.samples[kind]) lines.push(`  ${LABELS[kind].padEnd(16)} ${sampleLine(kind, d)}`)
     }

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'bun:test'
+import { shardOf } from '../../src/core/shard.ts'
 import { TopicCheck } from '../../src/verify/check.ts'
 import { ExpectedTopic, hashRecord, type RecordHash } from '../../src/verify/expected.ts'
+import { type Owner, shardOwner } from '../../src/verify/shard.ts'
 
 /** A topic expecting these [key, value] messages, in replay order (times 0, 1000, ...). */
 function expecting(messages: [string | null, string][]): ExpectedTopic {
@@ -14,8 +16,12 @@ function expecting(messages: [string | null, string][]): ExpectedTopic {
 }
 
 /** Feeds records [partition, key, value] in this order (offsets per partition from 0). */
-function check(expected: ExpectedTopic, records: [number, string | null, string][]) {
-  const c = new TopicCheck(expected, 5)
+function check(
+  expected: ExpectedTopic,
+  records: [number, string | null, string][],
+  owner?: (key: Buffer | null) => Owner,
+) {
+  const c = new TopicCheck(expected, 5, undefined, undefined, owner)
   const offsets = new Map<number, number>()
   for (const [partition, key, value] of records) {
     const offset = offsets.get(partition) ?? 0
@@ -82,5 +88,59 @@ describe('verify: records against the replay', () => {
       ['1', 'B', 1],
     ])
     expect([report.samples.foreign, report.samples.missing]).toEqual([[], []])
+  })
+})
+
+describe('verify --shard: records of the other shards on shared topics', () => {
+  // Task ids whose keys fall in shard 0 and shard 1 of 2 (dc-mock keys a task by its id's text).
+  const ids = Array.from({ length: 40 }, (_, i) => String(2_133_000 + i))
+  const [a, b] = [0, 1].map((k) => ids.find((id) => shardOf(Buffer.from(id), 2) === k)!) as [string, string]
+
+  it('tasks of another shard are counted apart, not as "not in the trace"', () => {
+    const owner = shardOwner({ index: 0, count: 2, control: 'first' }, 'dc-mock')
+    const report = check(
+      expecting([[a, 'task a']]),
+      [
+        [0, a, 'task a'],
+        [1, b, 'task b'],
+      ],
+      owner,
+    )
+    expect([report.exact, report.read, report.otherShards, report.foreign]).toEqual([true, 2, 1, 0])
+  })
+
+  it("power and heartbeats are shard 0's; under --shard-control all every shard's heartbeat copies are the others'", () => {
+    const first = shardOwner({ index: 1, count: 2, control: 'first' }, 'dc-mock')
+    expect([null, 'heartbeat', 'datacenter', b, a].map((k) => first(k === null ? null : Buffer.from(k)))).toEqual([
+      'other',
+      'other',
+      'other',
+      'ours',
+      'other',
+    ])
+    const all = shardOwner({ index: 1, count: 2, control: 'all' }, 'dc-mock')
+    const report = check(
+      expecting([
+        ['heartbeat', 'hb 1'],
+        [b, 'task b'],
+      ]),
+      [
+        [0, 'heartbeat', 'hb 1'],
+        [0, 'heartbeat', 'hb 1'],
+        [1, b, 'task b'],
+        [1, null, 'power'],
+      ],
+      all,
+    )
+    expect([report.exact, report.duplicated, report.otherShards]).toEqual([true, 0, 2])
+  })
+
+  it('the seed\'s format: a task\'s key is {"id":...}, as replay --shard splits it', () => {
+    const owner = shardOwner({ index: 0, count: 2, control: 'first' }, 'tasks-fragments')
+    const key = (id: string) => Buffer.from(`{"id":"${id}"}`)
+    const mine = ids.filter((id) => owner(key(id)) === 'ours')
+    expect(mine).toEqual(ids.filter((id) => shardOf(key(id), 2) === 0))
+    expect(mine.length).toBeGreaterThan(0)
+    expect(mine.length).toBeLessThan(ids.length)
   })
 })
