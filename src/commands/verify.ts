@@ -2,7 +2,7 @@ import type { ConsolaInstance } from 'consola'
 import type { IHeaders } from 'kafkajs'
 import { toVerifyOptions } from '../cli/options.ts'
 import { withoutWallTime } from '../core/dc-mock-wire.ts'
-import { EXIT_CODES } from '../errors.ts'
+import { EXIT_CODES, ReplayError } from '../errors.ts'
 import { TopicReader } from '../kafka/consumer.ts'
 import { prepare } from '../run/prepare.ts'
 import { DUE_HEADER } from '../sinks/kafka.ts'
@@ -76,6 +76,7 @@ export async function verifyCommand(
   const display = options.quiet || !edges.stderr.isTTY ? undefined : live(edges.stderr, checks)
   const reader = new TopicReader(options.config, log)
   let missingTopics: string[] = []
+  let lost: ReplayError | undefined
   try {
     const plan = await reader.plan(
       [...byTopic.keys()],
@@ -86,22 +87,29 @@ export async function verifyCommand(
     )
     missingTopics = plan.missing
     if (!signal)
-      await reader.read(
-        plan,
-        options.follow,
-        (topic, partition, messages, arrival) => {
-          const check = byTopic.get(topic)!
-          for (const m of messages) {
-            // Lateness only while following: after the fact, the header says nothing about arrival.
-            const due = options.follow ? dueOf(m.headers) : undefined
-            check.add({ partition, offset: m.offset, key: m.key, value: m.value, arrival, due })
-          }
-        },
-        stopped,
-        () => {
-          if (options.follow) log.info(`following ${[...byTopic.keys()].join(', ')} from their ends: start the replay`)
-        },
-      )
+      await reader
+        .read(
+          plan,
+          options.follow,
+          (topic, partition, messages, arrival) => {
+            const check = byTopic.get(topic)!
+            for (const m of messages) {
+              // Lateness only while following: after the fact, the header says nothing about arrival.
+              const due = options.follow ? dueOf(m.headers) : undefined
+              check.add({ partition, offset: m.offset, key: m.key, value: m.value, arrival, due })
+            }
+          },
+          stopped,
+          () => {
+            if (options.follow)
+              log.info(`following ${[...byTopic.keys()].join(', ')} from their ends: start the replay`)
+          },
+        )
+        .catch((error) => {
+          // Kafka lost mid-read: the report of what was read, then the error (exit 3).
+          if (!(error instanceof ReplayError) || error.reason !== 'broker-lost') throw error
+          lost = error
+        })
   } finally {
     display?.stop()
     unsubscribe()
@@ -119,9 +127,11 @@ export async function verifyCommand(
     missingTopics: missingTopics.filter((t) => byTopic.get(t)!.expected.count > 0),
     topics: checks.map((c) => c.finish()),
   }
-  report.exact = report.topics.every((t) => t.exact) && report.missingTopics.length === 0 && !signal
+  if (lost) report.lost = lost.message
+  report.exact = report.topics.every((t) => t.exact) && report.missingTopics.length === 0 && !signal && !lost
   await describeSamples(report, options, topics)
   edges.stdout(`${options.json ? JSON.stringify(report, null, 2) : formatVerifyReport(report)}\n`)
+  if (lost) throw lost
   if (signal) return EXIT_CODES[signal === 'SIGINT' ? 'sigint' : 'sigterm']
   return report.exact ? EXIT_CODES.completed : EXIT_CODES.mismatch
 }

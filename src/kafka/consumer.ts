@@ -146,6 +146,15 @@ export class TopicReader {
       if (!follow && range && BigInt(payload.lastOffset) + 1n >= range.end)
         open.delete(`${payload.topic}/${payload.partition}`)
     })
+    // A broker lost for good: kafkajs restarts its fetch loop forever. Every fetch that comes
+    // back (records or none, every 100 ms or so) shows the cluster answers; none for the connect
+    // timeout ends the read with what was read so far.
+    let answered = sharedClock()
+    const touch = () => {
+      answered = sharedClock()
+    }
+    consumer.on(consumer.events.FETCH, touch)
+    consumer.on(consumer.events.GROUP_JOIN, touch)
     let ready = false
     await consumer.run({
       autoCommit: false,
@@ -169,6 +178,10 @@ export class TopicReader {
       if (joined && !ready) {
         ready = true
         onReady()
+      }
+      if (sharedClock() - answered > this.config.connectTimeoutMs) {
+        failure = new Error(`no fetch answered for ${this.config.connectTimeoutMs / 1000} s (--connect-timeout)`)
+        break
       }
       await Bun.sleep(follow ? 50 : 20)
     }
@@ -199,9 +212,11 @@ export class TopicReader {
     }
   }
 
+  /** Disconnects, waiting at most 5 s each: leaving a group of a lost cluster can wait on its fetch's timeout. */
   async close(): Promise<void> {
-    await this.consumer?.disconnect().catch(() => {})
-    await this.admin?.disconnect().catch(() => {})
+    const bounded = (p: Promise<void> | undefined) => Promise.race([p?.catch(() => {}), Bun.sleep(5_000)])
+    await bounded(this.consumer?.disconnect())
+    await bounded(this.admin?.disconnect())
   }
 }
 

@@ -6,6 +6,8 @@ export interface VerifyReport {
   exact: boolean
   /** Stopped by a signal while reading (the report covers what was read). */
   interrupted?: 'SIGINT' | 'SIGTERM'
+  /** Kafka was lost while reading: why (the report covers what was read; exit 3). */
+  lost?: string
   /** Topics the cluster does not have. */
   missingTopics: string[]
   topics: TopicReport[]
@@ -80,6 +82,7 @@ export function formatVerifyReport(report: VerifyReport): string {
   }
   const total = report.topics.reduce((n, t) => n + t.expected, 0)
   if (report.interrupted) lines.push(`verify: stopped by ${report.interrupted} before every message came`)
+  if (report.lost) lines.push('verify: Kafka was lost while reading: the counts above are what was read before')
   lines.push(
     report.exact
       ? `verify: exact: ${report.topics.length} topics hold the ${total} messages of the replay, once each, in order`

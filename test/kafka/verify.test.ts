@@ -1,8 +1,16 @@
 import { beforeAll, describe, expect, it } from 'bun:test'
 import { join } from 'node:path'
 import { Kafka, logLevel, Partitioners } from 'kafkajs'
-import { FIXTURES, requireBinary, requireSurf, run } from '../helpers.ts'
-import { consoleProduce, createTopics as createTopicsOn, dryRunMessages, freshTopic, sharedBroker } from './broker.ts'
+import { FIXTURES, ROOT, requireBinary, requireSurf, run } from '../helpers.ts'
+import {
+  consoleProduce,
+  createTopics as createTopicsOn,
+  dryRunMessages,
+  freshTopic,
+  privateBrokerEnv,
+  sharedBroker,
+  startBroker,
+} from './broker.ts'
 
 const broker = sharedBroker()
 let bin: string
@@ -228,6 +236,53 @@ describe('verify after real replays', () => {
       `[error] cannot reach Kafka at 127.0.0.1:${free} within 1 s: Connection error: connect ECONNREFUSED 127.0.0.1:${free}`,
     ])
   }, 60_000)
+
+  it('its broker killed mid-read and not back: the report of what was read, exit 3 within the connect timeout', async () => {
+    const env = privateBrokerEnv()
+    const own = await startBroker(env)
+    try {
+      const [tasks, fragments] = [freshTopic('tasks'), freshTopic('fragments')]
+      await createTopicsOn(own.bootstrap, [tasks, fragments])
+      const args = ['--tasks-topic', tasks, '--fragments-topic', fragments, '--connect-timeout', '3s', '--json']
+      const proc = Bun.spawn([bin, 'verify', ...args, '--brokers', own.bootstrap, '--follow'], {
+        stdout: 'pipe',
+        stderr: 'pipe',
+      })
+      const stderr = proc.stderr.getReader()
+      let seen = ''
+      while (!seen.includes('start the replay')) {
+        const { value, done } = await stderr.read()
+        if (done) throw new Error(`verify --follow ended before following:\n${seen}`)
+        seen += new TextDecoder().decode(value)
+      }
+      Bun.spawnSync(['bash', join(ROOT, 'scripts', 'kafka.sh'), 'kill'], { env: { ...process.env, ...env } })
+      const killed = performance.now()
+      const [out, code] = await Promise.all([new Response(proc.stdout).text(), proc.exited])
+      const took = performance.now() - killed
+      while (true) {
+        const { value, done } = await stderr.read()
+        if (done) break
+        seen += new TextDecoder().decode(value)
+      }
+      const report = JSON.parse(out)
+      expect([code, report.exact, report.lost]).toEqual([
+        3,
+        false,
+        `lost Kafka at ${own.bootstrap} while reading: no fetch answered for 3 s (--connect-timeout)`,
+      ])
+      expect(report.topics.map((t: { read: number; missing: number }) => [t.read, t.missing])).toEqual([
+        [0, 4],
+        [0, 12],
+      ])
+      expect(seen.trimEnd().split('\n').at(-1)).toBe(
+        `[error] lost Kafka at ${own.bootstrap} while reading: no fetch answered for 3 s (--connect-timeout)`,
+      )
+      // The connect timeout, then at most 5 s to leave the group and 5 s for the admin client.
+      expect(took).toBeLessThan(3_000 + 12_000)
+    } finally {
+      await own.stop()
+    }
+  }, 120_000)
 
   it('the whole SURF week, replayed into Kafka, is exact', async () => {
     const tasks = freshTopic('tasks')
