@@ -1,5 +1,5 @@
 import type { Fragments, Tasks } from '../trace/model.ts'
-import { fragmentTime, walkFragments } from '../trace/timeline.ts'
+import { fragmentMessageTime, walkFragments } from '../trace/timeline.ts'
 import type { Role, Window } from '../types.ts'
 import type { ByteWriter } from './bytes.ts'
 import { keyBytes, writeFragmentValue, writeTaskValue } from './wire.ts'
@@ -88,7 +88,8 @@ export class TaskStream implements EventStream {
 }
 
 /**
- * Fragments in (time, task row, fragment order) order, timed by trace/timeline.ts. Each task's
+ * Fragments in (time, task row, fragment order) order, timed by trace/timeline.ts: at their
+ * message times, or (`timeOf`, inspect's demand sweep) at their exact times. Each task's
  * fragments are already in time order, so the stream is a
  * k-way merge: a binary heap of one cursor per task, keyed by (cursor time, task row).
  */
@@ -107,8 +108,11 @@ export class FragmentStream implements EventStream {
   private size = 0
   private readonly keys: KeyCache
 
-  constructor(tasks: Tasks, fragments: Fragments, window: Window) {
+  private readonly timeOf: typeof fragmentMessageTime
+
+  constructor(tasks: Tasks, fragments: Fragments, window: Window, timeOf = fragmentMessageTime) {
     this.fragments = fragments
+    this.timeOf = timeOf
     this.submit = tasks.submit
     this.to = window.to
     this.pos = new Int32Array(tasks.count)
@@ -116,14 +120,17 @@ export class FragmentStream implements EventStream {
     this.elapsed = new Float64Array(tasks.count)
     this.heap = new Int32Array(tasks.count)
     this.keys = new KeyCache(tasks.idJson)
-    // Each task's cursor starts at its first fragment in the window.
+    // Each task's cursor starts at its first fragment in the window (by its message time).
     for (let t = 0; t < tasks.count; t++) {
       let first = -1
       let elapsed = 0
-      const time = walkFragments(tasks, fragments, t, (i, at, sum) => {
+      let time = 0
+      walkFragments(tasks, fragments, t, (i, _, sum) => {
+        const at = timeOf(tasks.submit[t]!, sum, fragments.divisor)
         if (at < window.from) return true
         first = i
         elapsed = sum
+        time = at
         return false
       })
       if (first < 0) continue
@@ -192,7 +199,7 @@ export class FragmentStream implements EventStream {
     if (i < this.fragments.offsets[t + 1]!) {
       this.pos[t] = i
       this.elapsed[t] = this.elapsed[t]! + this.fragments.duration[i]!
-      this.at[t] = fragmentTime(this.submit[t]!, this.elapsed[t]!, this.fragments.divisor)
+      this.at[t] = this.timeOf(this.submit[t]!, this.elapsed[t]!, this.fragments.divisor)
     } else {
       this.heap[0] = this.heap[--this.size]!
     }

@@ -1,6 +1,7 @@
 import { totalCycles } from '../core/cycles.ts'
 import { FragmentStream, TaskStream } from '../core/stream.ts'
 import type { Fragments, Tasks } from '../trace/model.ts'
+import { fragmentTime } from '../trace/timeline.ts'
 
 /**
  * The trace's CPU demand over its synthesized timeline (pure). A fragment runs from its
@@ -61,7 +62,7 @@ export function demand(tasks: Tasks, fragments: Fragments, capacityMhz?: number)
   // The sweep: task starts (+ usage of its first fragment) and fragment ends (- its usage, + the next one's).
   const all = { from: -Infinity, to: Infinity }
   const starts = new TaskStream(tasks, all)
-  const ends = new FragmentStream(tasks, fragments, all)
+  const ends = new FragmentStream(tasks, fragments, all, fragmentTime) // exact times, not ms
   const from = starts.time
   const capacity = capacityMhz ?? Number.POSITIVE_INFINITY
   const segments = new Segments(tasks.count + fragments.count + 1)

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'bun:test'
 import { retime, runtimeMs, totalCycles } from '../../src/core/cycles.ts'
 import { FragmentStream, TaskStream } from '../../src/core/stream.ts'
+import { fragmentMessageTime } from '../../src/trace/timeline.ts'
 import { makeFragments, makeTasks } from '../helpers.ts'
 import { messageOf } from '../oracle.ts'
 
@@ -74,7 +75,7 @@ describe('retime: the trace on a what-if host', () => {
     ])
   })
 
-  it('an exact timeline: times from exact sums, rounded only when written; zero usage takes no time', () => {
+  it('an exact timeline: times from exact sums, each offset rounded once; zero usage takes no time', () => {
     // usage 100 + file row (makeFragments): 100, 101, 102, 103; durations 1000, 1000, 7, 0.
     const tasks = makeTasks([
       ['a', T, 1],
@@ -89,16 +90,17 @@ describe('retime: the trace on a what-if host', () => {
     ])
     fragments.cpuUsage[fragments.offsets[1]!] = 0 // b's fragment uses nothing
     retime(tasks, fragments, { cpus: 3, mhz: 100 })
-    // a: work 100000, 101000, 0 over 300 MHz -> 333.33, 336.67, 0 ms; times T+333.33, T+670, T+670.
+    // a: work 100000, 101000, 0 over 300 MHz -> 333.33, 336.67, 0 ms; offsets 333.33 and 670 from
+    // the exact sums, each rounded: times T+333, T+670, T+670.
     const got = messages(tasks, fragments)
     expect(got.map(([role, time]) => [role, time])).toEqual([
       ['tasks', T],
       ['tasks', T + 10],
       ['tasks', T + 20],
       ['fragments', T + 10],
-      ['fragments', T + 100000 / 300],
-      ['fragments', T + 201000 / 300],
-      ['fragments', T + 201000 / 300],
+      ['fragments', T + 333],
+      ['fragments', T + 670],
+      ['fragments', T + 670],
     ])
     const values = got.map(([, , v]) => v as Record<string, number | string>)
     expect(values.map((v) => v.duration)).toEqual([670, 0, 42, 0, 333, 337, 0])
@@ -107,5 +109,18 @@ describe('retime: the trace on a what-if host', () => {
     expect(
       values.map((v) => (v as { cpu_usage?: number }).cpu_usage ?? (v as { cpu_capacity: number }).cpu_capacity),
     ).toEqual([300, 300, 300, 300, 300, 300, 300])
+  })
+
+  it('an offset just under a half millisecond is rounded before it is added to an epoch time', () => {
+    // 2.4999999 ms after 2022: the sum T + 2.4999999 is the double T + 2.5 (ulp 0.000244 there).
+    expect(T + 2.4999999).toBe(T + 2.5)
+    expect(fragmentMessageTime(T, 2.4999999, 1)).toBe(T + 2)
+    expect(fragmentMessageTime(T, 2.5 * 8799.900000000001, 8799.900000000001)).toBe(T + 3)
+    // On a what-if host: work 7,499.9997 ms x MHz over 3 x 1000 MHz is 2.4999999 ms.
+    const tasks = makeTasks([['a', T, 1]])
+    const fragments = makeFragments(1, [[0, 74.999997]]) // usage 100 MHz
+    retime(tasks, fragments, { cpus: 3, mhz: 1000 })
+    const [, fragment] = messages(tasks, fragments)
+    expect((fragment![2] as { submission_time: string }).submission_time).toBe('2022-10-06T22:00:00.002Z')
   })
 })
