@@ -1,3 +1,4 @@
+import { badInput } from '../errors.ts'
 import type { Fragments, Tasks } from '../trace/model.ts'
 import type { Host } from '../types.ts'
 
@@ -30,6 +31,45 @@ function taskWork(fragments: Fragments, t: number): number {
   return work
 }
 
+/** The last instant OpenDT's times reach: the end of year 9999, epoch ms. */
+export const LAST_INSTANT = Date.UTC(9999, 11, 31, 23, 59, 59, 999)
+
+/**
+ * Work is counted in cycles: every fragment's usage must be a number of at least 0 and every
+ * task's work (duration x usage, summed) finite, or it is bad input naming the task and fragment.
+ * On a what-if host, also its throughput (cpus x MHz) finite, and every task's retimed fragments
+ * ending within OpenDT's years: an overflow is refused, never written as Infinity or a bad date.
+ */
+export function checkWork(tasks: Tasks, fragments: Fragments, host?: Host): void {
+  const on = host ? ` on a what-if host of ${host.cpus} x ${host.mhz} MHz` : ''
+  const throughput = host ? host.cpus * host.mhz : 1
+  if (!(Number.isFinite(throughput) && throughput > 0)) {
+    throw badInput(`what-if host ${host!.cpus} x ${host!.mhz} MHz: its throughput (CPUs x MHz) is not a finite number`)
+  }
+  const task = (t: number) => `${fragments.path}: task ${tasks.idJson[t]}`
+  for (let t = 0; t < tasks.count; t++) {
+    let work = 0
+    const first = fragments.offsets[t]!
+    for (let i = first; i < fragments.offsets[t + 1]!; i++) {
+      const usage = fragments.cpuUsage[i]!
+      if (!(usage >= 0 && usage !== Infinity)) {
+        throw badInput(
+          `${task(t)}, fragment ${i - first + 1}: column "cpu_usage" is ${usage}; cycles${on} need a finite usage of at least 0`,
+        )
+      }
+      work += fragments.duration[i]! * usage
+    }
+    if (!Number.isFinite(work)) {
+      throw badInput(`${task(t)}: its fragments' work (duration x cpu_usage, summed) is beyond a double's range`)
+    }
+    if (host && tasks.submit[t]! + Math.round(work / throughput) > LAST_INSTANT) {
+      throw badInput(
+        `${task(t)}: its fragments would end after year 9999${on} (${work} ms x MHz of work), where OpenDT's times end`,
+      )
+    }
+  }
+}
+
 /**
  * Replays the trace as if every task ran on `host` (in place, on the loaded columns). A fragment
  * keeps its cycles: its duration becomes cycles / (cpus x MHz x 1,000) ms (runtimeMs) and
@@ -39,6 +79,7 @@ function taskWork(fragments: Fragments, t: number): number {
  * keeps its own), its cpu_count the host's CPUs and its cpu_capacity the host's throughput.
  */
 export function retime(tasks: Tasks, fragments: Fragments, host: Host): void {
+  checkWork(tasks, fragments, host)
   const throughput = host.cpus * host.mhz
   const { duration, cpuUsage } = fragments
   // work = cycles / 1,000 = ms x MHz: the product itself, exact where cycles would round first.

@@ -1,4 +1,4 @@
-import { totalCycles } from '../core/cycles.ts'
+import { checkWork, totalCycles } from '../core/cycles.ts'
 import { FragmentStream, TaskStream } from '../core/stream.ts'
 import type { Fragments, Tasks } from '../trace/model.ts'
 import { fragmentTime } from '../trace/timeline.ts'
@@ -45,6 +45,7 @@ const workOf = (f: Fragments, i: number) =>
   f.divisor === 1 ? totalCycles(f.duration[i]!, f.cpuUsage[i]!) / 1000 : f.duration[i]!
 
 export function demand(tasks: Tasks, fragments: Fragments, capacityMhz?: number): Demand {
+  if (fragments.divisor === 1) checkWork(tasks, fragments) // retime checked a what-if host's
   // Cycles, per task and in all.
   const cycles = new Float64Array(tasks.count)
   let work = 0
