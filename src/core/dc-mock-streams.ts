@@ -36,10 +36,13 @@ export function openDtIds(tasks: Tasks): {
   firstBad?: number
   /** Two tasks whose ids OpenDT reads as one integer: the later row, and the first. */
   clash?: [row: number, first: number]
+  /** The first task whose id has more digits than Python reads as an integer (PYTHON_INT_DIGITS). */
+  tooLong?: number
 } {
   let skipped = 0
   let firstBad: number | undefined
   let clash: [number, number] | undefined
+  let tooLong: number | undefined
   const seen = new Map<string, number>()
   const ids = tasks.idJson.map((json, row) => {
     const id = openDtId(json)
@@ -48,13 +51,17 @@ export function openDtIds(tasks: Tasks): {
       firstBad ??= row
       return undefined
     }
+    if (id.length - (id.startsWith('-') ? 1 : 0) > PYTHON_INT_DIGITS) tooLong ??= row
     const first = seen.get(id)
     if (first !== undefined) clash ??= [row, first]
     else seen.set(id, row)
     return asciiBytes(id)
   })
-  return { ids, skipped, firstBad, clash }
+  return { ids, skipped, firstBad, clash, tooLong }
 }
+
+/** Python (OpenDT's json.loads and int) refuses integers of more digits than this (sys.int_info.default_max_str_digits). */
+export const PYTHON_INT_DIGITS = 4300
 
 /** A key as a dry-run line spells it: a JSON string. */
 const quoted = (key: Buffer) => asciiBytes(JSON.stringify(key.toString('latin1')))

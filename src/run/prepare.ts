@@ -6,6 +6,7 @@ import {
   largestTaskMessage,
   openDtIds,
   PowerStream,
+  PYTHON_INT_DIGITS,
   PYTHON_TIMES,
   placePower,
   TaskMessageStream,
@@ -235,7 +236,14 @@ export async function prepare(
  * --strict; two that read as one integer are an error), times that Python's datetime can hold.
  */
 function dcMockTrace(tasks: Tasks, fragments: Fragments, spec: StreamSpec, notes: string[]): DcMockTrace {
-  const { ids, skipped, firstBad, clash } = openDtIds(tasks)
+  const { ids, skipped, firstBad, clash, tooLong } = openDtIds(tasks)
+  if (tooLong !== undefined) {
+    const digits = ids[tooLong]!.toString('latin1').replace('-', '').length
+    throw badInput(
+      `${tasks.path}: column "id" row ${tooLong}: task id of ${digits} digits: OpenDT reads ids as integers, ` +
+        `and Python reads integers of at most ${PYTHON_INT_DIGITS} digits`,
+    )
+  }
   if (firstBad !== undefined) {
     const what = `column "id" row ${firstBad}: task id ${tasks.idJson[firstBad]} is not an integer`
     if (spec.strict) throw badInput(`${tasks.path}: ${what} (OpenDT reads task ids as integers; --strict)`)

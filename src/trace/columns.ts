@@ -123,7 +123,8 @@ export function formatId(id: string | number | bigint): string {
 export type IdKey = string | bigint
 
 const TWO_64 = 2n ** 64n
-const utf8 = new TextDecoder('utf-8', { fatal: true })
+// ignoreBOM keeps a leading U+FEFF: ids come out as the file spells them ("\ufeff1" is not "1").
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
 
 /**
  * Checks one id and returns its key. Text arrives as bytes and must be valid UTF-8 (two invalid

@@ -45,7 +45,11 @@ function parsersFor(ctx: ColumnContext) {
   const beyond: bigint[] = []
   ctx.beyond = beyond
   const unsigned = ctx.column.unsigned === true
+  // Text ids stay bytes, also in columns annotated as strings: columns.ts idKey decodes them,
+  // refusing invalid UTF-8 and keeping a leading U+FEFF (hyparquet's decoder would drop it).
+  const bytes = ctx.column.kind === 'id' && ctx.column.reading.as === 'string'
   return {
+    ...(bytes ? { stringFromBytes: (v: Uint8Array | undefined) => v } : {}),
     timestampFromMilliseconds: (v: bigint) => exactNumber(unsigned && v < 0n ? v + TWO_64 : v, beyond),
     timestampFromMicroseconds: (v: bigint) => exactNumber(v / 1000n, beyond),
     timestampFromNanoseconds: (v: bigint) => exactNumber(v / 1_000_000n, beyond),

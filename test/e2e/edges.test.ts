@@ -74,3 +74,51 @@ describe('what-if values that overflow are refused, never written', () => {
     )
   })
 })
+
+describe('ids come out as the file spells them, or are refused with a reason', () => {
+  const tasksWithIds = (ids: string[]) => {
+    const n = ids.length
+    const T0 = Date.UTC(2022, 9, 6, 22)
+    const { tasks, fragments } = traceColumns({
+      tasks: {
+        id: { name: 'id', data: ids, type: 'STRING' },
+        submission_time: { name: 'submission_time', data: ids.map((_, i) => BigInt(T0 + i * 1000)), type: 'INT64' },
+        duration: { name: 'duration', data: ids.map(() => 1000n), type: 'INT64' },
+        cpu_count: { name: 'cpu_count', data: ids.map(() => 1), type: 'INT32' },
+        cpu_capacity: { name: 'cpu_capacity', data: ids.map(() => 1000), type: 'DOUBLE' },
+        mem_capacity: { name: 'mem_capacity', data: ids.map(() => 64n), type: 'INT64' },
+      },
+      fragments: {
+        id: { name: 'id', data: ids, type: 'STRING' },
+        duration: { name: 'duration', data: ids.map(() => 1000n), type: 'INT64' },
+        cpu_usage: { name: 'cpu_usage', data: ids.map(() => 500), type: 'DOUBLE' },
+      },
+    })
+    expect(tasks[0]!.data.length).toBe(n)
+    return writeTrace(tasks, fragments)
+  }
+
+  it('an id starting with U+FEFF keeps it: "\\ufeff1" and "1" are two tasks', async () => {
+    const dir = tasksWithIds(['\ufeff1', '1'])
+    const result = await run([bin, 'replay', dir, '--dry-run', '--speed', 'max'])
+    expect(result.code).toBe(0)
+    const keys = result.stdout
+      .trimEnd()
+      .split('\n')
+      .filter((l) => l.startsWith('{"topic":"tasks"'))
+      .map((l) => JSON.parse(l).key.id)
+    expect(keys).toEqual(['\ufeff1', '1'])
+  })
+
+  it('dc-mock: an id of 5,000 digits, which OpenDT (Python) cannot read as an integer', async () => {
+    const long = '7'.repeat(5000)
+    const dir = tasksWithIds(['1', long])
+    // dc-mock says first which side files the folder lacks; then the refusal.
+    const result = await run([bin, 'replay', dir, '--dry-run', '--speed', 'max', '--format', 'dc-mock'])
+    expect([result.code, result.stdout, result.stderr.trimEnd().split('\n').at(-1)]).toEqual([
+      2,
+      '',
+      `[error] ${dir}/tasks.parquet: column "id" row 1: task id of 5000 digits: OpenDT reads ids as integers, and Python reads integers of at most 4300 digits`,
+    ])
+  })
+})
