@@ -1,8 +1,8 @@
-import { accessSync, constants, lstatSync, readFileSync, type Stats, statSync } from 'node:fs'
+import { accessSync, constants, lstatSync, type Stats, statSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { badInput } from '../errors.ts'
 import { consumptionOffset, readTopologyFile, topologyMessageBody } from '../trace/dc-mock-files.ts'
-import { fileError, reasonOf } from '../trace/file.ts'
+import { fileError, readTextFile, reasonOf } from '../trace/file.ts'
 import { capacityMhz, parseTopology } from '../trace/topology.ts'
 import {
   type DcMockSpec,
@@ -47,8 +47,6 @@ export const flagNamer =
   (fromEnvironment: ReadonlySet<string> = new Set()): FlagName =>
   (flag) =>
     fromEnvironment.has(flag) ? envName(flag) : `--${flag}`
-
-const readTextFile: ReadText = (path) => readFileSync(path, 'utf8')
 
 /** Where a command's flags came from besides argv: the environment, and the files flags name. */
 export interface FlagSources {

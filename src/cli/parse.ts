@@ -1,4 +1,4 @@
-import { badInput } from '../errors.ts'
+import { badInput, ReplayError } from '../errors.ts'
 import { MAX_TIME_MS } from '../trace/columns.ts'
 import type { TimeRef } from '../types.ts'
 
@@ -78,10 +78,13 @@ export function nonNegativeInteger(flag: string, text: string): number {
   return Number(text)
 }
 
+/** A file a flag names, read by `read` (trace/file.ts readTextFile: a regular file, 16 MiB at most). */
 export function readFlagFile(flag: string, path: string, read: ReadText): string {
   try {
     return read(path)
   } catch (error) {
+    // readTextFile's errors name the file and the reason already.
+    if (error instanceof ReplayError) throw flag === path ? error : badInput(`${flag}: ${error.message}`)
     throw badInput(
       `${flag}: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
     )

@@ -1,5 +1,6 @@
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
-import { badInput } from '../errors.ts'
+import { existsSync, renameSync, writeFileSync } from 'node:fs'
+import { badInput, ReplayError } from '../errors.ts'
+import { readTextFile } from '../trace/file.ts'
 import { type Checkpoint, FORMAT_STREAMS, type ReplayArgs, type ReplayOptions, type Role } from '../types.ts'
 
 /**
@@ -21,9 +22,10 @@ export function differences(saved: Record<string, string>, now: Record<string, s
 export function readCheckpoint(path: string): Checkpoint {
   let parsed: Checkpoint
   try {
-    parsed = JSON.parse(readFileSync(path, 'utf8'))
+    parsed = JSON.parse(readTextFile(path, 1 << 20))
   } catch (error) {
-    throw badInput(`--checkpoint: cannot read ${path} (${(error as Error).message})`)
+    const reason = error instanceof ReplayError ? error.message : `${path} (${(error as Error).message})`
+    throw badInput(`--checkpoint: cannot read ${reason}`)
   }
   if (parsed?.version !== 1 || typeof parsed.streams !== 'object' || parsed.streams === null) {
     throw badInput(`--checkpoint: ${path} is not an opendt-replay checkpoint`)

@@ -1,4 +1,4 @@
-import { closeSync, openSync, readSync, statSync } from 'node:fs'
+import { closeSync, openSync, readSync, type Stats, statSync } from 'node:fs'
 import { badInput, ReplayError } from '../errors.ts'
 import type { ParquetSource } from './load.ts'
 
@@ -26,18 +26,56 @@ export function fileError(path: string, error: unknown): ReplayError {
 }
 
 /**
+ * The file a path names, after symbolic links, if it is a regular file: a FIFO would block the
+ * open until a writer came, and a device (/dev/zero) never ends. Throws bad input otherwise.
+ */
+function regularFile(path: string, what: string): Stats {
+  const stat = statSync(path)
+  if (stat.isDirectory()) throw badInput(`${path}: is a directory, expected ${what}`)
+  if (!stat.isFile()) throw badInput(`${path}: is not a regular file (a FIFO, device or socket), expected ${what}`)
+  return stat
+}
+
+/** Largest side file read whole (workload.yaml, a topology, TLS files, a password, a checkpoint). */
+export const MAX_TEXT_BYTES = 16 << 20
+
+/**
+ * Reads a side file whole, as UTF-8 text: only a regular file, of at most `limit` bytes (16 MiB).
+ * Errors are bad input naming the file and the reason.
+ */
+export function readTextFile(path: string, limit = MAX_TEXT_BYTES): string {
+  try {
+    const stat = regularFile(path, 'a file')
+    if (stat.size > limit) throw badInput(`${path}: is ${stat.size} bytes; at most ${limit} are read`)
+    const fd = openSync(path, 'r')
+    try {
+      // Read at most limit + 1 bytes: a file that grew since the stat is refused, not read without end.
+      const buffer = Buffer.alloc(Math.min(limit + 1, stat.size + 65_536))
+      let length = 0
+      for (let n = 1; n > 0 && length < buffer.length; length += n)
+        n = readSync(fd, buffer, length, buffer.length - length, length)
+      if (length > limit) throw badInput(`${path}: is more than ${limit} bytes; at most ${limit} are read`)
+      return buffer.toString('utf8', 0, length)
+    } finally {
+      closeSync(fd)
+    }
+  } catch (error) {
+    throw fileError(path, error)
+  }
+}
+
+/**
  * Opens a parquet file for hyparquet: byte ranges are read from disk only when asked for, with
  * synchronous reads on one descriptor (a file of 20,000 row groups asks for 20,000 ranges per
  * column; a promise and an open per range made that quadratic in memory and slow). The file is
  * opened here, so an unreadable one is reported by name before any decoding; close() ends it.
+ * Only a regular file; it is never read whole, so its size has no limit of its own.
  */
 export function openParquetFile(path: string): ParquetSource {
   let size: number
   let fd: number
   try {
-    const stat = statSync(path)
-    if (stat.isDirectory()) throw badInput(`${path}: is a directory, expected a parquet file`)
-    size = stat.size
+    size = regularFile(path, 'a parquet file').size
     fd = openSync(path, 'r')
   } catch (error) {
     throw fileError(path, error)

@@ -1,4 +1,7 @@
 import { beforeAll, describe, expect, it } from 'bun:test'
+import { execFileSync } from 'node:child_process'
+import { rmSync, symlinkSync } from 'node:fs'
+import { join } from 'node:path'
 import { requireBinary, run } from '../helpers.ts'
 import { traceColumns, writeTrace } from '../parquet.ts'
 
@@ -120,5 +123,76 @@ describe('ids come out as the file spells them, or are refused with a reason', (
       '',
       `[error] ${dir}/tasks.parquet: column "id" row 1: task id of 5000 digits: OpenDT reads ids as integers, and Python reads integers of at most 4300 digits`,
     ])
+  })
+})
+
+describe('only regular files are read: a FIFO or a device is refused at once, never waited on', () => {
+  /** A small trace folder with `name` replaced by a FIFO (or a symlink to /dev/zero). */
+  function traceWith(name: string, kind: 'fifo' | 'zero'): string {
+    const { tasks, fragments } = traceColumns()
+    const dir = writeTrace(tasks, fragments)
+    const path = join(dir, name)
+    rmSync(path, { force: true })
+    if (kind === 'fifo') execFileSync('mkfifo', [path])
+    else symlinkSync('/dev/zero', path)
+    return dir
+  }
+  const FIFO = 'is not a regular file (a FIFO, device or socket)'
+  const kafka = ['--brokers', '127.0.0.1:1', '--connect-timeout', '1s']
+
+  it.each([
+    ['tasks.parquet', 'fifo', [], (d: string) => `${d}/tasks.parquet: ${FIFO}, expected a parquet file`],
+    ['fragments.parquet', 'fifo', [], (d: string) => `${d}/fragments.parquet: ${FIFO}, expected a parquet file`],
+    ['workload.yaml', 'fifo', ['--format', 'dc-mock'], (d: string) => `${d}/workload.yaml: ${FIFO}, expected a file`],
+    ['workload.yaml', 'zero', ['--format', 'dc-mock'], (d: string) => `${d}/workload.yaml: ${FIFO}, expected a file`],
+    [
+      'consumption.parquet',
+      'fifo',
+      ['--format', 'dc-mock'],
+      (d: string) => `${d}/consumption.parquet: ${FIFO}, expected a parquet file`,
+    ],
+    [
+      'h.json',
+      'fifo',
+      ['--host-topology', 'H'],
+      (d: string) => `--host-topology: ${d}/h.json: ${FIFO}, expected a file`,
+    ],
+    [
+      'h.json',
+      'zero',
+      ['--host-topology', 'H'],
+      (d: string) => `--host-topology: ${d}/h.json: ${FIFO}, expected a file`,
+    ],
+    ['ca.pem', 'fifo', [...kafka, '--tls-ca', 'H'], (d: string) => `--tls-ca: ${d}/ca.pem: ${FIFO}, expected a file`],
+    [
+      'pw',
+      'fifo',
+      [...kafka, '--sasl', 'plain', '--sasl-username', 'u', '--sasl-password-file', 'H'],
+      (d: string) => `--sasl-password-file: ${d}/pw: ${FIFO}, expected a file`,
+    ],
+    [
+      'cp.json',
+      'fifo',
+      [...kafka, '--checkpoint', 'H', '--resume'],
+      (d: string) => `--checkpoint: cannot read ${d}/cp.json: ${FIFO}, expected a file`,
+    ],
+  ] as const)('replay, %s as a %s', async (name, kind, extra, line) => {
+    const dir = traceWith(name, kind)
+    const args = extra.map((a) => (a === 'H' ? join(dir, name) : a))
+    const output = args.includes('--brokers') ? [] : ['--dry-run']
+    const result = await run([bin, 'replay', dir, ...output, '--speed', 'max', ...args])
+    expect([result.code, result.stdout, result.stderr.trimEnd().split('\n').at(-1)]).toEqual([
+      2,
+      '',
+      `[error] ${line(dir)}`,
+    ])
+  })
+
+  it('inspect --topology of a FIFO', async () => {
+    const dir = traceWith('t.json', 'fifo')
+    await expectRefused(
+      ['inspect', dir, '--topology', join(dir, 't.json')],
+      `--topology: ${dir}/t.json: ${FIFO}, expected a file`,
+    )
   })
 })
