@@ -33,9 +33,12 @@ function onSignal(handler: (signal: 'SIGINT' | 'SIGTERM') => void): () => void {
   const term = () => handler('SIGTERM')
   process.on('SIGINT', int)
   process.on('SIGTERM', term)
+  // A closed terminal (SIGHUP) stops the run as SIGTERM does: the summary, then exit 143.
+  process.on('SIGHUP', term)
   return () => {
     process.off('SIGINT', int)
     process.off('SIGTERM', term)
+    process.off('SIGHUP', term)
   }
 }
 
@@ -44,6 +47,7 @@ async function main(): Promise<number> {
     env: process.env,
     version: `opendt-replay ${stamp.version} (commit ${stamp.commit}, bun ${stamp.bun})`,
     color: process.stdout.isTTY === true,
+    warn: (text) => log.warn(text),
   })
   switch (invocation.command) {
     case 'print':

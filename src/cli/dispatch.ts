@@ -1,7 +1,7 @@
 import { parseArgs, renderUsage } from 'citty'
 import { badInput } from '../errors.ts'
 import type { InspectArgs, ReplayArgs, VerifyArgs } from '../types.ts'
-import { withEnvironment } from './env.ts'
+import { envName, withEnvironment } from './env.ts'
 import { COMMANDS, type CommandName, mainCommand } from './flags.ts'
 import { INSPECT_EPILOGUE, MAIN_EPILOGUE, REPLAY_EPILOGUE, VERIFY_EPILOGUE } from './help.ts'
 
@@ -14,6 +14,8 @@ export type Invocation =
 
 export interface DispatchContext {
   env: Record<string, string | undefined>
+  /** A warning on stderr (a variable that names no setting). */
+  warn?: (text: string) => void
   /** The `--version` line. */
   version: string
   /** stdout is a terminal: help keeps its colours. */
@@ -53,6 +55,7 @@ export async function dispatch(argv: string[], context: DispatchContext): Promis
     context.env,
     command.args,
   )
+  for (const line of unknownVariables(context.env)) context.warn?.(line)
   checkFlags(effective, command.args, name)
   const args = parseArgs(effective, command.args) as unknown
   if (name === 'replay') return { command: 'replay', args: args as ReplayArgs, fromEnvironment }
@@ -87,4 +90,39 @@ function checkFlags(args: string[], defs: Record<string, unknown>, command: stri
       throw badInput(`unknown option ${arg} (see opendt-replay ${command} --help)`)
     }
   }
+}
+
+/**
+ * OPENDT_REPLAY_ variables that are no flag's twin in any command: a misspelt one would otherwise
+ * be ignored without a word. Each gets a line, with the nearest twin when one is close.
+ */
+export function unknownVariables(env: Record<string, string | undefined>): string[] {
+  const known = new Set(
+    Object.values(COMMANDS).flatMap((c) =>
+      Object.keys(c.args)
+        .filter((f) => f !== 'trace_dir')
+        .map(envName),
+    ),
+  )
+  const scripts = new Set(['OPENDT_REPLAY_CACHE']) // scripts/kafka.sh's cache folder, not the binary's
+  return Object.keys(env)
+    .filter((v) => v.startsWith('OPENDT_REPLAY_') && !known.has(v) && !scripts.has(v))
+    .sort()
+    .map((v) => {
+      const near = [...known].find((k) => distance(k, v) <= 2)
+      return `${v} is not a setting of opendt-replay${near ? ` (did you mean ${near}?)` : ''}: ignored`
+    })
+}
+
+/** Levenshtein distance, for the nearest known name. */
+function distance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j)
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i]
+    for (let j = 1; j <= b.length; j++) {
+      next[j] = Math.min(row[j]! + 1, next[j - 1]! + 1, row[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1))
+    }
+    row = next
+  }
+  return row[b.length]!
 }

@@ -25,6 +25,7 @@ import {
 import { envName } from './env.ts'
 import { resolveOutput } from './kafka-flags.ts'
 import {
+  INT32_MAX,
   parseDuration,
   parseSpeed,
   parseTimeRef,
@@ -124,11 +125,14 @@ export function toReplayOptions(
       )
     }
   }
-  const { from, to } = options.spec
+  // One rule for an empty window, with or without --from (which defaults to the trace start).
+  const { to } = options.spec
+  const from = options.spec.from ?? (to && 'offset' in to ? { offset: 0 } : undefined)
   if (from && to && 'offset' in from === 'offset' in to) {
     const a = 'offset' in from ? from.offset : from.absolute
     const b = 'offset' in to ? to.offset : to.absolute
-    if (a >= b) throw badInput(`--from ${args.from} is not before --to ${args.to}: the window is empty`)
+    const shown = args.from ?? '0 (the trace start, by default)'
+    if (a >= b) throw badInput(`--from ${shown} is not before --to ${args.to}: the window is empty`)
   }
   return { options, demo: trace.demo }
 }
@@ -200,12 +204,18 @@ function resolveShard(args: ReplayArgs, name: FlagName): Shard | undefined {
   return { index, count, control: control === 'all' ? 'all' : 'first' }
 }
 
-/** `--start-at`: an ISO-8601 instant, or `+DURATION` from now. */
-function parseStartAt(flag: string, text: string): number {
-  if (text.startsWith('+')) return Date.now() + parseDuration(flag, text.slice(1))
-  const at = instant(flag, text)
+/** The furthest ahead `--start-at` may be: a week (a start further off is a typo, not a plan). */
+export const MAX_START_AHEAD_MS = 7 * 86_400_000
+
+/** `--start-at`: an ISO-8601 instant, or `+DURATION` from now, at most a week ahead. */
+function parseStartAt(flag: string, text: string, now = Date.now()): number {
+  const at = text.startsWith('+') ? now + parseDuration(flag, text.slice(1)) : instant(flag, text)
   if (at === undefined) {
     throw badInput(`${flag}: expected an ISO-8601 time (2026-11-26T15:00:00Z) or +DURATION (+30s), got "${text}"`)
+  }
+  if (!(at - now <= MAX_START_AHEAD_MS)) {
+    const days = ((at - now) / 86_400_000).toFixed(1)
+    throw badInput(`${flag}: ${text} is ${days} days ahead; a start may be at most 7 days ahead`)
   }
   return at
 }
@@ -347,7 +357,10 @@ export function resolveHost(
   }
   if ((cpus === undefined) !== (mhz === undefined)) throw badInput('--host-cpus and --host-mhz go together')
   if (cpus === undefined || mhz === undefined) return undefined
-  return { cpus: positiveInteger(name('host-cpus'), cpus), mhz: positiveNumber(name('host-mhz'), mhz) }
+  return {
+    cpus: positiveInteger(name('host-cpus'), cpus, INT32_MAX, " (OpenDC's CPU count)"),
+    mhz: positiveNumber(name('host-mhz'), mhz),
+  }
 }
 
 /** Kafka's own rule for topic names. */

@@ -67,11 +67,16 @@ export function parseDuration(flag: string, text: string): number {
 /** Reads a file named by a flag (the only file reads while mapping flags). */
 export type ReadText = (path: string) => string
 
-export function positiveInteger(flag: string, text: string): number {
+/** A whole number of at least 1, and at most `max` (where a field it goes into ends). */
+export function positiveInteger(flag: string, text: string, max = Number.MAX_SAFE_INTEGER, why = ''): number {
   if (!/^\d+$/.test(text) || Number(text) < 1)
     throw badInput(`${flag}: expected a whole number of at least 1, got "${text}"`)
+  if (Number(text) > max) throw badInput(`${flag}: at most ${max}${why}, got "${text}"`)
   return Number(text)
 }
+
+/** The largest value of a 32-bit signed field (Kafka's partition count, OpenDC's CPU count). */
+export const INT32_MAX = 2_147_483_647
 
 export function nonNegativeInteger(flag: string, text: string): number {
   if (!/^\d+$/.test(text)) throw badInput(`${flag}: expected a whole number, got "${text}"`)

@@ -15,10 +15,13 @@ import { FORMAT_STREAMS, type ReplayArgs } from '../types.ts'
 export async function replayCommand(
   args: ReplayArgs,
   fromEnvironment: ReadonlySet<string>,
-  edges: ReplayEdges & { env: Record<string, string | undefined> },
+  given: ReplayEdges & { env: Record<string, string | undefined> },
 ): Promise<number> {
+  const { options, demo } = toReplayOptions(args, { env: given.env, fromEnvironment })
+  // Shards usually log side by side: every line says which one it is.
+  const shard = options.spec.shard
+  const edges = shard ? { ...given, log: given.log.withTag(`shard ${shard.index}/${shard.count}`) } : given
   const { log } = edges
-  const { options, demo } = toReplayOptions(args, { env: edges.env, fromEnvironment })
   if (options.output.kind === 'stdout') requireStdout()
   if (options.quiet) log.level = 0
   const dc = options.spec.dcMock

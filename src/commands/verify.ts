@@ -150,12 +150,15 @@ async function expectedReplay(roles: readonly Role[], options: VerifyOptions, to
   }
 }
 
-/** The `opendt-due` header's instant, when the record has one that reads as a number. */
-function dueOf(headers: IHeaders | undefined): number | undefined {
+/**
+ * The `opendt-due` header's instant, when the record has one written as a replay writes it: plain
+ * decimal epoch milliseconds (`1764169200005.125`). "", " 12 " or "0x10" are no instant.
+ */
+export function dueOf(headers: IHeaders | undefined): number | undefined {
   const raw = headers?.[DUE_HEADER]
-  const text = Array.isArray(raw) ? raw[0] : raw
-  if (text === undefined) return undefined
-  const due = Number(text.toString())
+  const text = (Array.isArray(raw) ? raw[0] : raw)?.toString()
+  if (text === undefined || !/^\d+(\.\d+)?$/.test(text)) return undefined
+  const due = Number(text)
   return Number.isFinite(due) ? due : undefined
 }
 

@@ -1,7 +1,7 @@
 import { checkWork, totalCycles } from '../core/cycles.ts'
 import { FragmentStream, TaskStream } from '../core/stream.ts'
 import type { Fragments, Tasks } from '../trace/model.ts'
-import { fragmentTime } from '../trace/timeline.ts'
+import { fragmentTime, lastEventTime } from '../trace/timeline.ts'
 
 /**
  * The trace's CPU demand over its synthesized timeline (pure). A fragment runs from its
@@ -13,6 +13,12 @@ import { fragmentTime } from '../trace/timeline.ts'
 
 const MINUTE = 60_000
 const HOUR = 3_600_000
+/**
+ * The most buckets a series has: the time series cost by this, not by the trace's span. A span
+ * longer than this many minutes (11 days) is bucketed by 2, 4, 8... minutes, submissions likewise
+ * from hours (SURF's week: 10,080 minutes, 168 hours).
+ */
+export const MAX_BUCKETS = 16_384
 
 export interface Demand {
   /** Sum over fragments of duration x cpu_usage x 1,000, as an exact decimal when it is an integer. */
@@ -29,13 +35,18 @@ export interface Demand {
   peak: number
   /** The first instant the peak is reached. */
   peakAt: number
-  /** Per minute from `minuteStart` (floored to the minute): mean and max demand, MHz. */
-  minuteStart: number
-  minuteMean: Float64Array
-  minuteMax: Float64Array
-  /** Task submissions per hour from `hourStart` (floored to the hour). */
-  hourStart: number
-  submissionsPerHour: Int32Array
+  /**
+   * Per bucket of `bucketMs` (a minute, or 2^k minutes over long spans: MAX_BUCKETS) from
+   * `bucketStart` (floored to it): mean and max demand, MHz.
+   */
+  bucketStart: number
+  bucketMs: number
+  bucketMean: Float64Array
+  bucketMax: Float64Array
+  /** Task submissions per `submissionMs` (an hour, or 2^k hours) from `submissionStart`. */
+  submissionStart: number
+  submissionMs: number
+  submissions: Int32Array
   /** Against a capacity, when one is given: utilization and time above it. */
   capacity?: { mhz: number; peakUtilization: number; meanUtilization: number; minutesOver: number }
 }
@@ -70,8 +81,11 @@ export function demand(tasks: Tasks, fragments: Fragments, capacityMhz?: number)
   let level = 0
   let at = from
   let over = 0
-  const minuteStart = Math.floor(from / MINUTE) * MINUTE
-  const minutes = new MinuteSeries(minuteStart)
+  // The span is known before the sweep: the buckets are sized once.
+  const last = Math.max(lastEventTime(tasks), lastEventTime(tasks, fragments)) // exact times
+  const bucketMs = widthFor(from, last, MINUTE)
+  const bucketStart = Math.floor(from / bucketMs) * bucketMs
+  const minutes = new BucketSeries(bucketStart, bucketMs, Math.ceil((last + 1 - bucketStart) / bucketMs))
   while (starts.time !== Infinity || ends.time !== Infinity) {
     const t = Math.min(starts.time, ends.time)
     if (t > at) {
@@ -95,9 +109,11 @@ export function demand(tasks: Tasks, fragments: Fragments, capacityMhz?: number)
   const to = at
   const span = to - from
   const mean = span > 0 ? segments.integral / span : 0
-  const hourStart = Math.floor(from / HOUR) * HOUR
-  const submissionsPerHour = new Int32Array(Math.max(1, Math.ceil((to + 1 - hourStart) / HOUR)))
-  for (const s of tasks.submit) submissionsPerHour[Math.floor((s - hourStart) / HOUR)]!++
+  const submissionMs = widthFor(from, last, HOUR)
+  const submissionStart = Math.floor(from / submissionMs) * submissionMs
+  const slots = Math.ceil((last + 1 - submissionStart) / submissionMs)
+  const submissions = new Int32Array(Number.isFinite(slots) ? Math.max(1, slots) : 1)
+  for (const s of tasks.submit) submissions[Math.floor((s - submissionStart) / submissionMs)]!++
   const [p50, p99] = segments.quantiles([0.5, 0.99])
   return {
     totalCycles: Number.isSafeInteger(work) ? (BigInt(work) * 1000n).toString() : String(work * 1000),
@@ -109,11 +125,13 @@ export function demand(tasks: Tasks, fragments: Fragments, capacityMhz?: number)
     p99: p99!,
     peak: Math.max(segments.peak, 0),
     peakAt: Number.isNaN(segments.peakAt) ? from : segments.peakAt,
-    minuteStart,
-    minuteMean: minutes.means(),
-    minuteMax: minutes.max.subarray(0, minutes.count),
-    hourStart,
-    submissionsPerHour,
+    bucketStart,
+    bucketMs,
+    bucketMean: minutes.means(),
+    bucketMax: minutes.max.subarray(0, minutes.count),
+    submissionStart,
+    submissionMs,
+    submissions,
     capacity:
       capacityMhz === undefined
         ? undefined
@@ -188,39 +206,41 @@ class Segments {
 }
 
 /** Per-minute mean and max of the step function. */
-class MinuteSeries {
-  sum = new Float64Array(1024)
-  max = new Float64Array(1024)
+/** A bucket width: `unit` doubled until the span from `from` to `last` takes at most MAX_BUCKETS. */
+function widthFor(from: number, last: number, unit: number): number {
+  let width = unit
+  const start = () => Math.floor(from / width) * width
+  while (Math.ceil((last + 1 - start()) / width) > MAX_BUCKETS) width *= 2
+  return width
+}
+
+/** Per bucket: the integral and the max of the demand (sized once: at most MAX_BUCKETS). */
+class BucketSeries {
+  readonly sum: Float64Array
+  readonly max: Float64Array
   count = 0
   private readonly start: number
+  private readonly width: number
 
-  constructor(start: number) {
+  constructor(start: number, width: number, buckets: number) {
     this.start = start
+    this.width = width
+    const size = Number.isFinite(buckets) ? Math.max(1, buckets) : 1
+    this.sum = new Float64Array(size)
+    this.max = new Float64Array(size)
   }
 
   add(level: number, from: number, to: number): void {
-    for (let m = Math.floor((from - this.start) / MINUTE); this.start + m * MINUTE < to; m++) {
-      this.grow(m + 1)
-      const lo = Math.max(from, this.start + m * MINUTE)
-      const hi = Math.min(to, this.start + (m + 1) * MINUTE)
+    for (let m = Math.floor((from - this.start) / this.width); this.start + m * this.width < to; m++) {
+      if (m + 1 > this.count) this.count = m + 1
+      const lo = Math.max(from, this.start + m * this.width)
+      const hi = Math.min(to, this.start + (m + 1) * this.width)
       this.sum[m]! += level * (hi - lo)
       if (level > this.max[m]!) this.max[m] = level
     }
   }
 
-  private grow(size: number): void {
-    if (size > this.count) this.count = size
-    if (size <= this.sum.length) return
-    const length = Math.max(size, this.sum.length * 2)
-    const sum = new Float64Array(length)
-    const max = new Float64Array(length)
-    sum.set(this.sum)
-    max.set(this.max)
-    this.sum = sum
-    this.max = max
-  }
-
   means(): Float64Array {
-    return this.sum.subarray(0, this.count).map((s) => s / MINUTE)
+    return this.sum.subarray(0, this.count).map((s) => s / this.width)
   }
 }

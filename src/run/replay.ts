@@ -218,7 +218,8 @@ function largestPerTopic(readied: Ready[], options: ReplayOptions): Map<string, 
 function announce(log: ConsolaInstance, options: ReplayOptions, readied: Ready[]): void {
   const ready = readied[1]!
   const orphans = Math.max(...readied.map((r) => r.orphans))
-  if (orphans > 0) {
+  // Every shard reads the whole fragments file: shard 0 alone reports its orphans.
+  if (orphans > 0 && (options.spec.shard?.index ?? 0) === 0) {
     log.warn(`skipped ${orphans} fragments whose task is not in the tasks file (--strict makes this an error)`)
   }
   for (const note of new Set(readied.flatMap((r) => r.notes))) log.warn(note)

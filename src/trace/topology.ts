@@ -33,9 +33,18 @@ export function parseJsonFile(path: string, text: string): unknown {
 /** Reads a topology: every host needs a positive count, coreCount and coreSpeed. */
 export function parseTopology(path: string, text: string): Topology {
   const json = parseJsonFile(path, text)
-  const field = (value: unknown, at: string): number => {
-    if (typeof value === 'number' && Number.isFinite(value) && value > 0) return value
-    throw badInput(`${path}: ${at}: expected a positive number, got ${JSON.stringify(value) ?? 'nothing'}`)
+  // JSON.parse reads 1e400 as Infinity, which JSON.stringify would show as null.
+  const shown = (value: unknown) =>
+    value === Infinity || value === -Infinity
+      ? "a number beyond a double's range"
+      : (JSON.stringify(value) ?? 'nothing')
+  const field = (value: unknown, at: string, whole = false): number => {
+    if (typeof value === 'number' && Number.isFinite(value) && value > 0) {
+      if (!whole) return value
+      if (Number.isInteger(value) && value <= 2_147_483_647) return value
+      throw badInput(`${path}: ${at}: expected a whole number from 1 to 2147483647, got ${shown(value)}`)
+    }
+    throw badInput(`${path}: ${at}: expected a positive number, got ${shown(value)}`)
   }
   const clusters = (json as { clusters?: unknown })?.clusters
   if (!Array.isArray(clusters)) throw badInput(`${path}: clusters: expected a list of clusters`)
@@ -44,15 +53,22 @@ export function parseTopology(path: string, text: string): Topology {
     if (!Array.isArray(cluster?.hosts)) throw badInput(`${path}: clusters[${c}].hosts: expected a list of hosts`)
     cluster.hosts.forEach((host: { count?: unknown; cpu?: { coreCount?: unknown; coreSpeed?: unknown } }, h) => {
       const at = `clusters[${c}].hosts[${h}]`
-      hosts.push({
+      const entry = {
         at,
-        count: host?.count === undefined ? 1 : field(host.count, `${at}.count`),
-        coreCount: field(host?.cpu?.coreCount, `${at}.cpu.coreCount`),
+        count: host?.count === undefined ? 1 : field(host.count, `${at}.count`, true),
+        coreCount: field(host?.cpu?.coreCount, `${at}.cpu.coreCount`, true),
         coreSpeed: field(host?.cpu?.coreSpeed, `${at}.cpu.coreSpeed`),
-      })
+      }
+      if (!Number.isFinite(entry.count * entry.coreCount * entry.coreSpeed)) {
+        throw badInput(`${path}: ${at}: count x coreCount x coreSpeed is beyond a double's range`)
+      }
+      hosts.push(entry)
     })
   })
   if (hosts.length === 0) throw badInput(`${path}: no host (every clusters[].hosts is empty)`)
+  if (!Number.isFinite(hosts.reduce((s, h) => s + h.count * h.coreCount * h.coreSpeed, 0))) {
+    throw badInput(`${path}: the hosts' capacity (count x coreCount x coreSpeed, summed) is beyond a double's range`)
+  }
   return { path, json, hosts }
 }
 

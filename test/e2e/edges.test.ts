@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'bun:test'
 import { execFileSync } from 'node:child_process'
-import { rmSync, symlinkSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { requireBinary, run } from '../helpers.ts'
 import { traceColumns, writeTrace } from '../parquet.ts'
@@ -193,6 +194,59 @@ describe('only regular files are read: a FIFO or a device is refused at once, ne
     await expectRefused(
       ['inspect', dir, '--topology', join(dir, 't.json')],
       `--topology: ${dir}/t.json: ${FIFO}, expected a file`,
+    )
+  })
+})
+
+describe('smaller edges', () => {
+  it('SIGHUP stops a run as SIGTERM does: the summary, --summary-json, exit 143', async () => {
+    const summary = join(mkdtempSync(join(tmpdir(), 'opendt-hup-')), 's.json')
+    const proc = Bun.spawn([bin, 'replay', '--dry-run', '--speed', '1', '--summary-json', summary], {
+      stdout: 'pipe',
+      stderr: 'pipe',
+    })
+    await proc.stdout.getReader().read() // the first line is out: the run is under way
+    proc.kill('SIGHUP')
+    const [stderr, code] = await Promise.all([new Response(proc.stderr).text(), proc.exited])
+    expect(code).toBe(143)
+    expect(stderr.trimEnd().split('\n').at(-1)).toStartWith('[info] stopped by SIGTERM: sent ')
+    expect(JSON.parse(readFileSync(summary, 'utf8')).reason).toBe('sigterm')
+  })
+
+  it('--shard: every line names the shard, and only shard 0 reports the fragments without a task', async () => {
+    const { tasks, fragments } = traceColumns({
+      fragments: { id: { name: 'id', data: ['a', 'a', 'zzz'], type: 'STRING' } },
+    })
+    const dir = writeTrace(tasks, fragments)
+    const lines = async (k: number) =>
+      (await run([bin, 'replay', dir, '--dry-run', '--speed', 'max', '--shard', `${k}/2`])).stderr.trimEnd().split('\n')
+    const [zero, one] = [await lines(0), await lines(1)]
+    for (const [k, all] of [
+      [0, zero],
+      [1, one],
+    ] as const) {
+      expect(all.every((l) => l.startsWith(`[info] [shard ${k}/2] `) || l.startsWith(`[warn] [shard ${k}/2] `))).toBe(
+        true,
+      )
+    }
+    expect(zero.filter((l) => l.includes('whose task is not in the tasks file'))).toEqual([
+      '[warn] [shard 0/2] skipped 1 fragments whose task is not in the tasks file (--strict makes this an error)',
+    ])
+    expect(one.filter((l) => l.includes('whose task is not in the tasks file'))).toEqual([])
+  })
+
+  it("inspect --svg's title on a what-if host is XML text, not URL-encoded", async () => {
+    const svg = join(mkdtempSync(join(tmpdir(), 'opendt-svg-')), 'd.svg')
+    const fixture = join(import.meta.dir, '..', 'fixtures', 'v5-interleaved')
+    const result = await run([bin, 'inspect', fixture, '--host-cpus', '2', '--host-mhz', '1000', '--svg', svg])
+    expect(result.code).toBe(0)
+    expect(readFileSync(svg, 'utf8')).toContain(', every task on 2 x 1000 MHz</text>')
+  })
+
+  it('a misspelt environment twin is named on stderr, with the nearest one', async () => {
+    const result = await run([bin, 'replay', '--dry-run', '--speed', 'max'], { env: { OPENDT_REPLAY_SPEEED: '5' } })
+    expect(result.stderr.split('\n')[0]).toBe(
+      '[warn] OPENDT_REPLAY_SPEEED is not a setting of opendt-replay (did you mean OPENDT_REPLAY_SPEED?): ignored',
     )
   })
 })

@@ -174,10 +174,10 @@ describe('credential flags', () => {
     [
       ['--sasl', 'plain', '--sasl-username', 'u', '--sasl-password-file', '/no/such/file'],
       {},
-      '--sasl-password-file: cannot read /no/such/file (ENOENT)',
+      '--sasl-password-file: /no/such/file: no such file',
     ],
     [['--tls-cert', 'c.pem'], {}, '--tls-cert and --tls-key go together'],
-    [['--tls-ca', '/no/ca.pem'], {}, '--tls-ca: cannot read /no/ca.pem (ENOENT)'],
+    [['--tls-ca', '/no/ca.pem'], {}, '--tls-ca: /no/ca.pem: no such file'],
   ])('%j', async (flags, env, message) => {
     const result = await run([bin, 'replay', '--brokers', '127.0.0.1:9', ...flags], { env })
     expect(result).toEqual({ code: 2, stdout: '', stderr: `[error] ${message}\n` })

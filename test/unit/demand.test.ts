@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'bun:test'
 import { retime } from '../../src/core/cycles.ts'
-import { demand } from '../../src/inspect/demand.ts'
+import { demand, MAX_BUCKETS } from '../../src/inspect/demand.ts'
 import { demandSvg } from '../../src/inspect/svg.ts'
 import { makeFragments, makeTasks } from '../helpers.ts'
 
@@ -42,8 +42,13 @@ describe('demand over the timeline', () => {
     expect([d.p50, d.p99]).toEqual([50, 300])
     // above 200 MHz on [500, 1500): 1000 ms
     expect(d.capacity).toEqual({ mhz: 200, peakUtilization: 1.5, meanUtilization: 0.5, minutesOver: 1000 / 60_000 })
-    expect([d.minuteStart, [...d.minuteMean], [...d.minuteMax]]).toEqual([T, [400_000 / 60_000], [300]])
-    expect([d.hourStart, [...d.submissionsPerHour]]).toEqual([T, [3]])
+    expect([d.bucketStart, d.bucketMs, [...d.bucketMean], [...d.bucketMax]]).toEqual([
+      T,
+      60_000,
+      [400_000 / 60_000],
+      [300],
+    ])
+    expect([d.submissionStart, d.submissionMs, [...d.submissions]]).toEqual([T, 3_600_000, [3]])
   })
 
   it('on a what-if host the cycles stay and the timeline follows them', () => {
@@ -62,8 +67,8 @@ describe('demand over the timeline', () => {
     const d = demand(tasks, fragments, 200)
     const svg = demandSvg(d, null)
     for (const [id, values] of [
-      ['demand-mean', d.minuteMean],
-      ['demand-max', d.minuteMax],
+      ['demand-mean', d.bucketMean],
+      ['demand-max', d.bucketMax],
     ] as const) {
       const line = new RegExp(
         `<polyline id="${id}" data-x0="([^"]+)" data-sx="([^"]+)" data-y0="([^"]+)" data-sy="([^"]+)" points="([^"]+)"`,
@@ -73,5 +78,30 @@ describe('demand over the timeline', () => {
     }
     expect(svg).toContain('<line id="capacity"')
     expect(svg.match(/<rect x=[^>]*><title>3<\/title><\/rect>/g)?.length).toBe(1)
+  })
+
+  it('a century of trace costs by its buckets, not its minutes: 2^k-minute buckets, at most MAX_BUCKETS', () => {
+    // Three one-minute tasks, a century apart: 52.6 million minutes of span.
+    const century = 100 * 365.25 * 86_400_000
+    const tasks = makeTasks([
+      ['a', T, 60_000],
+      ['b', T + century, 60_000],
+      ['c', T + 2 * century, 60_000],
+    ])
+    const fragments = makeFragments(3, [
+      [0, 60_000],
+      [1, 60_000],
+      [2, 60_000],
+    ])
+    const d = demand(tasks, fragments)
+    // 200 years are 105 million minutes: 2^13 minutes is the first width that fits 16,384 buckets.
+    expect(d.bucketMs).toBe(8192 * 60_000)
+    expect(d.bucketMean.length).toBeLessThanOrEqual(MAX_BUCKETS)
+    expect(d.submissions.length).toBeLessThanOrEqual(MAX_BUCKETS)
+    expect(d.submissions.reduce((n, x) => n + x, 0)).toBe(3)
+    expect(d.peak).toBe(102) // usages 100, 101, 102 (makeFragments)
+    const svg = demandSvg(d, null)
+    expect(svg.length).toBeLessThan(2_000_000)
+    expect(svg).toContain('per-8192-minute max (light) and mean (dark)')
   })
 })

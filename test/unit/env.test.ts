@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'bun:test'
+import { unknownVariables } from '../../src/cli/dispatch.ts'
 import { envName, wantsVerbose, withEnvironment } from '../../src/cli/env.ts'
 import { replayArgs } from '../../src/cli/flags.ts'
 
@@ -41,5 +42,21 @@ describe('environment twins of the flags', () => {
     expect(() => withEnvironment([], { OPENDT_REPLAY_STRICT: 'maybe' }, replayArgs)).toThrow(
       'OPENDT_REPLAY_STRICT: expected 1/true/yes or 0/false/no, got "maybe"',
     )
+  })
+})
+
+describe('variables that name no setting', () => {
+  it("a misspelt twin is named, with the nearest one; our scripts' cache folder is not", () => {
+    const env = {
+      OPENDT_REPLAY_SPEEED: '5',
+      OPENDT_REPLAY_SPEED: '1',
+      OPENDT_REPLAY_CACHE: '/x',
+      OPENDT_REPLAY_ZZZ: '1',
+      PATH: '/bin',
+    }
+    expect(unknownVariables(env)).toEqual([
+      'OPENDT_REPLAY_SPEEED is not a setting of opendt-replay (did you mean OPENDT_REPLAY_SPEED?): ignored',
+      'OPENDT_REPLAY_ZZZ is not a setting of opendt-replay: ignored',
+    ])
   })
 })

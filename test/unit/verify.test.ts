@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'bun:test'
+import { dueOf } from '../../src/commands/verify.ts'
 import { shardOf } from '../../src/core/shard.ts'
 import { TopicCheck } from '../../src/verify/check.ts'
 import { ExpectedTopic, hashRecord, type RecordHash } from '../../src/verify/expected.ts'
@@ -142,5 +143,19 @@ describe('verify --shard: records of the other shards on shared topics', () => {
     expect(mine).toEqual(ids.filter((id) => shardOf(key(id), 2) === 0))
     expect(mine.length).toBeGreaterThan(0)
     expect(mine.length).toBeLessThan(ids.length)
+  })
+})
+
+describe('the opendt-due header', () => {
+  it.each([
+    ['1764169200005.125', 1764169200005.125],
+    ['1764169200005', 1764169200005],
+    ['', undefined],
+    [' 12 ', undefined],
+    ['0x10', undefined],
+    ['1e3', undefined],
+    ['-5', undefined],
+  ])('%j reads as %p', (text, due) => {
+    expect(dueOf({ 'opendt-due': Buffer.from(text) })).toBe(due)
   })
 })
