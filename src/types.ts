@@ -103,6 +103,10 @@ export interface Shard {
   control: 'first' | 'all'
 }
 
+/** Kafka's record-batch compression codecs. */
+export type Compression = 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd'
+export const COMPRESSIONS: readonly Compression[] = ['none', 'gzip', 'snappy', 'lz4', 'zstd']
+
 /** How to reach and write to Kafka. */
 export interface KafkaConfig {
   brokers: string[]
@@ -117,6 +121,8 @@ export interface KafkaConfig {
   connectTimeoutMs: number
   /** Retries of a failed send before the run gives up (kafka/client.ts sendRetry). */
   sendRetries: number
+  /** How record batches are compressed (kafka/codecs.ts); every codec is read whatever this is. */
+  compression: Compression
   /** Partitions and replication factor of the topics this run creates. */
   partitions: number
   replicationFactor: number
@@ -195,6 +201,7 @@ export interface ReplayArgs {
   'record-time'?: string
   'connect-timeout'?: string
   'send-retries'?: string
+  compression?: string
   quiet?: boolean
   'stats-interval'?: string
   'summary-json'?: string

@@ -156,6 +156,12 @@ export const replayArgs = {
     description:
       'Retries of a failed send (backing off 0.3 s to 30 s; 8 is about a minute) before the run stops with exit 3',
   },
+  compression: {
+    type: 'string',
+    default: 'none',
+    valueHint: 'none|gzip|snappy|lz4|zstd',
+    description: 'Compress record batches with this codec (every codec is read back whatever this is)',
+  },
   sasl: {
     type: 'string',
     valueHint: 'plain|scram-sha-256|scram-sha-512',

@@ -1,6 +1,6 @@
 import { badInput } from '../errors.ts'
-import type { KafkaConfig, Output, ReplayArgs } from '../types.ts'
-import { nonNegativeInteger, parseDuration, positiveInteger, type ReadText, readFlagFile } from './parse.ts'
+import { COMPRESSIONS, type Compression, type KafkaConfig, type Output, type ReplayArgs } from '../types.ts'
+import { INT32_MAX, nonNegativeInteger, parseDuration, positiveInteger, type ReadText, readFlagFile } from './parse.ts'
 
 /** The Kafka, SASL and TLS flags, checked and mapped to the producer's settings. */
 
@@ -114,6 +114,10 @@ export function resolveOutput(
   if (recordTime !== 'send' && recordTime !== 'trace')
     throw badInput(`${name('record-time')}: expected send or trace, got "${recordTime}"`)
   const connectTimeoutMs = parseDuration(name('connect-timeout'), args['connect-timeout'] ?? '30s')
+  const compression = (args.compression ?? 'none') as Compression
+  if (!COMPRESSIONS.includes(compression)) {
+    throw badInput(`${name('compression')}: expected none, gzip, snappy, lz4 or zstd, got "${args.compression}"`)
+  }
   return {
     kind: 'kafka',
     config: {
@@ -124,9 +128,15 @@ export function resolveOutput(
       recordTime,
       connectTimeoutMs,
       sendRetries,
+      compression,
       ...resolveSecurity(args, env, read, name),
-      partitions: positiveInteger(name('partitions'), args.partitions ?? '1'),
-      replicationFactor: positiveInteger(name('replication-factor'), args['replication-factor'] ?? '1'),
+      partitions: positiveInteger(name('partitions'), args.partitions ?? '1', INT32_MAX, " (Kafka's limit)"),
+      replicationFactor: positiveInteger(
+        name('replication-factor'),
+        args['replication-factor'] ?? '1',
+        32_767,
+        " (Kafka's limit)",
+      ),
     },
   }
 }

@@ -11,6 +11,7 @@ import {
 import { ReplayError } from '../errors.ts'
 import { createLog } from '../log.ts'
 import type { KafkaConfig } from '../types.ts'
+import { registerCodecs } from './codecs.ts'
 
 /**
  * Retries of a failed send: kafkajs backs off from 300 ms, doubling to at most 30 s per wait; the
@@ -76,6 +77,7 @@ export function clampNegativeTimeouts(): void {
  */
 export function createKafka(config: KafkaConfig, log: KafkaLog, retry: RetryOptions = { retries: 0 }): Kafka {
   clampNegativeTimeouts()
+  registerCodecs()
   return new Kafka({
     clientId: config.clientId,
     brokers: config.brokers,

@@ -182,6 +182,7 @@ async function toKafka(
     recordTime: config.recordTime,
     maxMessageBytes: control.maxMessageBytes(init.slot),
     dueHeader: init.speed !== Infinity,
+    compression: config.compression,
   })
   sink.onCounts = (counts) => post({ type: 'counts', counts })
   const options: PaceOptions = {

@@ -156,8 +156,52 @@ describe('flags to options: one line naming the flag and the value, bad input', 
       ['--dry-run', '--summary-json', '/no/such/folder/s.json'],
       '--summary-json: /no/such/folder/s.json: the folder /no/such/folder does not exist (it is not created)',
     ],
+    // The edges an outside sweep found past the checks (issue 19).
+    [['--dry-run', '--to', '0s'], '--from 0 (the trace start, by default) is not before --to 0s: the window is empty'],
+    [['--dry-run', '--start-at', '+8d'], '--start-at: +8d is 8.0 days ahead; a start may be at most 7 days ahead'],
+    [
+      ['--dry-run', '--start-at', '+99999999d'],
+      '--start-at: +99999999d is 99999999.0 days ahead; a start may be at most 7 days ahead',
+    ],
+    [
+      ['--brokers', 'k:9092', '--partitions', '2147483648'],
+      `--partitions: at most 2147483647 (Kafka's limit), got "2147483648"`,
+    ],
+    [
+      ['--brokers', 'k:9092', '--replication-factor', '32768'],
+      `--replication-factor: at most 32767 (Kafka's limit), got "32768"`,
+    ],
+    [
+      ['--dry-run', '--host-cpus', '99999999999999999999', '--host-mhz', '3000'],
+      `--host-cpus: at most 2147483647 (OpenDC's CPU count), got "99999999999999999999"`,
+    ],
   ])('%j', async (argv, message) => {
     expect(await failure(argv)).toBe(message)
+  })
+
+  it('--start-at a year ahead as an instant is refused too, naming the days', async () => {
+    const next = new Date(Date.now() + 365 * 86_400_000).toISOString()
+    expect(await failure(['--dry-run', '--start-at', next])).toMatch(
+      /^--start-at: \S+ is 36[45]\.\d days ahead; a start may be at most 7 days ahead$/,
+    )
+  })
+
+  it.each([
+    [
+      '{"clusters":[{"hosts":[{"cpu":{"coreCount":2.5,"coreSpeed":2100}}]}]}',
+      'clusters[0].hosts[0].cpu.coreCount: expected a whole number from 1 to 2147483647, got 2.5',
+    ],
+    [
+      '{"clusters":[{"hosts":[{"cpu":{"coreCount":2,"coreSpeed":1e400}}]}]}',
+      "clusters[0].hosts[0].cpu.coreSpeed: expected a positive number, got a number beyond a double's range",
+    ],
+    [
+      '{"clusters":[{"hosts":[{"count":3,"cpu":{"coreCount":2,"coreSpeed":1e308}}]}]}',
+      "clusters[0].hosts[0]: count x coreCount x coreSpeed is beyond a double's range",
+    ],
+  ])('--host-topology %s', async (json, message) => {
+    const { args, fromEnvironment } = await replayArgs(['--dry-run', '--host-topology', 'h.json'])
+    expect(() => toReplayOptions(args, { env: {}, fromEnvironment, read: () => json })).toThrow(`h.json: ${message}`)
   })
 
   it.each([
@@ -234,6 +278,7 @@ describe('flags to options: one line naming the flag and the value, bad input', 
           recordTime: 'trace',
           connectTimeoutMs: 30_000,
           sendRetries: 8,
+          compression: 'none',
           sasl: undefined,
           tls: { ca: pem('ca.pem'), cert: undefined, key: undefined },
           partitions: 3,
