@@ -20,14 +20,39 @@ export interface Topology {
   hosts: TopologyHost[]
 }
 
-/** The file's text as JSON; a syntax error names the file, line and column. */
+/**
+ * The file's text as JSON; a syntax error names the file, line and column. JSON nested deeper than
+ * MAX_DEPTH is refused before anything walks it (a value 100,000 levels deep overflowed the stack
+ * of the code that names a bad value).
+ */
 export function parseJsonFile(path: string, text: string): unknown {
+  let json: unknown
   try {
-    return JSON.parse(text)
+    json = JSON.parse(text)
   } catch {
     const { line, column, what } = syntaxErrorAt(text)
     throw badInput(`${path}: invalid JSON at line ${line}, column ${column}: ${what}`)
   }
+  if (nestingDepth(text) > MAX_DEPTH) throw badInput(`${path}: nested deeper than ${MAX_DEPTH} levels`)
+  return json
+}
+
+/** The deepest nesting of objects and lists in JSON text (strings skipped), without recursion. */
+function nestingDepth(text: string): number {
+  let depth = 0
+  let deepest = 0
+  let inString = false
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (inString) {
+      if (c === 0x5c)
+        i++ // a backslash: the next character is escaped
+      else if (c === 0x22) inString = false
+    } else if (c === 0x22) inString = true
+    else if (c === 0x7b || c === 0x5b) deepest = Math.max(deepest, ++depth)
+    else if (c === 0x7d || c === 0x5d) depth--
+  }
+  return deepest
 }
 
 /** Reads a topology: every host needs a positive count, coreCount and coreSpeed. */

@@ -389,3 +389,13 @@ describe('the exit codes --help lists', () => {
     expect(listed).toEqual([...new Set(Object.values(EXIT_CODES))].sort((a, b) => a - b))
   })
 })
+
+describe('a topology nested 100,000 levels deep', () => {
+  it('is refused by its depth, not a stack overflow', async () => {
+    const deep = `{"clusters":[{"hosts":[{"cpu":{"coreCount":${'['.repeat(100_000)}${']'.repeat(100_000)},"coreSpeed":1}}]}]}`
+    const { args, fromEnvironment } = await replayArgs(['--dry-run', '--host-topology', 'deep.json'])
+    expect(() => toReplayOptions(args, { env: {}, fromEnvironment, read: () => deep })).toThrow(
+      'deep.json: nested deeper than 256 levels',
+    )
+  })
+})
