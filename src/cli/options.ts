@@ -167,7 +167,13 @@ export function toVerifyOptions(args: VerifyArgs, sources: FlagSources = {}): Ve
 
 /** `--since`: an offset (digits), or an ISO-8601 time. */
 function parseSince(flag: string, text: string): ReadFrom {
-  if (/^\d+$/.test(text.trim())) return { offset: Number(text.trim()) }
+  if (/^\d+$/.test(text.trim())) {
+    // Past 2^53 a number would round to another offset (no topic holds that many records anyway).
+    if (!Number.isSafeInteger(Number(text.trim()))) {
+      throw badInput(`${flag}: an offset is at most ${Number.MAX_SAFE_INTEGER}, got "${text}"`)
+    }
+    return { offset: Number(text.trim()) }
+  }
   const time = instant(flag, text)
   if (time === undefined) {
     throw badInput(`${flag}: expected an offset (0, 1500) or an ISO-8601 time (2026-11-26T15:00:00Z), got "${text}"`)

@@ -364,6 +364,10 @@ describe('verify: the replay its flags define, and where to read', () => {
       "--since and --follow exclude each other: --follow reads from the topics' ends",
     ],
     [['--brokers', 'k:9092', '--acks', '1'], 'unknown option --acks (see opendt-replay verify --help)'],
+    [
+      ['--brokers', 'k:9092', '--since', '9007199254740993'],
+      '--since: an offset is at most 9007199254740991, got "9007199254740993"',
+    ],
   ])('%p fails: %s', async (argv, message) => {
     await expect(verifyOptions(argv)).rejects.toThrow(message)
   })
