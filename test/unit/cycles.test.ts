@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'bun:test'
 import { retime, runtimeMs, totalCycles } from '../../src/core/cycles.ts'
-import { FragmentStream, TaskStream } from '../../src/core/stream.ts'
+import { FragmentStream, mergeStreams, TaskStream } from '../../src/core/stream.ts'
 import { fragmentMessageTime } from '../../src/trace/timeline.ts'
 import { makeFragments, makeTasks } from '../helpers.ts'
 import { messageOf } from '../oracle.ts'
@@ -122,5 +122,23 @@ describe('retime: the trace on a what-if host', () => {
     retime(tasks, fragments, { cpus: 3, mhz: 1000 })
     const [, fragment] = messages(tasks, fragments)
     expect((fragment![2] as { submission_time: string }).submission_time).toBe('2022-10-06T22:00:00.002Z')
+  })
+
+  it("on a what-if host, a fragment written at a task's millisecond comes after the task (tasks first on ties)", () => {
+    // a's fragment: 2,998.8 ms x MHz over 3 x 1 MHz is 999.6 ms, written at T+1000, as b is.
+    const tasks = makeTasks([
+      ['a', T, 1],
+      ['b', T + 1000, 1],
+    ])
+    const fragments = makeFragments(2, [[0, 29.988]]) // usage 100 MHz
+    retime(tasks, fragments, { cpus: 3, mhz: 1 })
+    const merged = mergeStreams([new TaskStream(tasks, ALL), new FragmentStream(tasks, fragments, ALL)])
+    const order: [string, number][] = []
+    for (; merged.time !== Infinity; merged.advance()) order.push([merged.role, merged.time])
+    expect(order).toEqual([
+      ['tasks', T],
+      ['tasks', T + 1000],
+      ['fragments', T + 1000],
+    ])
   })
 })
