@@ -1,6 +1,6 @@
 import type { ConsolaInstance } from 'consola'
 import { type Admin, ConfigResourceTypes } from 'kafkajs'
-import { ReplayError } from '../errors.ts'
+import { badInput, ReplayError } from '../errors.ts'
 import type { KafkaConfig } from '../types.ts'
 import { causeOf, connectOrFail, createKafka, KafkaLog } from './client.ts'
 
@@ -95,6 +95,14 @@ export async function prepareTopics(
     const limits = await describeLimits(admin, present)
     checkLimits(present, limits, largest)
     if (missing.length > 0) {
+      // Kafka's own answer names only an error code: say what is wrong before asking it.
+      const brokers = (await admin.describeCluster()).brokers.length
+      if (config.replicationFactor > brokers) {
+        throw badInput(
+          `--replication-factor ${config.replicationFactor}: the cluster at ${config.brokers.join(',')} has ` +
+            `${brokers} broker${brokers === 1 ? '' : 's'}, and a topic cannot have more replicas than brokers`,
+        )
+      }
       // Shards started together race to create the same topics: kafkajs answers false when
       // another process created them all first, and they are then used as they are.
       const created = await admin.createTopics({
@@ -123,9 +131,12 @@ export async function prepareTopics(
     return { limits }
   } catch (error) {
     if (error instanceof ReplayError) throw error
+    // kafkajs sums up failed creations as "Topic creation errors": each topic's own reason instead.
+    const each = (error as { errors?: { topic?: string; message: string }[] }).errors
+    const why = each?.length ? each.map((e) => `${e.topic}: ${e.message}`).join('; ') : causeOf(error)
     throw new ReplayError(
       'broker-unreachable',
-      `cannot prepare topics ${topics.join(', ')} on ${config.brokers.join(',')}: ${causeOf(error)}`,
+      `cannot prepare topics ${topics.join(', ')} on ${config.brokers.join(',')}: ${why}`,
       { cause: error },
     )
   } finally {

@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from 'bun:test'
 import { mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { Kafka, logLevel } from 'kafkajs'
 import { FIXTURES, requireBinary, requireSurf, run } from '../helpers.ts'
 import {
   createTopics as createTopicsOn,
@@ -101,6 +102,22 @@ describe("replay into a real Kafka broker, read back with Kafka's Java consumer"
       expect(got.filter((r) => r.partition === p).map((r) => [r.key, r.value])).toEqual(expected)
     }
   }, 120_000)
+
+  it('--replication-factor beyond the brokers: one line saying so, exit 2, no topic created', async () => {
+    const tasks = fresh('tasks')
+    const fragments = fresh('fragments')
+    const sent = await intoKafka(['--replication-factor', '9'], tasks, fragments)
+    expect([sent.code, sent.stdout, sent.stderr.trimEnd().split('\n').at(-1)]).toEqual([
+      2,
+      '',
+      `[error] --replication-factor 9: the cluster at ${broker.bootstrap} has 1 broker, and a topic cannot have more replicas than brokers`,
+    ])
+    const admin = new Kafka({ clientId: 'test', brokers: [broker.bootstrap], logLevel: logLevel.NOTHING }).admin()
+    await admin.connect()
+    const names = await admin.listTopics()
+    await admin.disconnect()
+    expect([names.includes(tasks), names.includes(fragments)]).toEqual([false, false])
+  }, 60_000)
 
   it('uses an existing topic as it is', async () => {
     const tasks = fresh('tasks')
