@@ -204,7 +204,8 @@ function resolveShard(args: ReplayArgs, name: FlagName): Shard | undefined {
   }
   const m = /^(\d+)\/(\d+)$/.exec(text.trim())
   const [index, count] = m ? [Number(m[1]), Number(m[2])] : [Number.NaN, Number.NaN]
-  if (!m || count < 1 || count > 1_000_000 || index >= count) {
+  if (m && count > 1_000_000) throw badInput(`${name('shard')}: N is at most 1000000, got "${text}"`)
+  if (!m || count < 1 || index >= count) {
     throw badInput(`${name('shard')}: expected K/N with 0 <= K < N (0/3, 1/3, 2/3), got "${text}"`)
   }
   return { index, count, control: control === 'all' ? 'all' : 'first' }

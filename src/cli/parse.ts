@@ -57,7 +57,9 @@ export function parseDuration(flag: string, text: string): number {
   let ref: TimeRef | undefined
   try {
     ref = parseTimeRef(flag, text)
-  } catch {
+  } catch (error) {
+    // A duration beyond the range of dates: parseTimeRef says so, with the limit.
+    if (/^(\d+(\.\d+)?(ms|s|m|h|d))+$/.test(text.trim())) throw error
     ref = undefined
   }
   if (!ref || !('offset' in ref)) throw badInput(`${flag}: expected a duration like 500ms, 30s or 2m, got "${text}"`)

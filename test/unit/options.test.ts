@@ -163,6 +163,11 @@ describe('flags to options: one line naming the flag and the value, bad input', 
       ['--dry-run', '--start-at', '+99999999d'],
       '--start-at: +99999999d is 99999999.0 days ahead; a start may be at most 7 days ahead',
     ],
+    [['--dry-run', '--shard', '0/1000001'], '--shard: N is at most 1000000, got "0/1000001"'],
+    [
+      ['--dry-run', '--max-gap', '99999999999999d'],
+      '--max-gap: 99999999999999d is beyond the range of dates (8640000000000000 ms)',
+    ],
     [
       ['--brokers', 'k:9092', '--partitions', '2147483648'],
       `--partitions: at most 2147483647 (Kafka's limit), got "2147483648"`,
