@@ -2,7 +2,7 @@ import type { ConsolaInstance } from 'consola'
 import { type Admin, ConfigResourceTypes } from 'kafkajs'
 import { badInput, ReplayError } from '../errors.ts'
 import type { KafkaConfig } from '../types.ts'
-import { causeOf, connectOrFail, createKafka, KafkaLog } from './client.ts'
+import { causeOf, connectOrFail, createKafka, KafkaLog, withDeadline } from './client.ts'
 
 /** The broker's per-batch size limit when the topic does not say (Kafka's default). */
 const DEFAULT_MAX_MESSAGE_BYTES = 1_048_588
@@ -29,13 +29,25 @@ export interface TopicsReady {
 }
 
 /** Each topic's max.message.bytes, as the broker reports it (Kafka's default when it says nothing). */
-async function describeLimits(admin: Admin, topics: string[]): Promise<Map<string, number>> {
+async function describeLimits(admin: Admin, topics: string[], timeoutMs: number): Promise<Map<string, number>> {
   const limits = new Map(topics.map((t) => [t, DEFAULT_MAX_MESSAGE_BYTES]))
   if (topics.length === 0) return limits
-  const described = await admin.describeConfigs({
-    includeSynonyms: false,
-    resources: topics.map((name) => ({ type: ConfigResourceTypes.TOPIC, name, configNames: ['max.message.bytes'] })),
-  })
+  // On a cluster, a topic just created may not be known yet to the broker asked ("This server
+  // does not host this topic-partition", Kafka 3.9 on three nodes): asked again while Kafka calls
+  // the error retriable, up to the connect timeout.
+  const described = await withDeadline(
+    timeoutMs,
+    () =>
+      admin.describeConfigs({
+        includeSynonyms: false,
+        resources: topics.map((name) => ({
+          type: ConfigResourceTypes.TOPIC,
+          name,
+          configNames: ['max.message.bytes'],
+        })),
+      }),
+    (e) => (e as { retriable?: boolean }).retriable !== true,
+  )
   for (const resource of described.resources) {
     for (const entry of resource.configEntries) {
       const value = Number(entry.configValue)
@@ -43,6 +55,23 @@ async function describeLimits(admin: Admin, topics: string[]): Promise<Map<strin
     }
   }
   return limits
+}
+
+/** Waits until every partition of `topics` has a leader, asking the cluster again while it answers that it does not know them yet. */
+async function awaitLeaders(admin: Admin, topics: string[], timeoutMs: number): Promise<void> {
+  await withDeadline(
+    timeoutMs,
+    async () => {
+      const { topics: described } = await admin.fetchTopicMetadata({ topics })
+      const leaderless = described.filter((t) => t.partitions.length === 0 || t.partitions.some((p) => p.leader < 0))
+      if (leaderless.length > 0) {
+        throw Object.assign(new Error(`no leader yet for ${leaderless.map((t) => t.name).join(', ')}`), {
+          retriable: true,
+        })
+      }
+    },
+    (e) => (e as { retriable?: boolean }).retriable !== true,
+  )
 }
 
 /** Fails when a topic's limit cannot take the largest message the run will send it. */
@@ -92,7 +121,7 @@ export async function prepareTopics(
     const present = topics.filter((t) => existing.has(t))
     const missing = topics.filter((t) => !existing.has(t))
     // Existing topics are checked before any is created, so a run that cannot start leaves none behind.
-    const limits = await describeLimits(admin, present)
+    const limits = await describeLimits(admin, present, config.connectTimeoutMs)
     checkLimits(present, limits, largest)
     if (missing.length > 0) {
       // Kafka's own answer names only an error code: say what is wrong before asking it.
@@ -105,8 +134,11 @@ export async function prepareTopics(
       }
       // Shards started together race to create the same topics: kafkajs answers false when
       // another process created them all first, and they are then used as they are.
+      // kafkajs's waitForLeaders asks one broker and gives up when it does not know the topic yet
+      // (Kafka 3.9 on three nodes: "This server does not host this topic-partition"): the
+      // leaders are waited for below instead, asking again until the connect timeout.
       const created = await admin.createTopics({
-        waitForLeaders: true,
+        waitForLeaders: false,
         topics: missing.map((topic) => {
           const limit = limitFor(largest.get(topic))
           return {
@@ -117,6 +149,7 @@ export async function prepareTopics(
           }
         }),
       })
+      await awaitLeaders(admin, missing, config.connectTimeoutMs)
       const raised = missing.map((t) => limitFor(largest.get(t))).filter((l) => l !== undefined)
       if (created) {
         log.info(
@@ -125,7 +158,8 @@ export async function prepareTopics(
             `${raised.length > 0 ? `, max.message.bytes up to ${Math.max(...raised)}` : ''})`,
         )
       } else log.info(`topics ${missing.join(', ')} were created meanwhile by another process: used as they are`)
-      for (const [topic, limit] of await describeLimits(admin, missing)) limits.set(topic, limit)
+      for (const [topic, limit] of await describeLimits(admin, missing, config.connectTimeoutMs))
+        limits.set(topic, limit)
       checkLimits(missing, limits, largest)
     }
     return { limits }
