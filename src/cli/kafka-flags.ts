@@ -1,6 +1,7 @@
 import { badInput } from '../errors.ts'
+import { INT32_MAX } from '../trace/columns.ts'
 import { COMPRESSIONS, type Compression, type KafkaConfig, type Output, type ReplayArgs } from '../types.ts'
-import { INT32_MAX, nonNegativeInteger, parseDuration, positiveInteger, type ReadText, readFlagFile } from './parse.ts'
+import { nonNegativeInteger, parseDuration, positiveInteger, type ReadText, readFlagFile } from './parse.ts'
 
 /** The Kafka, SASL and TLS flags, checked and mapped to the producer's settings. */
 

@@ -1,6 +1,7 @@
 import { accessSync, constants, lstatSync, type Stats, statSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { badInput } from '../errors.ts'
+import { INT32_MAX } from '../trace/columns.ts'
 import { consumptionOffset, readTopologyFile, topologyMessageBody } from '../trace/dc-mock-files.ts'
 import { fileError, readTextFile, reasonOf } from '../trace/file.ts'
 import { capacityMhz, parseTopology } from '../trace/topology.ts'
@@ -25,7 +26,6 @@ import {
 import { envName } from './env.ts'
 import { resolveOutput } from './kafka-flags.ts'
 import {
-  INT32_MAX,
   parseDuration,
   parseSpeed,
   parseTimeRef,

@@ -24,6 +24,9 @@ export function parseSpeed(flag: string, text: string): number {
   return speed
 }
 
+/** An offset or duration: `90s`, `1h30m`, `1.5d`. */
+const OFFSET = /^(\d+(\.\d+)?(ms|s|m|h|d))+$/
+
 /**
  * `--from`/`--to`: an offset from the trace start (`90s`, `30m`, `2h`, `1d`, `1d12h`, `1.5h`,
  * `0`) or an ISO-8601 time (`2022-10-08T00:00:00Z`; without a zone it is read as UTC, like the trace).
@@ -31,7 +34,7 @@ export function parseSpeed(flag: string, text: string): number {
 export function parseTimeRef(flag: string, text: string): TimeRef {
   const t = text.trim()
   if (t === '0') return { offset: 0 }
-  if (/^(\d+(\.\d+)?(ms|s|m|h|d))+$/.test(t)) {
+  if (OFFSET.test(t)) {
     let offset = 0
     for (const [, n, , unit] of t.matchAll(/(\d+(\.\d+)?)(ms|s|m|h|d)/g)) offset += Number(n) * UNIT_MS[unit!]!
     if (offset > MAX_TIME_MS) throw badInput(`${flag}: ${text} is beyond the range of dates (${MAX_TIME_MS} ms)`)
@@ -59,7 +62,7 @@ export function parseDuration(flag: string, text: string): number {
     ref = parseTimeRef(flag, text)
   } catch (error) {
     // A duration beyond the range of dates: parseTimeRef says so, with the limit.
-    if (/^(\d+(\.\d+)?(ms|s|m|h|d))+$/.test(text.trim())) throw error
+    if (OFFSET.test(text.trim())) throw error
     ref = undefined
   }
   if (!ref || !('offset' in ref)) throw badInput(`${flag}: expected a duration like 500ms, 30s or 2m, got "${text}"`)
@@ -76,9 +79,6 @@ export function positiveInteger(flag: string, text: string, max = Number.MAX_SAF
   if (Number(text) > max) throw badInput(`${flag}: at most ${max}${why}, got "${text}"`)
   return Number(text)
 }
-
-/** The largest value of a 32-bit signed field (Kafka's partition count, OpenDC's CPU count). */
-export const INT32_MAX = 2_147_483_647
 
 export function nonNegativeInteger(flag: string, text: string): number {
   if (!/^\d+$/.test(text)) throw badInput(`${flag}: expected a whole number, got "${text}"`)

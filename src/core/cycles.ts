@@ -1,6 +1,7 @@
 import { badInput } from '../errors.ts'
 import type { Fragments, Tasks } from '../trace/model.ts'
 import type { Host } from '../types.ts'
+import { PYTHON_TIMES } from './dc-mock-streams.ts'
 
 /**
  * Cycle math from the seed: a fragment needs duration (ms) x usage (MHz) x 1,000 cycles
@@ -31,9 +32,6 @@ function taskWork(fragments: Fragments, t: number): number {
   return work
 }
 
-/** The last instant OpenDT's times reach: the end of year 9999, epoch ms. */
-export const LAST_INSTANT = Date.UTC(9999, 11, 31, 23, 59, 59, 999)
-
 /**
  * Work is counted in cycles: every fragment's usage must be a number of at least 0 and every
  * task's work (duration x usage, summed) finite, or it is bad input naming the task and fragment.
@@ -62,7 +60,7 @@ export function checkWork(tasks: Tasks, fragments: Fragments, host?: Host): void
     if (!Number.isFinite(work)) {
       throw badInput(`${task(t)}: its fragments' work (duration x cpu_usage, summed) is beyond a double's range`)
     }
-    if (host && tasks.submit[t]! + Math.round(work / throughput) > LAST_INSTANT) {
+    if (host && tasks.submit[t]! + Math.round(work / throughput) > PYTHON_TIMES.to) {
       throw badInput(
         `${task(t)}: its fragments would end after year 9999${on} (${work} ms x MHz of work), where OpenDT's times end`,
       )

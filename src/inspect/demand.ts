@@ -85,12 +85,12 @@ export function demand(tasks: Tasks, fragments: Fragments, capacityMhz?: number)
   const last = Math.max(lastEventTime(tasks), lastEventTime(tasks, fragments)) // exact times
   const bucketMs = widthFor(from, last, MINUTE)
   const bucketStart = Math.floor(from / bucketMs) * bucketMs
-  const minutes = new BucketSeries(bucketStart, bucketMs, Math.ceil((last + 1 - bucketStart) / bucketMs))
+  const buckets = new BucketSeries(bucketStart, bucketMs, Math.ceil((last + 1 - bucketStart) / bucketMs))
   while (starts.time !== Infinity || ends.time !== Infinity) {
     const t = Math.min(starts.time, ends.time)
     if (t > at) {
       segments.add(level, at, t)
-      minutes.add(level, at, t)
+      buckets.add(level, at, t)
       if (level > capacity) over += t - at
       at = t
     }
@@ -127,8 +127,8 @@ export function demand(tasks: Tasks, fragments: Fragments, capacityMhz?: number)
     peakAt: Number.isNaN(segments.peakAt) ? from : segments.peakAt,
     bucketStart,
     bucketMs,
-    bucketMean: minutes.means(),
-    bucketMax: minutes.max.subarray(0, minutes.count),
+    bucketMean: buckets.means(),
+    bucketMax: buckets.max.subarray(0, buckets.count),
     submissionStart,
     submissionMs,
     submissions,
@@ -205,7 +205,6 @@ class Segments {
   }
 }
 
-/** Per-minute mean and max of the step function. */
 /** A bucket width: `unit` doubled until the span from `from` to `last` takes at most MAX_BUCKETS. */
 function widthFor(from: number, last: number, unit: number): number {
   let width = unit

@@ -36,9 +36,9 @@ const xml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replac
 const widthWords = (ms: number, unit: number, name: string) => (ms === unit ? name : `${ms / unit}-${name}`)
 
 export function demandSvg(d: Demand, host: Host | null, title = 'CPU demand over trace time'): string {
-  const minutes = d.bucketMean.length
+  const buckets = d.bucketMean.length
   const top = Math.max(d.peak, d.capacity?.mhz ?? 0, 1) * 1.05
-  const sx = PLOT / Math.max(minutes, 1)
+  const sx = PLOT / Math.max(buckets, 1)
   const sy = DEMAND_HEIGHT / top
   // x of an instant: buckets of d.bucketMs from d.bucketStart across the plot.
   const x = (bucket: number) => LEFT + bucket * sx
@@ -63,7 +63,7 @@ export function demandSvg(d: Demand, host: Host | null, title = 'CPU demand over
     )
   }
   // Dated x axis: a tick at UTC midnight every day, or every few days (at most about 30 ticks).
-  const end = d.bucketStart + minutes * d.bucketMs
+  const end = d.bucketStart + buckets * d.bucketMs
   const every = Math.max(1, Math.ceil(niceStep((end - d.bucketStart) / DAY, 30))) * DAY
   const firstDay = Math.ceil(d.bucketStart / every) * every
   for (let t = firstDay; t <= end; t += every) {

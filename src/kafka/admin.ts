@@ -2,7 +2,7 @@ import type { ConsolaInstance } from 'consola'
 import { type Admin, ConfigResourceTypes } from 'kafkajs'
 import { badInput, ReplayError } from '../errors.ts'
 import type { KafkaConfig } from '../types.ts'
-import { causeOf, connectOrFail, createKafka, KafkaLog, withDeadline } from './client.ts'
+import { causeOf, connectOrFail, createKafka, KafkaLog, notRetriable, withDeadline } from './client.ts'
 
 /** The broker's per-batch size limit when the topic does not say (Kafka's default). */
 const DEFAULT_MAX_MESSAGE_BYTES = 1_048_588
@@ -46,7 +46,7 @@ async function describeLimits(admin: Admin, topics: string[], timeoutMs: number)
           configNames: ['max.message.bytes'],
         })),
       }),
-    (e) => (e as { retriable?: boolean }).retriable !== true,
+    notRetriable,
   )
   for (const resource of described.resources) {
     for (const entry of resource.configEntries) {
@@ -70,7 +70,7 @@ async function awaitLeaders(admin: Admin, topics: string[], timeoutMs: number): 
         })
       }
     },
-    (e) => (e as { retriable?: boolean }).retriable !== true,
+    notRetriable,
   )
 }
 

@@ -135,6 +135,9 @@ export async function withDeadline<T>(
   }
 }
 
+/** For withDeadline: an error Kafka (or kafkajs) does not call retriable ends the attempts. */
+export const notRetriable = (error: unknown) => (error as { retriable?: boolean }).retriable !== true
+
 export function causeOf(error: unknown): string {
   const e = error as Error & { cause?: unknown }
   const inner = e?.cause instanceof Error && e.cause.message !== e.message ? `: ${e.cause.message}` : ''

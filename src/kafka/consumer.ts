@@ -4,7 +4,7 @@ import type { Admin, Consumer, KafkaMessage } from 'kafkajs'
 import { ReplayError } from '../errors.ts'
 import { sharedClock } from '../run/control.ts'
 import type { KafkaConfig, ReadFrom } from '../types.ts'
-import { causeOf, connectOrFail, createKafka, KafkaLog, sendRetry, withDeadline } from './client.ts'
+import { causeOf, connectOrFail, createKafka, KafkaLog, notRetriable, sendRetry, withDeadline } from './client.ts'
 
 /**
  * Reads topics with a kafkajs consumer, for `verify`: a group of its own that commits nothing
@@ -198,11 +198,7 @@ export class TopicReader {
   /** A request about a topic, retried while Kafka calls its error retriable, up to the connect timeout. */
   private async retried<T>(topic: string, request: () => Promise<T>): Promise<T> {
     try {
-      return await withDeadline(
-        this.config.connectTimeoutMs,
-        request,
-        (e) => (e as { retriable?: boolean }).retriable !== true,
-      )
+      return await withDeadline(this.config.connectTimeoutMs, request, notRetriable)
     } catch (cause) {
       throw new ReplayError(
         'broker-unreachable',

@@ -11,6 +11,9 @@ export interface ColumnContext {
 
 /** The range of a JavaScript date: ±8.64e15 ms around 1970 (years -271821 to 275760). */
 export const MAX_TIME_MS = 8.64e15
+
+/** The largest value of a 32-bit signed field (Kafka's partition count, OpenDC's CPU count). */
+export const INT32_MAX = 2_147_483_647
 const MAX_TIME_TEXT = '±8640000000000000 ms around 1970'
 
 /**

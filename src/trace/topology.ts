@@ -1,4 +1,5 @@
 import { badInput } from '../errors.ts'
+import { INT32_MAX } from './columns.ts'
 
 /**
  * An OpenDC topology.json: clusters of hosts, each host kind `count` machines of `coreCount`
@@ -66,8 +67,8 @@ export function parseTopology(path: string, text: string): Topology {
   const field = (value: unknown, at: string, whole = false): number => {
     if (typeof value === 'number' && Number.isFinite(value) && value > 0) {
       if (!whole) return value
-      if (Number.isInteger(value) && value <= 2_147_483_647) return value
-      throw badInput(`${path}: ${at}: expected a whole number from 1 to 2147483647, got ${shown(value)}`)
+      if (Number.isInteger(value) && value <= INT32_MAX) return value
+      throw badInput(`${path}: ${at}: expected a whole number from 1 to ${INT32_MAX}, got ${shown(value)}`)
     }
     throw badInput(`${path}: ${at}: expected a positive number, got ${shown(value)}`)
   }
@@ -91,10 +92,11 @@ export function parseTopology(path: string, text: string): Topology {
     })
   })
   if (hosts.length === 0) throw badInput(`${path}: no host (every clusters[].hosts is empty)`)
-  if (!Number.isFinite(hosts.reduce((s, h) => s + h.count * h.coreCount * h.coreSpeed, 0))) {
+  const topology = { path, json, hosts }
+  if (!Number.isFinite(capacityMhz(topology))) {
     throw badInput(`${path}: the hosts' capacity (count x coreCount x coreSpeed, summed) is beyond a double's range`)
   }
-  return { path, json, hosts }
+  return topology
 }
 
 /** The cluster's capacity: the sum over hosts of count x coreCount x coreSpeed, MHz. */
