@@ -204,41 +204,22 @@ describe('checkpoints and --resume', () => {
     const held = async () =>
       (await readTopic(broker.bootstrap, topics[1]!)).length + (await readTopic(broker.bootstrap, topics[3]!)).length
     const before = await held()
-    const other = await run([
-      bin,
-      'replay',
-      ...window,
-      '--speed',
-      'max',
-      '--shard',
-      '1/3',
-      '--checkpoint',
-      checkpoint,
-      '--resume',
-    ])
+    // The same window and checkpoint, resumed as `shard` (none: unsharded).
+    const resumeAs = (shard: string[]) =>
+      run([bin, 'replay', ...window, '--speed', 'max', ...shard, '--checkpoint', checkpoint, '--resume'])
+    const other = await resumeAs(['--shard', '1/3'])
     expect([other.code, other.stderr.trimEnd().split('\n').at(-1)]).toEqual([
       2,
       `[error] --resume: ${checkpoint} was written for another replay: --shard was 0/3 (control from shard 0), now 1/3 (control from shard 0)`,
     ])
-    const unsharded = await run([bin, 'replay', ...window, '--speed', 'max', '--checkpoint', checkpoint, '--resume'])
+    const unsharded = await resumeAs([])
     expect([unsharded.code, unsharded.stderr.trimEnd().split('\n').at(-1)]).toEqual([
       2,
       `[error] --resume: ${checkpoint} was written for another replay: --shard was 0/3 (control from shard 0), now (none)`,
     ])
     expect(await held()).toBe(before)
     // The shard it was written for resumes.
-    const same = await run([
-      bin,
-      'replay',
-      ...window,
-      '--speed',
-      'max',
-      '--shard',
-      '0/3',
-      '--checkpoint',
-      checkpoint,
-      '--resume',
-    ])
+    const same = await resumeAs(['--shard', '0/3'])
     expect(same.code).toBe(0)
   }, 120_000)
 })

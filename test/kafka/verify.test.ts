@@ -32,6 +32,18 @@ async function verify(args: string[]) {
   return { code: result.code, report: result.stdout ? JSON.parse(result.stdout) : undefined, stderr: result.stderr }
 }
 
+/** Reads a `verify --follow` process's stderr until it says it is following; the reader stays locked. */
+async function untilFollowing(proc: Bun.Subprocess<'ignore', 'pipe', 'pipe'>) {
+  const stderr = proc.stderr.getReader()
+  let seen = ''
+  while (!seen.includes('start the replay')) {
+    const { value, done } = await stderr.read()
+    if (done) throw new Error(`verify --follow ended before following:\n${seen}`)
+    seen += new TextDecoder().decode(value)
+  }
+  return { stderr, seen }
+}
+
 const noSamples = { missing: [], duplicated: [], changed: [], foreign: [], outOfOrder: [] }
 
 /** The report of a topic with `read` records, `expected` messages, and the given differences. */
@@ -248,13 +260,9 @@ describe('verify after real replays', () => {
         stdout: 'pipe',
         stderr: 'pipe',
       })
-      const stderr = proc.stderr.getReader()
-      let seen = ''
-      while (!seen.includes('start the replay')) {
-        const { value, done } = await stderr.read()
-        if (done) throw new Error(`verify --follow ended before following:\n${seen}`)
-        seen += new TextDecoder().decode(value)
-      }
+      const following = await untilFollowing(proc)
+      const stderr = following.stderr
+      let seen = following.seen
       Bun.spawnSync(['bash', join(ROOT, 'scripts', 'kafka.sh'), 'kill'], { env: { ...process.env, ...env } })
       const killed = performance.now()
       const [out, code] = await Promise.all([new Response(proc.stdout).text(), proc.exited])
@@ -334,13 +342,7 @@ describe('verify --follow: lateness as records arrive', () => {
       stdout: 'pipe',
       stderr: 'pipe',
     })
-    const stderr = proc.stderr.getReader()
-    let seen = ''
-    while (!seen.includes('start the replay')) {
-      const { value, done } = await stderr.read()
-      if (done) throw new Error(`verify --follow ended before following:\n${seen}`)
-      seen += new TextDecoder().decode(value)
-    }
+    const { stderr } = await untilFollowing(proc)
     stderr.releaseLock()
     return {
       proc,
