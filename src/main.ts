@@ -48,6 +48,7 @@ async function main(): Promise<number> {
     version: `opendt-replay ${stamp.version} (commit ${stamp.commit}, bun ${stamp.bun})`,
     color: process.stdout.isTTY === true,
     warn: (text) => log.warn(text),
+    info: (text) => log.info(text),
   })
   switch (invocation.command) {
     case 'print':
@@ -56,18 +57,23 @@ async function main(): Promise<number> {
       return EXIT_CODES.completed
     case 'inspect':
       requireStdout()
-      return inspectCommand(invocation.args, invocation.fromEnvironment, writeStdout)
+      return inspectCommand(invocation.args, invocation.outsideArgv, writeStdout)
     case 'replay':
-      return replayCommand(invocation.args, invocation.fromEnvironment, {
-        log,
-        env: process.env,
-        spawn: () => new Worker(new URL('./run/worker.ts', import.meta.url)),
-        onSignal,
-        stderr: { write: (text) => void process.stderr.write(text), isTTY: process.stderr.isTTY === true },
-      })
+      return replayCommand(
+        invocation.args,
+        invocation.outsideArgv,
+        {
+          log,
+          env: process.env,
+          spawn: () => new Worker(new URL('./run/worker.ts', import.meta.url)),
+          onSignal,
+          stderr: { write: (text) => void process.stderr.write(text), isTTY: process.stderr.isTTY === true },
+        },
+        invocation.opendt,
+      )
     case 'verify':
       requireStdout()
-      return verifyCommand(invocation.args, invocation.fromEnvironment, {
+      return verifyCommand(invocation.args, invocation.outsideArgv, {
         log,
         env: process.env,
         onSignal,

@@ -126,10 +126,22 @@ export interface KafkaConfig {
   /** Partitions and replication factor of the topics this run creates. */
   partitions: number
   replicationFactor: number
+  /** Per topic, how it is made if this run creates it (OpenDT's kafka.topics); else the two above. */
+  topicSettings?: ReadonlyMap<string, TopicSettings>
   /** SASL authentication; the password never leaves this object (not logged, not in summaries). */
   sasl?: { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string; password: string }
   /** TLS, with PEM texts: a CA to trust (else the system's), a client certificate and key. */
   tls?: { ca?: string; cert?: string; key?: string }
+}
+
+/**
+ * How a topic is made when a run creates it (OpenDT's kafka-init settings): partitions and
+ * replication factor (unset: the run's own), and topic configs (retention.ms, cleanup.policy, ...).
+ */
+export interface TopicSettings {
+  partitions?: number
+  replicationFactor?: number
+  configs: Record<string, string>
 }
 
 /** Where a run writes: stdout (`--dry-run`) or Kafka. */

@@ -26,12 +26,16 @@ export interface Run {
   stderr: string
 }
 
-export async function run(args: string[], options: { cwd?: string; env?: Record<string, string> } = {}): Promise<Run> {
+/** Runs a command; its environment is ours plus `env`, or only `env` when `clean`. */
+export async function run(
+  args: string[],
+  options: { cwd?: string; env?: Record<string, string>; clean?: boolean } = {},
+): Promise<Run> {
   const proc = Bun.spawn(args, {
     cwd: options.cwd ?? ROOT,
     stdout: 'pipe',
     stderr: 'pipe',
-    env: { ...process.env, ...options.env },
+    env: options.clean ? options.env : { ...process.env, ...options.env },
   })
   const [stdout, stderr, code] = await Promise.all([
     new Response(proc.stdout).text(),

@@ -1,21 +1,34 @@
 import { parseArgs, renderUsage } from 'citty'
 import { badInput } from '../errors.ts'
-import type { InspectArgs, ReplayArgs, VerifyArgs } from '../types.ts'
-import { envName, withEnvironment } from './env.ts'
+import { readTextFile } from '../trace/file.ts'
+import type { InspectArgs, ReplayArgs, TopicSettings, VerifyArgs } from '../types.ts'
+import { envName, type OutsideArgv, withEnvironment } from './env.ts'
 import { COMMANDS, type CommandName, mainCommand } from './flags.ts'
-import { INSPECT_EPILOGUE, MAIN_EPILOGUE, REPLAY_EPILOGUE, VERIFY_EPILOGUE } from './help.ts'
+import { DC_MOCK_EPILOGUE, INSPECT_EPILOGUE, MAIN_EPILOGUE, REPLAY_EPILOGUE, VERIFY_EPILOGUE } from './help.ts'
+import { checkWorkloadDir, openDtLayer, parseOpenDtConfig } from './opendt.ts'
+import type { ReadText } from './parse.ts'
 
 /** What the command line asks for: a text to print (help, version), or a command with its flags. */
 export type Invocation =
   | { command: 'print'; text: string }
-  | { command: 'replay'; args: ReplayArgs; fromEnvironment: Set<string> }
-  | { command: 'inspect'; args: InspectArgs; fromEnvironment: Set<string> }
-  | { command: 'verify'; args: VerifyArgs; fromEnvironment: Set<string> }
+  | { command: 'replay'; args: ReplayArgs; outsideArgv: OutsideArgv; opendt?: OpenDtSetup }
+  | { command: 'inspect'; args: InspectArgs; outsideArgv: OutsideArgv }
+  | { command: 'verify'; args: VerifyArgs; outsideArgv: OutsideArgv }
+
+/** What `dc-mock` takes from OpenDT's configuration besides flag values: stderr's lines, the topics' settings. */
+export interface OpenDtSetup {
+  lines: string[]
+  topics: ReadonlyMap<string, TopicSettings>
+}
 
 export interface DispatchContext {
   env: Record<string, string | undefined>
   /** A warning on stderr (a variable that names no setting). */
   warn?: (text: string) => void
+  /** A note on stderr (the command chosen for a bare invocation). */
+  info?: (text: string) => void
+  /** Reads a text file the environment names (OpenDT's config file); default trace/file.ts readTextFile. */
+  read?: ReadText
   /** The `--version` line. */
   version: string
   /** stdout is a terminal: help keeps its colours. */
@@ -24,6 +37,7 @@ export interface DispatchContext {
 
 const EPILOGUES: Record<CommandName, string> = {
   replay: REPLAY_EPILOGUE,
+  'dc-mock': DC_MOCK_EPILOGUE,
   inspect: INSPECT_EPILOGUE,
   verify: VERIFY_EPILOGUE,
 }
@@ -35,13 +49,22 @@ const stripColours = (text: string) => text.replace(/\x1b\[[0-9;]*m/g, '')
 /** argv (without the executable) to an invocation; usage errors are bad input. */
 export async function dispatch(argv: string[], context: DispatchContext): Promise<Invocation> {
   const usage = (text: string) => (context.color ? text : stripColours(text)) + '\n'
+  // Started bare with CONFIG_FILE set, as OpenDT's compose starts its dc-mock: act as dc-mock.
+  // A bare start is never a replay of ours, so an ordinary run cannot take this path by surprise.
+  if (argv.length === 0 && context.env.CONFIG_FILE) {
+    context.info?.(
+      "no command given and CONFIG_FILE is set: running as OpenDT's dc-mock (opendt-replay dc-mock); " +
+        'opendt-replay --help lists the commands',
+    )
+    return dispatch(['dc-mock'], context)
+  }
   if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h') {
     return { command: 'print', text: usage(`${await renderUsage(mainCommand)}\n\n${MAIN_EPILOGUE}`) }
   }
   if (argv[0] === '--version' || argv[0] === '-v') return { command: 'print', text: `${context.version}\n` }
   const name = argv[0]!
   if (!(name in COMMANDS)) {
-    throw badInput(`unknown command "${name}" (commands: replay, inspect, verify; see opendt-replay --help)`)
+    throw badInput(`unknown command "${name}" (commands: replay, inspect, verify, dc-mock; see opendt-replay --help)`)
   }
   const command = COMMANDS[name as CommandName]
   const rest = argv.slice(1)
@@ -50,17 +73,71 @@ export async function dispatch(argv: string[], context: DispatchContext): Promis
     const text = `${generated}\n\n${EPILOGUES[name as CommandName]}`
     return { command: 'print', text: usage(text) }
   }
-  const { argv: effective, fromEnvironment } = withEnvironment(
-    joinValues(rest, command.args),
-    context.env,
-    command.args,
-  )
+  const { argv: effective, outsideArgv } = withEnvironment(joinValues(rest, command.args), context.env, command.args)
   for (const line of unknownVariables(context.env)) context.warn?.(line)
   checkFlags(effective, command.args, name)
+  if (name === 'dc-mock') return asDcMock(effective, outsideArgv, context)
   const args = parseArgs(effective, command.args) as unknown
-  if (name === 'replay') return { command: 'replay', args: args as ReplayArgs, fromEnvironment }
-  if (name === 'verify') return { command: 'verify', args: args as VerifyArgs, fromEnvironment }
-  return { command: 'inspect', args: args as InspectArgs, fromEnvironment }
+  if (name === 'replay') return { command: 'replay', args: args as ReplayArgs, outsideArgv }
+  if (name === 'verify') return { command: 'verify', args: args as VerifyArgs, outsideArgv }
+  return { command: 'inspect', args: args as InspectArgs, outsideArgv }
+}
+
+/**
+ * `dc-mock`: a replay whose unset flags OpenDT's configuration fills (cli/opendt.ts), so the
+ * command line and the OPENDT_REPLAY_ twins win over it, and errors name the setting a value came from.
+ */
+function asDcMock(effective: string[], outsideArgv: Map<string, string>, context: DispatchContext): Invocation {
+  const end = effective.includes('--') ? effective.indexOf('--') : effective.length
+  const given = new Set<string>()
+  let traceGiven = end < effective.length - 1
+  for (const arg of effective.slice(0, end)) {
+    const flag = /^--([^=]+)/.exec(arg)?.[1]
+    if (flag === undefined) traceGiven ||= !arg.startsWith('-')
+    else if (flag !== 'no-dry-run') given.add(flag.replace(/^no-/, ''))
+  }
+  const configText = effective.slice(0, end).findLast((a) => a.startsWith('--config='))
+  const configPath = configText?.slice('--config='.length) ?? context.env.CONFIG_FILE
+  const configName = configText === undefined ? 'CONFIG_FILE' : (outsideArgv.get('config') ?? '--config')
+  if (!configPath) {
+    throw badInput(
+      "opendt-replay dc-mock needs OpenDT's config file: set CONFIG_FILE (as OpenDT's compose does) or pass --config FILE",
+    )
+  }
+  let text: string
+  try {
+    text = (context.read ?? readTextFile)(configPath)
+  } catch (error) {
+    throw badInput(`${configName}: ${(error as Error).message}`, error)
+  }
+  const layer = openDtLayer({
+    configPath,
+    config: parseOpenDtConfig(configPath, text),
+    env: context.env,
+    given,
+    traceGiven,
+  })
+  const extra = layer.settings.map((s) => `--${s.flag}=${s.value}`)
+  for (const s of layer.settings) outsideArgv.set(s.flag, s.source)
+  const args = parseArgs(
+    [...effective.slice(0, end), ...extra, ...effective.slice(end)],
+    COMMANDS['dc-mock'].args,
+  ) as unknown as ReplayArgs
+  if (args.format !== 'dc-mock') {
+    throw badInput(
+      `${outsideArgv.get('format') ?? '--format'} ${args.format}: opendt-replay dc-mock sends dc-mock's format; use replay for another`,
+    )
+  }
+  if (layer.traceDir) {
+    checkWorkloadDir(layer.traceDir)
+    args.trace_dir = layer.traceDir.value
+  }
+  return {
+    command: 'replay',
+    args,
+    outsideArgv,
+    opendt: { lines: [`as OpenDT's dc-mock, from ${configName} ${configPath}:`, ...layer.lines], topics: layer.topics },
+  }
 }
 
 /**

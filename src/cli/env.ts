@@ -14,12 +14,15 @@ interface FlagDef {
   type: string
 }
 
+/** Flags set outside argv, each with the name an error gives it (`OPENDT_REPLAY_SPEED`). */
+export type OutsideArgv = ReadonlyMap<string, string>
+
 /** argv with the flags that only the environment sets appended, and which flags those are (pure). */
 export function withEnvironment(
   argv: string[],
   env: Record<string, string | undefined>,
   defs: Record<string, FlagDef>,
-): { argv: string[]; fromEnvironment: Set<string> } {
+): { argv: string[]; outsideArgv: Map<string, string> } {
   const end = argv.includes('--') ? argv.indexOf('--') : argv.length
   const given = new Set<string>()
   for (const arg of argv.slice(0, end)) {
@@ -28,7 +31,7 @@ export function withEnvironment(
   }
   if (given.has('dry-run') || given.has('brokers')) given.add('dry-run').add('brokers')
   const extra: string[] = []
-  const fromEnvironment = new Set<string>()
+  const outsideArgv = new Map<string, string>()
   for (const [flag, def] of Object.entries(defs)) {
     if (def.type === 'positional' || given.has(flag)) continue
     const value = env[envName(flag)]
@@ -41,9 +44,9 @@ export function withEnvironment(
     } else {
       extra.push(`--${flag}=${value}`)
     }
-    fromEnvironment.add(flag)
+    outsideArgv.set(flag, envName(flag))
   }
-  return { argv: [...argv.slice(0, end), ...extra, ...argv.slice(end)], fromEnvironment }
+  return { argv: [...argv.slice(0, end), ...extra, ...argv.slice(end)], outsideArgv }
 }
 
 /**

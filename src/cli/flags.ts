@@ -329,6 +329,17 @@ export const verifyArgs = {
   verbose: replayArgs.verbose,
 } as const
 
+/** `dc-mock`: the replay's flags, over the settings OpenDT's config file and environment give (cli/opendt.ts). */
+export const dcMockArgs = {
+  ...replayArgs,
+  trace_dir: { ...replayArgs.trace_dir, description: 'Workload folder (default $WORKLOAD_DIR, else /app/workload)' },
+  config: {
+    type: 'string',
+    valueHint: 'FILE',
+    description: "OpenDT's config file: speed, heartbeats, topic names and settings (default $CONFIG_FILE)",
+  },
+} as const
+
 const replayCommand = defineCommand({
   meta: { name: 'replay', description: 'Replay a trace in time-scaled real time' },
   args: replayArgs,
@@ -344,6 +355,14 @@ const verifyCommand = defineCommand({
   args: verifyArgs,
 })
 
+const dcMockCommand = defineCommand({
+  meta: {
+    name: 'dc-mock',
+    description: "Replay as OpenDT's dc-mock: settings from its config file and environment, flags over them",
+  },
+  args: dcMockArgs,
+})
+
 /** The command tree, for usage texts; what each command does is in commands/. */
 export const mainCommand = defineCommand({
   meta: {
@@ -351,13 +370,14 @@ export const mainCommand = defineCommand({
     version: pkg.version,
     description: 'Replay OpenDC workload traces as paced tasks and fragments streams',
   },
-  subCommands: { replay: replayCommand, inspect: inspectCommand, verify: verifyCommand },
+  subCommands: { replay: replayCommand, inspect: inspectCommand, verify: verifyCommand, 'dc-mock': dcMockCommand },
 })
 
 export const COMMANDS = {
   replay: { def: replayCommand, args: replayArgs },
   inspect: { def: inspectCommand, args: inspectArgs },
   verify: { def: verifyCommand, args: verifyArgs },
+  'dc-mock': { def: dcMockCommand, args: dcMockArgs },
 } as const
 
 export type CommandName = keyof typeof COMMANDS

@@ -96,3 +96,27 @@ EXIT CODES
   130/143  stopped by SIGINT/SIGTERM (once reading began, the report of what was read is printed)
   141  the reader of stdout went away (| head)
 `
+
+export const DC_MOCK_EPILOGUE = `OPENDT'S SETTINGS
+
+  In OpenDT's stack, a drop-in for its dc-mock service: started with the environment OpenDT's
+  compose gives dc-mock, and no flags, it replays as dc-mock does.
+    CONFIG_FILE              OpenDT's config file (--config); required
+    WORKLOAD_DIR             the workload folder (TRACE_DIR; default /app/workload)
+    KAFKA_BOOTSTRAP_SERVERS  the brokers (--brokers; default kafka:29092)
+  From the config file: global.speed_factor (--speed; -1 is max), services.dc-mock.
+  heartbeat_frequency_minutes (--heartbeat), kafka.topics.{workload,power,topology}.name (the
+  topics); a missing topic is created with that entry's partitions, replication_factor and config.
+  A flag, or its OPENDT_REPLAY_ twin, wins over all of these; stderr says where each came from.
+  Started with no command at all while CONFIG_FILE is set, opendt-replay runs this command.
+
+EXAMPLES
+
+  CONFIG_FILE=config/default.yaml WORKLOAD_DIR=workload/SURF KAFKA_BOOTSTRAP_SERVERS=localhost:9092 \\
+    opendt-replay dc-mock                         OpenDT's dc-mock, as its compose starts it
+  CONFIG_FILE=config/default.yaml opendt-replay dc-mock ./surf --dry-run --to 1h --speed max
+
+EXIT CODES
+
+${EXIT_CODE_HELP.map(([codes, , long]) => `  ${codes.padEnd(8)} ${long}`).join('\n')}
+`

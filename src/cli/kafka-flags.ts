@@ -1,6 +1,14 @@
 import { badInput } from '../errors.ts'
 import { INT32_MAX } from '../trace/columns.ts'
-import { COMPRESSIONS, type Compression, type KafkaConfig, type Output, type ReplayArgs } from '../types.ts'
+import {
+  COMPRESSIONS,
+  type Compression,
+  type KafkaConfig,
+  type Output,
+  type ReplayArgs,
+  type TopicSettings,
+} from '../types.ts'
+import { MAX_REPLICATION_FACTOR } from './opendt.ts'
 import { nonNegativeInteger, parseDuration, positiveInteger, type ReadText, readFlagFile } from './parse.ts'
 
 /** The Kafka, SASL and TLS flags, checked and mapped to the producer's settings. */
@@ -83,6 +91,7 @@ export function resolveOutput(
   env: Record<string, string | undefined>,
   read: ReadText,
   name: (flag: string) => string = (flag) => `--${flag}`,
+  topicSettings?: ReadonlyMap<string, TopicSettings>,
 ): Output {
   if (args['dry-run']) {
     if (args.brokers !== undefined) throw badInput('--dry-run and --brokers exclude each other: pick stdout or Kafka')
@@ -135,9 +144,10 @@ export function resolveOutput(
       replicationFactor: positiveInteger(
         name('replication-factor'),
         args['replication-factor'] ?? '1',
-        32_767,
+        MAX_REPLICATION_FACTOR,
         " (Kafka's limit)",
       ),
+      topicSettings,
     },
   }
 }

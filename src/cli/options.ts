@@ -19,11 +19,12 @@ import {
   type ReplayOptions,
   type Role,
   type Shard,
+  type TopicSettings,
   type TraceSpec,
   type VerifyArgs,
   type VerifyOptions,
 } from '../types.ts'
-import { envName } from './env.ts'
+import type { OutsideArgv } from './env.ts'
 import { resolveOutput } from './kafka-flags.ts'
 import {
   parseDuration,
@@ -43,17 +44,22 @@ import {
 /** How the user named a flag: `--speed`, or `OPENDT_REPLAY_SPEED` when only the environment set it. */
 export type FlagName = (flag: string) => string
 
-/** Names a flag for errors, given the flags the environment set (cli/env.ts). */
+/**
+ * Names a flag for errors, given the flags set outside argv and how each is named there: its
+ * environment twin (cli/env.ts), or the OpenDT setting it came from (cli/opendt.ts).
+ */
 export const flagNamer =
-  (fromEnvironment: ReadonlySet<string> = new Set()): FlagName =>
+  (outsideArgv: OutsideArgv = new Map()): FlagName =>
   (flag) =>
-    fromEnvironment.has(flag) ? envName(flag) : `--${flag}`
+    outsideArgv.get(flag) ?? `--${flag}`
 
 /** Where a command's flags came from besides argv: the environment, and the files flags name. */
 export interface FlagSources {
   env?: Record<string, string | undefined>
-  /** The flags only the environment set (cli/env.ts withEnvironment). */
-  fromEnvironment?: ReadonlySet<string>
+  /** The flags set outside argv, and how each is named there (cli/env.ts withEnvironment). */
+  outsideArgv?: OutsideArgv
+  /** How each topic this run may create is made (OpenDT's kafka.topics), by topic name. */
+  topicSettings?: ReadonlyMap<string, TopicSettings>
   read?: ReadText
 }
 
@@ -61,13 +67,13 @@ export function toReplayOptions(
   args: ReplayArgs,
   sources: FlagSources = {},
 ): { options: ReplayOptions; demo: boolean } {
-  const name = flagNamer(sources.fromEnvironment)
+  const name = flagNamer(sources.outsideArgv)
   const optional = <T>(flag: keyof ReplayArgs & string, parse: (name: string, text: string) => T): T | undefined => {
     const text = args[flag]
     return typeof text === 'string' ? parse(name(flag), text) : undefined
   }
   const read = sources.read ?? readTextFile
-  const output = resolveOutput(args, sources.env ?? {}, read, name)
+  const output = resolveOutput(args, sources.env ?? {}, read, name, sources.topicSettings)
   const trace = resolveTrace(args)
   const format = parseFormat(name('format'), args.format ?? 'tasks-fragments')
   const foreign = FORMAT_FLAGS.find(([flagFormat, flag]) => flagFormat !== format && args[flag] !== undefined)
@@ -142,7 +148,7 @@ export function toReplayOptions(
  * the brokers to read from (required), and where and how to read.
  */
 export function toVerifyOptions(args: VerifyArgs, sources: FlagSources = {}): VerifyOptions {
-  const name = flagNamer(sources.fromEnvironment)
+  const name = flagNamer(sources.outsideArgv)
   if (args.brokers === undefined && !sources.env?.KAFKA_BROKERS) {
     throw badInput('verify needs the brokers to read from: --brokers HOST:PORT (or KAFKA_BROKERS)')
   }
@@ -382,9 +388,9 @@ function topicName(flag: string, name: string): string {
 /** Maps inspect's flags to its inputs: the trace, a speed, a what-if host, a capacity, the SVG file. */
 export function toInspectOptions(
   args: InspectArgs,
-  sources: Pick<FlagSources, 'fromEnvironment' | 'read'> = {},
+  sources: Pick<FlagSources, 'outsideArgv' | 'read'> = {},
 ): InspectOptions {
-  const name = flagNamer(sources.fromEnvironment)
+  const name = flagNamer(sources.outsideArgv)
   const read = sources.read ?? readTextFile
   const trace = resolveTrace(args)
   if (trace.demo) throw badInput('inspect needs a trace: pass TRACE_DIR (or --tasks and --fragments)')

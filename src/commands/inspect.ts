@@ -1,4 +1,5 @@
 import { writeFileSync } from 'node:fs'
+import type { OutsideArgv } from '../cli/env.ts'
 import { toInspectOptions } from '../cli/options.ts'
 import { ReplayError } from '../errors.ts'
 import { formatInspection, inspect } from '../inspect/report.ts'
@@ -9,10 +10,10 @@ import type { InspectArgs } from '../types.ts'
 /** `opendt-replay inspect`: the report on stdout, human-readable or JSON, and the SVG when asked. Returns the exit code. */
 export async function inspectCommand(
   args: InspectArgs,
-  fromEnvironment: ReadonlySet<string>,
+  outsideArgv: OutsideArgv,
   stdout: (text: string) => void,
 ): Promise<number> {
-  const options = toInspectOptions(args, { fromEnvironment })
+  const options = toInspectOptions(args, { outsideArgv })
   const { report, demand } = await inspect(options)
   if (options.svg) {
     try {

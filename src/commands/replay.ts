@@ -1,4 +1,6 @@
 import type { ConsolaInstance } from 'consola'
+import type { OpenDtSetup } from '../cli/dispatch.ts'
+import type { OutsideArgv } from '../cli/env.ts'
 import { toReplayOptions } from '../cli/options.ts'
 import { ReplayError } from '../errors.ts'
 import { checkpointIdentity, startingPoint } from '../run/checkpoint.ts'
@@ -9,21 +11,24 @@ import { requireStdout } from '../sinks/stdout.ts'
 import { FORMAT_STREAMS, type ReplayArgs } from '../types.ts'
 
 /**
- * `opendt-replay replay`: flags to options, the checkpoint to start from, the replay itself, and
+ * `opendt-replay replay` (and `dc-mock`, the same replay with OpenDT's settings under its flags): flags to options, the checkpoint to start from, the replay itself, and
  * what it reports (the summary line, `--summary-json`). Returns the exit code.
  */
 export async function replayCommand(
   args: ReplayArgs,
-  fromEnvironment: ReadonlySet<string>,
+  outsideArgv: OutsideArgv,
   given: ReplayEdges & { env: Record<string, string | undefined> },
+  opendt?: OpenDtSetup,
 ): Promise<number> {
-  const { options, demo } = toReplayOptions(args, { env: given.env, fromEnvironment })
+  const { options, demo } = toReplayOptions(args, { env: given.env, outsideArgv, topicSettings: opendt?.topics })
   // Shards usually log side by side: every line says which one it is.
   const shard = options.spec.shard
   const edges = shard ? { ...given, log: given.log.withTag(`shard ${shard.index}/${shard.count}`) } : given
   const { log } = edges
   if (options.output.kind === 'stdout') requireStdout()
   if (options.quiet) log.level = 0
+  // Where each setting came from, once, when OpenDT's configuration gave some (`dc-mock`).
+  for (const line of opendt?.lines ?? []) log.info(line)
   const dc = options.spec.dcMock
   if (dc && !dc.consumption) log.info('no consumption.parquet in the trace folder (nor --consumption): no power stream')
   if (dc && dc.topologyJson === undefined)

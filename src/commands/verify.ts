@@ -1,5 +1,6 @@
 import type { ConsolaInstance } from 'consola'
 import type { IHeaders } from 'kafkajs'
+import type { OutsideArgv } from '../cli/env.ts'
 import { toVerifyOptions } from '../cli/options.ts'
 import { withoutWallTime } from '../core/dc-mock-wire.ts'
 import { EXIT_CODES, ReplayError } from '../errors.ts'
@@ -25,13 +26,9 @@ export interface VerifyEdges {
  * replay order, as hashes), reads the topics back with a consumer of its own, checks every
  * record, and prints the report on stdout. Exit 0 when the topics are exact, 1 when not.
  */
-export async function verifyCommand(
-  args: VerifyArgs,
-  fromEnvironment: ReadonlySet<string>,
-  edges: VerifyEdges,
-): Promise<number> {
+export async function verifyCommand(args: VerifyArgs, outsideArgv: OutsideArgv, edges: VerifyEdges): Promise<number> {
   const { log } = edges
-  const options = toVerifyOptions(args, { env: edges.env, fromEnvironment })
+  const options = toVerifyOptions(args, { env: edges.env, outsideArgv })
   if (options.quiet) log.level = 1
   const roles = FORMAT_STREAMS[options.spec.format]
   const topics = Object.fromEntries(roles.map((r) => [r, options.topics[r]])) as Partial<Record<Role, string>>

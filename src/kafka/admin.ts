@@ -23,6 +23,29 @@ export function limitFor(largest: Largest | undefined): number | undefined {
   return Math.ceil((largest.bytes + BATCH_OVERHEAD + 65_536) / MiB) * MiB
 }
 
+/**
+ * How a missing topic is created: its own settings (OpenDT's kafka.topics) where it has them, else
+ * the run's partitions and replication factor; its configs, with max.message.bytes raised to take
+ * the largest message when the settings say less or nothing.
+ */
+function madeAs(
+  topic: string,
+  config: KafkaConfig,
+  largest: Largest | undefined,
+): { topic: string; partitions: number; replicationFactor: number; configs: { name: string; value: string }[] } {
+  const own = config.topicSettings?.get(topic)
+  const configs = { ...own?.configs }
+  const limit = limitFor(largest)
+  const set = Number(configs['max.message.bytes'])
+  if (limit !== undefined && !(set >= limit)) configs['max.message.bytes'] = String(limit)
+  return {
+    topic,
+    partitions: own?.partitions ?? config.partitions,
+    replicationFactor: own?.replicationFactor ?? config.replicationFactor,
+    configs: Object.entries(configs).map(([name, value]) => ({ name, value })),
+  }
+}
+
 export interface TopicsReady {
   /** Each topic's `max.message.bytes`: a record batch must stay under it. */
   limits: Map<string, number>
@@ -124,11 +147,15 @@ export async function prepareTopics(
     const limits = await describeLimits(admin, present, config.connectTimeoutMs)
     checkLimits(present, limits, largest)
     if (missing.length > 0) {
+      const made = missing.map((topic) => madeAs(topic, config, largest.get(topic)))
       // Kafka's own answer names only an error code: say what is wrong before asking it.
       const brokers = (await admin.describeCluster()).brokers.length
-      if (config.replicationFactor > brokers) {
+      const over = made.find((m) => m.replicationFactor > brokers)
+      if (over) {
+        const given = config.topicSettings?.get(over.topic)?.replicationFactor
         throw badInput(
-          `--replication-factor ${config.replicationFactor}: the cluster at ${config.brokers.join(',')} has ` +
+          `${given === undefined ? '--replication-factor' : `topic ${over.topic}'s replication factor`} ` +
+            `${over.replicationFactor}: the cluster at ${config.brokers.join(',')} has ` +
             `${brokers} broker${brokers === 1 ? '' : 's'}, and a topic cannot have more replicas than brokers`,
         )
       }
@@ -139,19 +166,24 @@ export async function prepareTopics(
       // leaders are waited for below instead, asking again until the connect timeout.
       const created = await admin.createTopics({
         waitForLeaders: false,
-        topics: missing.map((topic) => {
-          const limit = limitFor(largest.get(topic))
-          return {
-            topic,
-            numPartitions: config.partitions,
-            replicationFactor: config.replicationFactor,
-            configEntries: limit ? [{ name: 'max.message.bytes', value: String(limit) }] : undefined,
-          }
-        }),
+        topics: made.map((m) => ({
+          topic: m.topic,
+          numPartitions: m.partitions,
+          replicationFactor: m.replicationFactor,
+          configEntries: m.configs.length > 0 ? m.configs : undefined,
+        })),
       })
       await awaitLeaders(admin, missing, config.connectTimeoutMs)
-      const raised = missing.map((t) => limitFor(largest.get(t))).filter((l) => l !== undefined)
-      if (created) {
+      if (created && config.topicSettings) {
+        for (const m of made) {
+          const configs = m.configs.map((c) => `${c.name}=${c.value}`).join(', ')
+          log.info(
+            `created topic ${m.topic} (${m.partitions} partition${m.partitions === 1 ? '' : 's'}, ` +
+              `replication factor ${m.replicationFactor}${configs ? `; ${configs}` : ''})`,
+          )
+        }
+      } else if (created) {
+        const raised = missing.map((t) => limitFor(largest.get(t))).filter((l) => l !== undefined)
         log.info(
           `created topics ${missing.join(', ')} ` +
             `(${config.partitions} partitions, replication factor ${config.replicationFactor}` +

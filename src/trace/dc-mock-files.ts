@@ -1,7 +1,7 @@
 import { readFileSync, statSync } from 'node:fs'
 import { topologyJson } from '../core/dc-mock-wire.ts'
 import { badInput } from '../errors.ts'
-import { fileError } from './file.ts'
+import { fileError, isMapping, parseYaml } from './file.ts'
 import { MAX_DEPTH, parseJsonFile } from './topology.ts'
 
 /**
@@ -12,20 +12,13 @@ import { MAX_DEPTH, parseJsonFile } from './topology.ts'
 
 /** workload.yaml's `timestamps.consumption_offset_ms`: 0 when the file does not set it. */
 export function consumptionOffset(path: string, text: string): number {
-  let doc: unknown
-  try {
-    doc = Bun.YAML.parse(text)
-  } catch (error) {
-    const why = error instanceof RangeError ? 'nested too deeply' : (error as Error).message
-    throw badInput(`${path}: invalid YAML: ${why}`)
-  }
-  const mapping = (v: unknown) => typeof v === 'object' && v !== null && !Array.isArray(v)
-  if (doc !== null && doc !== undefined && !mapping(doc)) {
+  const doc = parseYaml(path, text)
+  if (doc !== null && doc !== undefined && !isMapping(doc)) {
     const what = Array.isArray(doc) ? 'a list (or several documents)' : JSON.stringify(doc).slice(0, 80)
     throw badInput(`${path}: expected a mapping (timestamps: ...) at the top, got ${what}`)
   }
   const timestamps = (doc as { timestamps?: unknown } | null)?.timestamps
-  if (timestamps !== undefined && timestamps !== null && !mapping(timestamps)) {
+  if (timestamps !== undefined && timestamps !== null && !isMapping(timestamps)) {
     throw badInput(
       `${path}: timestamps: expected a mapping (consumption_offset_ms: N), got ${JSON.stringify(timestamps)}`,
     )

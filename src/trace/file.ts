@@ -36,6 +36,20 @@ function regularFile(path: string, what: string): Stats {
   return stat
 }
 
+/** YAML text to a value; bad YAML is bad input naming the file (a YAML file's text, read by the caller). */
+export function parseYaml(path: string, text: string): unknown {
+  try {
+    return Bun.YAML.parse(text)
+  } catch (error) {
+    const why = error instanceof RangeError ? 'nested too deeply' : (error as Error).message
+    throw badInput(`${path}: invalid YAML: ${why}`)
+  }
+}
+
+/** A YAML or JSON mapping (an object that is no list). */
+export const isMapping = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v)
+
 /** Largest side file read whole (workload.yaml, a topology, TLS files, a password, a checkpoint). */
 export const MAX_TEXT_BYTES = 16 << 20
 

@@ -1,9 +1,9 @@
 import { beforeAll, describe, expect, it } from 'bun:test'
 import { readFileSync, writeFileSync } from 'node:fs'
-import { join, resolve } from 'node:path'
-import { gunzipSync } from 'node:zlib'
-import { ROOT, requireBinary, requireSurf, run } from '../helpers.ts'
+import { join } from 'node:path'
+import { requireBinary, requireSurf, run } from '../helpers.ts'
 import { type Column, parquetBytes, traceColumns, writeTrace } from '../parquet.ts'
+import { byTopic, recordedByTopic, WALL_CLOCK } from '../recording.ts'
 
 /**
  * `--format dc-mock` through the binary: SURF's first three hours against what OpenDT's dc-mock
@@ -16,63 +16,20 @@ beforeAll(() => {
   surf = requireSurf()
 })
 
-const DC_MOCK_3H = resolve(ROOT, '..', 'shared', 'data', 'dc-mock-surf-3h')
 const T0 = Date.UTC(2022, 9, 6, 22)
-
-/**
- * JSON text without the whitespace between tokens: dc-mock's `json.dumps` separators (`, ` and
- * `: `) and our compact ones compare equal, while field order, number spelling (2100 is not
- * 2100.0) and every string stay as they are.
- */
-function compact(text: string): string {
-  let out = ''
-  let inString = false
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!
-    if (inString) {
-      out += c
-      if (c === '\\') out += text[++i]
-      else if (c === '"') inString = false
-    } else if (c === '"') {
-      inString = true
-      out += c
-    } else if (!' \n\t\r'.includes(c)) out += c
-  }
-  return out
-}
-
-/** A dry-run's lines, or a recorded file's, per topic: the compact line of each message, in order. */
-function byTopic(lines: string[]): Map<string, string[]> {
-  const out = new Map<string, string[]>()
-  for (const line of lines) {
-    const topic = JSON.parse(line).topic as string
-    out.set(topic, [...(out.get(topic) ?? []), compact(line)])
-  }
-  return out
-}
-
-const recorded = (file: string) => {
-  const bytes = readFileSync(join(DC_MOCK_3H, file))
-  return (file.endsWith('.gz') ? gunzipSync(bytes) : bytes).toString('utf8').trimEnd().split('\n')
-}
 
 /** A dc-mock dry-run of a folder, at max speed. */
 const dryRun = (dir: string, extra: string[] = []) =>
   run([bin, 'replay', dir, '--format', 'dc-mock', '--dry-run', '--speed', 'max', ...extra])
 
 const lines = (stdout: string) => stdout.trimEnd().split('\n')
-const WALL_CLOCK = /"timestamp":"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|\+00:00)?"/
 
 describe("SURF's first three hours against dc-mock's own", () => {
   it('every dc.workload and dc.power message equals dc-mock, in its order; the topology equals its own', async () => {
     const result = await dryRun(surf, ['--to', '3h'])
     expect(result.code).toBe(0)
     const ours = byTopic(lines(result.stdout))
-    const theirs = byTopic([
-      ...recorded('dc.workload.ndjson.gz'),
-      ...recorded('dc.power.ndjson.gz'),
-      ...recorded('dc.topology.ndjson'),
-    ])
+    const theirs = recordedByTopic()
     const workload = ours.get('dc.workload')!
     expect([workload.length, workload.filter((l) => l.includes('"key":"heartbeat"')).length]).toEqual([305, 180])
     expect(workload).toEqual(theirs.get('dc.workload')!)
@@ -344,4 +301,51 @@ describe('whole SURF', () => {
     ])
     expect(last).toContain(`"timestamp":"${new Date(T0 + 168 * 3_600_000).toISOString().slice(0, 19)}+00:00"`)
   }, 60_000)
+})
+
+describe("as OpenDT's dc-mock, through the binary", () => {
+  /** Runs the binary with no arguments and only this environment (and PATH), as OpenDT's compose does. */
+  const bare = (env: Record<string, string>) =>
+    run([bin], { env: { ...env, PATH: process.env.PATH ?? '/usr/bin:/bin' }, clean: true })
+  const config = (text: string) => {
+    const dir = writeTrace(integerIds().tasks, integerIds().fragments)
+    writeFileSync(join(dir, 'config.yaml'), text)
+    return join(dir, 'config.yaml')
+  }
+
+  it("SURF's first three hours from the environment alone: dc-mock's own messages", async () => {
+    const path = config('global:\n  speed_factor: -1\nservices:\n  dc-mock:\n    heartbeat_frequency_minutes: 1\n')
+    const result = await bare({
+      CONFIG_FILE: path,
+      WORKLOAD_DIR: surf,
+      KAFKA_BOOTSTRAP_SERVERS: 'kafka:29092',
+      OPENDT_REPLAY_DRY_RUN: '1',
+      OPENDT_REPLAY_TO: '3h',
+    })
+    expect(result.code).toBe(0)
+    const ours = byTopic(lines(result.stdout))
+    const theirs = recordedByTopic()
+    expect(ours.get('dc.workload')).toEqual(theirs.get('dc.workload')!)
+    expect(ours.get('dc.power')).toEqual(theirs.get('dc.power')!)
+    expect(ours.get('dc.topology')!.length).toBe(360)
+  })
+
+  it('bad configuration: one line naming the file, the key and the value; exit 2; nothing on stdout', async () => {
+    const cases: [Record<string, string>, string][] = [
+      [{ CONFIG_FILE: '/no/config.yaml' }, 'CONFIG_FILE: /no/config.yaml: no such file'],
+      [{ CONFIG_FILE: config('global: {speed_factor: 0}\n') }, 'global.speed_factor: 0 is refused'],
+      [{ CONFIG_FILE: config('global: {speed_factor: -2}\n') }, 'global.speed_factor: -2 is refused'],
+      [{ CONFIG_FILE: config('kafka:\n  topics:\n    power: {partitions: 1}\n') }, 'kafka.topics.power.name: missing'],
+      [{ CONFIG_FILE: config('kafka: [\n') }, 'invalid YAML'],
+      [
+        { CONFIG_FILE: config('global: {}\n'), WORKLOAD_DIR: '/no/workload' },
+        'WORKLOAD_DIR /no/workload: no such folder',
+      ],
+    ]
+    for (const [env, line] of cases) {
+      const result = await bare({ WORKLOAD_DIR: surf, ...env })
+      const errors = result.stderr.split('\n').filter((l) => l.startsWith('[error]'))
+      expect([result.code, result.stdout, errors.length, errors[0]]).toEqual([2, '', 1, expect.stringContaining(line)])
+    }
+  })
 })

@@ -89,25 +89,24 @@ export interface Record_ {
   headers: Record<string, string>
 }
 
-const READER = join(import.meta.dir, 'ReadTopic.java')
+/** The tests' Java tools: Kafka's own consumer and admin client, driven by a page of Java each. */
+const JAVA_TOOLS = ['ReadTopic', 'DescribeTopic'].map((name) => join(import.meta.dir, `${name}.java`))
 let reader: Promise<string> | undefined
 
-/** Compiles ReadTopic.java against the broker's kafka-clients once, into the cache (keyed by its hash). */
+/** Compiles the Java tools against the broker's kafka-clients once, into the cache (keyed by their hash). */
 function compiledReader(): Promise<string> {
   reader ??= (async () => {
     const classpath = await script('classpath')
     if (classpath.code !== 0) throw new Error(`scripts/kafka.sh classpath failed:\n${classpath.err}`)
-    const hash = new Bun.CryptoHasher('sha256')
-      .update(readFileSync(READER))
-      .update(classpath.out)
-      .digest('hex')
-      .slice(0, 12)
+    const hasher = new Bun.CryptoHasher('sha256')
+    for (const file of JAVA_TOOLS) hasher.update(readFileSync(file))
+    const hash = hasher.update(classpath.out).digest('hex').slice(0, 12)
     const cache = process.env.OPENDT_REPLAY_CACHE ?? join(process.env.HOME ?? tmpdir(), '.cache', 'opendt-replay')
     const classes = join(cache, `read-topic-${hash}`)
-    if (!existsSync(join(classes, 'ReadTopic.class'))) {
+    if (!existsSync(join(classes, 'DescribeTopic.class'))) {
       mkdirSync(classes, { recursive: true })
-      const javac = Bun.spawnSync(['javac', '-d', classes, '-cp', classpath.out, READER], { stderr: 'pipe' })
-      if (javac.exitCode !== 0) throw new Error(`javac ReadTopic.java failed:\n${javac.stderr}`)
+      const javac = Bun.spawnSync(['javac', '-d', classes, '-cp', classpath.out, ...JAVA_TOOLS], { stderr: 'pipe' })
+      if (javac.exitCode !== 0) throw new Error(`javac ${JAVA_TOOLS.join(' ')} failed:\n${javac.stderr}`)
     }
     return `${classpath.out}:${classes}`
   })()
@@ -144,6 +143,22 @@ export async function readTopicWithPartitions(
     }
   })
   return { partitions: Number(head!.split(' ')[1]), records }
+}
+
+/** A topic as Kafka's Java admin client describes it: partitions, replication factor, its own configs. */
+export async function describeTopic(bootstrap: string, topic: string): Promise<string[]> {
+  const classpath = await compiledReader()
+  const proc = Bun.spawn(['java', '-cp', classpath, 'DescribeTopic', bootstrap, topic], {
+    stdout: 'pipe',
+    stderr: 'pipe',
+  })
+  const [out, err, code] = await Promise.all([
+    new Response(proc.stdout).text(),
+    new Response(proc.stderr).text(),
+    proc.exited,
+  ])
+  if (code !== 0) throw new Error(`DescribeTopic ${topic} failed (${code}): ${err}`)
+  return out.trimEnd().split('\n')
 }
 
 export async function readTopic(bootstrap: string, topic: string): Promise<Record_[]> {

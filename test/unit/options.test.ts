@@ -13,8 +13,8 @@ async function replayArgs(argv: string[], env: Record<string, string> = {}) {
 
 async function failure(argv: string[], env: Record<string, string> = {}): Promise<string> {
   try {
-    const { args, fromEnvironment } = await replayArgs(argv, env)
-    toReplayOptions(args, { env, fromEnvironment, read: () => 'PEM' })
+    const { args, outsideArgv } = await replayArgs(argv, env)
+    toReplayOptions(args, { env, outsideArgv, read: () => 'PEM' })
   } catch (error) {
     expect(error).toBeInstanceOf(ReplayError)
     expect((error as ReplayError).exitCode).toBe(2)
@@ -205,8 +205,8 @@ describe('flags to options: one line naming the flag and the value, bad input', 
       "clusters[0].hosts[0]: count x coreCount x coreSpeed is beyond a double's range",
     ],
   ])('--host-topology %s', async (json, message) => {
-    const { args, fromEnvironment } = await replayArgs(['--dry-run', '--host-topology', 'h.json'])
-    expect(() => toReplayOptions(args, { env: {}, fromEnvironment, read: () => json })).toThrow(`h.json: ${message}`)
+    const { args, outsideArgv } = await replayArgs(['--dry-run', '--host-topology', 'h.json'])
+    expect(() => toReplayOptions(args, { env: {}, outsideArgv, read: () => json })).toThrow(`h.json: ${message}`)
   })
 
   it.each([
@@ -314,7 +314,7 @@ describe('verify: the replay its flags define, and where to read', () => {
   async function verifyOptions(argv: string[], env: Record<string, string> = {}) {
     const invocation = await dispatch(['verify', ...argv], { env, version: 'test', color: false })
     if (invocation.command !== 'verify') throw new Error(`not verify: ${invocation.command}`)
-    return toVerifyOptions(invocation.args, { env, fromEnvironment: invocation.fromEnvironment })
+    return toVerifyOptions(invocation.args, { env, outsideArgv: invocation.outsideArgv })
   }
 
   it('reads the same flags as replay, and its own', async () => {
@@ -387,7 +387,7 @@ describe('dispatch', () => {
     const help = await dispatch(['inspect', '--help'], { env: {}, version: '', color: false })
     expect(help.command === 'print' && help.text.includes('EXIT CODES') && !help.text.includes('\x1b[')).toBe(true)
     await expect(dispatch(['frob'], { env: {}, version: '', color: false })).rejects.toThrow(
-      'unknown command "frob" (commands: replay, inspect, verify; see opendt-replay --help)',
+      'unknown command "frob" (commands: replay, inspect, verify, dc-mock; see opendt-replay --help)',
     )
   })
 })
@@ -402,8 +402,8 @@ describe('the exit codes --help lists', () => {
 describe('a topology nested 100,000 levels deep', () => {
   it('is refused by its depth, not a stack overflow', async () => {
     const deep = `{"clusters":[{"hosts":[{"cpu":{"coreCount":${'['.repeat(100_000)}${']'.repeat(100_000)},"coreSpeed":1}}]}]}`
-    const { args, fromEnvironment } = await replayArgs(['--dry-run', '--host-topology', 'deep.json'])
-    expect(() => toReplayOptions(args, { env: {}, fromEnvironment, read: () => deep })).toThrow(
+    const { args, outsideArgv } = await replayArgs(['--dry-run', '--host-topology', 'deep.json'])
+    expect(() => toReplayOptions(args, { env: {}, outsideArgv, read: () => deep })).toThrow(
       'deep.json: nested deeper than 256 levels',
     )
   })
