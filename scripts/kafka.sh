@@ -14,7 +14,7 @@
 #   scripts/kafka.sh address [N]   print node N's own address
 #   scripts/kafka.sh classpath  print the classpath (for the perf tool in scripts/)
 #
-# KAFKA_VERSION       release to use (default below: the newest 4.x on Maven Central; 3.9.x works)
+# KAFKA_VERSION       release to use (default below: the newest 4.x on Maven Central; 3.9.x and 3.5.x work)
 # KAFKA_NODES         nodes to start (default 1). A cluster (2 or more) gets replication factor and
 #                     internal topics of min(3, nodes), min.insync.replicas 2, and -Xmx512m per node.
 # OPENDT_REPLAY_CACHE cache folder outside the repo (default ~/.cache/opendt-replay)
