@@ -67,7 +67,7 @@ export interface DcMockSpec {
   consumption?: string
   /** Added to every power row's time (workload.yaml's `timestamps.consumption_offset_ms`, or `--power-offset`). */
   powerOffsetMs: number
-  /** topology.json, if there is one, checked and compacted (core/dc-mock-wire.ts topologyJson): the topology stream. */
+  /** topology.json, if there is one, checked and compacted (trace/topology.ts topologyJson): the topology stream. */
   topologyJson?: string
   /** `--topology-interval`: trace time between topology messages, ms. */
   topologyIntervalMs: number

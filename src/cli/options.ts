@@ -2,9 +2,9 @@ import { accessSync, constants, lstatSync, type Stats, statSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { badInput } from '../errors.ts'
 import { INT32_MAX } from '../trace/columns.ts'
-import { consumptionOffset, readTopologyFile, topologyMessageBody } from '../trace/dc-mock-files.ts'
 import { fileError, readTextFile, reasonOf } from '../trace/file.ts'
-import { capacityMhz, parseTopology } from '../trace/topology.ts'
+import { capacityMhz, parseTopology, readTopologyFile, topologyMessageBody } from '../trace/topology.ts'
+import { consumptionOffset } from '../trace/workload-yaml.ts'
 import {
   type DcMockSpec,
   DEFAULT_TOPICS,

@@ -5,6 +5,7 @@ import { toVerifyOptions } from '../cli/options.ts'
 import { withoutWallTime } from '../core/dc-mock-wire.ts'
 import { EXIT_CODES, ReplayError } from '../errors.ts'
 import { TopicReader } from '../kafka/consumer.ts'
+import { sharedClock } from '../run/control.ts'
 import { prepare } from '../run/prepare.ts'
 import { DUE_HEADER } from '../sinks/kafka.ts'
 import { FORMAT_STREAMS, type Role, type VerifyArgs, type VerifyOptions } from '../types.ts'
@@ -71,7 +72,7 @@ export async function verifyCommand(args: VerifyArgs, outsideArgv: OutsideArgv, 
   const complete = () => checks.every((c) => c.matched === c.expected.count)
   const stopped = () => signal !== undefined || (options.follow && complete())
   const display = options.quiet || !edges.stderr.isTTY ? undefined : live(edges.stderr, checks)
-  const reader = new TopicReader(options.config, log)
+  const reader = new TopicReader(options.config, log, sharedClock)
   let missingTopics: string[] = []
   let lost: ReplayError | undefined
   try {

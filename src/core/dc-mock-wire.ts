@@ -156,7 +156,7 @@ export function writePower(w: ByteWriter, powerDraw: number, energyUsage: number
 const TOPOLOGY_OPEN = asciiBytes('{"timestamp":"')
 const TOPOLOGY_BODY = asciiBytes('","topology":')
 
-/** `body`: the topology as topologyJson() writes it; `wallMs`: when it is sent. */
+/** `body`: the topology as trace/topology.ts topologyJson() writes it; `wallMs`: when it is sent. */
 export function writeTopology(w: ByteWriter, wallMs: number, body: Uint8Array): void {
   w.bytes(TOPOLOGY_OPEN)
   w.ascii(new Date(wallMs).toISOString())
@@ -180,45 +180,3 @@ export function withoutWallTime(value: Buffer): Buffer {
 }
 
 const EPOCH_ISO = asciiBytes(new Date(0).toISOString())
-
-/** Fields OpenDT's topology model types as float: dc-mock sends `2100.0` where the file says `2100`. */
-const FLOAT_FIELDS = new Set(['coreSpeed', 'power', 'idlePower', 'maxPower', 'calibrationFactor', 'asymUtil'])
-
-/**
- * A topology file's JSON, compact, as dc-mock sends it: fields in the file's order, numbers as
- * the file spells them, except that a whole number in one of OpenDT's float fields gains `.0`.
- * `text` must already be valid JSON (trace/topology.ts checks it). Also says how deep it nests.
- */
-export function topologyJson(text: string): { json: string; depth: number } {
-  let out = ''
-  let lastKey = ''
-  let depth = 0
-  let deepest = 0
-  let i = 0
-  while (i < text.length) {
-    const c = text[i]!
-    if (c === '"') {
-      let j = i + 1
-      while (text[j] !== '"') j += text[j] === '\\' ? 2 : 1
-      const token = text.slice(i, j + 1)
-      out += token
-      i = j + 1
-      let k = i
-      while (k < text.length && ' \t\n\r'.includes(text[k]!)) k++
-      if (text[k] === ':') lastKey = JSON.parse(token) as string
-    } else if (c === '-' || (c >= '0' && c <= '9')) {
-      let j = i + 1
-      while (j < text.length && /[0-9eE.+-]/.test(text[j]!)) j++
-      const token = text.slice(i, j)
-      out += FLOAT_FIELDS.has(lastKey) && /^-?[0-9]+$/.test(token) ? `${token}.0` : token
-      i = j
-    } else {
-      // Structure as is, whitespace dropped; a number in a list counts as its list's field.
-      if (!' \t\n\r'.includes(c)) out += c
-      if (c === '{' || c === '[') deepest = Math.max(deepest, ++depth)
-      else if (c === '}' || c === ']') depth--
-      i++
-    }
-  }
-  return { json: out, depth: deepest }
-}

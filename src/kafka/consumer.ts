@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto'
 import type { ConsolaInstance } from 'consola'
 import type { Admin, Consumer, KafkaMessage } from 'kafkajs'
 import { ReplayError } from '../errors.ts'
-import { sharedClock } from '../run/control.ts'
 import type { KafkaConfig, ReadFrom } from '../types.ts'
 import { causeOf, connectOrFail, createKafka, KafkaLog, notRetriable, sendRetry, withDeadline } from './client.ts'
 
@@ -37,7 +36,12 @@ export class TopicReader {
   private admin?: Admin
   private consumer?: Consumer
 
-  constructor(config: KafkaConfig, log: ConsolaInstance) {
+  /** `now`: wall milliseconds on the clock arrivals are stamped with (the replay's shared one, for lateness). */
+  constructor(
+    config: KafkaConfig,
+    log: ConsolaInstance,
+    private readonly now: () => number,
+  ) {
     this.config = config
     this.log = new KafkaLog(log)
   }
@@ -149,9 +153,9 @@ export class TopicReader {
     // A broker lost for good: kafkajs restarts its fetch loop forever. Every fetch that comes
     // back (records or none, every 100 ms or so) shows the cluster answers; none for the connect
     // timeout ends the read with what was read so far.
-    let answered = sharedClock()
+    let answered = this.now()
     const touch = () => {
-      answered = sharedClock()
+      answered = this.now()
     }
     consumer.on(consumer.events.FETCH, touch)
     consumer.on(consumer.events.GROUP_JOIN, touch)
@@ -159,7 +163,7 @@ export class TopicReader {
     await consumer.run({
       autoCommit: false,
       eachBatch: async ({ batch }) => {
-        const arrival = sharedClock()
+        const arrival = this.now()
         const range = ranges.get(`${batch.topic}/${batch.partition}`)
         if (!range) return
         // Records before the start (fetched before the seek took effect) and past the end are not ours.
@@ -179,7 +183,7 @@ export class TopicReader {
         ready = true
         onReady()
       }
-      if (sharedClock() - answered > this.config.connectTimeoutMs) {
+      if (this.now() - answered > this.config.connectTimeoutMs) {
         failure = new Error(`no fetch answered for ${this.config.connectTimeoutMs / 1000} s (--connect-timeout)`)
         break
       }

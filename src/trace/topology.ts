@@ -1,5 +1,7 @@
+import { readFileSync, statSync } from 'node:fs'
 import { badInput } from '../errors.ts'
 import { INT32_MAX } from './columns.ts'
+import { fileError } from './file.ts'
 
 /**
  * An OpenDC topology.json: clusters of hosts, each host kind `count` machines of `coreCount`
@@ -204,4 +206,132 @@ export function syntaxErrorAt(text: string): { line: number; column: number; wha
   const before = text.slice(0, i)
   const line = before.split('\n').length
   return { line, column: i - before.lastIndexOf('\n'), what }
+}
+
+// topology.json as OpenDT's dc-mock reads it and sends it (--format dc-mock's topology stream).
+
+/** Largest topology file read: a topology message must fit in one Kafka message. */
+const MAX_TOPOLOGY_BYTES = 16 << 20
+
+/** Reads topology.json: a regular file of at most 16 MiB, in valid UTF-8 (`flag` names it in errors). */
+export function readTopologyFile(flag: string, path: string): string {
+  let bytes: Buffer
+  try {
+    const stat = statSync(path)
+    if (stat.isDirectory()) throw badInput(`${flag}: ${path} is a directory, expected a topology.json`)
+    if (!stat.isFile()) throw badInput(`${flag}: ${path} is not a regular file`)
+    if (stat.size > MAX_TOPOLOGY_BYTES) {
+      throw badInput(
+        `${flag}: ${path} is ${stat.size} bytes; a topology (one Kafka message) may have at most ${MAX_TOPOLOGY_BYTES}`,
+      )
+    }
+    bytes = readFileSync(path)
+  } catch (error) {
+    if ((error as { exitCode?: number }).exitCode !== undefined) throw error
+    throw fileError(path, error)
+  }
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes)
+  } catch {
+    throw badInput(`${path}: not valid UTF-8`)
+  }
+}
+
+/**
+ * topology.json checked as OpenDT's topology model checks it (dc-mock refuses a file it rejects,
+ * and so does its simulator), then compacted as dc-mock sends it (core/dc-mock-wire.ts).
+ */
+export function topologyMessageBody(path: string, text: string): string {
+  checkOpenDtTopology(path, parseJsonFile(path, text))
+  // Valid JSON nested deeper than the error scanner follows is refused too: Python's json would fail on it.
+  const { json, depth } = topologyJson(text)
+  if (depth > MAX_DEPTH) throw badInput(`${path}: nested deeper than ${MAX_DEPTH} levels`)
+  return json
+}
+
+type Json = Record<string, unknown>
+
+function checkOpenDtTopology(path: string, json: unknown): void {
+  const fail = (at: string, expected: string, got: unknown): never => {
+    const shown = got === undefined ? 'nothing' : (JSON.stringify(got) ?? String(got))
+    throw badInput(
+      `${path}: ${at}: expected ${expected}, got ${shown.length > 80 ? `${shown.slice(0, 77)}...` : shown}`,
+    )
+  }
+  const object = (v: unknown, at: string): Json =>
+    typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Json) : fail(at, 'an object', v)
+  const list = (v: unknown, at: string): unknown[] =>
+    Array.isArray(v) && v.length > 0 ? v : fail(at, 'a list of at least one', v)
+  const text = (v: unknown, at: string) => typeof v === 'string' || fail(at, 'a string', v)
+  const number = (v: unknown, at: string, test: (x: number) => boolean, what: string) =>
+    (typeof v === 'number' && Number.isFinite(v) && test(v)) || fail(at, what, v)
+  const positiveInteger = (v: unknown, at: string) =>
+    number(v, at, (x) => Number.isSafeInteger(x) && x > 0, 'a whole number above 0')
+  const positive = (v: unknown, at: string) => number(v, at, (x) => x > 0, 'a number above 0')
+  const optional = (v: unknown, at: string, low: number, high: number) =>
+    v === undefined || number(v, at, (x) => x >= low && x <= high, `a number from ${low} to ${high}`)
+  list(object(json, 'the topology').clusters, 'clusters').forEach((c, i) => {
+    const cluster = object(c, `clusters[${i}]`)
+    text(cluster.name, `clusters[${i}].name`)
+    list(cluster.hosts, `clusters[${i}].hosts`).forEach((h, j) => {
+      const at = `clusters[${i}].hosts[${j}]`
+      const host = object(h, at)
+      text(host.name, `${at}.name`)
+      positiveInteger(host.count, `${at}.count`)
+      const cpu = object(host.cpu, `${at}.cpu`)
+      positiveInteger(cpu.coreCount, `${at}.cpu.coreCount`)
+      positive(cpu.coreSpeed, `${at}.cpu.coreSpeed`)
+      positiveInteger(object(host.memory, `${at}.memory`).memorySize, `${at}.memory.memorySize`)
+      const model = object(host.cpuPowerModel, `${at}.cpuPowerModel`)
+      const type = model.modelType
+      if (type !== 'mse' && type !== 'asymptotic') fail(`${at}.cpuPowerModel.modelType`, '"mse" or "asymptotic"', type)
+      positive(model.power, `${at}.cpuPowerModel.power`)
+      number(model.idlePower, `${at}.cpuPowerModel.idlePower`, (x) => x >= 0, 'a number of at least 0')
+      positive(model.maxPower, `${at}.cpuPowerModel.maxPower`)
+      if (type === 'mse') optional(model.calibrationFactor, `${at}.cpuPowerModel.calibrationFactor`, 0, 50)
+      else optional(model.asymUtil, `${at}.cpuPowerModel.asymUtil`, 0, 1)
+    })
+  })
+}
+
+/** Fields OpenDT's topology model types as float: dc-mock sends `2100.0` where the file says `2100`. */
+const FLOAT_FIELDS = new Set(['coreSpeed', 'power', 'idlePower', 'maxPower', 'calibrationFactor', 'asymUtil'])
+
+/**
+ * A topology file's JSON, compact, as dc-mock sends it: fields in the file's order, numbers as
+ * the file spells them, except that a whole number in one of OpenDT's float fields gains `.0`.
+ * `text` must already be valid JSON (trace/topology.ts checks it). Also says how deep it nests.
+ */
+export function topologyJson(text: string): { json: string; depth: number } {
+  let out = ''
+  let lastKey = ''
+  let depth = 0
+  let deepest = 0
+  let i = 0
+  while (i < text.length) {
+    const c = text[i]!
+    if (c === '"') {
+      let j = i + 1
+      while (text[j] !== '"') j += text[j] === '\\' ? 2 : 1
+      const token = text.slice(i, j + 1)
+      out += token
+      i = j + 1
+      let k = i
+      while (k < text.length && ' \t\n\r'.includes(text[k]!)) k++
+      if (text[k] === ':') lastKey = JSON.parse(token) as string
+    } else if (c === '-' || (c >= '0' && c <= '9')) {
+      let j = i + 1
+      while (j < text.length && /[0-9eE.+-]/.test(text[j]!)) j++
+      const token = text.slice(i, j)
+      out += FLOAT_FIELDS.has(lastKey) && /^-?[0-9]+$/.test(token) ? `${token}.0` : token
+      i = j
+    } else {
+      // Structure as is, whitespace dropped; a number in a list counts as its list's field.
+      if (!' \t\n\r'.includes(c)) out += c
+      if (c === '{' || c === '[') deepest = Math.max(deepest, ++depth)
+      else if (c === '}' || c === ']') depth--
+      i++
+    }
+  }
+  return { json: out, depth: deepest }
 }

@@ -15,12 +15,12 @@ import {
   pydanticTime,
   pyFloat,
   pyIsoTime,
-  topologyJson,
   withoutWallTime,
   writeTopology,
 } from '../../src/core/dc-mock-wire.ts'
 import { type EventStream, mergeStreams } from '../../src/core/stream.ts'
-import { consumptionOffset, topologyMessageBody } from '../../src/trace/dc-mock-files.ts'
+import { topologyJson, topologyMessageBody } from '../../src/trace/topology.ts'
+import { consumptionOffset } from '../../src/trace/workload-yaml.ts'
 import { makeFragments, makeTasks } from '../helpers.ts'
 import { written } from '../oracle.ts'
 

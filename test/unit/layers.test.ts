@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'bun:test'
+import { readdirSync, readFileSync } from 'node:fs'
+import { dirname, join, relative, resolve } from 'node:path'
+import { ROOT } from '../helpers.ts'
+
+/**
+ * The layers hold: read the import lines of src/ and fail on any cycle between folders. src/'s
+ * own files are split in two: main.ts, the process boundary above everything, and the shared
+ * vocabulary (types.ts, errors.ts, log.ts) below everything.
+ */
+const SRC = join(ROOT, 'src')
+
+/** The folder-level node a source file belongs to. */
+function nodeOf(file: string): string {
+  const rel = relative(SRC, file)
+  if (!rel.includes('/')) return rel === 'main.ts' ? 'main' : 'shared'
+  return rel.split('/')[0]!
+}
+
+/** Every folder-to-folder import of src/: from -> to -> the file imports that make it. */
+function folderGraph(): Map<string, Map<string, string[]>> {
+  const graph = new Map<string, Map<string, string[]>>()
+  const walk = (dir: string): string[] =>
+    readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+      e.isDirectory() ? walk(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : [],
+    )
+  for (const file of walk(SRC)) {
+    const text = readFileSync(file, 'utf8')
+    for (const [, spec] of text.matchAll(/^(?:import|export)\b[^'"]*?from\s+['"](\.[^'"]+)['"]/gm)) {
+      const target = resolve(dirname(file), spec!)
+      if (!target.startsWith(SRC)) continue // package.json, for the version
+      const [from, to] = [nodeOf(file), nodeOf(target)]
+      if (from === to) continue
+      const edges = graph.get(from) ?? new Map<string, string[]>()
+      graph.set(from, edges)
+      edges.set(to, [...(edges.get(to) ?? []), `${relative(SRC, file)} imports ${relative(SRC, target)}`])
+    }
+  }
+  return graph
+}
+
+/** Each edge that lies on a cycle, with the imports that make it. */
+function cycles(graph: Map<string, Map<string, string[]>>): string[] {
+  const reaches = (from: string, to: string): boolean => {
+    const seen = new Set<string>()
+    const stack = [from]
+    while (stack.length > 0) {
+      const node = stack.pop()!
+      if (node === to) return true
+      for (const next of graph.get(node)?.keys() ?? []) if (!seen.has(next)) seen.add(next) && stack.push(next)
+    }
+    return false
+  }
+  return [...graph].flatMap(([from, edges]) =>
+    [...edges].filter(([to]) => reaches(to, from)).map(([to, why]) => `${from} -> ${to}: ${why.join(', ')}`),
+  )
+}
+
+describe('layers', () => {
+  it('no folder of src/ imports a folder that imports it back, directly or through others', () => {
+    expect(cycles(folderGraph())).toEqual([])
+  })
+
+  it('the shared vocabulary imports no folder; main.ts is imported by none', () => {
+    const graph = folderGraph()
+    expect([...(graph.get('shared')?.keys() ?? [])]).toEqual([])
+    expect([...graph].filter(([, edges]) => edges.has('main')).map(([from]) => from)).toEqual([])
+  })
+
+  it('finds a cycle when there is one', () => {
+    const graph = new Map([
+      ['core', new Map([['trace', ['core/a.ts imports trace/b.ts']]])],
+      ['trace', new Map([['core', ['trace/b.ts imports core/c.ts']]])],
+    ])
+    expect(cycles(graph)).toEqual([
+      'core -> trace: core/a.ts imports trace/b.ts',
+      'trace -> core: trace/b.ts imports core/c.ts',
+    ])
+  })
+})
