@@ -46,7 +46,7 @@ async function main(): Promise<number> {
   const invocation = await dispatch(argv, {
     env: process.env,
     version: `opendt-replay ${stamp.version} (commit ${stamp.commit}, bun ${stamp.bun})`,
-    color: process.stdout.isTTY === true,
+    width: process.stdout.isTTY ? process.stdout.columns : 80,
     warn: (text) => log.warn(text),
     info: (text) => log.info(text),
   })

@@ -1,10 +1,10 @@
-import { parseArgs, renderUsage } from 'citty'
+import { parseArgs } from 'citty'
 import { badInput } from '../errors.ts'
 import { readTextFile } from '../trace/file.ts'
 import type { InspectArgs, ReplayArgs, TopicSettings, VerifyArgs } from '../types.ts'
 import { envName, type OutsideArgv, withEnvironment } from './env.ts'
-import { COMMANDS, type CommandName, mainCommand } from './flags.ts'
-import { DC_MOCK_EPILOGUE, INSPECT_EPILOGUE, MAIN_EPILOGUE, REPLAY_EPILOGUE, VERIFY_EPILOGUE } from './help.ts'
+import { COMMANDS, type CommandName } from './flags.ts'
+import { commandHelp, mainHelp } from './help.ts'
 import { checkWorkloadDir, openDtLayer, parseOpenDtConfig } from './opendt.ts'
 import type { ReadText } from './parse.ts'
 
@@ -31,24 +31,13 @@ export interface DispatchContext {
   read?: ReadText
   /** The `--version` line. */
   version: string
-  /** stdout is a terminal: help keeps its colours. */
-  color: boolean
+  /** Columns to wrap `--help` to: the terminal's, else 80. */
+  width?: number
 }
-
-const EPILOGUES: Record<CommandName, string> = {
-  replay: REPLAY_EPILOGUE,
-  'dc-mock': DC_MOCK_EPILOGUE,
-  inspect: INSPECT_EPILOGUE,
-  verify: VERIFY_EPILOGUE,
-}
-
-/** Removes ANSI colour codes (citty colours its usage; a pipe gets plain text). */
-// biome-ignore lint/suspicious/noControlCharactersInRegex: the escape character is what the codes start with
-const stripColours = (text: string) => text.replace(/\x1b\[[0-9;]*m/g, '')
 
 /** argv (without the executable) to an invocation; usage errors are bad input. */
 export async function dispatch(argv: string[], context: DispatchContext): Promise<Invocation> {
-  const usage = (text: string) => (context.color ? text : stripColours(text)) + '\n'
+  const width = context.width ?? 80
   // Started bare with CONFIG_FILE set, as OpenDT's compose starts its dc-mock: act as dc-mock.
   // A bare start is never a replay of ours, so an ordinary run cannot take this path by surprise.
   if (argv.length === 0 && context.env.CONFIG_FILE) {
@@ -59,7 +48,7 @@ export async function dispatch(argv: string[], context: DispatchContext): Promis
     return dispatch(['dc-mock'], context)
   }
   if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h') {
-    return { command: 'print', text: usage(`${await renderUsage(mainCommand)}\n\n${MAIN_EPILOGUE}`) }
+    return { command: 'print', text: mainHelp(width) }
   }
   if (argv[0] === '--version' || argv[0] === '-v') return { command: 'print', text: `${context.version}\n` }
   const name = argv[0]!
@@ -68,11 +57,8 @@ export async function dispatch(argv: string[], context: DispatchContext): Promis
   }
   const command = COMMANDS[name as CommandName]
   const rest = argv.slice(1)
-  if (rest.includes('--help') || rest.includes('-h')) {
-    const generated = await renderUsage(command.def as Parameters<typeof renderUsage>[0], mainCommand)
-    const text = `${generated}\n\n${EPILOGUES[name as CommandName]}`
-    return { command: 'print', text: usage(text) }
-  }
+  if (rest.includes('--help') || rest.includes('-h'))
+    return { command: 'print', text: commandHelp(name as CommandName, width) }
   const { argv: effective, outsideArgv } = withEnvironment(joinValues(rest, command.args), context.env, command.args)
   for (const line of unknownVariables(context.env)) context.warn?.(line)
   checkFlags(effective, command.args, name)

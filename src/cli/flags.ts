@@ -1,10 +1,19 @@
-import { defineCommand } from 'citty'
-import pkg from '../../package.json' with { type: 'json' }
-
 /**
  * The commands and their flags, as citty defines them: names, defaults, value hints and the
  * descriptions `--help` shows. What the values mean is decided in options.ts.
  */
+
+/** The flags only `--format dc-mock` reads. */
+export const DC_MOCK_FLAGS = [
+  'workload-topic',
+  'power-topic',
+  'topology-topic',
+  'heartbeat',
+  'consumption',
+  'power-offset',
+  'topology',
+  'topology-interval',
+] as const
 
 export const replayArgs = {
   trace_dir: {
@@ -276,14 +285,7 @@ const SHARED_WITH_VERIFY = [
   'strict',
   'tasks-topic',
   'fragments-topic',
-  'workload-topic',
-  'power-topic',
-  'topology-topic',
-  'heartbeat',
-  'consumption',
-  'power-offset',
-  'topology',
-  'topology-interval',
+  ...DC_MOCK_FLAGS,
   'host-cpus',
   'host-mhz',
   'host-topology',
@@ -340,44 +342,15 @@ export const dcMockArgs = {
   },
 } as const
 
-const replayCommand = defineCommand({
-  meta: { name: 'replay', description: 'Replay a trace in time-scaled real time' },
-  args: replayArgs,
-})
-
-const inspectCommand = defineCommand({
-  meta: { name: 'inspect', description: 'Describe a trace before replaying it' },
-  args: inspectArgs,
-})
-
-const verifyCommand = defineCommand({
-  meta: { name: 'verify', description: "Check what a replay's topics hold against the trace" },
-  args: verifyArgs,
-})
-
-const dcMockCommand = defineCommand({
-  meta: {
-    name: 'dc-mock',
+/** The commands: each one's flags and the line `--help` describes it by; what each does is in commands/. */
+export const COMMANDS = {
+  replay: { args: replayArgs, description: 'Replay a trace in time-scaled real time' },
+  inspect: { args: inspectArgs, description: 'Describe a trace before replaying it' },
+  verify: { args: verifyArgs, description: "Check what a replay's topics hold against the trace" },
+  'dc-mock': {
+    args: dcMockArgs,
     description: "Replay as OpenDT's dc-mock: settings from its config file and environment, flags over them",
   },
-  args: dcMockArgs,
-})
-
-/** The command tree, for usage texts; what each command does is in commands/. */
-export const mainCommand = defineCommand({
-  meta: {
-    name: 'opendt-replay',
-    version: pkg.version,
-    description: 'Replay OpenDC workload traces as paced tasks and fragments streams',
-  },
-  subCommands: { replay: replayCommand, inspect: inspectCommand, verify: verifyCommand, 'dc-mock': dcMockCommand },
-})
-
-export const COMMANDS = {
-  replay: { def: replayCommand, args: replayArgs },
-  inspect: { def: inspectCommand, args: inspectArgs },
-  verify: { def: verifyCommand, args: verifyArgs },
-  'dc-mock': { def: dcMockCommand, args: dcMockArgs },
 } as const
 
 export type CommandName = keyof typeof COMMANDS

@@ -1,122 +1,267 @@
 import { EXIT_CODE_HELP } from '../errors.ts'
-import { envName } from './env.ts'
-import { replayArgs } from './flags.ts'
+import { COMMANDS, type CommandName, DC_MOCK_FLAGS } from './flags.ts'
 
-/** Text shown after the generated usage by `--help`: examples, environment twins, exit codes. */
+/**
+ * `--help`: each command's flags in groups, wrapped to the terminal's width (80 columns when stdout
+ * is no terminal), with examples, the environment and the exit codes. Pure: the width is given.
+ */
 
-/** Shown after the flags by `--help`. */
-export const REPLAY_EPILOGUE = `EXAMPLES
-
-  opendt-replay replay --dry-run                                  the built-in demo trace to stdout
-  opendt-replay replay ./surf --dry-run --speed max > surf.ndjson  a whole trace, as fast as possible
-  opendt-replay replay ./surf --dry-run --from 2d --to 3d          the third day, paced (10x)
-  opendt-replay replay ./surf --brokers localhost:9092             into Kafka topics tasks and fragments
-  KAFKA_BROKERS=k1:9092,k2:9092 opendt-replay replay ./surf --speed 100 --partitions 6
-  opendt-replay replay ./surf --dry-run --host-cpus 2 --host-mhz 3000  as if every task ran on 2 x 3000 MHz
-
-ENVIRONMENT
-
-  Every flag has a twin: OPENDT_REPLAY_ and the flag in upper case, - as _; a flag given on the
-  command line wins. Booleans take 1/true/yes or 0/false/no. KAFKA_BROKERS also sets --brokers.
-${Object.entries(replayArgs)
-  .filter(([, def]) => def.type !== 'positional')
-  .map(([flag]) => `  ${envName(flag).padEnd(36)} --${flag}`)
-  .join('\n')}
-
-EXIT CODES
-
-${EXIT_CODE_HELP.map(([codes, , long]) => `  ${codes.padEnd(8)} ${long}`).join('\n')}
-`
-
-/** Items joined by commas, wrapped between items at about 96 columns, indented by two spaces. */
-function wrap(items: string[]): string {
-  const lines: string[] = []
-  let line = ''
-  for (const item of items) {
-    if (line && line.length + item.length + 2 > 96) {
-      lines.push(`${line},`)
-      line = item
-    } else line = line ? `${line}, ${item}` : item
-  }
-  return [...lines, line].map((l) => `  ${l}`).join('\n')
+/** A flag definition as citty holds it (flags.ts). */
+interface FlagDef {
+  type: string
+  description: string
+  valueHint?: string
+  default?: unknown
+  negativeDescription?: string
 }
 
-/** Shown after the command list by `opendt-replay --help`. */
-export const MAIN_EPILOGUE = `EXAMPLES
+/** The groups flags are shown in, in this order; every flag of every command belongs to one. */
+const GROUPS: readonly [title: string, flags: readonly string[]][] = [
+  ['INPUT', ['tasks', 'fragments', 'from', 'to', 'strict']],
+  ['OUTPUT', ['dry-run', 'brokers', 'format', 'tasks-topic', 'fragments-topic']],
+  ['PACING', ['speed', 'max-gap', 'max-lag']],
+  ['OPENDT', ['config']],
+  ['DC-MOCK FORMAT', DC_MOCK_FLAGS],
+  ['WHAT-IF HARDWARE', ['host-cpus', 'host-mhz', 'host-topology']],
+  ['CAPACITY', ['hosts', 'svg']],
+  ['SCALE-OUT', ['shard', 'shard-control', 'start-at']],
+  [
+    'KAFKA',
+    [
+      'client-id',
+      'partitions',
+      'replication-factor',
+      'acks',
+      'idempotent',
+      'record-time',
+      'connect-timeout',
+      'send-retries',
+      'compression',
+      'checkpoint',
+      'resume',
+    ],
+  ],
+  ['SECURITY', ['sasl', 'sasl-username', 'sasl-password-file', 'tls', 'tls-ca', 'tls-cert', 'tls-key']],
+  ['READING', ['since', 'follow', 'show']],
+  ['REPORTING', ['json', 'stats-interval', 'quiet', 'summary-json', 'verbose']],
+]
 
-  opendt-replay replay --dry-run                       the built-in demo trace, paced, to stdout
-  opendt-replay inspect ./surf                         what a trace holds before replaying it
-  opendt-replay replay ./surf --brokers k1:9092        the trace into Kafka, 10x faster than real time
-  opendt-replay verify ./surf --brokers k1:9092        do the topics hold exactly the replay's messages?
-  opendt-replay replay --help                          every replay flag, its environment twin, exit codes
-  opendt-replay --version                              version, git commit and Bun it was built from
+const GROUP_OF = new Map(GROUPS.flatMap(([title, flags]) => flags.map((f) => [f, title] as const)))
 
-EXIT CODES
+/** Flags whose name means something else in one command: inspect's --topology is the capacity. */
+const COMMAND_GROUPS: Partial<Record<CommandName, Record<string, string>>> = { inspect: { topology: 'CAPACITY' } }
 
-${wrap(EXIT_CODE_HELP.map(([codes, short]) => `${codes} ${short}`))}
-`
+/** The group a command's flag is shown in (undefined: none, which a unit test refuses). */
+export const groupOf = (command: CommandName, flag: string): string | undefined =>
+  COMMAND_GROUPS[command]?.[flag] ?? GROUP_OF.get(flag)
 
-export const INSPECT_EPILOGUE = `EXAMPLES
+/** Words of `text` in lines of at most `width` columns (a longer word gets a line of its own). */
+export function wrapText(text: string, width: number): string[] {
+  const lines: string[] = []
+  let line = ''
+  for (const word of text.split(/\s+/).filter((w) => w !== '')) {
+    if (line && line.length + 1 + word.length > width) {
+      lines.push(line)
+      line = word
+    } else line = line ? `${line} ${word}` : word
+  }
+  if (line) lines.push(line)
+  return lines
+}
 
-  opendt-replay inspect ./surf                 what the trace holds, and how long a replay at 10x takes
-  opendt-replay inspect ./surf --speed 100     ... at 100x
-  opendt-replay inspect ./surf --json | jq .   for scripts
-  opendt-replay inspect ./surf --topology ./surf/topology.json --svg demand.svg
-                                               CPU demand against the cluster's capacity, drawn
-  opendt-replay inspect ./surf --hosts 100 --host-cpus 32 --host-mhz 3000
-                                               would 100 hosts of 32 x 3000 MHz keep up?
+/** Two-column items: the left one padded to a column, the right one wrapped beside it (or below, when the left is long). */
+function table(items: readonly (readonly [string, string])[], width: number, column = 28): string[] {
+  const out: string[] = []
+  const room = Math.max(20, width - column)
+  for (const [left, right] of items) {
+    const text = wrapText(right, room)
+    const head = `  ${left}`
+    if (head.length + 2 <= column && text.length > 0) {
+      out.push(`${head.padEnd(column)}${text[0]}`)
+      for (const l of text.slice(1)) out.push(`${' '.repeat(column)}${l}`)
+    } else {
+      out.push(head)
+      for (const l of text) out.push(`${' '.repeat(column)}${l}`)
+    }
+  }
+  return out
+}
 
-EXIT CODES
+/** A paragraph indented by two columns, wrapped. */
+const paragraph = (text: string, width: number) => wrapText(text, width - 2).map((l) => `  ${l}`)
 
-  0    the trace is readable; 2 it is not (one line names the file, column, row and value)
-`
+/** An example: the command line, then what it does, indented below it. */
+function examples(items: readonly (readonly [command: string, what: string])[], width: number): string[] {
+  return items.flatMap(([command, what]) => [
+    ...wrapText(command, width - 2).map((l, i) => (i === 0 ? `  ${l}` : `      ${l}`)),
+    ...wrapText(what, width - 6).map((l) => `      ${l}`),
+  ])
+}
 
-export const VERIFY_EPILOGUE = `EXAMPLES
+/** One flag as the help names it: `--speed N|max`, `--no-idempotent` for a flag that is on by default. */
+function flagItem(name: string, def: FlagDef): [string, string] {
+  if (def.type === 'boolean' && def.default === true)
+    return [`--no-${name}`, def.negativeDescription ?? def.description]
+  const left = def.type === 'boolean' ? `--${name}` : `--${name} ${def.valueHint ?? 'VALUE'}`
+  const shownDefault =
+    def.default !== undefined && def.type !== 'boolean' && !/\(default/.test(def.description)
+      ? ` (default ${String(def.default)})`
+      : ''
+  return [left, `${def.description}${shownDefault}`]
+}
 
-  opendt-replay verify ./surf --brokers k1:9092            after a replay: the topics against the trace
-  opendt-replay verify ./surf --brokers k1:9092 --from 1d --to 2d   ... of a window (the same flags as the replay)
-  opendt-replay verify ./surf --brokers k1:9092 --since 2026-11-26T15:00:00Z   topics that hold older runs too
-  opendt-replay verify ./surf --brokers k1:9092 --follow --speed 100 --to 1h
-                                                           start before the replay: lateness as records arrive
-  opendt-replay verify ./surf --brokers k1:9092 --json | jq .exact
+const exitCodes = (width: number) =>
+  table(
+    EXIT_CODE_HELP.map(([codes, , long]) => [codes, long] as const),
+    width,
+    12,
+  )
 
-  Every record of the format's topics is matched by key and value (a 64-bit hash) with the
-  messages the trace defines: missing, duplicated, changed, not in the trace, and out of order (in
-  its partition, and for its key) are counted, and the first --show of each kind shown with their
-  offsets. Flags have environment twins (OPENDT_REPLAY_ and the flag in upper case, - as _).
+/** What each command's help says beyond its flags. */
+const COMMAND_TEXT: Record<
+  CommandName,
+  { usage: string; examples: [string, string][]; environment: string[]; after?: [string, string[]] }
+> = {
+  replay: {
+    usage: 'opendt-replay replay [TRACE_DIR] (--dry-run | --brokers HOST:PORT) [OPTIONS]',
+    examples: [
+      ['opendt-replay replay --dry-run', 'the built-in demo trace to stdout, paced'],
+      ['opendt-replay replay ./surf --dry-run --speed max > surf.ndjson', 'a whole trace, as fast as possible'],
+      ['opendt-replay replay ./surf --dry-run --from 2d --to 3d', 'the third day, paced (10x)'],
+      ['opendt-replay replay ./surf --brokers localhost:9092', 'into the Kafka topics tasks and fragments'],
+      ['opendt-replay replay ./surf --brokers k1:9092 --format dc-mock', "what OpenDT's dc-mock sends"],
+      ['opendt-replay replay ./surf --dry-run --host-cpus 2 --host-mhz 3000', 'as if every task ran on 2 x 3000 MHz'],
+    ],
+    environment: [
+      'Every flag has a twin: OPENDT_REPLAY_ and the flag in upper case, - as _ (OPENDT_REPLAY_SPEED=100, OPENDT_REPLAY_DRY_RUN=1); a flag on the command line wins. Booleans take 1/true/yes or 0/false/no.',
+      'KAFKA_BROKERS also sets --brokers; KAFKA_SASL_PASSWORD is the SASL password (never a flag).',
+    ],
+  },
+  'dc-mock': {
+    usage: 'opendt-replay dc-mock [WORKLOAD_DIR] [OPTIONS]',
+    examples: [
+      [
+        'CONFIG_FILE=config/default.yaml WORKLOAD_DIR=workload/SURF KAFKA_BOOTSTRAP_SERVERS=localhost:9092 opendt-replay dc-mock',
+        "OpenDT's dc-mock, as its compose starts it",
+      ],
+      [
+        'CONFIG_FILE=config/default.yaml opendt-replay dc-mock ./surf --dry-run --to 1h --speed max',
+        "the first hour of what it would send, to stdout, the config file's speed overridden",
+      ],
+    ],
+    environment: [
+      "In OpenDT's stack, a drop-in for its dc-mock service: started with the environment OpenDT's compose gives dc-mock, and no flags, it replays as dc-mock does.",
+      "CONFIG_FILE is OpenDT's config file (--config; required); WORKLOAD_DIR the workload folder (TRACE_DIR; default /app/workload); KAFKA_BOOTSTRAP_SERVERS the brokers (--brokers; default kafka:29092).",
+      'From the config file: global.speed_factor (--speed; -1 is max), services.dc-mock.heartbeat_frequency_minutes (--heartbeat), kafka.topics.{workload,power,topology}.name (the topics); a missing topic is created with its partitions, replication_factor and config.',
+      'A flag, or its OPENDT_REPLAY_ twin, wins over all of these; stderr says where each setting came from. Started with no command at all while CONFIG_FILE is set, opendt-replay runs this command.',
+    ],
+  },
+  inspect: {
+    usage: 'opendt-replay inspect [TRACE_DIR] [OPTIONS]',
+    examples: [
+      ['opendt-replay inspect ./surf', 'what the trace holds, and how long a replay at 10x takes'],
+      ['opendt-replay inspect ./surf --json | jq .', 'for scripts'],
+      [
+        'opendt-replay inspect ./surf --topology ./surf/topology.json --svg demand.svg',
+        "CPU demand against the cluster's capacity, drawn",
+      ],
+      [
+        'opendt-replay inspect ./surf --hosts 100 --host-cpus 32 --host-mhz 3000',
+        'would 100 hosts of 32 x 3000 MHz keep up?',
+      ],
+    ],
+    environment: ['Every flag has a twin: OPENDT_REPLAY_ and the flag in upper case, - as _.'],
+  },
+  verify: {
+    usage: 'opendt-replay verify [TRACE_DIR] --brokers HOST:PORT [the replay flags] [OPTIONS]',
+    examples: [
+      ['opendt-replay verify ./surf --brokers k1:9092', 'after a replay: the topics against the trace'],
+      ['opendt-replay verify ./surf --brokers k1:9092 --from 1d --to 2d', 'of a window (the same flags as the replay)'],
+      ['opendt-replay verify ./surf --brokers k1:9092 --since 2026-11-26T15:00:00Z', 'topics that hold older runs too'],
+      [
+        'opendt-replay verify ./surf --brokers k1:9092 --follow --speed 100 --to 1h',
+        'start before the replay: lateness as records arrive',
+      ],
+    ],
+    environment: [
+      "Every record of the format's topics is matched by key and value (a 64-bit hash) with the messages the trace defines: missing, duplicated, changed, not in the trace, and out of order are counted, and the first --show of each kind shown with their offsets.",
+      'Flags have environment twins (OPENDT_REPLAY_ and the flag in upper case, - as _).',
+    ],
+  },
+}
 
-EXIT CODES
+/** verify's exit codes differ from the replay's in meaning. */
+const VERIFY_EXIT_CODES: [string, string][] = [
+  ['0', "the topics hold exactly the replay's messages"],
+  ['1', 'they do not (or an internal error)'],
+  ['2', 'bad input (a flag or the trace)'],
+  ['3', 'Kafka unreachable, or lost while reading'],
+  ['5', 'the brokers rejected the SASL credentials'],
+  ['6', 'stdout could not be written (closed, a full disk)'],
+  ['130/143', 'stopped by SIGINT/SIGTERM (once reading began, the report of what was read is printed)'],
+  ['141', 'the reader of stdout went away (| head)'],
+]
 
-  0    the topics hold exactly the replay's messages
-  1    they do not (or an internal error)
-  2    bad input (a flag or the trace)
-  3    Kafka unreachable, or lost while reading
-  5    the brokers rejected the SASL credentials
-  6    stdout could not be written (closed, a full disk)
-  130/143  stopped by SIGINT/SIGTERM (once reading began, the report of what was read is printed)
-  141  the reader of stdout went away (| head)
-`
+/** A command's `--help` at `width` columns. */
+export function commandHelp(name: CommandName, width: number): string {
+  const { description, args } = COMMANDS[name]
+  const text = COMMAND_TEXT[name]
+  const defs = args as Record<string, FlagDef>
+  const out: string[] = [
+    ...wrapText(`opendt-replay ${name}: ${description}`, width),
+    '',
+    'USAGE',
+    ...usageLines(text.usage, width),
+  ]
+  const positional = Object.entries(defs).find(([, d]) => d.type === 'positional')
+  if (positional)
+    out.push(
+      '',
+      'ARGUMENTS',
+      ...table([[name === 'dc-mock' ? 'WORKLOAD_DIR' : 'TRACE_DIR', positional[1].description]], width),
+    )
+  for (const [title] of GROUPS) {
+    const items = Object.entries(defs)
+      .filter(([flag, d]) => d.type !== 'positional' && groupOf(name, flag) === title)
+      .map(([flag, d]) => flagItem(flag, d))
+    if (items.length > 0) out.push('', title, ...table(items, width))
+  }
+  out.push('', 'EXAMPLES', ...examples(text.examples, width))
+  out.push('', 'ENVIRONMENT', ...text.environment.flatMap((p, i) => [...(i > 0 ? [''] : []), ...paragraph(p, width)]))
+  out.push('', 'EXIT CODES', ...(name === 'verify' ? table(VERIFY_EXIT_CODES, width, 12) : exitCodes(width)))
+  return `${out.join('\n')}\n`
+}
 
-export const DC_MOCK_EPILOGUE = `OPENDT'S SETTINGS
+/** A usage line, wrapped with its continuation lines indented under the command. */
+const usageLines = (usage: string, width: number) =>
+  wrapText(usage, width - 6).map((l, i) => (i === 0 ? `  ${l}` : `      ${l}`))
 
-  In OpenDT's stack, a drop-in for its dc-mock service: started with the environment OpenDT's
-  compose gives dc-mock, and no flags, it replays as dc-mock does.
-    CONFIG_FILE              OpenDT's config file (--config); required
-    WORKLOAD_DIR             the workload folder (TRACE_DIR; default /app/workload)
-    KAFKA_BOOTSTRAP_SERVERS  the brokers (--brokers; default kafka:29092)
-  From the config file: global.speed_factor (--speed; -1 is max), services.dc-mock.
-  heartbeat_frequency_minutes (--heartbeat), kafka.topics.{workload,power,topology}.name (the
-  topics); a missing topic is created with that entry's partitions, replication_factor and config.
-  A flag, or its OPENDT_REPLAY_ twin, wins over all of these; stderr says where each came from.
-  Started with no command at all while CONFIG_FILE is set, opendt-replay runs this command.
-
-EXAMPLES
-
-  CONFIG_FILE=config/default.yaml WORKLOAD_DIR=workload/SURF KAFKA_BOOTSTRAP_SERVERS=localhost:9092 \\
-    opendt-replay dc-mock                         OpenDT's dc-mock, as its compose starts it
-  CONFIG_FILE=config/default.yaml opendt-replay dc-mock ./surf --dry-run --to 1h --speed max
-
-EXIT CODES
-
-${EXIT_CODE_HELP.map(([codes, , long]) => `  ${codes.padEnd(8)} ${long}`).join('\n')}
-`
+/** `opendt-replay --help` at `width` columns. */
+export function mainHelp(width: number): string {
+  const commands = Object.entries(COMMANDS).map(([name, c]) => [name, c.description] as const)
+  const out = [
+    ...wrapText('opendt-replay: replay OpenDC workload traces into Kafka, or stdout, in time-scaled real time', width),
+    '',
+    'USAGE',
+    ...usageLines('opendt-replay COMMAND [OPTIONS]   (opendt-replay COMMAND --help: its flags)', width),
+    '',
+    'COMMANDS',
+    ...table(commands, width, 12),
+    '',
+    'EXAMPLES',
+    ...examples(
+      [
+        ['opendt-replay replay --dry-run', 'the built-in demo trace, paced, to stdout'],
+        ['opendt-replay inspect ./surf', 'what a trace holds before replaying it'],
+        ['opendt-replay replay ./surf --brokers k1:9092', 'the trace into Kafka, 10x faster than real time'],
+        ['opendt-replay verify ./surf --brokers k1:9092', "do the topics hold exactly the replay's messages?"],
+        ['opendt-replay --version', 'version, git commit and Bun it was built from'],
+      ],
+      width,
+    ),
+    '',
+    'EXIT CODES',
+    ...exitCodes(width),
+  ]
+  return `${out.join('\n')}\n`
+}

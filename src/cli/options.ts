@@ -25,6 +25,7 @@ import {
   type VerifyOptions,
 } from '../types.ts'
 import type { OutsideArgv } from './env.ts'
+import { DC_MOCK_FLAGS } from './flags.ts'
 import { resolveOutput } from './kafka-flags.ts'
 import {
   parseDuration,
@@ -237,18 +238,7 @@ function parseStartAt(flag: string, text: string, now = Date.now()): number {
 const FORMAT_FLAGS: readonly (readonly [Format, keyof ReplayArgs & string])[] = [
   ['tasks-fragments', 'tasks-topic'],
   ['tasks-fragments', 'fragments-topic'],
-  ...(
-    [
-      'workload-topic',
-      'power-topic',
-      'topology-topic',
-      'heartbeat',
-      'consumption',
-      'power-offset',
-      'topology',
-      'topology-interval',
-    ] as const
-  ).map((flag) => ['dc-mock', flag] as const),
+  ...DC_MOCK_FLAGS.map((flag) => ['dc-mock', flag] as const),
 ]
 
 /** The flag that names each stream's topic. */

@@ -246,7 +246,7 @@ describe('entering the mode', () => {
       context: {
         env,
         version: 'v',
-        color: false,
+        width: 80,
         info: (text: string) => void notes.push(text),
         read: (path: string) => {
           if (!(path in files)) throw new Error(`${path}: no such file`)

@@ -6,7 +6,7 @@ import type { ReplayArgs } from '../../src/types.ts'
 
 /** The replay flags of an argv, as the binary would parse them (environment twins included). */
 async function replayArgs(argv: string[], env: Record<string, string> = {}) {
-  const invocation = await dispatch(['replay', ...argv], { env, version: 'test', color: false })
+  const invocation = await dispatch(['replay', ...argv], { env, version: 'test', width: 80 })
   if (invocation.command !== 'replay') throw new Error(`not a replay: ${invocation.command}`)
   return invocation
 }
@@ -312,7 +312,7 @@ describe('flags to options: one line naming the flag and the value, bad input', 
 
 describe('verify: the replay its flags define, and where to read', () => {
   async function verifyOptions(argv: string[], env: Record<string, string> = {}) {
-    const invocation = await dispatch(['verify', ...argv], { env, version: 'test', color: false })
+    const invocation = await dispatch(['verify', ...argv], { env, version: 'test', width: 80 })
     if (invocation.command !== 'verify') throw new Error(`not verify: ${invocation.command}`)
     return toVerifyOptions(invocation.args, { env, outsideArgv: invocation.outsideArgv })
   }
@@ -380,13 +380,13 @@ describe('verify: the replay its flags define, and where to read', () => {
 
 describe('dispatch', () => {
   it('help and version are texts to print; an unknown command is bad input', async () => {
-    expect(await dispatch(['--version'], { env: {}, version: 'opendt-replay 9', color: false })).toEqual({
+    expect(await dispatch(['--version'], { env: {}, version: 'opendt-replay 9', width: 80 })).toEqual({
       command: 'print',
       text: 'opendt-replay 9\n',
     })
-    const help = await dispatch(['inspect', '--help'], { env: {}, version: '', color: false })
+    const help = await dispatch(['inspect', '--help'], { env: {}, version: '', width: 80 })
     expect(help.command === 'print' && help.text.includes('EXIT CODES') && !help.text.includes('\x1b[')).toBe(true)
-    await expect(dispatch(['frob'], { env: {}, version: '', color: false })).rejects.toThrow(
+    await expect(dispatch(['frob'], { env: {}, version: '', width: 80 })).rejects.toThrow(
       'unknown command "frob" (commands: replay, inspect, verify, dc-mock; see opendt-replay --help)',
     )
   })
