@@ -1,9 +1,13 @@
-import { beforeAll, describe, expect, it } from 'bun:test'
+import { beforeAll, describe, expect, it, setDefaultTimeout } from 'bun:test'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { requireBinary, requireSurf, run } from '../helpers.ts'
 import { type Column, parquetBytes, traceColumns, writeTrace } from '../parquet.ts'
 import { byTopic, recordedByTopic, WALL_CLOCK } from '../recording.ts'
+
+// Every test runs the binary, many on the whole SURF week: seconds each, more on a loaded
+// machine. A test that truly hangs still fails, at a minute.
+setDefaultTimeout(60_000)
 
 /**
  * `--format dc-mock` through the binary: SURF's first three hours against what OpenDT's dc-mock

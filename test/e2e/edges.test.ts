@@ -1,10 +1,14 @@
-import { beforeAll, describe, expect, it } from 'bun:test'
+import { beforeAll, describe, expect, it, setDefaultTimeout } from 'bun:test'
 import { execFileSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { requireBinary, run } from '../helpers.ts'
 import { traceColumns, writeTrace } from '../parquet.ts'
+
+// Every test runs the binary, many on the whole SURF week: seconds each, more on a loaded
+// machine. A test that truly hangs still fails, at a minute.
+setDefaultTimeout(60_000)
 
 /**
  * The edges an outside sweep found past the checks (what-if, inspect, flags): each case asserts

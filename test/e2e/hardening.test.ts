@@ -1,4 +1,4 @@
-import { beforeAll, describe, expect, it } from 'bun:test'
+import { beforeAll, describe, expect, it, setDefaultTimeout } from 'bun:test'
 import { chmodSync, existsSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -13,6 +13,10 @@ import {
   traceColumns,
   writeTrace,
 } from '../parquet.ts'
+
+// Every test runs the binary, many on the whole SURF week: seconds each, more on a loaded
+// machine. A test that truly hangs still fails, at a minute.
+setDefaultTimeout(60_000)
 
 /**
  * Hostile input through the binary, one case per way it used to get past the checks. Every

@@ -1,6 +1,10 @@
-import { beforeAll, describe, expect, it } from 'bun:test'
+import { beforeAll, describe, expect, it, setDefaultTimeout } from 'bun:test'
 import { join } from 'node:path'
 import { FIXTURES, requireBinary, requireSurf, run } from '../helpers.ts'
+
+// Every test runs the binary, many on the whole SURF week: seconds each, more on a loaded
+// machine. A test that truly hangs still fails, at a minute.
+setDefaultTimeout(60_000)
 
 let bin: string
 let surf: string

@@ -1,9 +1,13 @@
-import { beforeAll, describe, expect, it } from 'bun:test'
+import { beforeAll, describe, expect, it, setDefaultTimeout } from 'bun:test'
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { requireBinary, requireSurf, run } from '../helpers.ts'
 import { type Column, traceColumns, writeTrace } from '../parquet.ts'
+
+// Every test runs the binary, many on the whole SURF week: seconds each, more on a loaded
+// machine. A test that truly hangs still fails, at a minute.
+setDefaultTimeout(60_000)
 
 /** What-if hardware and the demand report, through the binary. */
 let bin: string
