@@ -4,33 +4,11 @@
  * module here imports anything but types, so no import cycle can start from this file.
  */
 
-/**
- * The wire formats: the seed's two topics, or what OpenDT's dc-mock service sends today (a task
- * message holding its fragments, heartbeats, power and the topology).
- */
-export type Format = 'tasks-fragments' | 'dc-mock'
+/** A wire format's `--format` name: the formats themselves are formats/index.ts's registry. */
+export type Format = string
 
-export const FORMATS: readonly Format[] = ['tasks-fragments', 'dc-mock']
-
-/** One stream of messages, with a topic of its own. */
-export type Role = 'tasks' | 'fragments' | 'workload' | 'power' | 'topology'
-
-export const ROLES: readonly Role[] = ['tasks', 'fragments', 'workload', 'power', 'topology']
-
-/** The streams of each format, in the order summaries list them. */
-export const FORMAT_STREAMS: Record<Format, readonly Role[]> = {
-  'tasks-fragments': ['tasks', 'fragments'],
-  'dc-mock': ['workload', 'power', 'topology'],
-}
-
-/** Each stream's default topic: the seed's names, and OpenDT's. */
-export const DEFAULT_TOPICS: Record<Role, string> = {
-  tasks: 'tasks',
-  fragments: 'fragments',
-  workload: 'dc.workload',
-  power: 'dc.power',
-  topology: 'dc.topology',
-}
+/** One stream of a format (`tasks`, `workload`), with a topic of its own. */
+export type Role = string
 
 /** How far one stream got. */
 export interface Counts {
@@ -59,26 +37,12 @@ export interface Host {
   mhz: number
 }
 
-/** What `--format dc-mock` adds to a trace: heartbeats, power, topology (trace/dc-mock.ts reads the files). */
-export interface DcMockSpec {
-  /** `--heartbeat`: trace time between heartbeats, ms; 0 turns them off. */
-  heartbeatMs: number
-  /** consumption.parquet, if there is one: the power stream. */
-  consumption?: string
-  /** Added to every power row's time (workload.yaml's `timestamps.consumption_offset_ms`, or `--power-offset`). */
-  powerOffsetMs: number
-  /** topology.json, if there is one, checked and compacted (trace/topology.ts topologyJson): the topology stream. */
-  topologyJson?: string
-  /** `--topology-interval`: trace time between topology messages, ms. */
-  topologyIntervalMs: number
-}
-
 /** What a worker needs to build its streams. */
 export interface StreamSpec {
   trace: TraceSpec
   format: Format
-  /** Set with `--format dc-mock`. */
-  dcMock?: DcMockSpec
+  /** The format's own options, as its `resolve` made them (plain data; formats/<name>/ reads them). */
+  formatOptions?: unknown
   /** `--from`/`--to`, resolved against the trace start once it is loaded. */
   from?: TimeRef
   to?: TimeRef
@@ -182,8 +146,12 @@ export interface ReplayOptions {
   startAt?: number
 }
 
-/** Raw values of `replay`'s flags, as citty parses them (cli/flags.ts defines them). */
+/**
+ * Raw values of `replay`'s flags, as citty parses them (cli/flags.ts defines them). A format's
+ * own flags (formats/) are read by name through the index signature.
+ */
 export interface ReplayArgs {
+  [flag: string]: string | boolean | undefined
   trace_dir?: string
   tasks?: string
   fragments?: string

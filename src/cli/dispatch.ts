@@ -1,4 +1,5 @@
 import { parseArgs } from 'citty'
+import type { ReadText } from '../core/parse.ts'
 import { badInput } from '../errors.ts'
 import { readTextFile } from '../trace/file.ts'
 import type { InspectArgs, ReplayArgs, TopicSettings, VerifyArgs } from '../types.ts'
@@ -6,7 +7,6 @@ import { envName, type OutsideArgv, withEnvironment } from './env.ts'
 import { COMMANDS, type CommandName } from './flags.ts'
 import { commandHelp, mainHelp } from './help.ts'
 import { checkWorkloadDir, openDtLayer, parseOpenDtConfig } from './opendt.ts'
-import type { ReadText } from './parse.ts'
 
 /** What the command line asks for: a text to print (help, version), or a command with its flags. */
 export type Invocation =

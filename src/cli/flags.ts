@@ -1,19 +1,12 @@
+import { DEFAULT_FORMAT, FORMAT_FLAGS, FORMATS } from '../formats/index.ts'
+
 /**
  * The commands and their flags, as citty defines them: names, defaults, value hints and the
  * descriptions `--help` shows. What the values mean is decided in options.ts.
  */
 
-/** The flags only `--format dc-mock` reads. */
-export const DC_MOCK_FLAGS = [
-  'workload-topic',
-  'power-topic',
-  'topology-topic',
-  'heartbeat',
-  'consumption',
-  'power-offset',
-  'topology',
-  'topology-interval',
-] as const
+/** Every format's own flags (its topics, its inputs), as citty defines flags: formats/ holds them. */
+const formatArgs = Object.fromEntries(FORMAT_FLAGS.map((f) => [f.flag, f.def]))
 
 export const replayArgs = {
   trace_dir: {
@@ -46,61 +39,15 @@ export const replayArgs = {
   },
   to: { type: 'string', valueHint: 'T', description: 'Window end, exclusive: offset or ISO-8601 time' },
   strict: { type: 'boolean', description: 'Fail on fragments whose task is missing instead of skipping them' },
-  'tasks-topic': {
-    type: 'string',
-    valueHint: 'NAME',
-    description: 'tasks-fragments: topic for tasks, created if missing (default tasks)',
-  },
-  'fragments-topic': {
-    type: 'string',
-    valueHint: 'NAME',
-    description: 'tasks-fragments: topic for fragments, created if missing (default fragments)',
-  },
   format: {
     type: 'string',
-    default: 'tasks-fragments',
-    valueHint: 'tasks-fragments|dc-mock',
-    description:
-      "Wire format: the seed's tasks and fragments topics, or what OpenDT's dc-mock sends " +
-      '(dc.workload tasks with their fragments and heartbeats, dc.power, dc.topology)',
+    default: DEFAULT_FORMAT,
+    valueHint: Object.keys(FORMATS).join('|'),
+    description: `Wire format: ${Object.values(FORMATS)
+      .map((f) => `${f.name}, ${f.summary}`)
+      .join('; ')}`,
   },
-  'workload-topic': {
-    type: 'string',
-    valueHint: 'NAME',
-    description: 'dc-mock: topic for tasks and heartbeats, created if missing (default dc.workload)',
-  },
-  'power-topic': { type: 'string', valueHint: 'NAME', description: 'dc-mock: topic for power (default dc.power)' },
-  'topology-topic': {
-    type: 'string',
-    valueHint: 'NAME',
-    description: 'dc-mock: topic for the topology (default dc.topology)',
-  },
-  heartbeat: {
-    type: 'string',
-    valueHint: 'DURATION',
-    description: 'dc-mock: trace time between heartbeats on the workload topic; 0 turns them off (default 1m)',
-  },
-  consumption: {
-    type: 'string',
-    valueHint: 'FILE',
-    description: 'dc-mock: power file (default TRACE_DIR/consumption.parquet; none there: no power stream)',
-  },
-  'power-offset': {
-    type: 'string',
-    valueHint: 'DURATION',
-    description:
-      "dc-mock: added to every power row's time (default: workload.yaml's timestamps.consumption_offset_ms, else 0)",
-  },
-  topology: {
-    type: 'string',
-    valueHint: 'FILE',
-    description: 'dc-mock: topology file (default TRACE_DIR/topology.json; none there: no topology stream)',
-  },
-  'topology-interval': {
-    type: 'string',
-    valueHint: 'DURATION',
-    description: 'dc-mock: trace time between topology messages (default 30s)',
-  },
+  ...formatArgs,
   shard: {
     type: 'string',
     valueHint: 'K/N',
@@ -283,9 +230,6 @@ const SHARED_WITH_VERIFY = [
   'from',
   'to',
   'strict',
-  'tasks-topic',
-  'fragments-topic',
-  ...DC_MOCK_FLAGS,
   'host-cpus',
   'host-mhz',
   'host-topology',
@@ -310,6 +254,9 @@ export const verifyArgs = {
       { ...replayArgs[flag], description: replayArgs[flag].description.replace(', created if missing', '') },
     ]),
   ) as Pick<typeof replayArgs, (typeof SHARED_WITH_VERIFY)[number]>),
+  ...Object.fromEntries(
+    FORMAT_FLAGS.map((f) => [f.flag, { ...f.def, description: f.def.description.replace(', created if missing', '') }]),
+  ),
   brokers: { ...replayArgs.brokers, description: 'Kafka bootstrap brokers to read from (default: $KAFKA_BROKERS)' },
   since: {
     type: 'string',

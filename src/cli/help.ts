@@ -1,5 +1,6 @@
 import { EXIT_CODE_HELP } from '../errors.ts'
-import { COMMANDS, type CommandName, DC_MOCK_FLAGS } from './flags.ts'
+import { FORMAT_FLAGS } from '../formats/index.ts'
+import { COMMANDS, type CommandName } from './flags.ts'
 
 /**
  * `--help`: each command's flags in groups, wrapped to the terminal's width (80 columns when stdout
@@ -18,10 +19,10 @@ interface FlagDef {
 /** The groups flags are shown in, in this order; every flag of every command belongs to one. */
 const GROUPS: readonly [title: string, flags: readonly string[]][] = [
   ['INPUT', ['tasks', 'fragments', 'from', 'to', 'strict']],
-  ['OUTPUT', ['dry-run', 'brokers', 'format', 'tasks-topic', 'fragments-topic']],
+  ['OUTPUT', ['dry-run', 'brokers', 'format']],
   ['PACING', ['speed', 'max-gap', 'max-lag']],
   ['OPENDT', ['config']],
-  ['DC-MOCK FORMAT', DC_MOCK_FLAGS],
+  ['DC-MOCK FORMAT', []], // dc-mock's flags (formats/dc-mock), placed here
   ['WHAT-IF HARDWARE', ['host-cpus', 'host-mhz', 'host-topology']],
   ['CAPACITY', ['hosts', 'svg']],
   ['SCALE-OUT', ['shard', 'shard-control', 'start-at']],
@@ -46,7 +47,11 @@ const GROUPS: readonly [title: string, flags: readonly string[]][] = [
   ['REPORTING', ['json', 'stats-interval', 'quiet', 'summary-json', 'verbose']],
 ]
 
-const GROUP_OF = new Map(GROUPS.flatMap(([title, flags]) => flags.map((f) => [f, title] as const)))
+// A format's flags are shown in the group it names (formats/<name>/ helpGroup).
+const GROUP_OF = new Map([
+  ...GROUPS.flatMap(([title, flags]) => flags.map((f) => [f, title] as const)),
+  ...FORMAT_FLAGS.map((f) => [f.flag, f.group] as const),
+])
 
 /** Flags whose name means something else in one command: inspect's --topology is the capacity. */
 const COMMAND_GROUPS: Partial<Record<CommandName, Record<string, string>>> = { inspect: { topology: 'CAPACITY' } }
@@ -220,7 +225,8 @@ export function commandHelp(name: CommandName, width: number): string {
       'ARGUMENTS',
       ...table([[name === 'dc-mock' ? 'WORKLOAD_DIR' : 'TRACE_DIR', positional[1].description]], width),
     )
-  for (const [title] of GROUPS) {
+  // The groups in order; a format's own group, when it names one not listed, after them.
+  for (const title of new Set([...GROUPS.map(([t]) => t), ...FORMAT_FLAGS.map((f) => f.group)])) {
     const items = Object.entries(defs)
       .filter(([flag, d]) => d.type !== 'positional' && groupOf(name, flag) === title)
       .map(([flag, d]) => flagItem(flag, d))

@@ -1,3 +1,4 @@
+import { nonNegativeInteger, parseDuration, positiveInteger, type ReadText, readFlagFile } from '../core/parse.ts'
 import { badInput } from '../errors.ts'
 import { INT32_MAX } from '../trace/columns.ts'
 import {
@@ -9,7 +10,6 @@ import {
   type TopicSettings,
 } from '../types.ts'
 import { MAX_REPLICATION_FACTOR } from './opendt.ts'
-import { nonNegativeInteger, parseDuration, positiveInteger, type ReadText, readFlagFile } from './parse.ts'
 
 /** The Kafka, SASL and TLS flags, checked and mapped to the producer's settings. */
 

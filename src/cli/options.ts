@@ -1,32 +1,5 @@
-import { accessSync, constants, lstatSync, type Stats, statSync } from 'node:fs'
+import { accessSync, constants, type Stats, statSync } from 'node:fs'
 import { dirname, join } from 'node:path'
-import { badInput } from '../errors.ts'
-import { INT32_MAX } from '../trace/columns.ts'
-import { fileError, readTextFile, reasonOf } from '../trace/file.ts'
-import { capacityMhz, parseTopology, readTopologyFile, topologyMessageBody } from '../trace/topology.ts'
-import { consumptionOffset } from '../trace/workload-yaml.ts'
-import {
-  type DcMockSpec,
-  DEFAULT_TOPICS,
-  FORMAT_STREAMS,
-  FORMATS,
-  type Format,
-  type Host,
-  type InspectArgs,
-  type InspectOptions,
-  type ReadFrom,
-  type ReplayArgs,
-  type ReplayOptions,
-  type Role,
-  type Shard,
-  type TopicSettings,
-  type TraceSpec,
-  type VerifyArgs,
-  type VerifyOptions,
-} from '../types.ts'
-import type { OutsideArgv } from './env.ts'
-import { DC_MOCK_FLAGS } from './flags.ts'
-import { resolveOutput } from './kafka-flags.ts'
 import {
   parseDuration,
   parseSpeed,
@@ -35,7 +8,30 @@ import {
   positiveNumber,
   type ReadText,
   readFlagFile,
-} from './parse.ts'
+} from '../core/parse.ts'
+import { badInput } from '../errors.ts'
+import { dcMockFiles } from '../formats/dc-mock/index.ts'
+import { DEFAULT_FORMAT, FORMATS, formatOf } from '../formats/index.ts'
+import { INT32_MAX } from '../trace/columns.ts'
+import { fileError, readTextFile, reasonOf } from '../trace/file.ts'
+import { capacityMhz, parseTopology } from '../trace/topology.ts'
+import type {
+  Format,
+  Host,
+  InspectArgs,
+  InspectOptions,
+  ReadFrom,
+  ReplayArgs,
+  ReplayOptions,
+  Role,
+  Shard,
+  TopicSettings,
+  TraceSpec,
+  VerifyArgs,
+  VerifyOptions,
+} from '../types.ts'
+import type { OutsideArgv } from './env.ts'
+import { resolveOutput } from './kafka-flags.ts'
 
 /**
  * Flags to options: every value checked and mapped to the options object the command runs with.
@@ -76,17 +72,22 @@ export function toReplayOptions(
   const read = sources.read ?? readTextFile
   const output = resolveOutput(args, sources.env ?? {}, read, name, sources.topicSettings)
   const trace = resolveTrace(args)
-  const format = parseFormat(name('format'), args.format ?? 'tasks-fragments')
-  const foreign = FORMAT_FLAGS.find(([flagFormat, flag]) => flagFormat !== format && args[flag] !== undefined)
+  const format = parseFormat(name('format'), args.format ?? DEFAULT_FORMAT)
+  const definition = formatOf(format)
+  const foreign = formatFlags().find((f) => f.format !== format && args[f.flag] !== undefined)
   if (foreign) {
-    throw badInput(`${name(foreign[1])} is a --format ${foreign[0]} flag; this run's format is ${format}`)
+    throw badInput(`${name(foreign.flag)} is a --format ${foreign.format} flag; this run's format is ${format}`)
   }
-  const topic = (role: Role) => topicName(name(`${TOPIC_FLAGS[role]}`), args[TOPIC_FLAGS[role]] ?? DEFAULT_TOPICS[role])
+  const topicFlag = (role: Role) => definition.topics[role]!.flag
+  const topic = (role: Role) => {
+    const given = args[topicFlag(role)]
+    return topicName(name(topicFlag(role)), typeof given === 'string' ? given : definition.topics[role]!.default)
+  }
   const options: ReplayOptions = {
     spec: {
       trace,
       format,
-      dcMock: format === 'dc-mock' ? resolveDcMock(args, trace, name, read) : undefined,
+      formatOptions: definition.resolve?.({ args, trace, name, read }),
       from: optional('from', parseTimeRef),
       to: optional('to', parseTimeRef),
       strict: args.strict === true,
@@ -95,13 +96,7 @@ export function toReplayOptions(
       shard: resolveShard(args, name),
     },
     speed: parseSpeed(name('speed'), args.speed ?? '10'),
-    topics: {
-      tasks: topic('tasks'),
-      fragments: topic('fragments'),
-      workload: topic('workload'),
-      power: topic('power'),
-      topology: topic('topology'),
-    },
+    topics: Object.fromEntries(definition.streams.map((role) => [role, topic(role)])),
     output,
     verbose: args.verbose === true,
     quiet: args.quiet === true,
@@ -123,12 +118,12 @@ export function toReplayOptions(
   if (args.checkpoint !== undefined && output.kind !== 'kafka') {
     throw badInput('--checkpoint needs Kafka output (--brokers): a dry-run has nothing to resume')
   }
-  const streams = FORMAT_STREAMS[format]
+  const streams = definition.streams
   for (const [i, a] of streams.entries()) {
     const b = streams.slice(i + 1).find((r) => options.topics[r] === options.topics[a])
     if (b) {
       throw badInput(
-        `${name(TOPIC_FLAGS[a])} and ${name(TOPIC_FLAGS[b])} are both "${options.topics[a]}": use a topic per stream`,
+        `${name(topicFlag(a))} and ${name(topicFlag(b))} are both "${options.topics[a]}": use a topic per stream`,
       )
     }
   }
@@ -234,78 +229,18 @@ function parseStartAt(flag: string, text: string, now = Date.now()): number {
   return at
 }
 
-/** The flags that only one format reads: given with the other, they would be silently ignored. */
-const FORMAT_FLAGS: readonly (readonly [Format, keyof ReplayArgs & string])[] = [
-  ['tasks-fragments', 'tasks-topic'],
-  ['tasks-fragments', 'fragments-topic'],
-  ...DC_MOCK_FLAGS.map((flag) => ['dc-mock', flag] as const),
-]
-
-/** The flag that names each stream's topic. */
-const TOPIC_FLAGS = {
-  tasks: 'tasks-topic',
-  fragments: 'fragments-topic',
-  workload: 'workload-topic',
-  power: 'power-topic',
-  topology: 'topology-topic',
-} as const satisfies Record<Role, keyof ReplayArgs>
+/**
+ * The flags that only one format reads (its topic flags and its own), in the registry's order:
+ * given with another format, they would be silently ignored.
+ */
+const formatFlags = () =>
+  Object.values(FORMATS).flatMap((f) =>
+    [...Object.values(f.topics).map((t) => t.flag), ...Object.keys(f.flags)].map((flag) => ({ format: f.name, flag })),
+  )
 
 function parseFormat(flag: string, text: string): Format {
-  if ((FORMATS as readonly string[]).includes(text)) return text as Format
-  throw badInput(`${flag}: expected ${FORMATS.join(' or ')}, got "${text}"`)
-}
-
-/**
- * dc-mock's extra inputs: power, topology and the power offset come from the flags, else from the
- * trace folder (consumption.parquet, topology.json, workload.yaml) when they are there. The
- * topology is read and checked here, so a bad one fails before the workers start.
- */
-function resolveDcMock(args: ReplayArgs, trace: TraceSpec, name: FlagName, read: ReadText): DcMockSpec {
-  const heartbeatText = args.heartbeat ?? '1m'
-  const heartbeatMs = parseDuration(name('heartbeat'), heartbeatText)
-  if (heartbeatMs === 0 && /[1-9]/.test(heartbeatText)) {
-    throw badInput(`${name('heartbeat')}: ${heartbeatText} is under 1ms (0 turns heartbeats off)`)
-  }
-  const topologyIntervalMs = parseDuration(name('topology-interval'), args['topology-interval'] ?? '30s')
-  if (topologyIntervalMs <= 0) {
-    throw badInput(`${name('topology-interval')}: must be at least 1ms, got "${args['topology-interval']}"`)
-  }
-  const found = dcMockFiles(trace, args.trace_dir, read)
-  const topologyFile = args.topology ?? found.topology
-  const offsetText = args['power-offset']
-  // An offset may move power earlier: a leading - is allowed here, unlike in other durations.
-  const powerOffsetMs =
-    offsetText === undefined
-      ? found.powerOffsetMs
-      : offsetText.startsWith('-')
-        ? -parseDuration(name('power-offset'), offsetText.slice(1))
-        : parseDuration(name('power-offset'), offsetText)
-  return {
-    heartbeatMs,
-    consumption: args.consumption ?? found.consumption,
-    powerOffsetMs,
-    topologyJson:
-      topologyFile === undefined
-        ? undefined
-        : topologyMessageBody(topologyFile, readTopologyFile(name('topology'), topologyFile)),
-    topologyIntervalMs,
-  }
-}
-
-/** The files of an OpenDT workload folder found beside the trace, and workload.yaml's power offset. */
-function dcMockFiles(trace: TraceSpec, dir: string | undefined, read: ReadText): InspectOptions['dcMock'] {
-  const base = trace.demo ? undefined : (dir ?? dirname(trace.tasks))
-  // lstat: a link that leads nowhere is there, and reading it reports why (not "no such file here").
-  const beside = (file: string) => {
-    const path = base === undefined ? undefined : join(base, file)
-    return path !== undefined && lstatSync(path, { throwIfNoEntry: false }) ? path : undefined
-  }
-  const yaml = beside('workload.yaml')
-  return {
-    consumption: beside('consumption.parquet'),
-    topology: beside('topology.json'),
-    powerOffsetMs: yaml === undefined ? 0 : consumptionOffset(yaml, readFlagFile(yaml, yaml, read)),
-  }
+  if (text in FORMATS) return text
+  throw badInput(`${flag}: expected ${Object.keys(FORMATS).join(' or ')}, got "${text}"`)
 }
 
 /**

@@ -3,12 +3,13 @@ import type { OpenDtSetup } from '../cli/dispatch.ts'
 import type { OutsideArgv } from '../cli/env.ts'
 import { toReplayOptions } from '../cli/options.ts'
 import { ReplayError } from '../errors.ts'
+import { formatOf } from '../formats/index.ts'
 import { checkpointIdentity, startingPoint } from '../run/checkpoint.ts'
 import { listed, type ReplaySummary } from '../run/outcome.ts'
 import { type ReplayEdges, replay } from '../run/replay.ts'
 import { failureJson, summaryJson, writeSummary } from '../run/summary.ts'
 import { requireStdout } from '../sinks/stdout.ts'
-import { FORMAT_STREAMS, type ReplayArgs } from '../types.ts'
+import type { ReplayArgs } from '../types.ts'
 
 /**
  * `opendt-replay replay` (and `dc-mock`, the same replay with OpenDT's settings under its flags): flags to options, the checkpoint to start from, the replay itself, and
@@ -29,21 +30,19 @@ export async function replayCommand(
   if (options.quiet) log.level = 0
   // Where each setting came from, once, when OpenDT's configuration gave some (`dc-mock`).
   for (const line of opendt?.lines ?? []) log.info(line)
-  const dc = options.spec.dcMock
-  if (dc && !dc.consumption) log.info('no consumption.parquet in the trace folder (nor --consumption): no power stream')
-  if (dc && dc.topologyJson === undefined)
-    log.info('no topology.json in the trace folder (nor --topology): no topology stream')
+  const format = formatOf(options.spec.format)
+  for (const note of format.notes?.(options.spec.formatOptions) ?? []) log.info(note)
   if (demo) {
     log.info('no trace given: replaying the built-in demo trace (4 tasks, 12 fragments); pass TRACE_DIR for a real one')
   }
   if (args.checkpoint) {
     const path = args.checkpoint
     const identity = await checkpointIdentity(args, options)
-    const start = startingPoint(path, args.resume === true, identity, FORMAT_STREAMS[options.spec.format])
+    const start = startingPoint(path, args.resume === true, identity, format.streams)
     options.checkpoint = { path, start }
     const s = start.streams
     if (args.resume) {
-      const streams = FORMAT_STREAMS[options.spec.format]
+      const streams = format.streams
       const repeat = streams.reduce((n, r) => n + s[r]!.sent - s[r]!.acked, 0)
       log.info(
         `resuming from ${path}: ${listed(streams.map((r) => `${s[r]!.acked} ${r}`))} ` +

@@ -2,13 +2,13 @@ import type { ConsolaInstance } from 'consola'
 import type { IHeaders } from 'kafkajs'
 import type { OutsideArgv } from '../cli/env.ts'
 import { toVerifyOptions } from '../cli/options.ts'
-import { withoutWallTime } from '../core/dc-mock-wire.ts'
 import { EXIT_CODES, ReplayError } from '../errors.ts'
+import { formatOf } from '../formats/index.ts'
+import { prepare } from '../formats/prepare.ts'
 import { TopicReader } from '../kafka/consumer.ts'
 import { sharedClock } from '../run/control.ts'
-import { prepare } from '../run/prepare.ts'
 import { DUE_HEADER } from '../sinks/kafka.ts'
-import { FORMAT_STREAMS, type Role, type VerifyArgs, type VerifyOptions } from '../types.ts'
+import type { Role, VerifyArgs, VerifyOptions } from '../types.ts'
 import { DIFFERENCE_KINDS, TopicCheck } from '../verify/check.ts'
 import { describeMessages, expectedTopics } from '../verify/expected.ts'
 import { formatVerifyReport, liveLines, type VerifyReport } from '../verify/report.ts'
@@ -31,7 +31,8 @@ export async function verifyCommand(args: VerifyArgs, outsideArgv: OutsideArgv, 
   const { log } = edges
   const options = toVerifyOptions(args, { env: edges.env, outsideArgv })
   if (options.quiet) log.level = 1
-  const roles = FORMAT_STREAMS[options.spec.format]
+  const format = formatOf(options.spec.format)
+  const roles = format.streams
   const topics = Object.fromEntries(roles.map((r) => [r, options.topics[r]])) as Partial<Record<Role, string>>
   // From the start: a Ctrl-C while the trace loads stops the command as soon as the load is done.
   let signal: 'SIGINT' | 'SIGTERM' | undefined
@@ -56,9 +57,9 @@ export async function verifyCommand(args: VerifyArgs, outsideArgv: OutsideArgv, 
   }
   const schedule = options.follow ? { origin, speed: options.speed } : undefined
   const shard = options.spec.shard
-  const owner = shard ? shardOwner(shard, options.spec.format) : undefined
+  const owner = shard ? shardOwner(shard, format.controlKeys ?? []) : undefined
   const checks = [...expected.values()].map(
-    (e) => new TopicCheck(e, options.shown, schedule, e.topic === topics.topology ? withoutWallTime : undefined, owner),
+    (e) => new TopicCheck(e, options.shown, schedule, format.normalize?.(roleOf(topics, e.topic)), owner),
   )
   const byTopic = new Map(checks.map((c) => [c.expected.topic, c]))
   const counts = checks.map((c) => `${c.expected.count} in ${c.expected.topic}`).join(', ')
@@ -134,12 +135,16 @@ export async function verifyCommand(args: VerifyArgs, outsideArgv: OutsideArgv, 
   return report.exact ? EXIT_CODES.completed : EXIT_CODES.mismatch
 }
 
+/** The stream a topic holds. */
+const roleOf = (topics: Partial<Record<Role, string>>, topic: string): Role =>
+  Object.entries(topics).find(([, t]) => t === topic)![0]
+
 /**
  * The replay's messages as hashes, per topic, and its window start. The loaded trace is not kept:
  * only the hashes are held while reading.
  */
 async function expectedReplay(roles: readonly Role[], options: VerifyOptions, topics: Partial<Record<Role, string>>) {
-  // Topology messages are built at wall time 0, and read ones masked the same way (withoutWallTime).
+  // Wall-clock fields (dc-mock's topology) are built at the epoch; the format masks read ones the same way.
   const prepared = await prepare([...roles], options.spec, false, () => 0)
   return {
     expected: expectedTopics(prepared.stream, topics),
@@ -181,7 +186,7 @@ async function describeSamples(
     }
   }
   if (wanted.size === 0) return
-  const again = await prepare([...FORMAT_STREAMS[options.spec.format]], options.spec, false, () => 0)
+  const again = await prepare([...formatOf(options.spec.format).streams], options.spec, false, () => 0)
   const found = describeMessages(again.stream, topics, wanted)
   for (const t of report.topics) {
     for (const kind of DIFFERENCE_KINDS) {

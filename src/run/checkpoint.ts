@@ -1,7 +1,8 @@
 import { existsSync, renameSync, writeFileSync } from 'node:fs'
 import { badInput, ReplayError } from '../errors.ts'
+import { DEFAULT_FORMAT, formatOf } from '../formats/index.ts'
 import { readTextFile } from '../trace/file.ts'
-import { type Checkpoint, FORMAT_STREAMS, type ReplayArgs, type ReplayOptions, type Role } from '../types.ts'
+import type { Checkpoint, ReplayArgs, ReplayOptions, Role } from '../types.ts'
 
 /**
  * `--checkpoint FILE`: after each batch sent and each batch acknowledged, per stream how many
@@ -44,7 +45,7 @@ export function startingPoint(
   path: string,
   resume: boolean,
   identity: Record<string, string>,
-  streams: readonly Role[] = FORMAT_STREAMS['tasks-fragments'],
+  streams: readonly Role[] = formatOf(DEFAULT_FORMAT).streams,
 ): Checkpoint {
   const fresh: Checkpoint = {
     version: 1,
@@ -71,8 +72,8 @@ const sha256 = (data: ArrayBuffer | string) => new Bun.CryptoHasher('sha256').up
 
 /**
  * What a checkpoint is valid for: the trace files (size and a hash of their last 64 KiB), the
- * flags that shape the messages and where they go, the shard, and dc-mock's side inputs (power
- * file, offset, topology as sent).
+ * flags that shape the messages and where they go, the shard, and the format's own (its topics,
+ * and for dc-mock its side inputs: power file, offset, topology as sent).
  */
 export async function checkpointIdentity(args: ReplayArgs, options: ReplayOptions): Promise<Record<string, string>> {
   const file = async (path: string) => {
@@ -93,8 +94,6 @@ export async function checkpointIdentity(args: ReplayArgs, options: ReplayOption
     '--from': args.from ?? '(trace start)',
     '--to': args.to ?? '(trace end)',
     '--strict': String(args.strict === true),
-    '--tasks-topic': options.topics.tasks,
-    '--fragments-topic': options.topics.fragments,
     '--brokers': kafka?.brokers.join(',') ?? '',
     '--record-time': kafka?.recordTime ?? '',
     'what-if host': options.spec.host ? `${options.spec.host.cpus} x ${options.spec.host.mhz} MHz` : 'none',
@@ -104,21 +103,6 @@ export async function checkpointIdentity(args: ReplayArgs, options: ReplayOption
   if (shard)
     identity['--shard'] =
       `${shard.index}/${shard.count} (control from ${shard.control === 'all' ? 'every shard' : 'shard 0'})`
-  // The seed's format keeps the keys it always had, so older checkpoints still resume.
-  const dc = options.spec.dcMock
-  if (!dc) return identity
-  delete identity['--tasks-topic']
-  delete identity['--fragments-topic']
-  return {
-    ...identity,
-    '--format': 'dc-mock',
-    '--workload-topic': options.topics.workload,
-    '--power-topic': options.topics.power,
-    '--topology-topic': options.topics.topology,
-    '--heartbeat': `${dc.heartbeatMs} ms`,
-    'consumption file': dc.consumption ? await file(dc.consumption) : 'none',
-    'power offset': `${dc.powerOffsetMs} ms`,
-    'topology interval': `${dc.topologyIntervalMs} ms`,
-    topology: dc.topologyJson ? `sha256 ${sha256(dc.topologyJson)}` : 'none',
-  }
+  // The format's own: its topics, and the inputs that shape its messages.
+  return { ...identity, ...(await formatOf(options.spec.format).identity?.(options, file)) }
 }

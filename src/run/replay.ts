@@ -1,7 +1,8 @@
 import type { ConsolaInstance } from 'consola'
 import { formatDuration, formatTime } from '../core/format.ts'
+import { formatOf } from '../formats/index.ts'
 import type { Largest } from '../kafka/admin.ts'
-import { type Counts, FORMAT_STREAMS, type Format, type ReplayOptions, type Role } from '../types.ts'
+import type { Counts, Format, ReplayOptions, Role } from '../types.ts'
 import { writeCheckpoint } from './checkpoint.ts'
 import { SharedControl, sharedClock } from './control.ts'
 import { conclude, firstFailure, type ReplaySummary, toError } from './outcome.ts'
@@ -46,17 +47,14 @@ function nextMessage(
 }
 
 /**
- * Which streams each of the two workers writes. The seed's two streams get one worker each. In
- * dc-mock's format the first writes dc.workload (its task messages hold the fragments, so it
- * holds the trace), the second dc.power and dc.topology (small files, a message every 30 s):
- * the heavy stream paces alone and the two light ones share a thread. At --speed max to stdout
- * the second writes every stream, merged in time order, and the first loads nothing
- * (core/stream.ts MergedStream says why).
+ * Which streams each of the two workers writes: the format says (formats/<name>/ workers). At
+ * --speed max to stdout the second writes every stream, merged in time order, and the first loads
+ * nothing (core/stream.ts MergedStream says why).
  */
 export function workerRoles(format: Format, merged: boolean): [Role[], Role[]] {
-  const streams = [...FORMAT_STREAMS[format]]
-  if (merged) return [[], streams]
-  return format === 'tasks-fragments' ? [['tasks'], ['fragments']] : [['workload'], ['power', 'topology']]
+  const definition = formatOf(format)
+  if (merged) return [[], [...definition.streams]]
+  return [[...definition.workers[0]], [...definition.workers[1]]]
 }
 
 /**
@@ -68,14 +66,16 @@ export function workerRoles(format: Format, merged: boolean): [Role[], Role[]] {
  */
 export async function replay(options: ReplayOptions, edges: ReplayEdges): Promise<ReplaySummary> {
   const control = SharedControl.create()
-  const streams = FORMAT_STREAMS[options.spec.format]
+  const streams = formatOf(options.spec.format).streams
   const merged = options.output.kind === 'stdout' && options.speed === Infinity
   const roles = workerRoles(options.spec.format, merged)
   const workers = ([0, 1] as const).map((slot) => edges.spawn(slot))
   try {
     const { readied, limits } = await ready(workers, roles, options, edges.log, control)
-    const first = readied[1]! // the second worker's view of the window (both resolve it alike)
-    announce(edges.log, options, readied)
+    // The view of the window of a worker with streams (every such worker resolves it alike): the
+    // second, unless it has none (a format of one stream, paced).
+    const first = readied[roles[1].length > 0 ? 1 : 0]!
+    announce(edges.log, options, readied, first)
     const states: Partial<Record<Role, StreamState>> = {}
     readied.forEach((r, i) => {
       for (const role of roles[i]!) {
@@ -178,7 +178,7 @@ async function ready(
     options.output.kind === 'kafka' && prepareTopics
       ? prepareTopics(
           options.output.config,
-          FORMAT_STREAMS[options.spec.format].map((r) => options.topics[r]),
+          formatOf(options.spec.format).streams.map((r) => options.topics[r]!),
           log,
           all.then((outcomes) => (firstFailure(outcomes) ? undefined : largestPerTopic(outcomes as Ready[], options))),
         ).then(
@@ -198,7 +198,7 @@ async function ready(
     throw prepared
   }
   const limit = (slot: 0 | 1) =>
-    Math.min(...roles[slot].map((r) => prepared?.limits.get(options.topics[r]) ?? Infinity))
+    Math.min(...roles[slot].map((r) => prepared?.limits.get(options.topics[r]!) ?? Infinity))
   return { readied: outcomes as Ready[], limits: [limit(0), limit(1)] }
 }
 
@@ -207,16 +207,15 @@ function largestPerTopic(readied: Ready[], options: ReplayOptions): Map<string, 
   const out = new Map<string, Largest>()
   for (const r of readied) {
     for (const [role, big] of Object.entries(r.largest) as [Role, { key: string; bytes: number }][]) {
-      const what = role === 'workload' ? `task ${big.key}` : `the ${role} message`
-      out.set(options.topics[role], { what, bytes: big.bytes })
+      const what = formatOf(options.spec.format).describeLargest?.(role, big.key) ?? `the ${role} message`
+      out.set(options.topics[role]!, { what, bytes: big.bytes })
     }
   }
   return out
 }
 
 /** What is about to be replayed, and what the workers noticed on the way (one line each). */
-function announce(log: ConsolaInstance, options: ReplayOptions, readied: Ready[]): void {
-  const ready = readied[1]!
+function announce(log: ConsolaInstance, options: ReplayOptions, readied: Ready[], ready: Ready): void {
   const orphans = Math.max(...readied.map((r) => r.orphans))
   // Every shard reads the whole fragments file: shard 0 alone reports its orphans.
   if (orphans > 0 && (options.spec.shard?.index ?? 0) === 0) {
@@ -227,7 +226,7 @@ function announce(log: ConsolaInstance, options: ReplayOptions, readied: Ready[]
     log.info('tasks file has no duration column (schema v2): durations are the sums of fragment durations')
   }
   const to = ready.to === Infinity ? 'end' : formatTime(ready.to)
-  const topics = FORMAT_STREAMS[options.spec.format].map((r) => options.topics[r])
+  const topics = formatOf(options.spec.format).streams.map((r) => options.topics[r]!)
   const where =
     options.output.kind === 'kafka'
       ? ` into ${topics.slice(0, -1).join(', ')} and ${topics.at(-1)} at ${options.output.config.brokers.join(',')}`

@@ -1,8 +1,9 @@
 import { writeFileSync } from 'node:fs'
 import { formatTime } from '../core/format.ts'
 import { ReplayError } from '../errors.ts'
+import { formatOf } from '../formats/index.ts'
 import { reasonOf } from '../trace/file.ts'
-import { FORMAT_STREAMS, type ReplayOptions, type Role } from '../types.ts'
+import type { ReplayOptions, Role } from '../types.ts'
 import type { ReplaySummary } from './outcome.ts'
 
 /**
@@ -69,7 +70,7 @@ const shardJson = (options: ReplayOptions) => options.spec.shard ?? null
 
 /** One entry per stream of the run's format, keyed by stream. */
 function perStream<T>(options: ReplayOptions, entry: (role: Role) => T): Partial<Record<Role, T>> {
-  return Object.fromEntries(FORMAT_STREAMS[options.spec.format].map((role) => [role, entry(role)]))
+  return Object.fromEntries(formatOf(options.spec.format).streams.map((role) => [role, entry(role)]))
 }
 
 /** Writes --summary-json FILE; its folder must exist (checked before the run: none is created). */

@@ -12,12 +12,14 @@ import { type Clock, type PaceOptions, type Progress, pace } from '../core/pacer
 import type { Schedule } from '../core/schedule.ts'
 import { type EventStream, FragmentStream, TaskStream } from '../core/stream.ts'
 import { asReplayError } from '../errors.ts'
-import { LineSink, StdoutClosed, stdoutReaderGone } from '../sinks/stdout.ts'
+import { type Prepared, prepare } from '../formats/prepare.ts'
+import { countsOf } from '../sinks/output.ts'
+import { LineSink } from '../sinks/stdout.ts'
 import { demoTrace } from '../trace/demo.ts'
-import type { KafkaConfig, Role } from '../types.ts'
+import type { Role } from '../types.ts'
 import { SharedControl, sharedClock } from './control.ts'
 import { Gate } from './gate.ts'
-import { type Prepared, prepare } from './prepare.ts'
+import { type OpenedOutput, OUTPUTS } from './outputs.ts'
 import type { Done, Failed, ProgressUpdate, StreamCounts, WorkerInit, WorkerMessage } from './protocol.ts'
 
 declare const self: Worker
@@ -30,9 +32,10 @@ const SLEEP_SLICE_MS = 100
  * Runs the encoding path on the demo trace a few hundred times before the release, so the first
  * due batches are not left to the interpreter (they were the latest lines in pacing runs).
  */
-function warmUp(topics: Record<Role, string>): void {
+function warmUp(): void {
+  // The seed's streams on the demo trace, whatever the format: what is warmed is the JIT's.
   const sink = new LineSink(
-    topics,
+    { tasks: 'tasks', fragments: 'fragments' },
     (fn) => fn(),
     (_bytes, _offset, length) => length,
   )
@@ -101,13 +104,23 @@ self.onmessage = async (event: MessageEvent<WorkerInit>) => {
   })
   const start = control.awaitRelease()
   if (start === undefined) return void (await producer?.disconnect())
-  // At --speed max to stdout one worker writes every stream (run/replay.ts workerRoles); the other loaded nothing.
-  if (init.roles.length === 0) return post(done({}))
+  // At --speed max to stdout one worker writes every stream (run/replay.ts workerRoles), and a
+  // format of one stream leaves the second idle: it loaded nothing, and has nothing to write, which
+  // it tells the other's write gate.
+  if (init.roles.length === 0) {
+    new Gate(control, init.slot).publish(Infinity)
+    return post(done({}))
+  }
   // The main thread chose one origin for both workers (a resume starts at the earliest next message).
   const schedule: Schedule = { start, origin: control.origin, speed: init.speed, compress: prepared.compress }
-  if (init.output.kind === 'stdout') return post(await toStdout(init, control, prepared.stream, schedule))
-  post(await toKafka(init, init.output.config, control, prepared.stream, schedule, producer!))
-  await producer!.disconnect().catch(() => {})
+  const output = await OUTPUTS[init.output.kind]({
+    init,
+    control,
+    producer,
+    onCounts: (counts) => post({ type: 'counts', counts }),
+  })
+  post(await paceInto(init, output, prepared.stream, schedule))
+  await producer?.disconnect().catch(() => {})
 }
 
 /** Before the release: the streams built and checked, a resume's prefix skipped, the producer connected. */
@@ -117,7 +130,7 @@ async function load(init: WorkerInit): Promise<{ prepared: Prepared; producer?: 
   // send loop allocates its buffers, keeps the peak RSS of a whole-SURF replay near 190 MB.
   Bun.gc(true)
   for (let i = 0; i < init.skip && prepared.stream.time !== Infinity; i++) prepared.stream.advance()
-  if (init.speed !== Infinity) warmUp(init.topics) // only pacing needs the first batches fast
+  if (init.speed !== Infinity) warmUp() // only pacing needs the first batches fast
   let producer: Producer | undefined
   if (init.output.kind === 'kafka') {
     const client = await import('../kafka/client.ts')
@@ -127,81 +140,33 @@ async function load(init: WorkerInit): Promise<{ prepared: Prepared; producer?: 
   return { prepared, producer }
 }
 
-/** The topic of each stream this worker writes. */
-const topicsOf = (init: WorkerInit): Partial<Record<Role, string>> =>
-  Object.fromEntries(init.roles.map((r) => [r, init.topics[r]]))
-
-/** Dry-run lines: paced through the Gate with the other worker, or every stream from this one (--speed max). */
-async function toStdout(
+/** Paces the stream into the output, whichever it is; what the worker reports at the end. */
+async function paceInto(
   init: WorkerInit,
-  control: SharedControl,
+  output: OpenedOutput,
   stream: EventStream,
   schedule: Schedule,
 ): Promise<WorkerMessage> {
-  // Between writes, the reader may leave: notice it while waiting, and end as a write would.
-  let gone = false
-  const stopped = () => {
-    if (!gone && stdoutReaderGone()) gone = true
-    return gone || control.stopping
-  }
-  const sink = new LineSink(topicsOf(init), (fn) => control.withStdoutLock(fn))
-  const counts = (): StreamCounts =>
-    Object.fromEntries(init.roles.map((r) => [r, { sent: sink.written[r].sent, acked: sink.written[r].sent }]))
+  const { sink } = output
   const options: PaceOptions = {
-    stopped,
+    stopped: output.stopped,
     maxLagMs: init.maxLagMs,
-    maxBatch: init.speed === Infinity ? 4096 : 1024,
-    gate: init.speed === Infinity ? undefined : new Gate(control, init.slot),
-    onBatch: progressReporter(() =>
-      Object.fromEntries(init.roles.map((r) => [r, { ...counts()[r]!, eventTime: sink.written[r].eventTime }])),
-    ),
+    maxBatch: output.maxBatch,
+    gate: output.gate,
+    onBatch: progressReporter(() => sink.figures()),
   }
   try {
-    const result = await pace(stream, schedule, sleepingClock(stopped), sink, options)
-    return done(counts(), { lagExceeded: result.lagExceeded, lateness: result.lateness, stdoutClosed: gone })
-  } catch (error) {
-    if (error instanceof StdoutClosed) return done(counts(), { stdoutClosed: true })
-    return { ...failed(error), counts: counts() }
-  }
-}
-
-/** Into Kafka with this worker's producer: its streams' topics, one send in flight. */
-async function toKafka(
-  init: WorkerInit,
-  config: KafkaConfig,
-  control: SharedControl,
-  stream: EventStream,
-  schedule: Schedule,
-  producer: Producer,
-): Promise<WorkerMessage> {
-  const stopped = () => control.stopping
-  const [{ KafkaSink }, { causeOf }] = await Promise.all([import('../sinks/kafka.ts'), import('../kafka/client.ts')])
-  const sink = new KafkaSink(producer, {
-    topics: topicsOf(init),
-    acks: config.acks,
-    recordTime: config.recordTime,
-    maxMessageBytes: control.maxMessageBytes(init.slot),
-    dueHeader: init.speed !== Infinity,
-    compression: config.compression,
-  })
-  sink.onCounts = (counts) => post({ type: 'counts', counts })
-  const options: PaceOptions = {
-    stopped,
-    maxLagMs: init.maxLagMs,
-    maxBatch: init.speed === Infinity ? 2_000 : 5_000,
-    onBatch: progressReporter(() =>
-      Object.fromEntries(
-        init.roles.map((r) => [r, { ...sink.counts[r]!, eventTime: sink.eventTimes[r] ?? Number.NaN }]),
-      ),
-    ),
-  }
-  try {
-    const result = await pace(stream, schedule, sleepingClock(stopped), sink, options)
+    const result = await pace(stream, schedule, sleepingClock(output.stopped), sink, options)
     await sink.close()
-    return done(structuredClone(sink.counts), { lagExceeded: result.lagExceeded, lateness: result.lateness })
+    return done(countsOf(sink.figures()), {
+      lagExceeded: result.lagExceeded,
+      lateness: result.lateness,
+      stdoutClosed: output.readerGone(),
+    })
   } catch (error) {
-    const message = `lost Kafka at ${config.brokers.join(',')}: ${causeOf(error)}`
-    return { type: 'error', reason: 'broker-lost', message, counts: structuredClone(sink.counts) }
+    const failure = output.failure(error)
+    if (!failure) return done(countsOf(sink.figures()), { stdoutClosed: true })
+    return { type: 'error', ...failure, counts: countsOf(sink.figures()) }
   }
 }
 

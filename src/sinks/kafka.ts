@@ -1,8 +1,8 @@
 import type { Message, Producer } from 'kafkajs'
 import { ByteWriter } from '../core/bytes.ts'
-import type { Sink } from '../core/pacer.ts'
 import type { EventStream } from '../core/stream.ts'
 import type { Compression, Counts, Role } from '../types.ts'
+import type { OutputSink, StreamFigures } from './output.ts'
 
 /**
  * The record header holding the wall instant a paced record was due at: epoch milliseconds as
@@ -52,7 +52,7 @@ const emptyBatch = (): Batch => ({ topics: new Map(), roles: new Map(), bytes: 0
  * A message that would take a batch past the topic's limit starts the next batch, so a message
  * as large as the limit allows (a dc-mock task with thousands of fragments) goes out alone.
  */
-export class KafkaSink implements Sink {
+export class KafkaSink implements OutputSink {
   /** Per stream: handed to the producer, and acknowledged. */
   readonly counts: Partial<Record<Role, Counts>> = {}
   /** Per stream: the event time of the last message added. */
@@ -75,14 +75,6 @@ export class KafkaSink implements Sink {
     this.options = options
     this.limit = options.maxMessageBytes - BATCH_HEADROOM
     for (const role of Object.keys(options.topics) as Role[]) this.counts[role] = { sent: 0, acked: 0 }
-  }
-
-  get sent(): number {
-    return Object.values(this.counts).reduce((n, c) => n + c.sent, 0)
-  }
-
-  get acked(): number {
-    return Object.values(this.counts).reduce((n, c) => n + c.acked, 0)
   }
 
   add(message: EventStream, due: number): void {
@@ -143,6 +135,16 @@ export class KafkaSink implements Sink {
     this.inFlight.catch(() => {}) // observed at the next flush or at close
     for (const [role, n] of batch.roles) this.counts[role]!.sent += n
     this.onCounts(this.counts)
+  }
+
+  /** Per stream: sent, acknowledged, and the event time of the last message added (NaN: none yet). */
+  figures(): StreamFigures {
+    return Object.fromEntries(
+      Object.entries(this.counts).map(([role, c]) => [
+        role,
+        { sent: c!.sent, acked: c!.acked, eventTime: this.eventTimes[role] ?? Number.NaN },
+      ]),
+    )
   }
 
   /** Waits for the send in flight; throws if it failed. */

@@ -1,17 +1,17 @@
 import { dlopen, FFIType, ptr } from 'bun:ffi'
 import { readFileSync, writeSync } from 'node:fs'
 import { ByteWriter } from '../core/bytes.ts'
-import type { Sink } from '../core/pacer.ts'
 import type { EventStream } from '../core/stream.ts'
 import { LINE_END, LINE_VALUE, lineStart } from '../core/wire.ts'
 import { ReplayError } from '../errors.ts'
-import { ROLES, type Role } from '../types.ts'
+import type { Role } from '../types.ts'
+import type { OutputSink, StreamFigures } from './output.ts'
 
 /** Per stream: messages written and the event time of the last one. */
 export type ByRole = Record<Role, { sent: number; eventTime: number }>
 
-export const perRole = (): ByRole =>
-  Object.fromEntries(ROLES.map((r) => [r, { sent: 0, eventTime: Number.NaN }])) as ByRole
+const perRole = (roles: readonly Role[]): ByRole =>
+  Object.fromEntries(roles.map((r) => [r, { sent: 0, eventTime: Number.NaN }]))
 
 /** The reader of stdout went away (EPIPE): the run ends quietly. */
 export class StdoutClosed extends Error {
@@ -46,10 +46,10 @@ const ROOM_WAIT_MS = 100
  * mid-line, even on a pipe where writes larger than PIPE_BUF are not atomic. The write happens at
  * flush, when the batch is due; nothing is held back.
  */
-export class LineSink implements Sink {
+export class LineSink implements OutputSink {
   /** Lines written, per stream, and the event time of the last one (a merged stream writes both). */
-  readonly written: ByRole = perRole()
-  private readonly pending: ByRole = perRole()
+  readonly written: ByRole
+  private readonly pending: ByRole
   private readonly out = new ByteWriter()
   private readonly starts: Partial<Record<Role, Uint8Array>> = {}
   private readonly lock: Locker
@@ -58,8 +58,10 @@ export class LineSink implements Sink {
 
   /** `topics`: the topic of each stream this sink writes (one, or several for a merged stream). */
   constructor(topics: Partial<Record<Role, string>>, lock: Locker, write: WriteFn = fdWrite(1)) {
-    for (const [role, topic] of Object.entries(topics)) this.starts[role as Role] = lineStart(topic)
-    this.roles = Object.keys(topics) as Role[]
+    for (const [role, topic] of Object.entries(topics)) this.starts[role] = lineStart(topic!)
+    this.roles = Object.keys(topics)
+    this.written = perRole(this.roles)
+    this.pending = perRole(this.roles)
     this.lock = lock
     this.write = write
   }
@@ -72,8 +74,9 @@ export class LineSink implements Sink {
     out.bytes(LINE_VALUE)
     message.writeValue(out)
     out.bytes(LINE_END)
-    this.pending[role].sent++
-    this.pending[role].eventTime = message.time
+    const pending = this.pending[role]!
+    pending.sent++
+    pending.eventTime = message.time
   }
 
   /** A batch goes out once it holds this much: dc-mock's task messages run to a megabyte each. */
@@ -88,12 +91,27 @@ export class LineSink implements Sink {
     out.pos = 0
     this.lock(() => writeAll(this.write, out.buf, length))
     for (const role of this.roles) {
-      const p = this.pending[role]
+      const p = this.pending[role]!
       if (p.sent === 0) continue
-      this.written[role].sent += p.sent
-      this.written[role].eventTime = p.eventTime
+      const w = this.written[role]!
+      w.sent += p.sent
+      w.eventTime = p.eventTime
       p.sent = 0
     }
+  }
+
+  /** A line written is a line delivered: acknowledged as soon as it is written. */
+  figures(): StreamFigures {
+    return Object.fromEntries(
+      this.roles.map((r) => {
+        const w = this.written[r]!
+        return [r, { sent: w.sent, acked: w.sent, eventTime: w.eventTime }]
+      }),
+    )
+  }
+
+  async close(): Promise<void> {
+    this.flush()
   }
 }
 

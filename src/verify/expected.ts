@@ -109,7 +109,7 @@ function grow<T extends Float64Array | Uint32Array>(from: T, to: T): T {
  */
 export function expectedTopics(stream: EventStream, topics: Partial<Record<Role, string>>): Map<string, ExpectedTopic> {
   const out = new Map<string, ExpectedTopic>()
-  for (const topic of Object.values(topics)) out.set(topic, new ExpectedTopic(topic))
+  for (const topic of Object.values(topics)) out.set(topic!, new ExpectedTopic(topic!))
   const w = new ByteWriter(1 << 16)
   const hash: RecordHash = { hi: 0, lo: 0, key: 0, wideKey: 0 }
   for (; stream.time !== Infinity; stream.advance()) {

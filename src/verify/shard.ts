@@ -1,6 +1,5 @@
-import { HEARTBEAT_KEY, TOPOLOGY_KEY } from '../core/dc-mock-streams.ts'
 import { shardOf } from '../core/shard.ts'
-import type { Format, Shard } from '../types.ts'
+import type { Shard } from '../types.ts'
 
 /**
  * Whose a record is, when `verify --shard K/N` reads topics that every shard writes:
@@ -13,11 +12,11 @@ import type { Format, Shard } from '../types.ts'
  */
 export type Owner = 'ours' | 'other' | 'shared'
 
-export function shardOwner(shard: Shard, format: Format): (key: Buffer | null) => Owner {
+export function shardOwner(shard: Shard, controlKeys: readonly Uint8Array[]): (key: Buffer | null) => Owner {
   const mine = (yes: boolean): Owner => (yes ? 'ours' : 'other')
   return (key) => {
     if (key === null) return mine(shard.index === 0)
-    if (format === 'dc-mock' && (key.equals(HEARTBEAT_KEY) || key.equals(TOPOLOGY_KEY))) {
+    if (controlKeys.some((k) => key.equals(k))) {
       return shard.control === 'all' ? 'shared' : mine(shard.index === 0)
     }
     return mine(shardOf(key, shard.count) === shard.index)

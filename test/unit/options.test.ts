@@ -259,20 +259,15 @@ describe('flags to options: one line naming the flag and the value, bad input', 
       spec: {
         trace: { demo: true },
         format: 'tasks-fragments',
-        dcMock: undefined,
+        formatOptions: undefined,
         from: { offset: 86_400_000 },
         to: undefined,
         strict: false,
         maxGapMs: undefined,
       },
       speed: 100,
-      topics: {
-        tasks: 'tasks',
-        fragments: 'fragments',
-        workload: 'dc.workload',
-        power: 'dc.power',
-        topology: 'dc.topology',
-      },
+      // Only the format's own streams have topics.
+      topics: { tasks: 'tasks', fragments: 'fragments' },
       output: {
         kind: 'kafka',
         config: {

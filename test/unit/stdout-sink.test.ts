@@ -80,7 +80,7 @@ describe('LineSink: dry-run lines', () => {
     sink.add(message('a', '{}'))
     sink.flush()
     expect(out.text()).toBe('{"topic":"tasks","key":{"id":"a"},"value":{}}\n')
-    expect([refused, out.calls, sink.written.tasks.sent]).toEqual([2, Math.ceil(out.text().length / 5), 1])
+    expect([refused, out.calls, sink.written.tasks!.sent]).toEqual([2, Math.ceil(out.text().length / 5), 1])
   })
 
   it('a reader gone is StdoutClosed; any other failure is an output error naming it', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'bun:test'
 import { join } from 'node:path'
 import { ReplayError } from '../../src/errors.ts'
-import { prepare } from '../../src/run/prepare.ts'
+import { prepare } from '../../src/formats/prepare.ts'
 import { openParquetFile } from '../../src/trace/file.ts'
 import { loadFragments, loadTasks } from '../../src/trace/load.ts'
 import type { Role } from '../../src/types.ts'

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'bun:test'
 import { dueOf } from '../../src/commands/verify.ts'
 import { shardOf } from '../../src/core/shard.ts'
+import { dcMock } from '../../src/formats/dc-mock/index.ts'
+
+/** dc-mock's control streams' keys (heartbeats, topology). */
+const DC_MOCK_CONTROL = dcMock.controlKeys!
+
 import { TopicCheck } from '../../src/verify/check.ts'
 import { ExpectedTopic, hashRecord, type RecordHash } from '../../src/verify/expected.ts'
 import { type Owner, shardOwner } from '../../src/verify/shard.ts'
@@ -98,7 +103,7 @@ describe('verify --shard: records of the other shards on shared topics', () => {
   const [a, b] = [0, 1].map((k) => ids.find((id) => shardOf(Buffer.from(id), 2) === k)!) as [string, string]
 
   it('tasks of another shard are counted apart, not as "not in the trace"', () => {
-    const owner = shardOwner({ index: 0, count: 2, control: 'first' }, 'dc-mock')
+    const owner = shardOwner({ index: 0, count: 2, control: 'first' }, DC_MOCK_CONTROL)
     const report = check(
       expecting([[a, 'task a']]),
       [
@@ -111,7 +116,7 @@ describe('verify --shard: records of the other shards on shared topics', () => {
   })
 
   it("power and heartbeats are shard 0's; under --shard-control all every shard's heartbeat copies are the others'", () => {
-    const first = shardOwner({ index: 1, count: 2, control: 'first' }, 'dc-mock')
+    const first = shardOwner({ index: 1, count: 2, control: 'first' }, DC_MOCK_CONTROL)
     expect([null, 'heartbeat', 'datacenter', b, a].map((k) => first(k === null ? null : Buffer.from(k)))).toEqual([
       'other',
       'other',
@@ -119,7 +124,7 @@ describe('verify --shard: records of the other shards on shared topics', () => {
       'ours',
       'other',
     ])
-    const all = shardOwner({ index: 1, count: 2, control: 'all' }, 'dc-mock')
+    const all = shardOwner({ index: 1, count: 2, control: 'all' }, DC_MOCK_CONTROL)
     const report = check(
       expecting([
         ['heartbeat', 'hb 1'],
@@ -137,7 +142,7 @@ describe('verify --shard: records of the other shards on shared topics', () => {
   })
 
   it('the seed\'s format: a task\'s key is {"id":...}, as replay --shard splits it', () => {
-    const owner = shardOwner({ index: 0, count: 2, control: 'first' }, 'tasks-fragments')
+    const owner = shardOwner({ index: 0, count: 2, control: 'first' }, [])
     const key = (id: string) => Buffer.from(`{"id":"${id}"}`)
     const mine = ids.filter((id) => owner(key(id)) === 'ours')
     expect(mine).toEqual(ids.filter((id) => shardOf(key(id), 2) === 0))
