@@ -1,9 +1,10 @@
 /// <reference lib="webworker" />
 /**
  * One of the two workers. It owns its streams (run/replay.ts workerRoles says which) from file to
- * output: it loads and checks the trace (run/prepare.ts), connects its own output (stdout, or one
- * kafkajs producer), reports ready, blocks on the barrier, then paces its streams, merged in time
- * order, into the sink (core/pacer.ts). All it shares with the main thread is the
+ * output: it loads and checks the trace (formats/prepare.ts: its format builds the streams),
+ * connects its own output (run/outputs.ts: stdout, or one kafkajs producer), reports ready,
+ * blocks on the barrier, then paces its streams, merged in time order, into the output by one
+ * path (core/pacer.ts). All it shares with the main thread is the
  * SharedArrayBuffer (run/control.ts) and the messages of run/protocol.ts. kafkajs is loaded only
  * for Kafka output: a dry-run's threads do without its few MB each.
  */
@@ -16,7 +17,6 @@ import { type Prepared, prepare } from '../formats/prepare.ts'
 import { countsOf } from '../sinks/output.ts'
 import { LineSink } from '../sinks/stdout.ts'
 import { demoTrace } from '../trace/demo.ts'
-import type { Role } from '../types.ts'
 import { SharedControl, sharedClock } from './control.ts'
 import { Gate } from './gate.ts'
 import { type OpenedOutput, OUTPUTS } from './outputs.ts'
