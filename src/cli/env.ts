@@ -3,7 +3,7 @@
  * with `_` for `-` (`--speed` is OPENDT_REPLAY_SPEED). A flag on the command line wins over its twin.
  * Booleans take 1/true/yes or 0/false/no. `--dry-run` and `--brokers` choose the output together: when
  * the command line names either, the environment sets neither. `KAFKA_BROKERS` is read where the
- * output is resolved (cli/kafka-flags.ts), after OPENDT_REPLAY_BROKERS. An error in a value from the
+ * output is resolved (cli/output.ts), after OPENDT_REPLAY_BROKERS. An error in a value from the
  * environment names the variable, not the flag (cli/options.ts flagNamer).
  */
 import { badInput } from '../errors.ts'

@@ -31,7 +31,7 @@ import type {
   VerifyOptions,
 } from '../types.ts'
 import type { OutsideArgv } from './env.ts'
-import { resolveOutput } from './kafka-flags.ts'
+import { resolveOutput } from './output.ts'
 
 /**
  * Flags to options: every value checked and mapped to the options object the command runs with.

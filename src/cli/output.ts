@@ -11,7 +11,10 @@ import {
 } from '../types.ts'
 import { MAX_REPLICATION_FACTOR } from './opendt.ts'
 
-/** The Kafka, SASL and TLS flags, checked and mapped to the producer's settings. */
+/**
+ * Which output the flags choose (`--dry-run`: stdout; `--brokers` or KAFKA_BROKERS: Kafka), with every
+ * Kafka, SASL and TLS flag checked and mapped to the producer's settings. run/outputs.ts opens it.
+ */
 
 const MECHANISMS = ['plain', 'scram-sha-256', 'scram-sha-512'] as const
 
