@@ -220,6 +220,23 @@ export const inspectArgs = {
   verbose: replayArgs.verbose,
 } as const
 
+/**
+ * Each replay flag's default, as its definition above writes it: options.ts and output.ts fall back
+ * to these when a caller's args lack a value (citty fills them in from the same definitions).
+ */
+export const DEFAULTS = {
+  speed: replayArgs.speed.default,
+  'stats-interval': replayArgs['stats-interval'].default,
+  acks: replayArgs.acks.default,
+  'send-retries': replayArgs['send-retries'].default,
+  'record-time': replayArgs['record-time'].default,
+  'connect-timeout': replayArgs['connect-timeout'].default,
+  compression: replayArgs.compression.default,
+  'client-id': replayArgs['client-id'].default,
+  partitions: replayArgs.partitions.default,
+  'replication-factor': replayArgs['replication-factor'].default,
+} as const
+
 /** The replay's flags that shape its messages or reach Kafka: verify rebuilds the same replay. */
 const SHARED_WITH_VERIFY = [
   'trace_dir',

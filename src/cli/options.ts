@@ -31,6 +31,7 @@ import type {
   VerifyOptions,
 } from '../types.ts'
 import type { OutsideArgv } from './env.ts'
+import { DEFAULTS, verifyArgs } from './flags.ts'
 import { resolveOutput } from './output.ts'
 
 /**
@@ -95,12 +96,12 @@ export function toReplayOptions(
       host: resolveHost(args, name, sources.read ?? readTextFile),
       shard: resolveShard(args, name),
     },
-    speed: parseSpeed(name('speed'), args.speed ?? '10'),
+    speed: parseSpeed(name('speed'), args.speed ?? DEFAULTS.speed),
     topics: Object.fromEntries(definition.streams.map((role) => [role, topic(role)])),
     output,
     verbose: args.verbose === true,
     quiet: args.quiet === true,
-    statsIntervalMs: parseDuration(name('stats-interval'), args['stats-interval'] ?? '60s'),
+    statsIntervalMs: parseDuration(name('stats-interval'), args['stats-interval'] ?? DEFAULTS['stats-interval']),
     maxLagMs: optional('max-lag', parseDuration),
     startAt: optional('start-at', parseStartAt),
   }
@@ -159,11 +160,11 @@ export function toVerifyOptions(args: VerifyArgs, sources: FlagSources = {}): Ve
     config: options.output.config,
     from: args.since === undefined ? { earliest: true } : parseSince(name('since'), args.since),
     follow: args.follow === true,
-    speed: parseSpeed(name('speed'), args.speed ?? '10'),
+    speed: parseSpeed(name('speed'), args.speed ?? DEFAULTS.speed),
     json: args.json === true,
     verbose: args.verbose === true,
     quiet: args.quiet === true,
-    shown: positiveInteger(name('show'), args.show ?? '5'),
+    shown: positiveInteger(name('show'), args.show ?? verifyArgs.show.default),
   }
 }
 
@@ -336,7 +337,7 @@ export function toInspectOptions(
   return {
     dcMock: { ...dcMock, topology: args.topology ?? dcMock.topology },
     trace,
-    speed: parseSpeed(name('speed'), args.speed ?? '10'),
+    speed: parseSpeed(name('speed'), args.speed ?? DEFAULTS.speed),
     json: args.json === true,
     host,
     capacity,

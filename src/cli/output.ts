@@ -9,6 +9,7 @@ import {
   type ReplayArgs,
   type TopicSettings,
 } from '../types.ts'
+import { DEFAULTS } from './flags.ts'
 import { MAX_REPLICATION_FACTOR } from './opendt.ts'
 
 /**
@@ -114,20 +115,23 @@ export function resolveOutput(
     if (Number(port) < 1 || Number(port) > 65535)
       throw badInput(`${brokersName}: "${b}": port ${port} is not between 1 and 65535`)
   }
-  const acksText = args.acks ?? 'all'
+  const acksText = args.acks ?? DEFAULTS.acks
   const acks = ACKS.get(acksText)
   if (acks === undefined) throw badInput(`${name('acks')}: expected all, 1 or 0, got "${acksText}"`)
   const idempotent = args.idempotent !== false
   if (idempotent && acks !== -1)
     throw badInput(`--acks ${acksText} needs --no-idempotent (the idempotent producer waits for all replicas)`)
-  const sendRetries = nonNegativeInteger(name('send-retries'), args['send-retries'] ?? '8')
+  const sendRetries = nonNegativeInteger(name('send-retries'), args['send-retries'] ?? DEFAULTS['send-retries'])
   if (idempotent && sendRetries < 1)
     throw badInput('--send-retries 0 needs --no-idempotent (the idempotent producer must retry)')
-  const recordTime = args['record-time'] ?? 'send'
+  const recordTime = args['record-time'] ?? DEFAULTS['record-time']
   if (recordTime !== 'send' && recordTime !== 'trace')
     throw badInput(`${name('record-time')}: expected send or trace, got "${recordTime}"`)
-  const connectTimeoutMs = parseDuration(name('connect-timeout'), args['connect-timeout'] ?? '30s')
-  const compression = (args.compression ?? 'none') as Compression
+  const connectTimeoutMs = parseDuration(
+    name('connect-timeout'),
+    args['connect-timeout'] ?? DEFAULTS['connect-timeout'],
+  )
+  const compression = (args.compression ?? DEFAULTS.compression) as Compression
   if (!COMPRESSIONS.includes(compression)) {
     throw badInput(`${name('compression')}: expected none, gzip, snappy, lz4 or zstd, got "${args.compression}"`)
   }
@@ -135,7 +139,7 @@ export function resolveOutput(
     kind: 'kafka',
     config: {
       brokers,
-      clientId: args['client-id'] ?? 'opendt-replay',
+      clientId: args['client-id'] ?? DEFAULTS['client-id'],
       acks,
       idempotent,
       recordTime,
@@ -143,10 +147,15 @@ export function resolveOutput(
       sendRetries,
       compression,
       ...resolveSecurity(args, env, read, name),
-      partitions: positiveInteger(name('partitions'), args.partitions ?? '1', INT32_MAX, " (Kafka's limit)"),
+      partitions: positiveInteger(
+        name('partitions'),
+        args.partitions ?? DEFAULTS.partitions,
+        INT32_MAX,
+        " (Kafka's limit)",
+      ),
       replicationFactor: positiveInteger(
         name('replication-factor'),
-        args['replication-factor'] ?? '1',
+        args['replication-factor'] ?? DEFAULTS['replication-factor'],
         MAX_REPLICATION_FACTOR,
         " (Kafka's limit)",
       ),
