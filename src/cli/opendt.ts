@@ -1,5 +1,6 @@
 import { statSync } from 'node:fs'
 import { badInput } from '../errors.ts'
+import { dcMock } from '../formats/dc-mock/index.ts'
 import { INT32_MAX } from '../trace/columns.ts'
 import { isMapping, parseYaml } from '../trace/file.ts'
 import type { TopicSettings } from '../types.ts'
@@ -21,13 +22,6 @@ export const MAX_REPLICATION_FACTOR = 32_767
 /** OpenDT's defaults for what its config file leaves out (odt_common/config.py). */
 const DEFAULT_SPEED_FACTOR = 10
 const DEFAULT_HEARTBEAT_MINUTES = 1
-
-/** The topics dc-mock writes, by the logical names OpenDT's config gives them, and the flag naming each. */
-export const OPENDT_TOPICS = [
-  ['workload', 'workload-topic', 'dc.workload'],
-  ['power', 'power-topic', 'dc.power'],
-  ['topology', 'topology-topic', 'dc.topology'],
-] as const
 
 /** A topic as OpenDT's kafka-init creates it (kafka.topics.<key>). */
 export interface OpenDtTopic extends TopicSettings {
@@ -93,12 +87,12 @@ export function parseOpenDtConfig(path: string, text: string): OpenDtConfig {
     config.speed = speed === -1 ? Infinity : speed
   }
 
-  const dcMock = section(section(doc, 'services', 'services'), 'dc-mock', 'services.dc-mock')
-  const workload = dcMock.workload
+  const service = section(section(doc, 'services', 'services'), 'dc-mock', 'services.dc-mock')
+  const workload = service.workload
   if (workload !== undefined && workload !== null && typeof workload !== 'string') {
     throw bad('services.dc-mock.workload', workload, 'a workload name (a string)')
   }
-  const heartbeat = dcMock.heartbeat_frequency_minutes
+  const heartbeat = service.heartbeat_frequency_minutes
   if (heartbeat !== undefined && heartbeat !== null) {
     const minutes = numberOf(heartbeat)
     if (minutes === undefined || !Number.isSafeInteger(minutes) || minutes <= 0) {
@@ -224,7 +218,8 @@ export function openDtLayer(input: LayerInput): OpenDtLayer {
     config.heartbeatMinutes === undefined ? `${file(heartbeatKey)} unset: OpenDT's default` : file(heartbeatKey),
   )
   const topics = new Map<string, TopicSettings>()
-  for (const [key, flag, fallback] of OPENDT_TOPICS) {
+  // dc-mock's streams are named as OpenDT's config names its topics (workload, power, topology).
+  for (const [key, { flag, default: fallback }] of Object.entries(dcMock.topics)) {
     const topic = config.topics.get(key)
     set(flag, topic?.name ?? fallback, topic ? file(`kafka.topics.${key}.name`) : `kafka.topics.${key} unset: default`)
     if (!topic || given.has(flag)) continue
