@@ -11,7 +11,7 @@ import {
 } from '../core/parse.ts'
 import { badInput } from '../errors.ts'
 import { dcMockFiles } from '../formats/dc-mock/index.ts'
-import { DEFAULT_FORMAT, FORMATS, formatOf } from '../formats/index.ts'
+import { DEFAULT_FORMAT, FORMAT_FLAGS, FORMATS, formatOf } from '../formats/index.ts'
 import { INT32_MAX } from '../trace/columns.ts'
 import { fileError, readTextFile, reasonOf } from '../trace/file.ts'
 import { capacityMhz, parseTopology } from '../trace/topology.ts'
@@ -75,7 +75,8 @@ export function toReplayOptions(
   const trace = resolveTrace(args)
   const format = parseFormat(name('format'), args.format ?? DEFAULT_FORMAT)
   const definition = formatOf(format)
-  const foreign = formatFlags().find((f) => f.format !== format && args[f.flag] !== undefined)
+  // A format's own flags (its topics, its inputs), given with another format, would be silently ignored.
+  const foreign = FORMAT_FLAGS.find((f) => f.format !== format && args[f.flag] !== undefined)
   if (foreign) {
     throw badInput(`${name(foreign.flag)} is a --format ${foreign.format} flag; this run's format is ${format}`)
   }
@@ -229,15 +230,6 @@ function parseStartAt(flag: string, text: string, now = Date.now()): number {
   }
   return at
 }
-
-/**
- * The flags that only one format reads (its topic flags and its own), in the registry's order:
- * given with another format, they would be silently ignored.
- */
-const formatFlags = () =>
-  Object.values(FORMATS).flatMap((f) =>
-    [...Object.values(f.topics).map((t) => t.flag), ...Object.keys(f.flags)].map((flag) => ({ format: f.name, flag })),
-  )
 
 function parseFormat(flag: string, text: string): Format {
   if (text in FORMATS) return text
