@@ -56,6 +56,14 @@ export interface BuildContext {
   notes: string[]
 }
 
+/** How a checkpoint identifies its inputs (run/checkpoint.ts). */
+export interface IdentifyTools {
+  /** A file: its path, size and a hash of its last 64 KiB. */
+  file(path: string): Promise<string>
+  /** A text's hash: the first 16 hex digits of its SHA-256. */
+  hash(text: string): string
+}
+
 /** What the fragments file must give a worker's streams. */
 export interface FragmentNeeds {
   /** Load the fragments. */
@@ -90,8 +98,11 @@ export interface FormatDefinition {
   taskKey(idJson: string): Uint8Array | undefined
   /** Builds the streams of `roles` into `context`. */
   build(roles: readonly Role[], context: BuildContext): Promise<void>
-  /** What a checkpoint must agree on beyond the trace, window and output (its topics, its inputs). */
-  identity?(options: ReplayOptions, file: (path: string) => Promise<string>): Promise<Record<string, string>>
+  /**
+   * What a checkpoint must agree on beyond the trace, window and output (its topics, its inputs).
+   * run/checkpoint.ts hands it how it identifies a file (size and a hash of its tail) and a text.
+   */
+  identity?(options: ReplayOptions, identify: IdentifyTools): Promise<Record<string, string>>
   /** For `verify`: what of a record's value is compared (dc-mock's topology: without its wall clock). */
   normalize?(role: Role): ((value: Buffer) => Buffer) | undefined
   /** How an error names a stream's largest message (`task 2133099`). */

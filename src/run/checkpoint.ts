@@ -104,5 +104,5 @@ export async function checkpointIdentity(args: ReplayArgs, options: ReplayOption
     identity['--shard'] =
       `${shard.index}/${shard.count} (control from ${shard.control === 'all' ? 'every shard' : 'shard 0'})`
   // The format's own: its topics, and the inputs that shape its messages.
-  return { ...identity, ...(await formatOf(options.spec.format).identity?.(options, file)) }
+  return { ...identity, ...(await formatOf(options.spec.format).identity?.(options, { file, hash: sha256 })) }
 }

@@ -147,9 +147,6 @@ function dcMockTrace(tasks: Tasks, fragments: Fragments, spec: StreamSpec, notes
   return { tasks, fragments, ids, skipped }
 }
 
-/** The first 16 hex digits of a SHA-256. */
-const sha256 = (data: string) => new Bun.CryptoHasher('sha256').update(data).digest('hex').slice(0, 16)
-
 export const dcMock: FormatDefinition = {
   name: 'dc-mock',
   summary: "what OpenDT's dc-mock sends (dc.workload tasks with their fragments and heartbeats, dc.power, dc.topology)",
@@ -253,7 +250,7 @@ export const dcMock: FormatDefinition = {
       }
     }
   },
-  async identity(options, file) {
+  async identity(options, { file, hash }) {
     const spec = specOf(options.spec)
     return {
       '--format': 'dc-mock',
@@ -264,7 +261,7 @@ export const dcMock: FormatDefinition = {
       'consumption file': spec.consumption ? await file(spec.consumption) : 'none',
       'power offset': `${spec.powerOffsetMs} ms`,
       'topology interval': `${spec.topologyIntervalMs} ms`,
-      topology: spec.topologyJson ? `sha256 ${sha256(spec.topologyJson)}` : 'none',
+      topology: spec.topologyJson ? `sha256 ${hash(spec.topologyJson)}` : 'none',
     }
   },
   // Topology messages are stamped with the sender's wall clock: compared without it.
