@@ -1,4 +1,5 @@
 import { DEFAULT_FORMAT, FORMAT_FLAGS, FORMATS } from '../formats/index.ts'
+import { COMPRESSIONS } from '../types.ts'
 
 /**
  * The commands and their flags, as citty defines them: names, defaults, value hints and the
@@ -115,7 +116,7 @@ export const replayArgs = {
   compression: {
     type: 'string',
     default: 'none',
-    valueHint: 'none|gzip|snappy|lz4|zstd',
+    valueHint: COMPRESSIONS.join('|'),
     description: 'Compress record batches with this codec (every codec is read back whatever this is)',
   },
   sasl: {

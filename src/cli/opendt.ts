@@ -4,6 +4,7 @@ import { dcMock } from '../formats/dc-mock/index.ts'
 import { INT32_MAX } from '../trace/columns.ts'
 import { isMapping, parseYaml } from '../trace/file.ts'
 import type { TopicSettings } from '../types.ts'
+import { MAX_REPLICATION_FACTOR } from './output.ts'
 
 /**
  * OpenDT's configuration as a source of options (`opendt-replay dc-mock`): what OpenDT's compose
@@ -15,9 +16,6 @@ import type { TopicSettings } from '../types.ts'
 
 /** dc-mock's defaults when its environment says nothing (OpenDT's dc_mock/main.py, utils/kafka.py). */
 export const OPENDT_DEFAULTS = { workloadDir: '/app/workload', bootstrap: 'kafka:29092' } as const
-
-/** Kafka's largest replication factor (a short in its protocol). */
-export const MAX_REPLICATION_FACTOR = 32_767
 
 /** OpenDT's defaults for what its config file leaves out (odt_common/config.py). */
 const DEFAULT_SPEED_FACTOR = 10

@@ -10,12 +10,14 @@ import {
   type TopicSettings,
 } from '../types.ts'
 import { DEFAULTS } from './flags.ts'
-import { MAX_REPLICATION_FACTOR } from './opendt.ts'
 
 /**
  * Which output the flags choose (`--dry-run`: stdout; `--brokers` or KAFKA_BROKERS: Kafka), with every
  * Kafka, SASL and TLS flag checked and mapped to the producer's settings. run/outputs.ts opens it.
  */
+
+/** Kafka's largest replication factor (a short in its protocol). */
+export const MAX_REPLICATION_FACTOR = 32_767
 
 const MECHANISMS = ['plain', 'scram-sha-256', 'scram-sha-512'] as const
 
