@@ -123,10 +123,7 @@ const exitCodes = (width: number) =>
   )
 
 /** What each command's help says beyond its flags. */
-const COMMAND_TEXT: Record<
-  CommandName,
-  { usage: string; examples: [string, string][]; environment: string[]; after?: [string, string[]] }
-> = {
+const COMMAND_TEXT: Record<CommandName, { usage: string; examples: [string, string][]; environment: string[] }> = {
   replay: {
     usage: 'opendt-replay replay [TRACE_DIR] (--dry-run | --brokers HOST:PORT) [OPTIONS]',
     examples: [

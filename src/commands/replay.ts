@@ -12,8 +12,9 @@ import { requireStdout } from '../sinks/stdout.ts'
 import type { ReplayArgs } from '../types.ts'
 
 /**
- * `opendt-replay replay` (and `dc-mock`, the same replay with OpenDT's settings under its flags): flags to options, the checkpoint to start from, the replay itself, and
- * what it reports (the summary line, `--summary-json`). Returns the exit code.
+ * `opendt-replay replay` (and `dc-mock`, the same replay with OpenDT's settings under its flags):
+ * flags to options, the checkpoint to start from, the replay itself, and what it reports (the
+ * summary line, `--summary-json`). Returns the exit code.
  */
 export async function replayCommand(
   args: ReplayArgs,

@@ -92,8 +92,8 @@ export interface FormatDefinition {
   workers: readonly [readonly Role[], readonly Role[]]
   /** Its flags checked, as plain data for the workers (undefined: it has none). */
   resolve?(context: ResolveContext): unknown
-  /** What the worker writing `roles` needs from the fragments file. */
-  needs(roles: readonly Role[], spec: StreamSpec): FragmentNeeds
+  /** What the worker writing `roles` needs from the fragments file (a what-if host adds usage; prepare sees to it). */
+  needs(roles: readonly Role[]): FragmentNeeds
   /** A task's record key, for `--shard` (undefined: the task is never sent, shard 0 counts it). */
   taskKey(idJson: string): Uint8Array | undefined
   /** Builds the streams of `roles` into `context`. */

@@ -79,7 +79,7 @@ export async function prepare(
 ): Promise<Prepared> {
   if (roles.length === 0) return IDLE
   const format = formatOf(spec.format)
-  const needs = format.needs(roles, spec)
+  const needs = format.needs(roles)
   // A shard sends the streams without a task key (heartbeats, power, topology) only if it is
   // shard 0, or heartbeats and topology from every shard with --shard-control all.
   const first = !spec.shard || spec.shard.index === 0
