@@ -180,7 +180,7 @@ EOF
   done
   # A quorum of three elects a controller only once two voters run: launch every node, then wait.
   for i in $(seq 1 "$n"); do launch "$i"; done
-  for i in $(seq 1 "$n"); do await_node "$i"; done
+  for i in $(seq 1 "$n"); do await_node "$i" stop; done
   echo "$bootstrap" > "$RUN/bootstrap"
   cat "$RUN/bootstrap"
 }
@@ -194,13 +194,17 @@ launch() {
   echo $! > "$dir/pid"
 }
 
-# Waits for node N's own "started" line, then for its listener to accept connections.
-await_node() {
-  local dir port; dir="$(dir_of "$1")"; port="$(cut -d: -f2 < "$dir/address")"
+# Waits for node N's own "started" line, then for its listener to accept connections. On failure,
+# `start` stops every node (a half-started cluster is no use); `restart` leaves the others running.
+# Whether the node still runs is asked of its pid alone: `alive` also matches the command line, and
+# until the background shell has exec'd java that line is still this script's (a restart once read
+# a node that had just been launched as exited, and stopped the whole cluster).
+await_node() { # N, on-failure command
+  local dir port pid; dir="$(dir_of "$1")"; port="$(cut -d: -f2 < "$dir/address")"; pid="$(cat "$dir/pid")"
   local deadline=$((SECONDS + 120))
   until grep -q "Kafka Server started" "$dir/broker.log" 2>/dev/null && (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do
-    if ! alive "$1"; then log "node $1 exited during start-up; its log:"; tail -n 30 "$dir/broker.log" >&2; stop; exit 1; fi
-    if (( SECONDS > deadline )); then log "node $1 did not answer within 120 s"; tail -n 30 "$dir/broker.log" >&2; stop; exit 1; fi
+    if ! kill -0 "$pid" 2>/dev/null; then log "node $1 exited during start-up; its log:"; tail -n 30 "$dir/broker.log" >&2; $2; exit 1; fi
+    if (( SECONDS > deadline )); then log "node $1 did not answer within 120 s"; tail -n 30 "$dir/broker.log" >&2; $2; exit 1; fi
     sleep 0.2
   done
   log "Apache Kafka $KAFKA_VERSION node $1 running at 127.0.0.1:$port (pid $(cat "$dir/pid"), log $dir/broker.log)"
@@ -250,7 +254,7 @@ shutdown_node() {
 restart() {
   local i dir; i="$(node_arg "${1:-}")"; dir="$(dir_of "$i")"
   [[ -f "$dir/server.properties" ]] || { log "nothing to restart in $dir"; exit 1; }
-  if ! alive "$i"; then launch "$i"; await_node "$i"; fi
+  if ! alive "$i"; then launch "$i"; await_node "$i" true; fi
   cat "$RUN/bootstrap"
 }
 
