@@ -146,64 +146,6 @@ export interface ReplayOptions {
   startAt?: number
 }
 
-/**
- * Raw values of `replay`'s flags, as citty parses them (cli/flags.ts defines them). A format's
- * own flags (formats/) are read by name through the index signature.
- */
-export interface ReplayArgs {
-  [flag: string]: string | boolean | undefined
-  trace_dir?: string
-  tasks?: string
-  fragments?: string
-  'dry-run'?: boolean
-  speed?: string
-  from?: string
-  to?: string
-  strict?: boolean
-  verbose?: boolean
-  brokers?: string
-  'tasks-topic'?: string
-  'fragments-topic'?: string
-  format?: string
-  'workload-topic'?: string
-  'power-topic'?: string
-  'topology-topic'?: string
-  heartbeat?: string
-  consumption?: string
-  'power-offset'?: string
-  topology?: string
-  'topology-interval'?: string
-  'client-id'?: string
-  partitions?: string
-  'replication-factor'?: string
-  acks?: string
-  idempotent?: boolean
-  'record-time'?: string
-  'connect-timeout'?: string
-  'send-retries'?: string
-  compression?: string
-  quiet?: boolean
-  'stats-interval'?: string
-  'summary-json'?: string
-  'max-lag'?: string
-  'max-gap'?: string
-  sasl?: string
-  'sasl-username'?: string
-  'sasl-password-file'?: string
-  tls?: boolean
-  'tls-ca'?: string
-  'tls-cert'?: string
-  'tls-key'?: string
-  checkpoint?: string
-  resume?: boolean
-  'host-cpus'?: string
-  'host-mhz'?: string
-  'host-topology'?: string
-  shard?: string
-  'shard-control'?: string
-  'start-at'?: string
-}
-
 /** Where `verify` starts reading each partition: its first offset, its end, an offset, or the first record at or after a time. */
 export type ReadFrom = { earliest: true } | { latest: true } | { offset: number } | { time: number }
 
@@ -224,52 +166,6 @@ export interface VerifyOptions {
   shown: number
 }
 
-/** Raw values of `verify`'s flags: the replay's that shape messages or reach Kafka, and its own. */
-export interface VerifyArgs
-  extends Pick<
-    ReplayArgs,
-    | 'trace_dir'
-    | 'tasks'
-    | 'fragments'
-    | 'brokers'
-    | 'speed'
-    | 'from'
-    | 'to'
-    | 'strict'
-    | 'verbose'
-    | 'quiet'
-    | 'tasks-topic'
-    | 'fragments-topic'
-    | 'format'
-    | 'workload-topic'
-    | 'power-topic'
-    | 'topology-topic'
-    | 'heartbeat'
-    | 'consumption'
-    | 'power-offset'
-    | 'topology'
-    | 'topology-interval'
-    | 'client-id'
-    | 'connect-timeout'
-    | 'sasl'
-    | 'sasl-username'
-    | 'sasl-password-file'
-    | 'tls'
-    | 'tls-ca'
-    | 'tls-cert'
-    | 'tls-key'
-    | 'host-cpus'
-    | 'host-mhz'
-    | 'host-topology'
-    | 'shard'
-    | 'shard-control'
-  > {
-  since?: string
-  follow?: boolean
-  json?: boolean
-  show?: string
-}
-
 /** Everything `inspect` needs, checked. */
 export interface InspectOptions {
   trace: { tasks: string; fragments: string }
@@ -284,20 +180,4 @@ export interface InspectOptions {
   svg?: string
   /** What `--format dc-mock` would add from the trace folder: its power and topology files and the power offset. */
   dcMock: { consumption?: string; topology?: string; powerOffsetMs: number }
-}
-
-/** Raw values of `inspect`'s flags. */
-export interface InspectArgs {
-  trace_dir?: string
-  tasks?: string
-  fragments?: string
-  speed?: string
-  json?: boolean
-  verbose?: boolean
-  'host-cpus'?: string
-  'host-mhz'?: string
-  'host-topology'?: string
-  topology?: string
-  hosts?: string
-  svg?: string
 }

@@ -1,3 +1,4 @@
+import type { ArgsDef, ParsedArgs } from 'citty'
 import { DEFAULT_FORMAT, FORMAT_FLAGS, FORMATS } from '../formats/index.ts'
 import { COMPRESSIONS } from '../types.ts'
 
@@ -319,3 +320,14 @@ export const COMMANDS = {
 } as const
 
 export type CommandName = keyof typeof COMMANDS
+
+/**
+ * A command's flag values as citty parses them, derived from its definitions above (a flag's type
+ * is written once, there). Every flag optional and writable: a caller may give only some (tests, dc-mock's settings), and a
+ * missing default is read from DEFAULTS. The index signature carries each format's own flags
+ * (formats/), read by name.
+ */
+type ParsedFlags<T extends ArgsDef> = { -readonly [K in keyof ParsedArgs<T>]?: ParsedArgs<T>[K] }
+export type ReplayArgs = ParsedFlags<typeof replayArgs>
+export type VerifyArgs = ParsedFlags<typeof verifyArgs>
+export type InspectArgs = ParsedFlags<typeof inspectArgs>

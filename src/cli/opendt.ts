@@ -1,8 +1,7 @@
-import { statSync } from 'node:fs'
 import { badInput } from '../errors.ts'
 import { dcMock } from '../formats/dc-mock/index.ts'
 import { INT32_MAX } from '../trace/columns.ts'
-import { isMapping, parseYaml } from '../trace/file.ts'
+import { folderState, isMapping, parseYaml } from '../trace/file.ts'
 import type { TopicSettings } from '../types.ts'
 import { MAX_REPLICATION_FACTOR } from './output.ts'
 
@@ -233,11 +232,7 @@ export function openDtLayer(input: LayerInput): OpenDtLayer {
 
 /** WORKLOAD_DIR (or its default) must be a folder: one line naming the variable otherwise. */
 export function checkWorkloadDir(traceDir: { value: string; source: string }): void {
-  let folder = false
-  try {
-    folder = statSync(traceDir.value).isDirectory()
-  } catch {}
-  if (!folder) {
+  if (folderState(traceDir.value) !== 'folder') {
     throw badInput(
       `${traceDir.source.startsWith('WORKLOAD_DIR unset') ? "WORKLOAD_DIR (unset, so dc-mock's default)" : 'WORKLOAD_DIR'} ` +
         `${traceDir.value}: no such folder (OpenDT's workload folder, with tasks.parquet and fragments.parquet)`,

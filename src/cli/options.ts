@@ -1,4 +1,3 @@
-import { accessSync, constants, type Stats, statSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import {
   parseDuration,
@@ -13,25 +12,22 @@ import { badInput } from '../errors.ts'
 import { dcMockFiles } from '../formats/dc-mock/index.ts'
 import { DEFAULT_FORMAT, FORMAT_FLAGS, FORMATS, formatOf } from '../formats/index.ts'
 import { INT32_MAX } from '../trace/columns.ts'
-import { fileError, readTextFile, reasonOf } from '../trace/file.ts'
+import { checkWritable, folderState, readTextFile } from '../trace/file.ts'
 import { capacityMhz, parseTopology } from '../trace/topology.ts'
 import type {
   Format,
   Host,
-  InspectArgs,
   InspectOptions,
   ReadFrom,
-  ReplayArgs,
   ReplayOptions,
   Role,
   Shard,
   TopicSettings,
   TraceSpec,
-  VerifyArgs,
   VerifyOptions,
 } from '../types.ts'
 import type { OutsideArgv } from './env.ts'
-import { DEFAULTS, verifyArgs } from './flags.ts'
+import { DEFAULTS, type InspectArgs, type ReplayArgs, type VerifyArgs, verifyArgs } from './flags.ts'
 import { resolveOutput } from './output.ts'
 
 /**
@@ -237,37 +233,6 @@ function parseFormat(flag: string, text: string): Format {
 }
 
 /**
- * A file the run will write at its end (--summary-json), checked before anything is sent: not
- * a folder, in a folder that exists (none is created), and writable.
- */
-function checkWritable(flag: string, path: string): void {
-  let stat: Stats | undefined
-  try {
-    stat = statSync(path)
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw badInput(`${flag}: ${path}: ${reasonOf(error)}`)
-  }
-  if (stat?.isDirectory()) throw badInput(`${flag}: ${path} is a directory`)
-  const target = stat ? path : dirname(path)
-  if (!stat && !isDirectory(target)) {
-    throw badInput(`${flag}: ${path}: the folder ${target} does not exist (it is not created)`)
-  }
-  try {
-    accessSync(target, constants.W_OK)
-  } catch (error) {
-    throw badInput(`${flag}: cannot write ${path}: ${reasonOf(error)}`)
-  }
-}
-
-function isDirectory(path: string): boolean {
-  try {
-    return statSync(path).isDirectory()
-  } catch {
-    return false
-  }
-}
-
-/**
  * The what-if host: `--host-cpus N --host-mhz M` (both or neither), or `--host-topology FILE`,
  * whose first host gives coreCount x coreSpeed.
  */
@@ -341,14 +306,10 @@ function resolveTrace(args: Pick<ReplayArgs, 'trace_dir' | 'tasks' | 'fragments'
   const dir = args.trace_dir
   if (dir === undefined && args.tasks === undefined && args.fragments === undefined) return { demo: true }
   if (dir !== undefined) {
-    let isDir = false
-    try {
-      isDir = statSync(dir).isDirectory()
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw fileError(dir, error)
-      throw badInput(`${dir}: no such directory (TRACE_DIR must hold tasks.parquet and fragments.parquet)`)
+    const state = folderState(dir)
+    if (state !== 'folder') {
+      throw badInput(`${dir}: ${state} (TRACE_DIR must hold tasks.parquet and fragments.parquet)`)
     }
-    if (!isDir) throw badInput(`${dir}: not a directory (TRACE_DIR must hold tasks.parquet and fragments.parquet)`)
   }
   // With one file named and no folder, the other is looked for beside it.
   const base = dir ?? dirname((args.tasks ?? args.fragments)!)

@@ -1,15 +1,8 @@
 import { nonNegativeInteger, parseDuration, positiveInteger, type ReadText, readFlagFile } from '../core/parse.ts'
 import { badInput } from '../errors.ts'
 import { INT32_MAX } from '../trace/columns.ts'
-import {
-  COMPRESSIONS,
-  type Compression,
-  type KafkaConfig,
-  type Output,
-  type ReplayArgs,
-  type TopicSettings,
-} from '../types.ts'
-import { DEFAULTS } from './flags.ts'
+import { COMPRESSIONS, type Compression, type KafkaConfig, type Output, type TopicSettings } from '../types.ts'
+import { DEFAULTS, type ReplayArgs } from './flags.ts'
 
 /**
  * Which output the flags choose (`--dry-run`: stdout; `--brokers` or KAFKA_BROKERS: Kafka), with every

@@ -1,11 +1,11 @@
 import { writeFileSync } from 'node:fs'
 import type { OutsideArgv } from '../cli/env.ts'
+import type { InspectArgs } from '../cli/flags.ts'
 import { toInspectOptions } from '../cli/options.ts'
 import { ReplayError } from '../errors.ts'
 import { formatInspection, inspect } from '../inspect/report.ts'
 import { demandSvg } from '../inspect/svg.ts'
 import { reasonOf } from '../trace/file.ts'
-import type { InspectArgs } from '../types.ts'
 
 /** `opendt-replay inspect`: the report on stdout, human-readable or JSON, and the SVG when asked. Returns the exit code. */
 export async function inspectCommand(

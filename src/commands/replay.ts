@@ -1,6 +1,7 @@
 import type { ConsolaInstance } from 'consola'
 import type { OpenDtSetup } from '../cli/dispatch.ts'
 import type { OutsideArgv } from '../cli/env.ts'
+import type { ReplayArgs } from '../cli/flags.ts'
 import { toReplayOptions } from '../cli/options.ts'
 import { ReplayError } from '../errors.ts'
 import { formatOf } from '../formats/index.ts'
@@ -9,7 +10,6 @@ import { listed, type ReplaySummary } from '../run/outcome.ts'
 import { type ReplayEdges, replay } from '../run/replay.ts'
 import { failureJson, summaryJson, writeSummary } from '../run/summary.ts'
 import { requireStdout } from '../sinks/stdout.ts'
-import type { ReplayArgs } from '../types.ts'
 
 /**
  * `opendt-replay replay` (and `dc-mock`, the same replay with OpenDT's settings under its flags):

@@ -1,5 +1,6 @@
 import type { Consumption } from '../trace/load.ts'
 import type { Fragments, Tasks } from '../trace/model.ts'
+import { TASK_FIELD_NAMES } from '../trace/schema.ts'
 import type { Window } from '../types.ts'
 import { asciiBytes, ByteWriter } from './bytes.ts'
 import {
@@ -69,8 +70,8 @@ const quoted = (key: Buffer) => asciiBytes(JSON.stringify(key.toString('latin1')
 /** One reusable view of a task for writeTaskMessage: no object per message. */
 class TaskView implements TaskMessage {
   id: Uint8Array = new Uint8Array(0)
-  submitMs = 0
-  durationMs = 0
+  submit = 0
+  duration = 0
   cpuCount = 0
   cpuCapacity = 0
   memCapacity = 0
@@ -86,12 +87,8 @@ class TaskView implements TaskMessage {
   show(trace: DcMockTrace, row: number): this {
     const t = trace.tasks
     this.id = trace.ids[row]!
-    this.submitMs = t.submit[row]!
-    this.durationMs = t.duration[row]!
-    this.cpuCount = t.cpuCount[row]!
+    for (const field of TASK_FIELD_NAMES) this[field] = t[field][row]!
     this.taskCpus = this.cpuCount
-    this.cpuCapacity = t.cpuCapacity[row]!
-    this.memCapacity = t.memCapacity[row]!
     this.from = this.fragments.offsets[row]!
     this.to = this.fragments.offsets[row + 1]!
     return this

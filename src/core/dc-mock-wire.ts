@@ -1,3 +1,4 @@
+import type { TaskField } from '../trace/schema.ts'
 import { asciiBytes, type ByteWriter } from './bytes.ts'
 
 /**
@@ -83,14 +84,12 @@ const FRAGMENT_CLOSE = asciiBytes('}')
 const COMMA = asciiBytes(',')
 const TASK_CLOSE = asciiBytes(']}}')
 
-/** A task's fields, its fragments read by index (in file order). */
-export interface TaskMessage {
+/**
+ * A task's fields (trace/schema.ts TASK_FIELDS: a column added there must be given here too, and
+ * written below if OpenDT's schema has it), its fragments read by index (in file order).
+ */
+export interface TaskMessage extends Record<TaskField, number> {
   id: Uint8Array
-  submitMs: number
-  durationMs: number
-  cpuCount: number
-  cpuCapacity: number
-  memCapacity: number
   /** Fragment indexes from .. to (exclusive); each fragment's duration (ms), CPU count and usage. */
   from: number
   to: number
@@ -101,13 +100,13 @@ export interface TaskMessage {
 
 export function writeTaskMessage(w: ByteWriter, t: TaskMessage): void {
   w.bytes(TASK_OPEN)
-  w.ascii(pyIsoTime(t.submitMs))
+  w.ascii(pyIsoTime(t.submit))
   w.bytes(TASK_ID)
   w.bytes(t.id)
   w.bytes(SUBMISSION)
-  w.ascii(pydanticTime(t.submitMs))
+  w.ascii(pydanticTime(t.submit))
   w.bytes(DURATION)
-  w.integer(Math.round(t.durationMs))
+  w.integer(Math.round(t.duration))
   w.bytes(CPU_COUNT)
   w.integer(t.cpuCount)
   w.bytes(CPU_CAPACITY)

@@ -71,9 +71,7 @@ export class TaskStream implements EventStream {
   }
 
   writeValue(w: ByteWriter): void {
-    const t = this.order[this.next]!
-    const k = this.tasks
-    writeTaskValue(w, k.submit[t]!, k.duration[t]!, k.cpuCount[t]!, k.cpuCapacity[t]!, k.memCapacity[t]!)
+    writeTaskValue(w, this.tasks, this.order[this.next]!)
   }
 
   /** The tasks-file row of the next message's task. */

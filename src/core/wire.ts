@@ -1,3 +1,4 @@
+import { TASK_FIELD_NAMES, TASK_FIELDS, type TaskField } from '../trace/schema.ts'
 import { asciiBytes, type ByteWriter } from './bytes.ts'
 
 /**
@@ -10,6 +11,9 @@ import { asciiBytes, type ByteWriter } from './bytes.ts'
  *   task      {"submission_time":"2022-10-06T22:00:00Z","duration":27935000,"cpu_count":16,
  *              "cpu_capacity":33600.0,"mem_capacity":100000}
  *   fragment  {"submission_time":"2022-10-06T22:00:30Z","duration":30000,"cpu_usage":1953.0}
+ *
+ * A task's value is its fields as trace/schema.ts's TASK_FIELDS lists them, in that order, under
+ * their column names: a time as ISO-8601 text, an integer rounded to whole units, a double.
  */
 
 /** A record key, given the id's JSON text (trace/columns.ts formatId). */
@@ -17,30 +21,29 @@ export const keyBytes = (idJson: string): Buffer => asciiBytes('{"id":' + idJson
 
 const OPEN_TIME = asciiBytes('{"submission_time":"')
 const DURATION = asciiBytes('","duration":')
-const CPU_COUNT = asciiBytes(',"cpu_count":')
-const CPU_CAPACITY = asciiBytes(',"cpu_capacity":')
-const MEM_CAPACITY = asciiBytes(',"mem_capacity":')
 const CPU_USAGE = asciiBytes(',"cpu_usage":')
+const QUOTE = asciiBytes('"')
 const CLOSE = asciiBytes('}')
 
-export function writeTaskValue(
-  w: ByteWriter,
-  submitMs: number,
-  durationMs: number,
-  cpuCount: number,
-  cpuCapacity: number,
-  memCapacity: number,
-): void {
-  w.bytes(OPEN_TIME)
-  w.time(submitMs)
-  w.bytes(DURATION)
-  w.integer(Math.round(durationMs))
-  w.bytes(CPU_COUNT)
-  w.integer(cpuCount)
-  w.bytes(CPU_CAPACITY)
-  w.double(cpuCapacity)
-  w.bytes(MEM_CAPACITY)
-  w.integer(memCapacity)
+/** Each task field's key as written (with the brace or comma before it) and how its value is written. */
+const TASK_LAYOUT = TASK_FIELD_NAMES.map((field, i) => ({
+  field,
+  key: asciiBytes(`${i === 0 ? '{' : ','}"${TASK_FIELDS[field].name}":`),
+  kind: TASK_FIELDS[field].kind,
+}))
+
+/** Task row `t`'s value. */
+export function writeTaskValue(w: ByteWriter, tasks: Readonly<Record<TaskField, Float64Array>>, t: number): void {
+  for (const { field, key, kind } of TASK_LAYOUT) {
+    w.bytes(key)
+    const value = tasks[field][t]!
+    if (kind === 'time') {
+      w.bytes(QUOTE)
+      w.time(value)
+      w.bytes(QUOTE)
+    } else if (kind === 'double') w.double(value)
+    else w.integer(Math.round(value))
+  }
   w.bytes(CLOSE)
 }
 

@@ -2,7 +2,7 @@ import { existsSync, renameSync, writeFileSync } from 'node:fs'
 import { badInput, ReplayError } from '../errors.ts'
 import { DEFAULT_FORMAT, formatOf } from '../formats/index.ts'
 import { readTextFile } from '../trace/file.ts'
-import type { Checkpoint, ReplayArgs, ReplayOptions, Role } from '../types.ts'
+import type { Checkpoint, ReplayOptions, Role } from '../types.ts'
 
 /**
  * `--checkpoint FILE`: after each batch sent and each batch acknowledged, per stream how many
@@ -75,7 +75,10 @@ const sha256 = (data: ArrayBuffer | string) => new Bun.CryptoHasher('sha256').up
  * flags that shape the messages and where they go, the shard, and the format's own (its topics,
  * and for dc-mock its side inputs: power file, offset, topology as sent).
  */
-export async function checkpointIdentity(args: ReplayArgs, options: ReplayOptions): Promise<Record<string, string>> {
+export async function checkpointIdentity(
+  args: { from?: string; to?: string; strict?: boolean },
+  options: ReplayOptions,
+): Promise<Record<string, string>> {
   const file = async (path: string) => {
     try {
       const f = Bun.file(path)

@@ -1,5 +1,6 @@
 import { formatId } from './columns.ts'
-import { type Fragments, groupByTask, type Tasks } from './model.ts'
+import { type Fragments, groupByTask, type Tasks, taskColumns } from './model.ts'
+import type { TaskField } from './schema.ts'
 
 /**
  * The built-in demo trace: four tasks over about 95 s of trace time (under 10 s at the default
@@ -9,13 +10,13 @@ import { type Fragments, groupByTask, type Tasks } from './model.ts'
  */
 const START = Date.UTC(2022, 9, 6, 22, 0, 0)
 
-const TASKS = [
-  // id, submit offset s, duration ms, cpu_count, cpu_capacity MHz, mem_capacity MB
-  ['task-1', 0, 60_000, 4, 8400, 16_000],
-  ['task-2', 10, 60_000, 2, 4200, 8_000],
-  ['task-3', 30, 45_000, 1, 2100, 4_000],
-  ['task-4', 45, 50_000, 8, 16_800, 32_000],
-] as const
+const S = 1000
+const TASKS: readonly ({ id: string } & Record<TaskField, number>)[] = [
+  { id: 'task-1', submit: START, duration: 60 * S, cpuCount: 4, cpuCapacity: 8400, memCapacity: 16_000 },
+  { id: 'task-2', submit: START + 10 * S, duration: 60 * S, cpuCount: 2, cpuCapacity: 4200, memCapacity: 8_000 },
+  { id: 'task-3', submit: START + 30 * S, duration: 45 * S, cpuCount: 1, cpuCapacity: 2100, memCapacity: 4_000 },
+  { id: 'task-4', submit: START + 45 * S, duration: 50 * S, cpuCount: 8, cpuCapacity: 16_800, memCapacity: 32_000 },
+]
 
 const FRAGMENTS = [
   // task row, duration ms, cpu_usage MHz
@@ -29,15 +30,11 @@ export function demoTrace(): { tasks: Tasks; fragments: Fragments } {
   const tasks: Tasks = {
     path: 'demo',
     count: n,
-    idJson: TASKS.map((t) => formatId(t[0])),
-    index: new Map(TASKS.map((t, i) => [t[0], i])),
+    idJson: TASKS.map((t) => formatId(t.id)),
+    index: new Map(TASKS.map((t, i) => [t.id, i])),
     idsAreStrings: true,
-    submit: Float64Array.from(TASKS, (t) => START + t[1] * 1000),
-    duration: Float64Array.from(TASKS, (t) => t[2]),
+    ...taskColumns((field) => Float64Array.from(TASKS, (t) => t[field])),
     durationDerived: false,
-    cpuCount: Float64Array.from(TASKS, (t) => t[3]),
-    cpuCapacity: Float64Array.from(TASKS, (t) => t[4]),
-    memCapacity: Float64Array.from(TASKS, (t) => t[5]),
   }
   const fragments = groupByTask(
     'demo',

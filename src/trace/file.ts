@@ -1,4 +1,5 @@
-import { closeSync, openSync, readSync, type Stats, statSync } from 'node:fs'
+import { accessSync, closeSync, constants, openSync, readSync, type Stats, statSync } from 'node:fs'
+import { dirname } from 'node:path'
 import { badInput, ReplayError } from '../errors.ts'
 import type { ParquetSource } from './load.ts'
 
@@ -114,5 +115,42 @@ export function openParquetFile(path: string): ParquetSource {
       },
     },
     close: () => closeSync(fd),
+  }
+}
+
+/**
+ * A file the run will write at its end (--summary-json), checked before anything is sent: not
+ * a folder, in a folder that exists (none is created), and writable.
+ */
+export function checkWritable(flag: string, path: string): void {
+  let stat: Stats | undefined
+  try {
+    stat = statSync(path)
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw badInput(`${flag}: ${path}: ${reasonOf(error)}`)
+  }
+  if (stat?.isDirectory()) throw badInput(`${flag}: ${path} is a directory`)
+  const target = stat ? path : dirname(path)
+  if (!stat && !isDirectory(target)) {
+    throw badInput(`${flag}: ${path}: the folder ${target} does not exist (it is not created)`)
+  }
+  try {
+    accessSync(target, constants.W_OK)
+  } catch (error) {
+    throw badInput(`${flag}: cannot write ${path}: ${reasonOf(error)}`)
+  }
+}
+
+function isDirectory(path: string): boolean {
+  return folderState(path) === 'folder'
+}
+
+/** Whether a path is a folder; an error other than its absence (permission denied) is thrown as bad input. */
+export function folderState(path: string): 'folder' | 'no such directory' | 'not a directory' {
+  try {
+    return statSync(path).isDirectory() ? 'folder' : 'not a directory'
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'no such directory'
+    throw fileError(path, error)
   }
 }

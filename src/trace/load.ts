@@ -12,9 +12,18 @@ import {
   idKey,
   MAX_TIME_MS,
 } from './columns.ts'
-import { type Fragments, LEFT_OUT, type NumberColumn, type Tasks } from './model.ts'
+import { type Fragments, LEFT_OUT, type NumberColumn, type Tasks, taskColumns } from './model.ts'
 import { RowPlacement } from './placement.ts'
-import { CONSUMPTION_COLUMNS, FRAGMENT_COLUMNS, type ResolvedColumn, resolveColumns, TASK_COLUMNS } from './schema.ts'
+import {
+  CONSUMPTION_COLUMNS,
+  FRAGMENT_COLUMNS,
+  type ResolvedColumn,
+  resolveColumns,
+  TASK_COLUMNS,
+  TASK_FIELD_NAMES,
+  TASK_FIELDS,
+  type TaskField,
+} from './schema.ts'
 import { walkFragments } from './timeline.ts'
 
 /** A parquet file to decode: the path names it in messages, the buffer serves its bytes. */
@@ -252,19 +261,20 @@ async function decodeTasks(source: ParquetSource): Promise<Tasks> {
       idJson[row] = formatId(key)
     }
   })
-  const hasDuration = table.columns.has('duration')
+  // Every field's column, one after another; an optional one the file lacks (v2's duration) is zero.
+  const columns = new Map<TaskField, Float64Array>()
+  for (const field of TASK_FIELD_NAMES) {
+    const column = TASK_FIELDS[field].name
+    columns.set(field, table.columns.has(column) ? await readNumbers(table, column) : new Float64Array(table.rows))
+  }
   return {
     path: source.path,
     count: table.rows,
     idJson,
     index,
     idsAreStrings,
-    submit: await readNumbers(table, 'submission_time'),
-    duration: hasDuration ? await readNumbers(table, 'duration') : new Float64Array(table.rows),
-    durationDerived: !hasDuration,
-    cpuCount: await readNumbers(table, 'cpu_count'),
-    cpuCapacity: await readNumbers(table, 'cpu_capacity'),
-    memCapacity: await readNumbers(table, 'mem_capacity'),
+    ...taskColumns((field) => columns.get(field)!),
+    durationDerived: !table.columns.has(TASK_FIELDS.duration.name),
   }
 }
 

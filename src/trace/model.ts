@@ -1,4 +1,5 @@
 import type { IdKey } from './columns.ts'
+import { TASK_FIELD_NAMES, type TaskField } from './schema.ts'
 
 /**
  * Decoded traces, held as columns: typed arrays, ids interned once per task.
@@ -6,7 +7,12 @@ import type { IdKey } from './columns.ts'
  * its usage 32-bit floats exactly (SURF's do), 16 otherwise.
  */
 
-export interface Tasks {
+/**
+ * Each of a task's values (trace/schema.ts TASK_FIELDS: submit, duration, cpuCount, cpuCapacity,
+ * memCapacity) as a column in tasks-file row order. `duration` is the sum of the task's fragment
+ * durations when `durationDerived`.
+ */
+export interface Tasks extends Record<TaskField, Float64Array> {
   /** The file the tasks came from (or `demo`), for messages. */
   path: string
   count: number
@@ -16,16 +22,12 @@ export interface Tasks {
   index: Map<IdKey, number>
   /** Whether ids are text (a fragments file that spells them otherwise is coerced to this). */
   idsAreStrings: boolean
-  /** Submission time, epoch milliseconds (UTC; timestamps without zone are read as UTC). */
-  submit: Float64Array
-  /** Milliseconds; the sum of the task's fragment durations when `durationDerived`. */
-  duration: Float64Array
   durationDerived: boolean
-  cpuCount: Float64Array
-  /** MHz, a double column. */
-  cpuCapacity: Float64Array
-  /** MB. */
-  memCapacity: Float64Array
+}
+
+/** Every task field's column, each made by `column`. */
+export function taskColumns(column: (field: TaskField) => Float64Array): Record<TaskField, Float64Array> {
+  return Object.fromEntries(TASK_FIELD_NAMES.map((f) => [f, column(f)])) as Record<TaskField, Float64Array>
 }
 
 /**
@@ -107,18 +109,13 @@ export function keepTasks(tasks: Tasks, keep: Uint8Array): { tasks: Tasks; leftO
     if (keep[row]) index.set(key, renumbered[row]!)
     else leftOut.add(key)
   }
-  const pick = (column: Float64Array) => Float64Array.from(rows, (t) => column[t]!)
   return {
     tasks: {
       ...tasks,
       count: rows.length,
       idJson: rows.map((t) => tasks.idJson[t]!),
       index,
-      submit: pick(tasks.submit),
-      duration: pick(tasks.duration),
-      cpuCount: pick(tasks.cpuCount),
-      cpuCapacity: pick(tasks.cpuCapacity),
-      memCapacity: pick(tasks.memCapacity),
+      ...taskColumns((field) => Float64Array.from(rows, (t) => tasks[field][t]!)),
     },
     leftOut,
   }

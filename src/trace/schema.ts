@@ -19,14 +19,28 @@ export interface ColumnSpec {
   nonNegative?: boolean
 }
 
-export const TASK_COLUMNS: readonly ColumnSpec[] = [
-  { name: 'id', kind: 'id' },
-  { name: 'submission_time', kind: 'time' },
-  { name: 'duration', kind: 'int', optional: true, nonNegative: true },
-  { name: 'cpu_count', kind: 'int', nonNegative: true },
-  { name: 'cpu_capacity', kind: 'double' },
-  { name: 'mem_capacity', kind: 'int', nonNegative: true },
-]
+/**
+ * A task's values besides its id, the one list of them: each field of Tasks (trace/model.ts) and
+ * the file column it is read from, in the seed's message order. Loading (trace/load.ts), --shard's
+ * slicing (model.ts keepTasks), the demo trace (trace/demo.ts) and both wires (core/wire.ts,
+ * core/dc-mock-streams.ts) follow it, so a new column is a type error wherever it is not handled.
+ */
+export const TASK_FIELDS = {
+  /** Submission time, epoch milliseconds (UTC; timestamps without zone are read as UTC). */
+  submit: { name: 'submission_time', kind: 'time' },
+  /** Milliseconds; absent in schema v2 (the sum of the task's fragment durations then). */
+  duration: { name: 'duration', kind: 'int', optional: true, nonNegative: true },
+  cpuCount: { name: 'cpu_count', kind: 'int', nonNegative: true },
+  /** MHz. */
+  cpuCapacity: { name: 'cpu_capacity', kind: 'double' },
+  /** MB. */
+  memCapacity: { name: 'mem_capacity', kind: 'int', nonNegative: true },
+} as const satisfies Record<string, ColumnSpec>
+
+export type TaskField = keyof typeof TASK_FIELDS
+export const TASK_FIELD_NAMES = Object.keys(TASK_FIELDS) as TaskField[]
+
+export const TASK_COLUMNS: readonly ColumnSpec[] = [{ name: 'id', kind: 'id' }, ...Object.values(TASK_FIELDS)]
 
 /**
  * Fragments' cpu_count (absent from v4 on) is not part of the seed's message: it is read only for

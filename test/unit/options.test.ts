@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'bun:test'
 import { dispatch } from '../../src/cli/dispatch.ts'
+import type { ReplayArgs } from '../../src/cli/flags.ts'
 import { toInspectOptions, toReplayOptions, toVerifyOptions } from '../../src/cli/options.ts'
 import { EXIT_CODE_HELP, EXIT_CODES, ReplayError } from '../../src/errors.ts'
-import type { ReplayArgs } from '../../src/types.ts'
 
 /** The replay flags of an argv, as the binary would parse them (environment twins included). */
 async function replayArgs(argv: string[], env: Record<string, string> = {}) {

@@ -55,9 +55,18 @@ function wireLine(topic: string, idJson: string, value: (w: ByteWriter) => void)
   return written(w)
 }
 
+/** One task's columns, as trace/model.ts holds them. */
+const task = (submit: number, duration: number, cpuCount: number, cpuCapacity: number, memCapacity: number) => ({
+  submit: Float64Array.of(submit),
+  duration: Float64Array.of(duration),
+  cpuCount: Float64Array.of(cpuCount),
+  cpuCapacity: Float64Array.of(cpuCapacity),
+  memCapacity: Float64Array.of(memCapacity),
+})
+
 describe('messages', () => {
   it('writes the seed examples exactly', () => {
-    expect(wireLine('tasks', '"2133099"', (w) => writeTaskValue(w, T, 27_935_000, 16, 33600, 100_000))).toBe(
+    expect(wireLine('tasks', '"2133099"', (w) => writeTaskValue(w, task(T, 27_935_000, 16, 33600, 100_000), 0))).toBe(
       '{"topic":"tasks","key":{"id":"2133099"},"value":{"submission_time":"2022-10-06T22:00:00Z","duration":27935000,"cpu_count":16,"cpu_capacity":33600.0,"mem_capacity":100000}}\n',
     )
     expect(wireLine('fragments', '"2132819"', (w) => writeFragmentValue(w, T + 30_000, 30_000, 1953))).toBe(
@@ -72,7 +81,7 @@ describe('messages', () => {
       expect(wireLine('fragments', id, (w) => writeFragmentValue(w, ms, ms % 60_000, usage))).toBe(
         line('fragments', keyText(id), fragmentValue(ms, ms % 60_000, usage)) + '\n',
       )
-      expect(wireLine('tasks', id, (w) => writeTaskValue(w, ms, 5, 16, usage, 64))).toBe(
+      expect(wireLine('tasks', id, (w) => writeTaskValue(w, task(ms, 5, 16, usage, 64), 0))).toBe(
         line('tasks', keyText(id), taskValue(ms, 5, 16, usage, 64)) + '\n',
       )
     }

@@ -76,15 +76,19 @@ export function dcMockFiles(
  * trace folder (consumption.parquet, topology.json, workload.yaml) when they are there. The
  * topology is read and checked here, so a bad one fails before the workers start.
  */
+/** Defaults of dc-mock's own flags, written once: resolve() falls back to them and --help shows them. */
+const DEFAULT_HEARTBEAT = '1m'
+const DEFAULT_TOPOLOGY_INTERVAL = '30s'
+
 function resolve({ args, trace, name, read }: ResolveContext): DcMockSpec {
   const text = (flag: string) => args[flag] as string | undefined
   const duration = (flag: string, value: string) => parseDuration(name(flag), value)
-  const heartbeatText = text('heartbeat') ?? '1m'
+  const heartbeatText = text('heartbeat') ?? DEFAULT_HEARTBEAT
   const heartbeatMs = duration('heartbeat', heartbeatText)
   if (heartbeatMs === 0 && /[1-9]/.test(heartbeatText)) {
     throw badInput(`${name('heartbeat')}: ${heartbeatText} is under 1ms (0 turns heartbeats off)`)
   }
-  const topologyIntervalMs = duration('topology-interval', text('topology-interval') ?? '30s')
+  const topologyIntervalMs = duration('topology-interval', text('topology-interval') ?? DEFAULT_TOPOLOGY_INTERVAL)
   if (topologyIntervalMs <= 0) {
     throw badInput(`${name('topology-interval')}: must be at least 1ms, got "${text('topology-interval')}"`)
   }
@@ -160,7 +164,7 @@ export const dcMock: FormatDefinition = {
     heartbeat: {
       type: 'string',
       valueHint: 'DURATION',
-      description: 'dc-mock: trace time between heartbeats on the workload topic; 0 turns them off (default 1m)',
+      description: `dc-mock: trace time between heartbeats on the workload topic; 0 turns them off (default ${DEFAULT_HEARTBEAT})`,
     },
     consumption: {
       type: 'string',
@@ -181,7 +185,7 @@ export const dcMock: FormatDefinition = {
     'topology-interval': {
       type: 'string',
       valueHint: 'DURATION',
-      description: 'dc-mock: trace time between topology messages (default 30s)',
+      description: `dc-mock: trace time between topology messages (default ${DEFAULT_TOPOLOGY_INTERVAL})`,
     },
   },
   helpGroup: 'DC-MOCK FORMAT',
