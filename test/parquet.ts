@@ -156,3 +156,37 @@ export function rewriteFooter(bytes: Uint8Array, edit: (metadata: FileMetaData) 
   out.appendBytes(new TextEncoder().encode('PAR1'))
   return new Uint8Array(out.getBuffer())
 }
+
+/**
+ * Two files of one schema and as many row groups, as one file whose row groups alternate between
+ * them in runs of `run`: the first run from `a`, the next from `b` (say, one compressed and one not).
+ */
+export function alternateGroups(a: Uint8Array, b: Uint8Array, run: number): Uint8Array {
+  const footerLength = (bytes: Uint8Array) =>
+    new DataView(bytes.buffer, bytes.byteOffset).getUint32(bytes.length - 8, true)
+  const metaA = parquetMetadata(new Uint8Array(a).buffer)
+  const metaB = parquetMetadata(new Uint8Array(b).buffer)
+  const bodyA = a.subarray(0, a.length - 8 - footerLength(a))
+  const bodyB = b.subarray(4, b.length - 8 - footerLength(b)) // without its leading PAR1
+  const shift = BigInt(bodyA.length - 4) // b's page at offset o lands at o + shift
+  const moved = (o: bigint | undefined) => (o === undefined ? undefined : o + shift)
+  metaA.row_groups = metaA.row_groups.map((group, g) => {
+    if (Math.floor(g / run) % 2 === 0) return group
+    const other = metaB.row_groups[g]!
+    for (const chunk of other.columns) {
+      const meta = chunk.meta_data!
+      meta.data_page_offset = moved(meta.data_page_offset)!
+      meta.dictionary_page_offset = moved(meta.dictionary_page_offset)
+      chunk.file_offset = moved(chunk.file_offset)!
+    }
+    return other
+  })
+  const out = new ByteWriter()
+  out.appendBytes(bodyA)
+  out.appendBytes(bodyB)
+  const footerStart = out.offset
+  writeMetadata(out, metaA)
+  out.appendUint32(out.offset - footerStart)
+  out.appendBytes(new TextEncoder().encode('PAR1'))
+  return new Uint8Array(out.getBuffer())
+}

@@ -1,8 +1,7 @@
-import { parquetMetadataAsync } from 'hyparquet'
 import { retime } from '../core/cycles.ts'
 import { formatDuration, formatTime } from '../core/format.ts'
 import { openParquetFile } from '../trace/file.ts'
-import { loadFragments, loadTasks } from '../trace/load.ts'
+import { loadFragments, loadTasks, readFooter } from '../trace/load.ts'
 import { topLevelColumns } from '../trace/schema.ts'
 import { forEachFragmentTime, lastEventTime, traceStart, walkFragments } from '../trace/timeline.ts'
 import type { InspectOptions } from '../types.ts'
@@ -41,9 +40,13 @@ export interface Inspection {
 async function fileFacts(path: string) {
   // loadTasks/loadFragments have already checked the file: reading its footer again cannot fail anew.
   const source = openParquetFile(path)
-  const metadata = await parquetMetadataAsync(source.buffer).finally(() => source.close?.())
-  const columns = [...topLevelColumns(metadata.schema).keys()]
-  return { path, rows: Number(metadata.num_rows), rowGroups: metadata.row_groups.length, columns }
+  try {
+    const { metadata, groupRows } = readFooter(source)
+    const columns = [...topLevelColumns(metadata.schema).keys()]
+    return { path, rows: Number(metadata.num_rows), rowGroups: groupRows.length, columns }
+  } finally {
+    source.close?.()
+  }
 }
 
 /**

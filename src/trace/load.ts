@@ -1,5 +1,5 @@
 import zlib from 'node:zlib'
-import { type AsyncBuffer, type Compressors, type FileMetaData, parquetMetadataAsync, parquetRead } from 'hyparquet'
+import { type Compressors, type FileMetaData, parquetRead } from 'hyparquet'
 import { badInput } from '../errors.ts'
 import {
   type ColumnContext,
@@ -12,6 +12,7 @@ import {
   idKey,
   MAX_TIME_MS,
 } from './columns.ts'
+import { CODECS, type ColumnChunks, type Footer, parseFooter } from './footer.ts'
 import { type Fragments, LEFT_OUT, type NumberColumn, type Tasks, taskColumns } from './model.ts'
 import { RowPlacement } from './placement.ts'
 import {
@@ -29,9 +30,16 @@ import { walkFragments } from './timeline.ts'
 /** A parquet file to decode: the path names it in messages, the buffer serves its bytes. */
 export interface ParquetSource {
   path: string
-  buffer: AsyncBuffer
+  /** The file's bytes, read on demand (trace/file.ts): synchronously, so batches can be joined as they are planned. */
+  buffer: SyncBuffer
   /** Releases the file, once decoding is done. */
   close?(): void
+}
+
+/** A file's bytes by range, read at once: hyparquet's AsyncBuffer, without the promise. */
+export interface SyncBuffer {
+  byteLength: number
+  slice(start: number, end?: number): ArrayBuffer
 }
 
 /** Runs `load` on an opened source, and closes the source whatever happens. */
@@ -76,37 +84,45 @@ const compressors: Compressors = {
 
 interface Table {
   source: ParquetSource
-  metadata: FileMetaData
+  /** The footer: hyparquet's metadata without row groups, and each column's chunks (trace/footer.ts). */
+  footer: Footer
   rows: number
   columns: Map<string, ResolvedColumn>
 }
 
 async function openTable(source: ParquetSource, specs: typeof TASK_COLUMNS): Promise<Table> {
-  await checkMagic(source)
-  let metadata: FileMetaData
-  try {
-    metadata = await parquetMetadataAsync(source.buffer)
-  } catch (cause) {
-    throw badInput(`${source.path}: corrupt parquet file (${message(cause)})`, cause)
-  }
-  const resolved = resolveColumns(source.path, metadata, specs)
-  decodeInt64AsNumbers(metadata, resolved)
+  const footer = readFooter(source)
+  const resolved = resolveColumns(source.path, footer.metadata, specs)
+  decodeInt64AsNumbers(footer.metadata, resolved)
   return {
     source,
-    metadata,
-    rows: Number(metadata.num_rows),
+    footer,
+    rows: Number(footer.metadata.num_rows),
     columns: new Map(resolved.map((c) => [c.name, c])),
+  }
+}
+
+/** A parquet file's footer, checked: PAR1 at both ends, then the metadata parsed (trace/footer.ts). */
+export function readFooter(source: ParquetSource): Footer {
+  checkMagic(source)
+  try {
+    const size = source.buffer.byteLength
+    const length = new DataView(source.buffer.slice(size - 8, size - 4)).getUint32(0, true)
+    if (length > size - 12) throw new Error(`parquet metadata length ${length} exceeds the file (${size} bytes)`)
+    return parseFooter(new Uint8Array(source.buffer.slice(size - 8 - length, size)))
+  } catch (cause) {
+    throw badInput(`${source.path}: corrupt parquet file (${message(cause)})`, cause)
   }
 }
 
 const PAR1 = 0x31524150 // "PAR1" read as a little-endian uint32
 
 /** A parquet file starts and ends with PAR1: tell "not parquet" from "cut short". */
-async function checkMagic({ path, buffer }: ParquetSource): Promise<void> {
+function checkMagic({ path, buffer }: ParquetSource): void {
   const size = buffer.byteLength
-  const head = size >= 4 ? new DataView(await buffer.slice(0, 4)).getUint32(0, true) : 0
+  const head = size >= 4 ? new DataView(buffer.slice(0, 4)).getUint32(0, true) : 0
   if (head !== PAR1) throw badInput(`${path}: not a parquet file (it does not start with PAR1; ${size} bytes)`)
-  const tail = size >= 12 ? new DataView(await buffer.slice(size - 4, size)).getUint32(0, true) : 0
+  const tail = size >= 12 ? new DataView(buffer.slice(size - 4, size)).getUint32(0, true) : 0
   if (tail !== PAR1) throw badInput(`${path}: truncated parquet file (no footer; ${size} bytes)`)
 }
 
@@ -130,22 +146,21 @@ async function readColumn(
   const parsers = parsersFor(ctx)
   try {
     let rowsSince = 0
-    let batchesSince = 0
-    for (const { rowStart, metadata } of batches(table, name)) {
-      // The previous batch's decoded arrays are garbage now: collect them before this batch adds
+    let bytesSince = 0
+    for (const { rowStart, bytes, file, metadata } of batches(table, name)) {
+      // The previous batches' decoded arrays are garbage now: collect them before this batch adds
       // its own (left to the collector, 10x SURF peaked 120 MB higher). A column read in one
-      // batch, as most files' are, pays nothing; batches of few rows are collected every 8: a full
-      // collection costs ~130 ms over a heap holding 20,000 row groups' metadata, and a pyarrow
-      // file of 20,000 one-row groups spent 80 % of its 20 s load collecting after each batch.
-      if (rowsSince >= GC_AFTER_ROWS || batchesSince >= GC_AFTER_BATCHES) {
+      // batch, as most files' are, pays nothing. Garbage follows the rows and bytes decoded, not
+      // the batches: a batch of 1,024 one-row groups is one read of 1,024 rows.
+      if (rowsSince >= GC_AFTER_ROWS || bytesSince >= GC_AFTER_BYTES) {
         Bun.gc(true)
         rowsSince = 0
-        batchesSince = 0
+        bytesSince = 0
       }
       rowsSince += Number(metadata.num_rows)
-      batchesSince++
+      bytesSince += bytes
       await parquetRead({
-        file: table.source.buffer,
+        file,
         metadata,
         columns: [name],
         parsers,
@@ -180,36 +195,87 @@ async function readColumn(
 const BATCH_GROUPS = 1024
 const BATCH_BYTES = 32 << 20
 const BATCH_ROWS = 1 << 20
-/** A full collection before the next batch once this many rows or batches were read since the last (readColumn). */
+/** A full collection before the next batch once this many rows or compressed bytes were read since the last (readColumn). */
 const GC_AFTER_ROWS = 1 << 18
-const GC_AFTER_BATCHES = 8
+const GC_AFTER_BYTES = 64 << 20
 
 /**
- * Whole row groups, a batch at a time, for one column: hyparquet reads all the groups of one
- * call at once, so a file of many small groups would hold every one of them in flight. Each
- * batch is read as a file of its own groups (rows counted from its first), since hyparquet
- * plans a read over every group of the metadata it is given.
+ * Whole row groups, a batch at a time, for one column. hyparquet plans, reads and assembles each
+ * row group of a read on its own, at a cost per group that a file of 20,000 one-row groups pays
+ * 20,000 times per column. So a batch's chunks of the column are read as one: their bytes, each a
+ * dictionary page (if any) then data pages, are laid end to end and handed to hyparquet as one
+ * chunk of one row group. hyparquet reads a chunk page by page and takes each dictionary page as
+ * the dictionary of the data pages after it, so each group's pages decode as they would alone.
+ * A batch holds groups of one codec only. A single group is read where it lies in the file.
  */
-function* batches(table: Table, name: string): Generator<{ rowStart: number; metadata: FileMetaData }> {
-  const groups = table.metadata.row_groups
+function* batches(
+  table: Table,
+  name: string,
+): Generator<{ rowStart: number; bytes: number; file: SyncBuffer; metadata: FileMetaData }> {
+  const { groupRows } = table.footer
+  const chunks = table.footer.chunks.get(name)
+  if (groupRows.length > 0 && !chunks) throw new Error(`no column chunks for "${name}"`)
   let rowStart = 0
-  for (let g = 0; g < groups.length; ) {
+  for (let g = 0; g < groupRows.length; ) {
+    const c = chunks!
     let rows = 0
     let bytes = 0
+    let values = 0
     const first = g
-    while (g < groups.length && g - first < BATCH_GROUPS) {
-      const chunk = groups[g]!.columns.find((c) => c.meta_data?.path_in_schema[0] === name)
-      const size = Number(chunk?.meta_data?.total_compressed_size ?? 0)
-      const groupRows = Number(groups[g]!.num_rows)
-      if (g > first && (bytes + size > BATCH_BYTES || rows + groupRows > BATCH_ROWS)) break
+    while (g < groupRows.length && g - first < BATCH_GROUPS) {
+      const size = c.size[g]!
+      if (
+        g > first &&
+        (bytes + size > BATCH_BYTES || rows + groupRows[g]! > BATCH_ROWS || c.codec[g] !== c.codec[first])
+      ) {
+        break
+      }
       bytes += size
-      rows += Number(groups[g]!.num_rows)
+      rows += groupRows[g]!
+      values += c.values[g]!
       g++
     }
-    const metadata = { ...table.metadata, row_groups: groups.slice(first, g), num_rows: BigInt(rows) }
-    yield { rowStart, metadata }
+    let file: SyncBuffer = table.source.buffer
+    let offset = c.start[first]!
+    if (g - first > 1) {
+      const joined = joinChunks(table.source.buffer, c, first, g, bytes)
+      file = { byteLength: bytes, slice: (start, end) => (joined.buffer as ArrayBuffer).slice(start, end) }
+      offset = 0
+    }
+    const meta_data = {
+      type: c.type,
+      encodings: [],
+      path_in_schema: c.path,
+      codec: CODECS[c.codec[first]!]!,
+      num_values: BigInt(values),
+      total_uncompressed_size: 0n,
+      total_compressed_size: BigInt(bytes),
+      data_page_offset: BigInt(offset),
+    } as FileMetaData['row_groups'][number]['columns'][number]['meta_data']
+    const group = { columns: [{ file_offset: 0n, meta_data }], num_rows: BigInt(rows), total_byte_size: BigInt(bytes) }
+    yield { rowStart, bytes, file, metadata: { ...table.footer.metadata, row_groups: [group], num_rows: BigInt(rows) } }
     rowStart += rows
   }
+}
+
+/**
+ * Chunks first..last-1 of a column, end to end. Where they lie in file order within a span not much
+ * larger than themselves (the other columns' chunks between them), the span is read at once: one
+ * read instead of one per group.
+ */
+function joinChunks(file: SyncBuffer, c: ColumnChunks, first: number, last: number, bytes: number): Uint8Array {
+  const joined = new Uint8Array(bytes)
+  const from = c.start[first]!
+  const to = c.start[last - 1]! + c.size[last - 1]!
+  let ordered = true
+  for (let k = first + 1; k < last && ordered; k++) ordered = c.start[k]! >= c.start[k - 1]! + c.size[k - 1]!
+  const span = ordered && to - from <= 8 * bytes + (1 << 20) ? new Uint8Array(file.slice(from, to)) : undefined
+  for (let k = first, at = 0; k < last; at += c.size[k]!, k++) {
+    const start = c.start[k]!
+    const end = start + c.size[k]!
+    joined.set(span ? span.subarray(start - from, end - from) : new Uint8Array(file.slice(start, end)), at)
+  }
+  return joined
 }
 
 /**

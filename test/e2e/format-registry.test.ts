@@ -1,5 +1,5 @@
 import { describe, expect, it, setDefaultTimeout } from 'bun:test'
-import { cpSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
+import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { FIXTURES, ROOT, run } from '../helpers.ts'
@@ -74,66 +74,72 @@ export const taskLines: FormatDefinition = {
 describe('a third format: its folder and the registry, nothing else', () => {
   it('builds, replays through both code paths, and shows in --help and in the --format error', async () => {
     const copy = mkdtempSync(join(tmpdir(), 'opendt-format-'))
-    for (const part of ['src', 'scripts', 'package.json', 'tsconfig.json', 'bunfig.toml']) {
-      cpSync(join(ROOT, part), join(copy, part), { recursive: true })
-    }
-    symlinkSync(join(ROOT, 'node_modules'), join(copy, 'node_modules'))
-    // The folder, and the registry's import and entry: the whole change.
-    cpSync(join(copy, 'src', 'formats', 'tasks-fragments'), join(copy, 'src', 'formats', 'task-lines'), {
-      recursive: true,
-    })
-    writeFileSync(join(copy, 'src', 'formats', 'task-lines', 'index.ts'), TASK_LINES)
-    const registry = join(copy, 'src', 'formats', 'index.ts')
-    const before = readFileSync(registry, 'utf8')
-    const after = before
-      .replace(
-        "import { tasksFragments } from './tasks-fragments/index.ts'\n",
-        (l) => `${l}import { taskLines } from './task-lines/index.ts'\n`,
+    // The copy holds a 110 MB binary: removed whatever the outcome.
+    try {
+      for (const part of ['src', 'scripts', 'package.json', 'tsconfig.json', 'bunfig.toml']) {
+        cpSync(join(ROOT, part), join(copy, part), { recursive: true })
+      }
+      symlinkSync(join(ROOT, 'node_modules'), join(copy, 'node_modules'))
+      // The folder, and the registry's import and entry: the whole change.
+      cpSync(join(copy, 'src', 'formats', 'tasks-fragments'), join(copy, 'src', 'formats', 'task-lines'), {
+        recursive: true,
+      })
+      writeFileSync(join(copy, 'src', 'formats', 'task-lines', 'index.ts'), TASK_LINES)
+      const registry = join(copy, 'src', 'formats', 'index.ts')
+      const before = readFileSync(registry, 'utf8')
+      const after = before
+        .replace(
+          "import { tasksFragments } from './tasks-fragments/index.ts'\n",
+          (l) => `${l}import { taskLines } from './task-lines/index.ts'\n`,
+        )
+        .replace("  'dc-mock': dcMock,\n", (l) => `${l}  'task-lines': taskLines,\n`)
+      expect(after.split('\n').length - before.split('\n').length).toBe(2)
+      writeFileSync(registry, after)
+
+      const built = await run(['bun', 'scripts/build.ts'], { cwd: copy })
+      expect([built.code, built.stderr.includes('error')]).toEqual([0, false])
+      const bin = join(copy, 'dist', 'opendt-replay')
+      const trace = join(FIXTURES, 'v5-interleaved')
+
+      // Paced (each worker its streams, the one stream on the first) and at max (one worker writes all).
+      const expected = (await run([bin, 'replay', trace, '--format', 'task-lines', '--dry-run', '--speed', 'max']))
+        .stdout
+      const lines = expected.trimEnd().split('\n')
+      expect(lines.length).toBe(5)
+      expect(lines[0]).toMatch(
+        /^\{"topic":"task-lines","key":"?[^,]+"?,"value":\{"id":.+,"at":"\d{4}-\d\d-\d\dT[^"]+Z"\}\}$/,
       )
-      .replace("  'dc-mock': dcMock,\n", (l) => `${l}  'task-lines': taskLines,\n`)
-    expect(after.split('\n').length - before.split('\n').length).toBe(2)
-    writeFileSync(registry, after)
+      const paced = await run([bin, 'replay', trace, '--format', 'task-lines', '--dry-run', '--speed', '100000'])
+      expect([paced.code, paced.stdout]).toEqual([0, expected])
+      const topic = await run([
+        bin,
+        'replay',
+        trace,
+        '--format',
+        'task-lines',
+        '--lines-topic',
+        'mine',
+        '--dry-run',
+        '--speed',
+        'max',
+      ])
+      expect(topic.stdout).toBe(expected.replaceAll('"topic":"task-lines"', '"topic":"mine"'))
 
-    const built = await run(['bun', 'scripts/build.ts'], { cwd: copy })
-    expect([built.code, built.stderr.includes('error')]).toEqual([0, false])
-    const bin = join(copy, 'dist', 'opendt-replay')
-    const trace = join(FIXTURES, 'v5-interleaved')
-
-    // Paced (each worker its streams, the one stream on the first) and at max (one worker writes all).
-    const expected = (await run([bin, 'replay', trace, '--format', 'task-lines', '--dry-run', '--speed', 'max'])).stdout
-    const lines = expected.trimEnd().split('\n')
-    expect(lines.length).toBe(5)
-    expect(lines[0]).toMatch(
-      /^\{"topic":"task-lines","key":"?[^,]+"?,"value":\{"id":.+,"at":"\d{4}-\d\d-\d\dT[^"]+Z"\}\}$/,
-    )
-    const paced = await run([bin, 'replay', trace, '--format', 'task-lines', '--dry-run', '--speed', '100000'])
-    expect([paced.code, paced.stdout]).toEqual([0, expected])
-    const topic = await run([
-      bin,
-      'replay',
-      trace,
-      '--format',
-      'task-lines',
-      '--lines-topic',
-      'mine',
-      '--dry-run',
-      '--speed',
-      'max',
-    ])
-    expect(topic.stdout).toBe(expected.replaceAll('"topic":"task-lines"', '"topic":"mine"'))
-
-    // Its flags are its own: refused with another format, and another's refused with it.
-    const foreign = await run([bin, 'replay', trace, '--lines-topic', 'x', '--dry-run'])
-    expect([foreign.code, foreign.stderr]).toEqual([
-      2,
-      "[error] --lines-topic is a --format task-lines flag; this run's format is tasks-fragments\n",
-    ])
-    const other = await run([bin, 'replay', trace, '--format', 'task-lines', '--heartbeat', '1m', '--dry-run'])
-    expect(other.stderr).toBe("[error] --heartbeat is a --format dc-mock flag; this run's format is task-lines\n")
-    const unknown = await run([bin, 'replay', trace, '--format', 'lines', '--dry-run'])
-    expect(unknown.stderr).toBe('[error] --format: expected tasks-fragments or dc-mock or task-lines, got "lines"\n')
-    const help = (await run([bin, 'replay', '--help'])).stdout
-    expect(help).toContain('tasks-fragments|dc-mock|task-lines')
-    expect(help).toMatch(/ {2}--lines-topic NAME +task-lines: topic for task lines, created if/)
+      // Its flags are its own: refused with another format, and another's refused with it.
+      const foreign = await run([bin, 'replay', trace, '--lines-topic', 'x', '--dry-run'])
+      expect([foreign.code, foreign.stderr]).toEqual([
+        2,
+        "[error] --lines-topic is a --format task-lines flag; this run's format is tasks-fragments\n",
+      ])
+      const other = await run([bin, 'replay', trace, '--format', 'task-lines', '--heartbeat', '1m', '--dry-run'])
+      expect(other.stderr).toBe("[error] --heartbeat is a --format dc-mock flag; this run's format is task-lines\n")
+      const unknown = await run([bin, 'replay', trace, '--format', 'lines', '--dry-run'])
+      expect(unknown.stderr).toBe('[error] --format: expected tasks-fragments or dc-mock or task-lines, got "lines"\n')
+      const help = (await run([bin, 'replay', '--help'])).stdout
+      expect(help).toContain('tasks-fragments|dc-mock|task-lines')
+      expect(help).toMatch(/ {2}--lines-topic NAME +task-lines: topic for task lines, created if/)
+    } finally {
+      rmSync(copy, { recursive: true, force: true })
+    }
   })
 })
