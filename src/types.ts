@@ -87,6 +87,10 @@ export interface KafkaConfig {
   sendRetries: number
   /** How record batches are compressed (kafka/codecs.ts); every codec is read whatever this is. */
   compression: Compression
+  /** `--batch-size`: most bytes of records per send (over all its partitions); unset: the topics' limit. */
+  batchBytes?: number
+  /** `--linger`: how long a paced send may wait for messages due after its first, ms (0: none). */
+  lingerMs: number
   /** Partitions and replication factor of the topics this run creates. */
   partitions: number
   replicationFactor: number

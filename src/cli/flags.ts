@@ -120,6 +120,19 @@ export const replayArgs = {
     valueHint: COMPRESSIONS.join('|'),
     description: 'Compress record batches with this codec (every codec is read back whatever this is)',
   },
+  'batch-size': {
+    type: 'string',
+    valueHint: 'BYTES',
+    description:
+      "Most bytes of records in one send, over all its partitions (64k, 1m; default: the topics' max.message.bytes less 4 KiB, about 1 MiB)",
+  },
+  linger: {
+    type: 'string',
+    default: '0ms',
+    valueHint: 'DURATION',
+    description:
+      'Paced: hold a send up to this long for the messages due after its first (fewer, larger sends; each that much later at most)',
+  },
   sasl: {
     type: 'string',
     valueHint: 'plain|scram-sha-256|scram-sha-512',
@@ -234,6 +247,7 @@ export const DEFAULTS = {
   'record-time': replayArgs['record-time'].default,
   'connect-timeout': replayArgs['connect-timeout'].default,
   compression: replayArgs.compression.default,
+  linger: replayArgs.linger.default,
   'client-id': replayArgs['client-id'].default,
   partitions: replayArgs.partitions.default,
   'replication-factor': replayArgs['replication-factor'].default,

@@ -38,6 +38,8 @@ const GROUPS: readonly [title: string, flags: readonly string[]][] = [
       'connect-timeout',
       'send-retries',
       'compression',
+      'batch-size',
+      'linger',
       'checkpoint',
       'resume',
     ],

@@ -1,4 +1,11 @@
-import { nonNegativeInteger, parseDuration, positiveInteger, type ReadText, readFlagFile } from '../core/parse.ts'
+import {
+  nonNegativeInteger,
+  parseBytes,
+  parseDuration,
+  positiveInteger,
+  type ReadText,
+  readFlagFile,
+} from '../core/parse.ts'
 import { badInput } from '../errors.ts'
 import { INT32_MAX } from '../trace/columns.ts'
 import { COMPRESSIONS, type Compression, type KafkaConfig, type Output, type TopicSettings } from '../types.ts'
@@ -11,6 +18,8 @@ import { DEFAULTS, type ReplayArgs } from './flags.ts'
 
 /** Kafka's largest replication factor (a short in its protocol). */
 export const MAX_REPLICATION_FACTOR = 32_767
+/** --batch-size at most: a request of more is refused by brokers (socket.request.max.bytes, 100 MiB by default). */
+export const MAX_BATCH_BYTES = 100 << 20
 
 const MECHANISMS = ['plain', 'scram-sha-256', 'scram-sha-512'] as const
 
@@ -130,6 +139,7 @@ export function resolveOutput(
   if (!COMPRESSIONS.includes(compression)) {
     throw badInput(`${name('compression')}: expected none, gzip, snappy, lz4 or zstd, got "${args.compression}"`)
   }
+  const batchSize = args['batch-size']
   return {
     kind: 'kafka',
     config: {
@@ -141,6 +151,8 @@ export function resolveOutput(
       connectTimeoutMs,
       sendRetries,
       compression,
+      batchBytes: batchSize === undefined ? undefined : parseBytes(name('batch-size'), batchSize, MAX_BATCH_BYTES),
+      lingerMs: parseDuration(name('linger'), args.linger ?? DEFAULTS.linger),
       ...resolveSecurity(args, env, read, name),
       partitions: positiveInteger(
         name('partitions'),

@@ -45,6 +45,11 @@ export interface PaceOptions {
   gate?: WriteGate
   /** Stop when a batch goes out later than this behind its schedule, ms (`--max-lag`). */
   maxLagMs?: number
+  /**
+   * `--linger`, paced runs: a batch waits for the messages due up to this long after its first
+   * (sleeping until each is due), then goes out as soon as the next one is due later, ms.
+   */
+  lingerMs?: number
   onBatch?(progress: Progress): void
   /** Polled between batches and after sleeps: true stops the loop cleanly. */
   stopped(): boolean
@@ -60,8 +65,9 @@ export interface PaceResult {
 
 /**
  * Sends the stream on schedule: everything due by now goes out as one batch (catching up if
- * behind), then the pacer sleeps until the next message is due. Lateness is measured when the
- * sink has taken the batch: flush end minus each message's due time.
+ * behind), then the pacer sleeps until the next message is due. With a linger, the batch first
+ * takes the messages due within it of its oldest. Lateness is measured when the sink has taken
+ * the batch: flush end minus each message's due time.
  */
 export async function pace(
   stream: EventStream,
@@ -72,6 +78,8 @@ export async function pace(
 ): Promise<PaceResult> {
   const lateness = new Lateness()
   const paced = schedule.speed !== Infinity
+  // A shared stdout (a gate) writes each instant at once: lingering is for Kafka's sends.
+  const linger = paced && !options.gate ? (options.lingerMs ?? 0) : 0
   const dues = new Float64Array(options.maxBatch)
   const gate = options.gate
   let sent = 0
@@ -92,14 +100,23 @@ export async function pace(
     }
     const seen = gate?.snapshot() ?? 0
     let n = 0
-    while (n < options.maxBatch && stream.time !== Infinity) {
-      const due = dueAt(schedule, stream.time)
-      if (due > now || (gate && !gate.allows(stream.time))) break
-      dues[n++] = due
-      lastTime = stream.time
-      sink.add(stream, paced ? due : schedule.start)
-      stream.advance()
-      if (sink.full?.()) break
+    for (;;) {
+      while (n < options.maxBatch && stream.time !== Infinity) {
+        const due = dueAt(schedule, stream.time)
+        if (due > now || (gate && !gate.allows(stream.time))) break
+        dues[n++] = due
+        lastTime = stream.time
+        sink.add(stream, paced ? due : schedule.start)
+        stream.advance()
+        if (sink.full?.()) break
+      }
+      // Linger: wait for the next message if it is due soon enough after this batch's first.
+      if (linger === 0 || n === 0 || n >= options.maxBatch || stream.time === Infinity || sink.full?.()) break
+      const next = dueAt(schedule, stream.time)
+      if (next > dues[0]! + linger) break
+      if (next > now) await clock.sleepUntil(next)
+      if (options.stopped()) break
+      now = clock.now()
     }
     await sink.flush()
     sent += n

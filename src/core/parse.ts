@@ -98,6 +98,15 @@ export function readFlagFile(flag: string, path: string, read: ReadText): string
   }
 }
 
+/** A size in bytes: `16384`, `64k` or `1m` (k = 1,024, m = 1,048,576), at least 1 and at most `max`. */
+export function parseBytes(flag: string, text: string, max: number): number {
+  const m = /^(\d+)([km]?)$/i.exec(text.trim())
+  const n = m ? Number(m[1]) * (m[2]!.toLowerCase() === 'k' ? 1024 : m[2]!.toLowerCase() === 'm' ? 1 << 20 : 1) : 0
+  if (!(n >= 1)) throw badInput(`${flag}: expected a size in bytes like 16384, 64k or 1m, got "${text}"`)
+  if (n > max) throw badInput(`${flag}: at most ${max} bytes, got "${text}"`)
+  return n
+}
+
 /** A positive, finite number (`--host-mhz 2100`, `2.5`). */
 export function positiveNumber(flag: string, text: string): number {
   const n = /^\d+(\.\d+)?(e[+-]?\d+)?$/i.test(text) ? Number(text) : Number.NaN

@@ -18,6 +18,8 @@ export interface OpenedOutput {
   sink: OutputSink
   /** Largest batch handed to the sink at once. */
   maxBatch: number
+  /** How long a paced batch may wait for messages due after its first, ms (core/pacer.ts). */
+  lingerMs?: number
   /** Orders writes with the other worker (stdout, paced: both write one stream of lines). */
   gate?: WriteGate
   /** Polled by the pacer: true stops the run cleanly. */
@@ -75,11 +77,13 @@ async function openKafka({ init, control, producer, onCounts }: OutputContext): 
     maxMessageBytes: control.maxMessageBytes(init.slot),
     dueHeader: init.speed !== Infinity,
     compression: config.compression,
+    batchBytes: config.batchBytes,
   })
   sink.onCounts = onCounts
   return {
     sink,
     maxBatch: init.speed === Infinity ? 2_000 : 5_000,
+    lingerMs: config.lingerMs,
     stopped: () => control.stopping,
     readerGone: () => false,
     failure: (error) => ({

@@ -152,6 +152,7 @@ async function paceInto(
     stopped: output.stopped,
     maxLagMs: init.maxLagMs,
     maxBatch: output.maxBatch,
+    lingerMs: output.lingerMs,
     gate: output.gate,
     onBatch: progressReporter(() => sink.figures()),
   }

@@ -32,6 +32,8 @@ export interface KafkaSinkOptions {
   dueHeader: boolean
   /** The record batches' codec (kafka/codecs.ts registers those kafkajs lacks). */
   compression?: Compression
+  /** `--batch-size`: most bytes per send, below the topics' limit; unset: the limit alone. */
+  batchBytes?: number
 }
 
 /** Messages for one send: per topic, in stream order, and how many of each stream. */
@@ -49,8 +51,9 @@ const emptyBatch = (): Batch => ({ topics: new Map(), roles: new Map(), bytes: 0
  * failed send after later ones when several are in flight, which would reorder a partition, and
  * its idempotent producer serializes requests to a broker anyway. A message counts as
  * acknowledged only when its send resolves; a failed send surfaces at the next flush or at close.
- * A message that would take a batch past the topic's limit starts the next batch, so a message
- * as large as the limit allows (a dc-mock task with thousands of fragments) goes out alone.
+ * A message that would take a batch past the topic's limit (or `--batch-size`) starts the next
+ * batch, so a message as large as the limit allows (a dc-mock task with thousands of fragments)
+ * goes out alone.
  */
 export class KafkaSink implements OutputSink {
   /** Per stream: handed to the producer, and acknowledged. */
@@ -73,7 +76,7 @@ export class KafkaSink implements OutputSink {
   constructor(producer: Producer, options: KafkaSinkOptions) {
     this.producer = producer
     this.options = options
-    this.limit = options.maxMessageBytes - BATCH_HEADROOM
+    this.limit = Math.min(options.maxMessageBytes - BATCH_HEADROOM, options.batchBytes ?? Infinity)
     for (const role of Object.keys(options.topics) as Role[]) this.counts[role] = { sent: 0, acked: 0 }
   }
 

@@ -143,6 +143,37 @@ describe("replay into a real Kafka broker, read back with Kafka's Java consumer"
     expect(dry.fragments.length).toBeGreaterThan(1000) // more than one 20 kB batch
   }, 60_000)
 
+  it('--batch-size 16k and --linger 20ms, paced: an hour of SURF lands exact, in order, the summary true', async () => {
+    const tasks = fresh('tasks')
+    const fragments = fresh('fragments')
+    const window = ['--from', '3d', '--to', '3d1h']
+    const sent = await run([
+      bin,
+      'replay',
+      surf,
+      ...window,
+      '--brokers',
+      broker.bootstrap,
+      '--speed',
+      '3600',
+      '--batch-size',
+      '16k',
+      '--linger',
+      '20ms',
+      '--tasks-topic',
+      tasks,
+      '--fragments-topic',
+      fragments,
+    ])
+    expect(sent.code).toBe(0)
+    const dry = dryRunMessages((await run([bin, 'replay', surf, '--dry-run', '--speed', 'max', ...window])).stdout)
+    expect((await readTopic(broker.bootstrap, tasks)).map((r) => [r.key, r.value])).toEqual(dry.tasks)
+    expect((await readTopic(broker.bootstrap, fragments)).map((r) => [r.key, r.value])).toEqual(dry.fragments)
+    const [, ts, ta, fs, fa] = SUMMARY.exec(sent.stderr)!.map(Number)
+    expect([ts, ta, fs, fa]).toEqual([dry.tasks.length, dry.tasks.length, dry.fragments.length, dry.fragments.length])
+    expect(dry.fragments.length).toBeGreaterThan(1000) // more than one 16 KiB send
+  }, 60_000)
+
   // On a what-if host the trace times are fractional until written: records carry the written ones.
   it.each([
     ['--record-time trace stamps records with the trace time', []],

@@ -34,6 +34,7 @@ describe("flag types follow citty's definitions", () => {
       'record-time': 'send',
       'connect-timeout': '30s',
       compression: 'none',
+      linger: '0ms',
       'client-id': 'opendt-replay',
       partitions: '1',
       'replication-factor': '1',

@@ -138,6 +138,23 @@ describe('KafkaSink', () => {
     expect(sink.figures().tasks).toEqual({ sent: 2, acked: 2, eventTime: 2 })
   })
 
+  it("--batch-size caps a send below the topic's limit: 10 messages of 1,061 bytes in sends of 3", async () => {
+    const { producer, sends } = fakeProducer()
+    // Each message counts its key (1 byte), value (998) and 62 bytes of record overhead: 1,061.
+    const sink = new KafkaSink(producer, options({ batchBytes: 3 * 1061 }))
+    addAll(sink, rows(Array.from({ length: 10 }, (_, i): Row => ['fragments', i, 'k', 'v'.repeat(998)])))
+    const flushed = sink.flush()
+    for (let i = 0; i < 4; i++) {
+      await Promise.resolve()
+      await Promise.resolve()
+      sends[i]?.settle()
+    }
+    await flushed
+    await sink.close()
+    expect(sends.map((s) => s.batch.topicMessages![0]!.messages.length)).toEqual([3, 3, 3, 1])
+    expect(sink.figures().fragments).toEqual({ sent: 10, acked: 10, eventTime: 9 })
+  })
+
   it('a failed send: close throws, and what it held is sent but never acknowledged', async () => {
     const { producer, sends } = fakeProducer()
     const sink = new KafkaSink(producer, options())

@@ -63,6 +63,60 @@ class RecordingSink implements Sink {
 const never = () => false
 
 describe('pacing', () => {
+  it('--linger: a batch takes the messages due within it of its first, and goes out when the next is due later', async () => {
+    const clock = new FakeClock(0)
+    const sink = new RecordingSink(clock)
+    // Due at 0, 3, 7, 12, 30, 31 ms (speed 1); linger 5: {0, 3} at 3, {7, 12} at 12, {30, 31} at 31.
+    const result = await pace(listStream([0, 3, 7, 12, 30, 31]), { start: 0, origin: 0, speed: 1 }, clock, sink, {
+      maxBatch: 100,
+      lingerMs: 5,
+      stopped: never,
+    })
+    expect(sink.batches).toEqual([
+      [3, ['0', '1']],
+      [12, ['2', '3']],
+      [31, ['4', '5']],
+    ])
+    // Each message waited from its due instant to its batch's send.
+    expect([result.sent, result.lateness.count, result.lateness.max]).toEqual([6, 6, 5])
+  })
+
+  it('--linger ends a batch at the batch limit', async () => {
+    const clock = new FakeClock(0)
+    const sink = new RecordingSink(clock)
+    await pace(listStream([0, 1, 2, 3]), { start: 0, origin: 0, speed: 1 }, clock, sink, {
+      maxBatch: 2,
+      lingerMs: 100,
+      stopped: never,
+    })
+    expect(sink.batches).toEqual([
+      [1, ['0', '1']],
+      [3, ['2', '3']],
+    ])
+  })
+
+  it('a run stopped while a batch lingers sends what the batch holds, and no more', async () => {
+    const clock = new FakeClock(0)
+    const sink = new RecordingSink(clock)
+    const result = await pace(listStream([0, 1, 2, 3]), { start: 0, origin: 0, speed: 1 }, clock, sink, {
+      maxBatch: 100,
+      lingerMs: 100,
+      stopped: () => clock.t >= 2,
+    })
+    expect([sink.batches, result.sent, result.stoppedEarly]).toEqual([[[2, ['0', '1']]], 2, true])
+  })
+
+  it('--linger has no effect at --speed max', async () => {
+    const clock = new FakeClock(0)
+    const sink = new RecordingSink(clock)
+    await pace(listStream([0, 5, 10]), { start: 0, origin: 0, speed: Infinity }, clock, sink, {
+      maxBatch: 100,
+      lingerMs: 1000,
+      stopped: never,
+    })
+    expect([sink.batches, clock.sleeps]).toEqual([[[0, ['0', '1', '2']]], []])
+  })
+
   it('sends each message at start + (t - origin) / speed; equal instants go out together', async () => {
     const clock = new FakeClock(1000)
     const sink = new RecordingSink(clock)
