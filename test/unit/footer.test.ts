@@ -108,12 +108,16 @@ describe('the footer, read for the replay (trace/footer.ts)', () => {
   it.each([
     [
       'no chunk metadata',
-      (m: FileMetaData) => void (m.row_groups[1]!.columns[2]!.meta_data = undefined),
+      (m: FileMetaData) => {
+        m.row_groups[1]!.columns[2]!.meta_data = undefined
+      },
       'parquet column metadata is undefined',
     ],
     [
       'a chunk in another file',
-      (m: FileMetaData) => void (m.row_groups[0]!.columns[0]!.file_path = 'x.parquet'),
+      (m: FileMetaData) => {
+        m.row_groups[0]!.columns[0]!.file_path = 'x.parquet'
+      },
       'parquet file_path not supported',
     ],
     [
@@ -133,7 +137,9 @@ describe('the footer, read for the replay (trace/footer.ts)', () => {
     ],
     [
       'a column of two types',
-      (m: FileMetaData) => void (m.row_groups[1]!.columns[3]!.meta_data!.type = 'INT64'),
+      (m: FileMetaData) => {
+        m.row_groups[1]!.columns[3]!.meta_data!.type = 'INT64'
+      },
       'parquet column "cpu_count" is INT32 in one row group, INT64 in another',
     ],
   ])('names what is wrong: %s', (_, edit, error) => {
