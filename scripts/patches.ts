@@ -216,6 +216,76 @@ module.exports = ({ logger, cluster, partitioner, eosManager, retrier }) => {
 }
 `
 
+/**
+ * kafkajs's Record (one record of a record batch), written straight into one buffer of its exact
+ * size. The stock one allocates a 512-byte zeroed Encoder per record (and one per header), and
+ * computes the timestamp delta's varlong with Long objects: encoding alone capped a send loop at
+ * about 230,000 records/s, under Kafka's own producer. Records whose fields are all of the kinds
+ * the replay sends (key and value Buffers or null, headers of text or Buffer values, deltas in
+ * 32 bits) take this path, with the same bytes; any other goes to the stock function, kept as it is.
+ */
+export const FAST_RECORD = `
+const zigzag = (v) => ((v << 1) ^ (v >> 31)) >>> 0
+const varintSize = (u) => (u < 0x80 ? 1 : u < 0x4000 ? 2 : u < 0x200000 ? 3 : u < 0x10000000 ? 4 : 5)
+const putVarint = (buf, at, u) => {
+  while (u >= 0x80) {
+    buf[at++] = (u & 0x7f) | 0x80
+    u >>>= 7
+  }
+  buf[at++] = u
+  return at
+}
+const isInt32 = (v) => typeof v === 'number' && (v | 0) === v
+const isBytes = (v) => v === null || v === undefined || Buffer.isBuffer(v)
+const bytesSize = (v) => (v == null ? 1 : varintSize(zigzag(v.length)) + v.length)
+const putBytes = (buf, at, v) => {
+  if (v == null) return putVarint(buf, at, 1) // -1: null
+  at = putVarint(buf, at, zigzag(v.length))
+  v.copy(buf, at)
+  return at + v.length
+}
+
+module.exports = (record) => {
+  const { offsetDelta = 0, timestampDelta = 0, key, value, headers = {} } = record
+  if (!isInt32(offsetDelta) || !isInt32(timestampDelta) || !isBytes(key) || !isBytes(value)) return stockRecord(record)
+  const names = Object.keys(headers)
+  let headerSize = varintSize(zigzag(names.length))
+  for (const name of names) {
+    const v = headers[name]
+    if (typeof v !== 'string' && !Buffer.isBuffer(v)) return stockRecord(record)
+    const k = Buffer.byteLength(name)
+    const n = typeof v === 'string' ? Buffer.byteLength(v) : v.length
+    headerSize += varintSize(zigzag(k)) + k + varintSize(zigzag(n)) + n
+  }
+  const body =
+    1 + varintSize(zigzag(timestampDelta)) + varintSize(zigzag(offsetDelta)) + bytesSize(key) + bytesSize(value) + headerSize
+  const size = varintSize(zigzag(body)) + body
+  const buf = Buffer.allocUnsafe(size)
+  let at = putVarint(buf, 0, zigzag(body))
+  buf[at++] = 0 // attributes
+  at = putVarint(buf, at, zigzag(timestampDelta))
+  at = putVarint(buf, at, zigzag(offsetDelta))
+  at = putBytes(buf, at, key)
+  at = putBytes(buf, at, value)
+  at = putVarint(buf, at, zigzag(names.length))
+  for (const name of names) {
+    const v = headers[name]
+    const k = Buffer.byteLength(name)
+    at = putVarint(buf, at, zigzag(k))
+    at += buf.write(name, at, k, 'utf8')
+    if (typeof v === 'string') {
+      const n = Buffer.byteLength(v)
+      at = putVarint(buf, at, zigzag(n))
+      at += buf.write(v, at, n, 'utf8')
+    } else at = putBytes(buf, at, v)
+  }
+  const encoder = Object.create(Encoder.prototype)
+  encoder.buf = buf
+  encoder.offset = size
+  return encoder
+}
+`
+
 export const PATCHES: Patch[] = [
   {
     package: 'kafkajs',
@@ -237,6 +307,93 @@ export const PATCHES: Patch[] = [
       'to a broker that had acknowledged other partitions of the send is dropped, and the send resolves as ' +
       'acknowledged (32 fragments lost on 3 brokers when a leader was killed). Answers are kept per partition.',
     apply: () => PER_PARTITION_SEND,
+  },
+  {
+    package: 'kafkajs',
+    version: '2.2.4',
+    file: 'src/protocol/recordBatch/record/v0/index.js',
+    sha256: 'ffbc628c1f35f5de8ba798165616b1009d9af1c27ca959999a10e6e3c18f8215',
+    why:
+      'Each record is encoded through a 512-byte zeroed Encoder of its own and Long arithmetic: 2.9 us a record, ' +
+      "which capped sending under Kafka's own producer. Records of the replay's kinds are written into one " +
+      'buffer of their exact size, with the same bytes; others take the stock path.',
+    apply: edits('kafkajs/src/protocol/recordBatch/record/v0/index.js', [
+      ['module.exports = ({ offsetDelta', 'const stockRecord = ({ offsetDelta'],
+      ['const sizeOfHeaders = headersArray =>', `${FAST_RECORD}\nconst sizeOfHeaders = headersArray =>`],
+    ]),
+  },
+  {
+    package: 'kafkajs',
+    version: '2.2.4',
+    file: 'src/protocol/encoder.js',
+    sha256: '9977889e184a9e910e4f6098c36ec6a0ca36c183aa6ead0f24191b6aa1c9a777',
+    why:
+      'A record batch copies its records in through a slice and a bounds check each: 0.4 us a record. ' +
+      'The same bytes, copied after one check and one allocation for them all.',
+    apply: edits('kafkajs/src/protocol/encoder.js', [
+      [
+        `    value.forEach(v => {
+      this.writeBufferInternal(v.buffer)
+    })
+    return this`,
+        `    let total = 0
+    for (const v of value) total += v.offset
+    this.ensureAvailable(total)
+    for (const v of value) {
+      v.buf.copy(this.buf, this.offset, 0, v.offset)
+      this.offset += v.offset
+    }
+    return this`,
+      ],
+    ]),
+  },
+  {
+    package: 'kafkajs',
+    version: '2.2.4',
+    file: 'src/protocol/recordBatch/crc32C/crc32C.js',
+    sha256: '1c09c7a44e7a207f2dabb920e6bf9f6b1b3fd9cc023e959a9e91ba83e5b6f61a',
+    why:
+      "Every record batch's CRC32C is taken a byte at a time: 3.3 ms a MB, half of encoding a batch once " +
+      'records are fast. The same checksum eight bytes at a time (slicing-by-8 tables made from the table).',
+    apply: edits('kafkajs/src/protocol/recordBatch/crc32C/crc32C.js', [
+      [
+        `const crc32C = buffer => {
+  let crc = 0 ^ -1
+  for (let i = 0; i < buffer.length; i++) {
+    crc = T[(crc ^ buffer[i]) & 0xff] ^ (crc >>> 8)
+  }
+
+  return (crc ^ -1) >>> 0
+}`,
+        `let T8
+const tables = () => {
+  // Table k maps a byte to the CRC of that byte followed by k zero bytes; table 0 is T.
+  T8 = new Int32Array(8 * 256)
+  T8.set(T)
+  for (let k = 1; k < 8; k++)
+    for (let n = 0; n < 256; n++) {
+      const c = T8[(k - 1) * 256 + n]
+      T8[k * 256 + n] = T[c & 0xff] ^ (c >>> 8)
+    }
+  return T8
+}
+const crc32C = buffer => {
+  const t = T8 || tables()
+  let crc = 0 ^ -1
+  let i = 0
+  const n = buffer.length
+  for (const end = n - (n & 7); i < end; i += 8) {
+    const a = (buffer[i] | (buffer[i + 1] << 8) | (buffer[i + 2] << 16) | (buffer[i + 3] << 24)) ^ crc
+    const b = buffer[i + 4] | (buffer[i + 5] << 8) | (buffer[i + 6] << 16) | (buffer[i + 7] << 24)
+    crc =
+      t[1792 + (a & 0xff)] ^ t[1536 + ((a >>> 8) & 0xff)] ^ t[1280 + ((a >>> 16) & 0xff)] ^ t[1024 + (a >>> 24)] ^
+      t[768 + (b & 0xff)] ^ t[512 + ((b >>> 8) & 0xff)] ^ t[256 + ((b >>> 16) & 0xff)] ^ t[b >>> 24]
+  }
+  for (; i < n; i++) crc = t[(crc ^ buffer[i]) & 0xff] ^ (crc >>> 8)
+  return (crc ^ -1) >>> 0
+}`,
+      ],
+    ]),
   },
   {
     package: 'hyparquet',

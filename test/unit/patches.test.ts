@@ -106,6 +106,87 @@ describe('the build checks every patch (scripts/patches.ts)', () => {
   })
 })
 
+/** kafkajs with its patches applied, as the binary bundles it: require() of a file inside it. */
+function patchedKafkajs(): (file: string) => unknown {
+  const copy = mkdtempSync(join(tmpdir(), 'kafkajs-'))
+  cpSync(join(NODE_MODULES, 'kafkajs'), copy, { recursive: true })
+  for (const patch of PATCHES.filter((p) => p.package === 'kafkajs')) {
+    writeFileSync(join(copy, patch.file), patch.apply(readFileSync(targetOf(patch, NODE_MODULES), 'utf8')))
+  }
+  const require = createRequire(import.meta.url)
+  return (file) => require(join(copy, file))
+}
+
+describe('the kafkajs encoding patches: the same bytes as the stock modules', () => {
+  const require = createRequire(import.meta.url)
+  const stock = (file: string) => require(join(NODE_MODULES, 'kafkajs', file))
+  const patched = patchedKafkajs()
+  type RecordFn = (r: Record<string, unknown>) => { buffer: Buffer }
+  const RECORD = 'src/protocol/recordBatch/record/v0/index.js'
+  const key = Buffer.from('{"id":"2133099"}')
+  const value = Buffer.from('{"submission_time":"2022-10-06T22:00:30Z","duration":30000,"cpu_usage":1953.0}')
+  // The replay's kinds (fast path), then kinds only the stock path takes (kept as it was).
+  const records: Record<string, unknown>[] = [
+    { key, value },
+    { key: null, value },
+    { key, value: null },
+    { key: Buffer.alloc(0), value: Buffer.alloc(0) },
+    { key, value, headers: { 'opendt-due': '1700000000000.123' } },
+    { key, value, headers: { a: Buffer.from('b'), é: 'ü', empty: '' } },
+    { key, value, offsetDelta: 70_000, timestampDelta: -5 },
+    { key, value: Buffer.alloc(1 << 20, 1), offsetDelta: 2 ** 31 - 1, timestampDelta: -(2 ** 31) },
+    { key, value, timestampDelta: 2 ** 40 },
+    { key: 'text', value: 'ü' },
+    { key, value, headers: { a: ['1', '2'] } },
+  ]
+
+  it.each(records.map((r, i) => [i, r]))('record %d', (_, record) => {
+    const want = (stock(RECORD) as RecordFn)(record).buffer
+    expect((patched(RECORD) as RecordFn)(record).buffer.equals(want)).toBe(true)
+  })
+
+  it('a record batch of 5,000 records, uncompressed and gzip, with its CRC32C', async () => {
+    type Batch = (b: Record<string, unknown>) => Promise<{ buffer: Buffer }>
+    const BATCH = 'src/protocol/recordBatch/v0/index.js'
+    const encode = async (get: (file: string) => unknown, compression: number) => {
+      const Record = get(RECORD) as RecordFn
+      const list = Array.from({ length: 5000 }, (_, i) =>
+        Record({
+          key,
+          value: Buffer.from(`${value}${i}`),
+          offsetDelta: i,
+          timestampDelta: i % 7,
+          headers: { h: `${i}` },
+        }),
+      )
+      const { RecordBatch } = get(BATCH) as { RecordBatch: Batch }
+      return (
+        await RecordBatch({ records: list, compression, firstTimestamp: 1, maxTimestamp: 7, lastOffsetDelta: 4999 })
+      ).buffer
+    }
+    for (const compression of [0, 1]) {
+      const want = await encode(stock, compression)
+      expect([compression, (await encode(patched, compression)).equals(want)]).toEqual([compression, true])
+    }
+  })
+
+  it('CRC32C eight bytes at a time: the stock checksum at every length to 300, and the check value', () => {
+    const CRC = 'src/protocol/recordBatch/crc32C/index.js'
+    const [stockCrc, fastCrc] = [stock(CRC), patched(CRC)] as ((b: Buffer) => number)[]
+    // Bytes from a linear congruential sequence: varied, and the same every run.
+    const bytes = Buffer.alloc(300)
+    for (let i = 0, seed = 7; i < 300; i++) {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31
+      bytes[i] = seed & 0xff
+    }
+    const differ = Array.from({ length: 301 }, (_, n) => n).filter(
+      (n) => stockCrc!(bytes.subarray(0, n)) !== fastCrc!(bytes.subarray(0, n)),
+    )
+    expect(differ).toEqual([])
+    expect(fastCrc!(Buffer.from('123456789'))).toBe(0xe3069283) // CRC-32C's check value
+  })
+})
+
 describe('the hyparquet patches', () => {
   const rows = 200
   const usage: Column = {
