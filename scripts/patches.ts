@@ -286,6 +286,43 @@ module.exports = (record) => {
 }
 `
 
+/**
+ * kafkajs's murmur2 (the default partitioner's hash of every key) in 32-bit integer arithmetic, as
+ * Kafka's Java client computes it. The stock one does the same arithmetic with its Long class, an
+ * object per step: 59 % of the CPU of a send loop in a profile once records were fast.
+ */
+export const FAST_MURMUR2 = `// Kafka's murmur2 (its Java client's Utils.murmur2), in 32-bit integer arithmetic.
+module.exports = key => {
+  const data = Buffer.isBuffer(key) ? key : Buffer.from(String(key))
+  const m = 0x5bd1e995
+  const length = data.length
+  let h = 0x9747b28c ^ length
+  const length4 = length >>> 2
+  for (let i = 0; i < length4; i++) {
+    const i4 = i * 4
+    let k = data[i4] | (data[i4 + 1] << 8) | (data[i4 + 2] << 16) | (data[i4 + 3] << 24)
+    k = Math.imul(k, m)
+    k ^= k >>> 24
+    k = Math.imul(k, m)
+    h = Math.imul(h, m) ^ k
+  }
+  const tail = length & ~3
+  switch (length % 4) {
+    case 3:
+      h ^= data[tail + 2] << 16
+    case 2:
+      h ^= data[tail + 1] << 8
+    case 1:
+      h ^= data[tail]
+      h = Math.imul(h, m)
+  }
+  h ^= h >>> 13
+  h = Math.imul(h, m)
+  h ^= h >>> 15
+  return h | 0
+}
+`
+
 export const PATCHES: Patch[] = [
   {
     package: 'kafkajs',
@@ -321,6 +358,16 @@ export const PATCHES: Patch[] = [
       ['module.exports = ({ offsetDelta', 'const stockRecord = ({ offsetDelta'],
       ['const sizeOfHeaders = headersArray =>', `${FAST_RECORD}\nconst sizeOfHeaders = headersArray =>`],
     ]),
+  },
+  {
+    package: 'kafkajs',
+    version: '2.2.4',
+    file: 'src/producer/partitioners/default/murmur2.js',
+    sha256: '82c3a52a692c32b2c62e4e91adc553b4572b9abbd53d237255bf33cf132e1f98',
+    why:
+      'The default partitioner hashes every key with murmur2 done in Long objects: 59 % of the CPU of a ' +
+      'send loop once records were fast. The same 32-bit hash in integer arithmetic.',
+    apply: () => FAST_MURMUR2,
   },
   {
     package: 'kafkajs',

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { Partitioners } from 'kafkajs'
 import { checkPatchTargets, LINEAR_GROUPING, PATCHES, targetOf } from '../../scripts/patches.ts'
+import { murmur2 } from '../../src/core/shard.ts'
 import { ROOT } from '../helpers.ts'
 import { type Column, corruptRunLength, flipPageByte, parquetBytes, withDeclaredRows } from '../parquet.ts'
 
@@ -168,6 +169,24 @@ describe('the kafkajs encoding patches: the same bytes as the stock modules', ()
       const want = await encode(stock, compression)
       expect([compression, (await encode(patched, compression)).equals(want)]).toEqual([compression, true])
     }
+  })
+
+  it("murmur2 in 32-bit arithmetic: the stock hash, and core/shard.ts's, for keys of every length to 64 and SURF's", () => {
+    const MURMUR = 'src/producer/partitioners/default/murmur2.js'
+    const [stockHash, fastHash] = [stock(MURMUR), patched(MURMUR)] as ((k: Buffer | string) => number)[]
+    const keys: (Buffer | string)[] = [
+      ...Array.from({ length: 65 }, (_, n) =>
+        Buffer.from(Array.from({ length: n }, (_, i) => (i * 97 + n * 31) & 0xff)),
+      ),
+      ...Array.from({ length: 200 }, (_, i) => Buffer.from(`{"id":"${2133099 + i * 7919}"}`)),
+      'text key',
+    ]
+    const differ = keys.filter((k) => fastHash!(k) !== stockHash!(k) || fastHash!(k) !== murmur2(Buffer.from(k)))
+    expect(differ).toEqual([])
+    // Kafka's Java client (kafka-clients 4.4.0, Utils.murmur2 of the UTF-8 bytes), run by hand.
+    expect(['21', 'foobar', '{"id":"2133099"}', ''].map((k) => fastHash!(Buffer.from(k)))).toEqual([
+      -973932308, -790332482, 225873892, 275646681,
+    ])
   })
 
   it('CRC32C eight bytes at a time: the stock checksum at every length to 300, and the check value', () => {
