@@ -2,29 +2,40 @@
 /**
  * Kafka throughput, side by side in one run (after `bun run build`):
  *
- *   bun scripts/bench-kafka.ts [TRACE_DIR] [--format dc-mock] [--shards N]
- *   (default ../shared/data/surf and the seed's format; KAFKA_VERSION as kafka.sh)
+ *   bun scripts/bench-kafka.ts [TRACE_DIR] [--format dc-mock] [--shards N] [--compression CODEC] [--bin PATH]
+ *   (default ../shared/data/surf and the seed's format; KAFKA_VERSION as kafka.sh; --bin: another
+ *   build of opendt-replay to measure, dist/opendt-replay by default)
  *
  * 1. The whole trace at --speed max into fresh topics with the default, safe settings (acks all,
- *    idempotent producer), wall time from spawn to exit; with --shards N, N processes at once
+ *    idempotent producer), wall time from spawn to exit, and the send phase its summary line gives (release to the last
+ *    acknowledgement); with --shards N, N processes at once
  *    (--shard k/N each) into topics of N partitions, wall time until the last exits.
  * 2. Kafka's own producer benchmark (org.apache.kafka.tools.ProducerPerformance, from the same
  *    Maven download) sending as many records with acks=all to the same broker: of the trace's
  *    average key + value size for the seed's format; for dc-mock's, whose records run from 70
  *    bytes to 1 MB, drawn from the replay's own values (--payload-file), so sizes match too.
- * Starts a broker with scripts/kafka.sh if none runs, and stops it afterwards.
+ * With --compression CODEC, both compress: the replay with --compression, ProducerPerformance with
+ * compression.type. Starts a broker with scripts/kafka.sh if none runs, and stops it afterwards.
  */
 import { rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 
 const root = resolve(import.meta.dir, '..')
-const bin = join(root, 'dist', 'opendt-replay')
 const argv = process.argv.slice(2)
+/** The value after a flag, and the flag and value taken out of the positional arguments. */
+const taken = new Set<number>()
+const option = (flag: string): string | undefined => {
+  const at = argv.indexOf(flag)
+  if (at < 0) return undefined
+  taken.add(at).add(at + 1)
+  return argv[at + 1]
+}
+const bin = resolve(option('--bin') ?? join(root, 'dist', 'opendt-replay'))
+const shards = Number(option('--shards') ?? 1)
+const compression = option('--compression')
 const dcMock = argv.includes('dc-mock')
-const shardsAt = argv.indexOf('--shards')
-const shards = shardsAt >= 0 ? Number(argv[shardsAt + 1]) : 1
-const positional = argv.filter((a, i) => !a.startsWith('--') && a !== 'dc-mock' && (shardsAt < 0 || i !== shardsAt + 1))
+const positional = argv.filter((a, i) => !taken.has(i) && !a.startsWith('--') && a !== 'dc-mock')
 const trace = resolve(positional[0] ?? join(root, '..', 'shared', 'data', 'surf'))
 const format = dcMock ? ['--format', 'dc-mock'] : []
 const kafkaSh = join(root, 'scripts', 'kafka.sh')
@@ -85,14 +96,23 @@ try {
         'max',
         ...topicFlags.map((f) => (f.startsWith('--') ? f : `bench-${f}-${stamp}`)),
         ...(shards > 1 ? ['--shard', `${k}/${shards}`, '--partitions', String(shards)] : []),
+        ...(compression ? ['--compression', compression] : []),
       ],
       { stdout: 'ignore', stderr: 'pipe' },
     ),
   )
-  const codes = await Promise.all(procs.map((p) => p.exited))
+  const [codes, stderrs] = await Promise.all([
+    Promise.all(procs.map((p) => p.exited)),
+    Promise.all(procs.map((p) => new Response(p.stderr).text())),
+  ])
   const oursMs = performance.now() - t0
-  if (codes.some((c) => c !== 0)) throw new Error(`replay failed: ${await new Response(procs[0]!.stderr).text()}`)
+  if (codes.some((c) => c !== 0)) throw new Error(`replay failed: ${stderrs[0]}`)
   const oursRate = records / (oursMs / 1000)
+  // The send phase, as each summary line gives it: release to the last acknowledgement (the longest shard's).
+  const sendSeconds = Math.max(
+    ...stderrs.map((e) => Number(/acknowledged in ([\d.]+) s \(/.exec(e)?.[1] ?? Number.NaN)),
+  )
+  const sendRate = records / sendSeconds
 
   const topic = `bench-perf-${stamp}`
   sh([
@@ -129,6 +149,7 @@ try {
     `bootstrap.servers=${broker}`,
     'acks=all',
     'max.request.size=10485760',
+    ...(compression ? [`compression.type=${compression}`] : []),
   ])
   // Progress lines every 5 s look the same; the summary (with percentiles) comes last.
   const m = [...perf.out.matchAll(/(\d+) records sent, ([\d.]+) records\/sec/g)].at(-1)
@@ -143,15 +164,24 @@ try {
   console.log('| --- | --- | --- | --- |')
   const what =
     (dcMock ? `${format.join(' ')}, 3 topics` : '2 topics') +
-    (shards > 1 ? `, ${shards} --shard processes, ${shards} partitions` : '')
+    (shards > 1 ? `, ${shards} --shard processes, ${shards} partitions` : '') +
+    (compression ? `, --compression ${compression}` : '')
   console.log(
-    `| opendt-replay --speed max (idempotent, whole trace, ${what}) | ${records} | ${(oursMs / 1000).toFixed(2)} s | ${Math.round(oursRate)} |`,
+    `| opendt-replay --speed max (idempotent, whole trace, ${what}), spawn to exit | ${records} | ${(oursMs / 1000).toFixed(2)} s | ${Math.round(oursRate)} |`,
   )
-  const payload = dcMock ? `--payload-file (the replay's ${records} values)` : `--record-size ${recordSize}`
+  console.log(
+    `| the same run's send phase (its summary: release to the last acknowledgement) | ${records} | ${sendSeconds.toFixed(2)} s | ${Math.round(sendRate)} |`,
+  )
+  const payload =
+    (dcMock ? `--payload-file (the replay's ${records} values)` : `--record-size ${recordSize}`) +
+    (compression ? `, compression.type=${compression}` : '')
   console.log(
     `| ProducerPerformance ${payload} | ${m[1]} | ${(Number(m[1]) / javaRate).toFixed(2)} s | ${Math.round(javaRate)} |`,
   )
-  console.log(`\nratio: ${(oursRate / javaRate).toFixed(2)} of the Java tool's rate`)
+  console.log(
+    `\nratio: ${(oursRate / javaRate).toFixed(2)} of the Java tool's rate spawn to exit, ${(sendRate / javaRate).toFixed(2)} in the send phase ` +
+      "(ProducerPerformance's rate is its send loop's: its JVM start is not counted)",
+  )
 } finally {
   rmSync(join(tmpdir(), `bench-payloads-${process.pid}.txt`), { force: true })
   if (started) sh(['bash', kafkaSh, 'stop'])
