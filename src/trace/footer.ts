@@ -87,9 +87,9 @@ class GroupIndex {
 
   /** The path_in_schema list at the reader, of the group's chunk i: decoded only when it differs from the last group's. */
   path(i: number, r: Reader): string[] {
-    const raw = r.rawList()
     const known = this.paths[i]
-    if (known && known.raw.length === raw.length && known.raw.every((b, k) => b === raw[k])) return known.path
+    if (known && r.skipIfNext(known.raw)) return known.path
+    const raw = r.rawList()
     const path = new Reader(raw, 0, raw.length).list((e) => text.decode(e.binary()))
     this.paths[i] = { raw, path }
     return path
@@ -282,6 +282,15 @@ class Reader {
   }
 
   /** A list's bytes, header included, passed over. */
+  /** Whether the next bytes are `expected`; if so, they are passed over. */
+  skipIfNext(expected: Uint8Array): boolean {
+    const n = expected.length
+    if (this.at + n > this.end) return false
+    for (let k = 0; k < n; k++) if (this.bytes[this.at + k] !== expected[k]) return false
+    this.at += n
+    return true
+  }
+
   rawList(): Uint8Array {
     const at = this.at
     this.skip(LIST)
