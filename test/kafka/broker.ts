@@ -113,22 +113,44 @@ function compiledReader(): Promise<string> {
   return reader
 }
 
+let rdkafka: Promise<string> | undefined
+
+/** The python of scripts/rdkafka.sh's environment (librdkafka, from PyPI), installed once. */
+function rdkafkaPython(): Promise<string> {
+  rdkafka ??= (async () => {
+    const proc = Bun.spawn(['bash', join(ROOT, 'scripts', 'rdkafka.sh')], { stdout: 'pipe', stderr: 'pipe' })
+    const [out, err, code] = await Promise.all([
+      new Response(proc.stdout).text(),
+      new Response(proc.stderr).text(),
+      proc.exited,
+    ])
+    if (code !== 0) throw new Error(`scripts/rdkafka.sh failed (${code}):\n${err}`)
+    return out.trim()
+  })()
+  return rdkafka
+}
+
 /**
  * Reads a topic from the beginning to its current end with Kafka's own Java consumer
- * (ReadTopic.java): a reader we did not write, from the jars scripts/kafka.sh fetches.
+ * (ReadTopic.java): a reader we did not write, from the jars scripts/kafka.sh fetches; or with
+ * librdkafka (read_topic_rdkafka.py, the same output), a second one.
  */
 export async function readTopicWithPartitions(
   bootstrap: string,
   topic: string,
+  reader: 'java' | 'librdkafka' = 'java',
 ): Promise<{ partitions: number; records: Record_[] }> {
-  const classpath = await compiledReader()
-  const proc = Bun.spawn(['java', '-cp', classpath, 'ReadTopic', bootstrap, topic], { stdout: 'pipe', stderr: 'pipe' })
+  const command =
+    reader === 'java'
+      ? ['java', '-cp', await compiledReader(), 'ReadTopic', bootstrap, topic]
+      : [await rdkafkaPython(), join(import.meta.dir, 'read_topic_rdkafka.py'), bootstrap, topic]
+  const proc = Bun.spawn(command, { stdout: 'pipe', stderr: 'pipe' })
   const [out, err, code] = await Promise.all([
     new Response(proc.stdout).text(),
     new Response(proc.stderr).text(),
     proc.exited,
   ])
-  if (code !== 0) throw new Error(`ReadTopic ${topic} failed (${code}): ${err}`)
+  if (code !== 0) throw new Error(`reading ${topic} with ${reader} failed (${code}): ${err}`)
   const [head, ...lines] = out.split('\n').filter((l) => l !== '')
   const records = lines.map((l) => {
     const [p, offset, t, key, value, ...headers] = l.split('\t')

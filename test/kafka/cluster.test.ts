@@ -8,7 +8,8 @@ import { type Cluster, freshTopic, leaderOf, readTopicWithPartitions, startClust
 /**
  * Faults on a cluster of three KRaft brokers (scripts/kafka.sh, KAFKA_NODES=3; min.insync.replicas
  * 2), topics of 3 partitions replicated 3 times: leaders killed, controlled shutdowns, a rolling
- * restart, quorum lost. Each run is read back whole with Kafka's Java consumer and compared with
+ * restart, quorum lost. Each run is read back whole with Kafka's Java consumer (and librdkafka,
+ * which must read the same) and compared with
  * the dry-run of the same replay, per key in partition order, and with what the summary claimed;
  * `verify` must agree. Faults are timed by what the topics hold, never by sleeping.
  */
@@ -121,12 +122,18 @@ function perKey(records: [string, string][]): Map<string, string[]> {
   return byKey
 }
 
-/** What each topic holds, read with Kafka's Java consumer, as [key, value] in partition then offset order. */
+/**
+ * What each topic holds, read with Kafka's Java consumer, as [key, value] in partition then offset
+ * order; librdkafka must read the same records (offsets, timestamps and headers included).
+ */
 async function holdings(topics: string[]): Promise<Map<string, [string, string][]>> {
   const out = new Map<string, [string, string][]>()
   for (const topic of topics) {
     const { partitions, records } = await readTopicWithPartitions(cluster.bootstrap, topic)
     expect(partitions).toBe(3)
+    const second = await readTopicWithPartitions(cluster.bootstrap, topic, 'librdkafka')
+    expect([topic, second.partitions, second.records.length]).toEqual([topic, 3, records.length])
+    expect(second.records).toEqual(records)
     out.set(
       topic,
       records.map((r) => [r.key, unstamped(topic, r.value)]),

@@ -1,10 +1,18 @@
 import { beforeAll, describe, expect, it } from 'bun:test'
 import { requireBinary, requireSurf, run } from '../helpers.ts'
-import { consoleProduce, createTopics, dryRunMessages, freshTopic, readTopic, sharedBroker } from './broker.ts'
+import {
+  consoleProduce,
+  createTopics,
+  dryRunMessages,
+  freshTopic,
+  readTopic,
+  readTopicWithPartitions,
+  sharedBroker,
+} from './broker.ts'
 
 /**
  * Compressed record batches, both ways, against a real broker: what the replay writes with each
- * codec is read back by Kafka's Java consumer; and topics the broker compresses itself
+ * codec is read back by Kafka's Java consumer and by librdkafka; and topics the broker compresses itself
  * (`compression.type`), filled by Kafka's console producer, are read by verify.
  */
 const broker = sharedBroker()
@@ -25,7 +33,7 @@ const CODECS = ['gzip', 'snappy', 'lz4', 'zstd'] as const
 
 describe('compression', () => {
   it.each(CODECS)(
-    "--compression %s, SURF's first six hours: Kafka's Java consumer reads every message; so does verify",
+    "--compression %s, SURF's first six hours: Kafka's Java consumer and librdkafka read every message; so does verify",
     async (codec) => {
       const topics = { tasks: freshTopic('tasks'), fragments: freshTopic('fragments') }
       const flags = [...surf, '--tasks-topic', topics.tasks, '--fragments-topic', topics.fragments]
@@ -34,6 +42,8 @@ describe('compression', () => {
       for (const role of ['tasks', 'fragments'] as const) {
         const records = await readTopic(broker.bootstrap, topics[role])
         expect(records.map((r) => [r.key, r.value])).toEqual(surfExpected[role])
+        // librdkafka decodes the same batches (its own gzip, snappy, lz4 and zstd) to the same records.
+        expect((await readTopicWithPartitions(broker.bootstrap, topics[role], 'librdkafka')).records).toEqual(records)
       }
       const verified = await run([bin, 'verify', ...flags, '--brokers', broker.bootstrap])
       expect([verified.code, verified.stdout.trimEnd().split('\n').at(-1)]).toEqual([
