@@ -8,6 +8,9 @@
  * - each file is an executable of the right format and CPU (ELF x86-64/aarch64, Mach-O
  *   x86_64/arm64, PE32+ x86-64) and embeds the worker entrypoint (the compiled module graph
  *   holds `/$bunfs/root/run/worker.js`, `B:/~BUN/root/run/worker.js` on Windows);
+ * - each embeds the Kafka codecs that are not Bun's own (the LZ4 frame code and snappyjs; zstd is
+ *   in Bun's runtime); test/release/release.test.ts also sends with each codec from each Linux
+ *   build, natively and under qemu, into a real broker;
  * - the Linux ones run: --version, and a one-hour SURF window whose dry-run output must equal the
  *   host build's byte for byte; linux-arm64 under qemu-aarch64 (Debian's qemu-user, with the
  *   libc from libc6-arm64-cross), linux-x64-baseline also under qemu-x86_64 -cpu Nehalem, a CPU
@@ -66,6 +69,12 @@ export function formatOf(bytes: Uint8Array): Format | { kind: 'unknown' } {
   return { kind: 'unknown' }
 }
 
+/**
+ * Text that only the bundled codecs carry (minifying keeps string literals): src/kafka/codecs.ts's
+ * LZ4 frames, and snappyjs. zstd is Bun's runtime (Bun.zstdCompressSync), in every target's.
+ */
+const CODEC_MARKERS = ['lz4: not an LZ4 frame', 'Invalid Snappy bitstream']
+
 function run(cmd: string[]): { code: number; out: Buffer; err: string } {
   const p = Bun.spawnSync(cmd, { stdout: 'pipe', stderr: 'pipe' })
   return { code: p.exitCode, out: p.stdout, err: p.stderr.toString() }
@@ -103,6 +112,8 @@ export async function checkRelease(): Promise<Check[]> {
     )
     const entry = Buffer.from(name.endsWith('.exe') ? 'B:/~BUN/root/run/worker.js' : '/$bunfs/root/run/worker.js')
     add(name, 'embeds the worker entrypoint', Buffer.from(bytes.buffer).indexOf(entry) >= 0)
+    const missing = CODEC_MARKERS.filter((m) => Buffer.from(bytes.buffer).indexOf(m) < 0)
+    add(name, 'embeds the codecs (lz4 frames, snappyjs)', missing.length === 0, missing.join(', '))
     add(name, `size ${(bytes.length / 1e6).toFixed(1)} MB`, bytes.length > 0)
     for (const prefix of expected.run ?? []) {
       const how = prefix.length ? prefix.join(' ') : 'natively'
