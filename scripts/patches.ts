@@ -287,40 +287,14 @@ module.exports = (record) => {
 `
 
 /**
- * kafkajs's murmur2 (the default partitioner's hash of every key) in 32-bit integer arithmetic, as
- * Kafka's Java client computes it. The stock one does the same arithmetic with its Long class, an
- * object per step: 59 % of the CPU of a send loop in a profile once records were fast.
+ * kafkajs's murmur2 (the default partitioner's hash of every key) is our own core/shard.ts murmur2,
+ * the 32-bit integer arithmetic of Kafka's Java client that `--shard` already uses: one function
+ * places keys in partitions and in shards. The stock one does the same arithmetic with its Long
+ * class, an object per step: 59 % of the CPU of a send loop in a profile once records were fast.
  */
-export const FAST_MURMUR2 = `// Kafka's murmur2 (its Java client's Utils.murmur2), in 32-bit integer arithmetic.
-module.exports = key => {
-  const data = Buffer.isBuffer(key) ? key : Buffer.from(String(key))
-  const m = 0x5bd1e995
-  const length = data.length
-  let h = 0x9747b28c ^ length
-  const length4 = length >>> 2
-  for (let i = 0; i < length4; i++) {
-    const i4 = i * 4
-    let k = data[i4] | (data[i4 + 1] << 8) | (data[i4 + 2] << 16) | (data[i4 + 3] << 24)
-    k = Math.imul(k, m)
-    k ^= k >>> 24
-    k = Math.imul(k, m)
-    h = Math.imul(h, m) ^ k
-  }
-  const tail = length & ~3
-  switch (length % 4) {
-    case 3:
-      h ^= data[tail + 2] << 16
-    case 2:
-      h ^= data[tail + 1] << 8
-    case 1:
-      h ^= data[tail]
-      h = Math.imul(h, m)
-  }
-  h ^= h >>> 13
-  h = Math.imul(h, m)
-  h ^= h >>> 15
-  return h | 0
-}
+export const FAST_MURMUR2 = `// Kafka's murmur2: opendt-replay's own (src/core/shard.ts), for the bytes kafkajs hashed.
+const { murmur2 } = require(${JSON.stringify(join(import.meta.dir, '..', 'src', 'core', 'shard.ts'))})
+module.exports = key => murmur2(Buffer.isBuffer(key) ? key : Buffer.from(String(key)))
 `
 
 export const PATCHES: Patch[] = [

@@ -171,7 +171,7 @@ describe('the kafkajs encoding patches: the same bytes as the stock modules', ()
     }
   })
 
-  it("murmur2 in 32-bit arithmetic: the stock hash, and core/shard.ts's, for keys of every length to 64 and SURF's", () => {
+  it("murmur2, core/shard.ts's in kafkajs: the stock hash for keys of every length to 64 and SURF's, and Java's", () => {
     const MURMUR = 'src/producer/partitioners/default/murmur2.js'
     const [stockHash, fastHash] = [stock(MURMUR), patched(MURMUR)] as ((k: Buffer | string) => number)[]
     const keys: (Buffer | string)[] = [
