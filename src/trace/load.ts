@@ -239,7 +239,12 @@ function* batches(
     let offset = c.start[first]!
     if (g - first > 1) {
       const joined = joinChunks(table.source.buffer, c, first, g, bytes)
-      file = { byteLength: bytes, slice: (start, end) => (joined.buffer as ArrayBuffer).slice(start, end) }
+      const buffer = joined.buffer as ArrayBuffer
+      // hyparquet asks for the whole chunk: handed over as it is, not copied again.
+      file = {
+        byteLength: bytes,
+        slice: (start, end = bytes) => (start === 0 && end === bytes ? buffer : buffer.slice(start, end)),
+      }
       offset = 0
     }
     const meta_data = {
