@@ -50,14 +50,14 @@ export function parseFooter(footer: Uint8Array): Footer {
   let index: GroupIndex | undefined
   let listAt = -1
   let listEnd = -1
-  reader.struct((id, type) => {
-    if (id === 4 && type === LIST) {
+  for (let f = reader.field(0); f !== 0; f = reader.field(f)) {
+    if (f >> 4 === 4 && (f & 0x0f) === LIST) {
       listAt = reader.at
       index = new GroupIndex(reader.listSize())
       for (let g = 0; g < index.groupRows.length; g++) rowGroup(reader, index, g)
       listEnd = reader.at
-    } else reader.skip(type)
-  })
+    } else reader.skip(f & 0x0f)
+  }
   if (!index) throw new Error('parquet footer has no row groups list')
   // The same footer with an empty row-group list (one byte: size 0, element type struct).
   const rest = new Uint8Array(footer.byteLength - (listEnd - listAt) + 1)
@@ -129,8 +129,6 @@ const I64 = 6
 const DOUBLE = 7
 const BINARY = 8
 const LIST = 9
-const SET = 10
-const MAP = 11
 const STRUCT = 12
 
 const PARQUET_TYPES = ['BOOLEAN', 'INT32', 'INT64', 'INT96', 'FLOAT', 'DOUBLE', 'BYTE_ARRAY', 'FIXED_LEN_BYTE_ARRAY']
@@ -263,11 +261,6 @@ class Reader {
     return (delta ? (previous >> 4) + delta : this.int()) * 16 + type
   }
 
-  /** A struct's fields, each handed to `field` (which reads or skips its value), up to STOP. */
-  struct(field: (id: number, type: number) => void): void {
-    for (let f = this.field(0); f !== 0; f = this.field(f)) field(f >> 4, f & 0x0f)
-  }
-
   /** A list's header: how many elements follow (the caller reads them). */
   listSize(): number {
     return this.listHeader().size
@@ -325,27 +318,17 @@ class Reader {
       case BINARY:
         this.binary()
         return
-      case LIST:
-      case SET: {
+      case LIST: {
         const { size, type: element } = this.listHeader()
         // A list of booleans holds one byte per element.
         for (let i = 0; i < size; i++) this.skip(element === TRUE || element === FALSE ? BYTE : element)
-        return
-      }
-      case MAP: {
-        const size = this.varint()
-        if (size === 0) return
-        const types = this.byte()
-        for (let i = 0; i < size; i++) {
-          this.skip(types >> 4)
-          this.skip(types & 0x0f)
-        }
         return
       }
       case STRUCT:
         for (let f = this.field(0); f !== 0; f = this.field(f)) this.skip(f & 0x0f)
         return
       default:
+        // Parquet's footer has no sets or maps: as hyparquet, a value of another type is corruption.
         throw new Error(`thrift unhandled type: ${type}`)
     }
   }

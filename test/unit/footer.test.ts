@@ -156,6 +156,9 @@ describe('the footer, read for the replay (trace/footer.ts)', () => {
     new DataView(cut.buffer).setUint32(half, half, true)
     cut.set(footer.subarray(footer.length - 4), half + 4)
     expect(() => parseFooter(cut)).toThrow('parquet footer ends inside a value')
+    // Field 1 an i32, then field 2 of type 10 (a thrift set): parquet's footer has none.
+    const set = Uint8Array.of(0x15, 0x02, 0x1a, 0x00, 4, 0, 0, 0, 0x50, 0x41, 0x52, 0x31)
+    expect(() => parseFooter(set)).toThrow('thrift unhandled type: 10')
   })
 })
 
