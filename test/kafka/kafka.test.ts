@@ -36,8 +36,8 @@ async function topicPartitions(topic: string): Promise<number> {
 const createTopics = (topics: string[], partitions: number, config: Record<string, string> = {}) =>
   createTopicsOn(broker.bootstrap, topics, partitions, config)
 
-/** Replays at --speed max into two topics of the test broker; `args` adds the trace and other flags. */
-const intoKafka = (args: string[], tasks: string, fragments: string) =>
+/** Replays (at --speed max unless told) into two topics of the test broker; `args` adds the trace and other flags. */
+const intoKafka = (args: string[], tasks: string, fragments: string, speed = 'max') =>
   run([
     bin,
     'replay',
@@ -45,7 +45,7 @@ const intoKafka = (args: string[], tasks: string, fragments: string) =>
     '--brokers',
     broker.bootstrap,
     '--speed',
-    'max',
+    speed,
     '--tasks-topic',
     tasks,
     '--fragments-topic',
@@ -147,24 +147,7 @@ describe("replay into a real Kafka broker, read back with Kafka's Java consumer"
     const tasks = fresh('tasks')
     const fragments = fresh('fragments')
     const window = ['--from', '3d', '--to', '3d1h']
-    const sent = await run([
-      bin,
-      'replay',
-      surf,
-      ...window,
-      '--brokers',
-      broker.bootstrap,
-      '--speed',
-      '3600',
-      '--batch-size',
-      '16k',
-      '--linger',
-      '20ms',
-      '--tasks-topic',
-      tasks,
-      '--fragments-topic',
-      fragments,
-    ])
+    const sent = await intoKafka([surf, ...window, '--batch-size', '16k', '--linger', '20ms'], tasks, fragments, '3600')
     expect(sent.code).toBe(0)
     const dry = dryRunMessages((await run([bin, 'replay', surf, '--dry-run', '--speed', 'max', ...window])).stdout)
     expect((await readTopic(broker.bootstrap, tasks)).map((r) => [r.key, r.value])).toEqual(dry.tasks)
