@@ -44,6 +44,23 @@ export class ByteWriter {
     this.pos = p
   }
 
+  /**
+   * Writes the last `length` bytes `times` more times: a run of equal pieces (a dc-mock task's
+   * identical fragments) in log2(times) copies, each doubling what is there.
+   */
+  repeat(length: number, times: number): void {
+    if (length <= 0 || times <= 0) return
+    this.reserve(length * times)
+    const start = this.pos - length
+    for (let have = 1, left = times; left > 0; ) {
+      const n = Math.min(have, left)
+      this.buf.copyWithin(this.pos, start, start + n * length)
+      this.pos += n * length
+      have += n
+      left -= n
+    }
+  }
+
   ascii(s: string): void {
     this.reserve(s.length)
     const buf = this.buf

@@ -48,9 +48,9 @@ export function pyFloat(x: number): string {
   return String(x)
 }
 
-/** A float field: the common whole number written as digits, anything else as Python spells it. */
+/** A float field: the common whole number written as digits, anything else (-0.0 too) as Python spells it. */
 function writeFloat(w: ByteWriter, x: number): void {
-  if (Number.isInteger(x) && x >= 0 && x < 1e16) w.double(x)
+  if (Number.isInteger(x) && (x > 0 || Object.is(x, 0)) && x < 1e16) w.double(x)
   else w.ascii(pyFloat(x))
 }
 
@@ -81,7 +81,7 @@ const FRAGMENT_OPEN = asciiBytes('{"task_id":')
 const FRAGMENT_DURATION = asciiBytes(',"duration":')
 const CPU_USAGE = asciiBytes(',"cpu_usage":')
 const FRAGMENT_CLOSE = asciiBytes('}')
-const COMMA = asciiBytes(',')
+const FRAGMENT_NEXT = asciiBytes('},')
 const TASK_CLOSE = asciiBytes(']}}')
 
 /**
@@ -114,19 +114,44 @@ export function writeTaskMessage(w: ByteWriter, t: TaskMessage): void {
   w.bytes(MEM_CAPACITY)
   w.integer(t.memCapacity)
   w.bytes(FRAGMENTS_OPEN)
-  for (let i = t.from; i < t.to; i++) {
-    if (i > t.from) w.bytes(COMMA)
-    w.bytes(FRAGMENT_OPEN)
-    w.bytes(t.id)
-    w.bytes(FRAGMENT_DURATION)
-    w.integer(Math.round(t.fragmentDuration(i)))
-    w.bytes(CPU_COUNT)
-    w.integer(t.fragmentCpuCount(i))
-    w.bytes(CPU_USAGE)
-    writeFloat(w, t.fragmentUsage(i))
-    w.bytes(FRAGMENT_CLOSE)
-  }
+  if (t.to > t.from) writeFragments(w, t)
   w.bytes(TASK_CLOSE)
+}
+
+/**
+ * A task's fragments, `{"task_id":ID,"duration":D,"cpu_count":C,"cpu_usage":U}` joined by commas.
+ * Each fragment after the first is the piece `},{"task_id":...U`; a run of fragments equal to the
+ * one before (half of SURF's) repeats its piece's bytes (ByteWriter.repeat) instead of encoding it.
+ */
+function writeFragments(w: ByteWriter, t: TaskMessage): void {
+  const open = Buffer.concat([FRAGMENT_OPEN, t.id, FRAGMENT_DURATION])
+  const next = Buffer.concat([FRAGMENT_NEXT, open])
+  for (let i = t.from; i < t.to; ) {
+    const duration = Math.round(t.fragmentDuration(i))
+    const cpus = t.fragmentCpuCount(i)
+    const usage = t.fragmentUsage(i)
+    const start = w.pos
+    w.bytes(i === t.from ? open : next)
+    w.integer(duration)
+    w.bytes(CPU_COUNT)
+    w.integer(cpus)
+    w.bytes(CPU_USAGE)
+    writeFloat(w, usage)
+    // The first piece has no comma before it: a run after it repeats the second.
+    if (i++ === t.from) continue
+    let same = 0
+    while (
+      i < t.to &&
+      Math.round(t.fragmentDuration(i)) === duration &&
+      t.fragmentCpuCount(i) === cpus &&
+      Object.is(t.fragmentUsage(i), usage)
+    ) {
+      same++
+      i++
+    }
+    w.repeat(w.pos - start, same)
+  }
+  w.bytes(FRAGMENT_CLOSE)
 }
 
 const HEARTBEAT_OPEN = asciiBytes('{"message_type":"heartbeat","timestamp":"')

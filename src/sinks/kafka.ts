@@ -63,6 +63,8 @@ export class KafkaSink implements OutputSink {
   private sealed: Batch[] = []
   private current = emptyBatch()
   private writer = new ByteWriter(1 << 16)
+  /** Writers whose sends are acknowledged: the next batches are written into them, not into new buffers. */
+  private readonly spare: ByteWriter[] = []
   private inFlight: Promise<void> | undefined
   private readonly producer: Producer
   private readonly options: KafkaSinkOptions
@@ -121,9 +123,17 @@ export class KafkaSink implements OutputSink {
     if (this.current.bytes > 0) this.sealed.push(this.current)
     this.current = emptyBatch()
     const batches = this.sealed
+    if (batches.length === 0) return
     this.sealed = []
-    this.writer = new ByteWriter(1 << 16)
+    // The batches' values are views into the writer until the last of their sends is acknowledged.
+    const writer = this.writer
+    this.writer = this.spare.pop() ?? new ByteWriter(1 << 16)
+    this.writer.pos = 0
     for (const batch of batches) await this.send(batch)
+    this.inFlight?.then(
+      () => this.spare.push(writer),
+      () => {},
+    )
   }
 
   private async send(batch: Batch): Promise<void> {

@@ -171,6 +171,48 @@ describe('dc-mock task messages', () => {
     const bytes = messages[0]![2].length
     expect([bytes, largestTaskMessage({ tasks, fragments, ids, skipped })]).toEqual([334, { key: '10', bytes }])
   })
+
+  it('runs of equal fragments, of every length to 9 and after any first fragment, as if each were written', () => {
+    // Fragment values chosen per index: the runs below start at the first fragment, after it and
+    // later, and differ by one field each (duration, cpu_count, usage, a -0 usage against 0).
+    const runs: [duration: number, cpus: number, usage: number, count: number][] = [
+      [30_000, 2, 5, 3],
+      [30_000, 2, 5.5, 1],
+      [30_000, 4, 5.5, 9],
+      [60_000, 4, 5.5, 2],
+      [60_000, 4, 0, 4],
+      [60_000, 4, -0, 5],
+      [60_000, 4, Number.NaN, 2],
+      [1, 1, 1e-7, 7],
+    ]
+    const rows = runs.flatMap(([d, , , n]) => Array.from({ length: n }, () => [0, d] as [number, number]))
+    const fragments = makeFragments(1, rows)
+    fragments.cpuCount = Float64Array.from(runs.flatMap(([, c, , n]) => Array(n).fill(c)))
+    fragments.cpuUsage = Float64Array.from(runs.flatMap(([, , u, n]) => Array(n).fill(u)))
+    const tasks = makeTasks([['7', T0, 60_000]])
+    const { ids, skipped } = openDtIds(tasks)
+    const [message] = drain(new TaskMessageStream({ tasks, fragments, ids, skipped }, ALL))
+    const value = message![2]
+    const want = runs
+      .flatMap(([d, c, u, n]) =>
+        Array(n).fill(`{"task_id":7,"duration":${d},"cpu_count":${c},"cpu_usage":${pyFloat(u)}}`),
+      )
+      .join(',')
+    expect(value.slice(value.indexOf('"fragments":[') + 13, -3)).toBe(want)
+    expect(pyFloat(-0)).toBe('-0.0')
+  })
+})
+
+describe('ByteWriter.repeat', () => {
+  it('writes the last bytes again that many times, growing the buffer as it goes', () => {
+    const seen = [0, 1, 2, 3, 7, 8, 100].map((times) => {
+      const w = new ByteWriter(4)
+      w.ascii('head|ab')
+      w.repeat(2, times)
+      return written(w)
+    })
+    expect(seen).toEqual([0, 1, 2, 3, 7, 8, 100].map((n) => `head|ab${'ab'.repeat(n)}`))
+  })
 })
 
 describe('heartbeats', () => {

@@ -116,6 +116,36 @@ describe('KafkaSink', () => {
     expect(sink.figures().tasks).toEqual({ sent: 2, acked: 2, eventTime: 2 })
   })
 
+  it("a send's values stay as sent until it is acknowledged; then its buffer holds later batches", async () => {
+    const { producer, sends } = fakeProducer()
+    const sink = new KafkaSink(producer, options())
+    const values = (i: number) => sends[i]!.batch.topicMessages![0]!.messages.map((m) => m.value as Buffer)
+    const texts = () => sends.map((_, i) => values(i)[0]!.toString())
+    let time = 0
+    /** One message and a flush; the send before it is acknowledged as the flush waits for it. */
+    const batch = async (value: string) => {
+      addAll(sink, rows([['tasks', ++time, 'k', value]]))
+      const flushed = sink.flush()
+      sends.at(-1)?.settle()
+      await flushed
+    }
+    await batch('first')
+    await batch('secnd')
+    await batch('third')
+    expect(texts()).toEqual(['first', 'secnd', 'third'])
+    // The first send is acknowledged: the fourth batch is written where its values were, while the
+    // third, in flight, keeps its own.
+    addAll(sink, rows([['tasks', ++time, 'k', 'forth']]))
+    expect(texts()).toEqual(['forth', 'secnd', 'third'])
+    const fourth = sink.flush()
+    sends[2]!.settle()
+    await fourth
+    expect(values(3)[0]!.buffer).toBe(values(0)[0]!.buffer)
+    sends[3]!.settle()
+    await sink.close()
+    expect(sink.figures().tasks).toEqual({ sent: 4, acked: 4, eventTime: 4 })
+  })
+
   it("a message that would take the batch past the topic's limit starts the next one", async () => {
     const { producer, sends } = fakeProducer()
     // The limit less the sink's 4,096 bytes of headroom leaves room for one 3,000-byte message.

@@ -171,6 +171,53 @@ describe('the kafkajs encoding patches: the same bytes as the stock modules', ()
     }
   })
 
+  it('produce requests of large and small records, as sent: the same bytes, and size() before they are read', async () => {
+    type Encoded = { buffer: Buffer; size(): number }
+    type Envelope = (r: { correlationId: number; clientId: string; request: unknown }) => Promise<Encoded>
+    type Produce = (r: Record<string, unknown>) => { encode(): Promise<Encoded> }
+    const PRODUCE = 'src/protocol/requests/produce/v3/request.js'
+    const ENVELOPE = 'src/protocol/request.js'
+    const bytes = (n: number, seed: number) => Buffer.from(Array.from({ length: n }, (_, i) => (i * seed) & 0xff))
+    const message = (n: number, i: number) => ({
+      key: Buffer.from(`${i}`),
+      value: bytes(n, i + 3),
+      timestamp: 1000 + i,
+    })
+    // One partition of small records, one mixing 1 MB, 20 KB and small ones, one of 40 records of
+    // 30 KB: below, at and above the size from which buffers are taken by reference.
+    const topicData = [
+      {
+        topic: 'dc.workload',
+        partitions: [
+          { partition: 0, firstSequence: 5, messages: Array.from({ length: 50 }, (_, i) => message(80, i)) },
+          { partition: 1, firstSequence: 0, messages: [message(1 << 20, 1), message(16_384, 2), message(20_000, 3)] },
+        ],
+      },
+      {
+        topic: 'dc.power',
+        partitions: [
+          { partition: 2, firstSequence: 9, messages: Array.from({ length: 40 }, (_, i) => message(30_000, i)) },
+        ],
+      },
+    ]
+    const encode = async (get: (file: string) => unknown, compression: number) => {
+      const request = (get(PRODUCE) as Produce)({ acks: -1, timeout: 30_000, compression, topicData })
+      const sent = await (get(ENVELOPE) as Envelope)({ correlationId: 7, clientId: 'opendt-replay', request })
+      const size = sent.size()
+      return { size, bytes: sent.buffer }
+    }
+    for (const compression of [0, 1]) {
+      const want = await encode(stock, compression)
+      const got = await encode(patched, compression)
+      expect([compression, got.size, got.bytes.length, got.bytes.equals(want.bytes)]).toEqual([
+        compression,
+        want.bytes.length,
+        want.bytes.length,
+        true,
+      ])
+    }
+  })
+
   it("murmur2, core/shard.ts's in kafkajs: the stock hash for keys of every length to 64 and SURF's, and Java's", () => {
     const MURMUR = 'src/producer/partitioners/default/murmur2.js'
     const [stockHash, fastHash] = [stock(MURMUR), patched(MURMUR)] as ((k: Buffer | string) => number)[]
