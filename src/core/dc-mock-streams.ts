@@ -6,6 +6,7 @@ import { asciiBytes, ByteWriter } from './bytes.ts'
 import {
   openDtId,
   type TaskMessage,
+  taskMessageBound,
   writeHeartbeat,
   writePower,
   writeTaskMessage,
@@ -150,17 +151,29 @@ export function largestTaskMessage(
   trace: DcMockTrace,
   window: Window = { from: -Infinity, to: Infinity },
 ): { key: string; bytes: number } | undefined {
-  const w = new ByteWriter(1 << 20)
+  // Every task's size bounded from above (a walk over its numbers), then the tasks written in
+  // order of that bound until the next bound is below the largest written: SURF writes 6 task
+  // messages of 7,850 (0.13-0.16 s -> 0.03-0.06 s). The first row wins a tie, as in row order.
   const view = new TaskView(trace.fragments)
-  let largest: { key: string; bytes: number } | undefined
+  const rows: number[] = []
+  const bounds = new Float64Array(trace.tasks.count)
   for (let row = 0; row < trace.tasks.count; row++) {
     const submit = trace.tasks.submit[row]!
     if (trace.ids[row] === undefined || submit < window.from || submit >= window.to) continue
+    rows.push(row)
+    bounds[row] = taskMessageBound(view.show(trace, row))
+  }
+  rows.sort((a, b) => bounds[b]! - bounds[a]! || a - b)
+  const w = new ByteWriter(1 << 20)
+  let largest: { row: number; bytes: number } | undefined
+  for (const row of rows) {
+    if (largest && bounds[row]! < largest.bytes) break
     w.pos = 0
     writeTaskMessage(w, view.show(trace, row))
-    if (!largest || w.pos > largest.bytes) largest = { key: trace.ids[row]!.toString('latin1'), bytes: w.pos }
+    if (!largest || w.pos > largest.bytes || (w.pos === largest.bytes && row < largest.row))
+      largest = { row, bytes: w.pos }
   }
-  return largest
+  return largest && { key: trace.ids[largest.row]!.toString('latin1'), bytes: largest.bytes }
 }
 
 /** Evenly spaced times first, first + every, ... last, within a window (nothing when every is 0). */

@@ -154,6 +154,66 @@ function writeFragments(w: ByteWriter, t: TaskMessage): void {
   w.bytes(FRAGMENT_CLOSE)
 }
 
+/** Most characters a number takes: `-1.7976931348623157e+308`, and one to spare. */
+const NUMBER_BOUND = 25
+const POW10 = Array.from({ length: 17 }, (_, i) => 10 ** i)
+
+/** Characters of ByteWriter.integer(n) at most: its digits, or any number's bound. */
+function integerBound(n: number): number {
+  if (!(n >= 0 && n <= Number.MAX_SAFE_INTEGER && Number.isInteger(n))) return NUMBER_BOUND
+  let digits = 1
+  while (digits < 16 && n >= POW10[digits]!) digits++
+  return digits
+}
+
+/** Characters of writeFloat(x) at most: a whole number's digits and `.0`, or any number's bound. */
+const floatBound = (x: number): number =>
+  Number.isInteger(x) && (x > 0 || Object.is(x, 0)) && x < 1e16 ? integerBound(x) + 2 : NUMBER_BOUND
+
+/** A task message's bytes at most (never fewer than writeTaskMessage writes), without writing it. */
+export function taskMessageBound(t: TaskMessage): number {
+  const times = 32 + 30 // pyIsoTime's and pydanticTime's longest
+  let bytes =
+    TASK_OPEN.length +
+    TASK_ID.length +
+    t.id.length +
+    SUBMISSION.length +
+    DURATION.length +
+    CPU_COUNT.length +
+    CPU_CAPACITY.length +
+    MEM_CAPACITY.length +
+    FRAGMENTS_OPEN.length +
+    FRAGMENT_CLOSE.length +
+    TASK_CLOSE.length +
+    times +
+    4 * NUMBER_BOUND
+  const piece =
+    FRAGMENT_NEXT.length +
+    FRAGMENT_OPEN.length +
+    t.id.length +
+    FRAGMENT_DURATION.length +
+    CPU_COUNT.length +
+    CPU_USAGE.length
+  // A fragment's numbers are often the last one's (half of SURF's): its bound is then the last one's.
+  let duration = Number.NaN
+  let cpus = Number.NaN
+  let usage = Number.NaN
+  let last = 0
+  for (let i = t.from; i < t.to; i++) {
+    const d = t.fragmentDuration(i)
+    const c = t.fragmentCpuCount(i)
+    const u = t.fragmentUsage(i)
+    if (d !== duration || c !== cpus || !Object.is(u, usage)) {
+      duration = d
+      cpus = c
+      usage = u
+      last = piece + integerBound(Math.round(d)) + integerBound(c) + floatBound(u)
+    }
+    bytes += last
+  }
+  return bytes
+}
+
 const HEARTBEAT_OPEN = asciiBytes('{"message_type":"heartbeat","timestamp":"')
 const STRING_CLOSE = asciiBytes('"}')
 

@@ -203,6 +203,48 @@ describe('dc-mock task messages', () => {
   })
 })
 
+describe('the largest task message, found from an upper bound of each', () => {
+  it('is the one writing every message finds, the first row on a tie, over numbers of every kind', () => {
+    // 60 tasks of 0-40 fragments whose numbers run through what the wire spells differently:
+    // digits of every length, floats, -0, NaN, negative and huge values; ids of 1-7 digits.
+    let seed = 11
+    const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31)
+    const kinds = [0, -0, 1, 9, 10, 99_999, 2 ** 53 - 1, 2 ** 53 + 2, 1e21, -5, 0.1, 1 / 3, 1e-7, Number.NaN, 33_600]
+    const pick = () => kinds[next() % kinds.length]!
+    const ids = Array.from({ length: 60 }, (_, i) => `${10 ** (i % 7) + i}`)
+    const tasks = makeTasks(ids.map((id, i) => [id, T0 + i * 1000, 60_000] as [string, number, number]))
+    tasks.cpuCapacity = Float64Array.from(ids, () => pick())
+    const rows: [number, number][] = []
+    for (let task = 0; task < 60; task++) {
+      for (let n = next() % 41; n > 0; n--) rows.push([task, Math.abs(pick())])
+    }
+    const fragments = makeFragments(60, rows)
+    fragments.cpuCount = Float64Array.from(rows, () => Math.abs(pick()))
+    fragments.cpuUsage = Float64Array.from(rows, () => pick())
+    const trace = { tasks, fragments, ...openDtIds(tasks) }
+    const brute = (within = ALL) => {
+      let best: { key: string; bytes: number } | undefined
+      for (const [, key, value] of drain(new TaskMessageStream(trace, within))) {
+        if (!best || value.length > best.bytes) best = { key: JSON.parse(key), bytes: value.length }
+      }
+      return best
+    }
+    const window = { from: T0 + 20_000, to: T0 + 40_000 }
+    expect([largestTaskMessage(trace), largestTaskMessage(trace, window)]).toEqual([brute(), brute(window)])
+    // A tie: two tasks of the same bytes (12345.0 and 0.03125), the second row larger by its bound only.
+    const tie = makeTasks([
+      ['21', T0, 1],
+      ['12', T0, 1],
+    ])
+    const pair = makeFragments(2, [
+      [0, 30_000],
+      [1, 30_000],
+    ])
+    pair.cpuUsage = Float64Array.from([12_345, 0.031_25])
+    expect(largestTaskMessage({ tasks: tie, fragments: pair, ...openDtIds(tie) })).toEqual({ key: '21', bytes: 268 })
+  })
+})
+
 describe('ByteWriter.repeat', () => {
   it('writes the last bytes again that many times, growing the buffer as it goes', () => {
     const seen = [0, 1, 2, 3, 7, 8, 100].map((times) => {
