@@ -250,6 +250,13 @@ describe('the kafkajs encoding patches: the same bytes as the stock modules', ()
     )
     expect(differ).toEqual([])
     expect(fastCrc!(Buffer.from('123456789'))).toBe(0xe3069283) // CRC-32C's check value
+    // Over chunks: the checksum of the bytes joined, wherever they are cut (into 1, 2 or 3 chunks).
+    const cuts = Array.from({ length: 301 }, (_, a) => [a, Math.min(300, a + ((a * 37) % 41))] as const)
+    const chunked = cuts.filter(([a, b]) => {
+      const parts = [bytes.subarray(0, a), bytes.subarray(a, b), bytes.subarray(b)]
+      return fastCrc!(parts as unknown as Buffer) !== stockCrc!(bytes)
+    })
+    expect([chunked, fastCrc!([] as unknown as Buffer)]).toEqual([[], stockCrc!(Buffer.alloc(0))])
   })
 })
 
