@@ -69,6 +69,16 @@ const HASH_LOG = 14
 
 const read32 = (b: Uint8Array, i: number) => (b[i]! | (b[i + 1]! << 8) | (b[i + 2]! << 16) | (b[i + 3]! << 24)) >>> 0
 
+/** src[from, to) into dst at `at`; returns the end. Short runs by hand: a subarray each cost more. */
+function copyBytes(src: Uint8Array, from: number, to: number, dst: Uint8Array, at: number): number {
+  if (to - from > 32) {
+    dst.set(src.subarray(from, to), at)
+    return at + to - from
+  }
+  for (let k = from; k < to; k++) dst[at++] = src[k]!
+  return at
+}
+
 /** A length past 15 in LZ4's way: 255s, then the rest. */
 function writeLength(dst: Uint8Array, at: number, n: number): number {
   for (; n >= 255; n -= 255) dst[at++] = 255
@@ -108,8 +118,7 @@ export function lz4CompressBlock(
     const matchExtra = length - MIN_MATCH
     dst[d++] = (Math.min(literals, 15) << 4) | Math.min(matchExtra, 15)
     if (literals >= 15) d = writeLength(dst, d, literals - 15)
-    dst.set(src.subarray(anchor, i), d)
-    d += literals
+    d = copyBytes(src, anchor, i, dst, d)
     dst[d++] = (i - m) & 0xff
     dst[d++] = (i - m) >> 8
     if (matchExtra >= 15) d = writeLength(dst, d, matchExtra - 15)
@@ -270,10 +279,14 @@ export const ZSTD: Codec = {
   decompress: (data) => Bun.zstdDecompressSync(data),
 }
 
+/** The same bytes as a Buffer, not copied (Buffer.from of a Uint8Array copies it). */
+const asBuffer = (bytes: Uint8Array): Buffer =>
+  Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+
 /** kafkajs's codec shape: compress takes its Encoder (bytes in `.buffer`), decompress bytes. */
 const forKafkajs = (codec: Codec) => () => ({
-  compress: async (encoder: { buffer: Buffer }) => Buffer.from(codec.compress(encoder.buffer)),
-  decompress: async (buffer: Buffer) => Buffer.from(codec.decompress(buffer)),
+  compress: async (encoder: { buffer: Buffer }) => asBuffer(codec.compress(encoder.buffer)),
+  decompress: async (buffer: Buffer) => asBuffer(codec.decompress(buffer)),
 })
 
 let registered = false
