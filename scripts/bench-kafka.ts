@@ -11,7 +11,8 @@
  *    acknowledgement); with --shards N, N processes at once
  *    (--shard k/N each) into topics of N partitions, wall time until the last exits.
  * 2. Kafka's own producer benchmark (org.apache.kafka.tools.ProducerPerformance, from the same
- *    Maven download) sending as many records with acks=all to the same broker: of the trace's
+ *    Maven download; the rate it prints, and its own spawn to exit) sending as many records with
+ *    acks=all to the same broker: of the trace's
  *    average key + value size for the seed's format; for dc-mock's, whose records run from 70
  *    bytes to 1 MB, drawn from the replay's own values (--payload-file), so sizes match too.
  * With --compression CODEC, both compress: the replay with --compression, ProducerPerformance with
@@ -132,6 +133,7 @@ try {
     '--config',
     'max.message.bytes=10485760',
   ])
+  const perfStart = performance.now()
   const perf = sh([
     'java',
     '-Xmx1g',
@@ -151,6 +153,7 @@ try {
     'max.request.size=10485760',
     ...(compression ? [`compression.type=${compression}`] : []),
   ])
+  const perfMs = performance.now() - perfStart
   // Progress lines every 5 s look the same; the summary (with percentiles) comes last.
   const m = [...perf.out.matchAll(/(\d+) records sent, ([\d.]+) records\/sec/g)].at(-1)
   if (!m) throw new Error(`ProducerPerformance printed no summary:\n${perf.out}\n${perf.err}`)
@@ -179,8 +182,12 @@ try {
     `| ProducerPerformance ${payload} | ${m[1]} | ${(Number(m[1]) / javaRate).toFixed(2)} s | ${Math.round(javaRate)} |`,
   )
   console.log(
+    `| the same tool, spawn to exit (its JVM start, producer set-up, payload file read) | ${m[1]} | ${(perfMs / 1000).toFixed(2)} s | ${Math.round(records / (perfMs / 1000))} |`,
+  )
+  console.log(
     `\nratio: ${(oursRate / javaRate).toFixed(2)} of the Java tool's rate spawn to exit, ${(sendRate / javaRate).toFixed(2)} in the send phase ` +
-      "(ProducerPerformance's rate is its send loop's: its JVM start is not counted)",
+      "(ProducerPerformance's rate is its send loop's: its JVM start is not counted); " +
+      `${(perfMs / oursMs).toFixed(2)} with both timed spawn to exit`,
   )
 } finally {
   rmSync(join(tmpdir(), `bench-payloads-${process.pid}.txt`), { force: true })
