@@ -35,6 +35,21 @@ describe('codecs', () => {
     expect(codec.compress(text(20_000)).length).toBeLessThan(text(20_000).length / 3)
   })
 
+  it('LZ4: the same frames as the byte-at-a-time matcher wrote (md5 and size of JSON lines and of dc-mock fragments)', () => {
+    const fragments = new TextEncoder().encode(
+      Array.from(
+        { length: 3000 },
+        (_, i) =>
+          `{"task_id":7,"duration":30000,"cpu_count":${i % 3 === 0 ? 2 : 1},"cpu_usage":${i % 5 === 0 ? '5.5' : '33600.0'}}`,
+      ).join(','),
+    )
+    const md5 = (bytes: Uint8Array) => [new Bun.CryptoHasher('md5').update(bytes).digest('hex'), bytes.length]
+    expect([md5(LZ4.compress(text(20_000))), md5(LZ4.compress(fragments))]).toEqual([
+      ['1a171832e90114086bdf5f48f5a71ee0', 144_318],
+      ['ae5ae6ac7294e9484c8784929fee3f1f', 7950],
+    ])
+  })
+
   it('xxHash32 known answers', () => {
     expect(xxh32(new Uint8Array(0))).toBe(0x02cc5d05)
     expect(xxh32(new TextEncoder().encode('a'))).toBe(0x550d7456)
