@@ -154,7 +154,7 @@ function writeFragments(w: ByteWriter, t: TaskMessage): void {
   w.bytes(FRAGMENT_CLOSE)
 }
 
-/** Most characters a number takes: `-1.7976931348623157e+308`, and one to spare. */
+/** Most characters a number takes, as JavaScript or Python spells it: 25 (`-0.0000012345678901234567`). */
 const NUMBER_BOUND = 25
 const POW10 = Array.from({ length: 17 }, (_, i) => 10 ** i)
 
