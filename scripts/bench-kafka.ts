@@ -21,6 +21,7 @@
 import { rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
+import { KAFKA_SH, localBroker, sh } from './local-broker.ts'
 
 const root = resolve(import.meta.dir, '..')
 const argv = process.argv.slice(2)
@@ -39,22 +40,9 @@ const dcMock = argv.includes('dc-mock')
 const positional = argv.filter((a, i) => !taken.has(i) && !a.startsWith('--') && a !== 'dc-mock')
 const trace = resolve(positional[0] ?? join(root, '..', 'shared', 'data', 'surf'))
 const format = dcMock ? ['--format', 'dc-mock'] : []
-const kafkaSh = join(root, 'scripts', 'kafka.sh')
-
-function sh(args: string[]): { code: number; out: string; err: string } {
-  const p = Bun.spawnSync(args, { stdout: 'pipe', stderr: 'pipe' })
-  return { code: p.exitCode, out: p.stdout.toString().trim(), err: p.stderr.toString() }
-}
-
-let started = false
-let bootstrap = sh(['bash', kafkaSh, 'status'])
-if (bootstrap.code !== 0) {
-  bootstrap = sh(['bash', kafkaSh, 'start'])
-  if (bootstrap.code !== 0) throw new Error(bootstrap.err)
-  started = true
-}
-const broker = bootstrap.out
-const classpath = sh(['bash', kafkaSh, 'classpath']).out
+const local = localBroker()
+const broker = local.bootstrap
+const classpath = local.classpath
 
 try {
   // Records and their average key + value size, from a dry-run of the same trace.
@@ -159,7 +147,7 @@ try {
   if (!m) throw new Error(`ProducerPerformance printed no summary:\n${perf.out}\n${perf.err}`)
   const javaRate = Number(m[2])
 
-  const version = process.env.KAFKA_VERSION ?? /KAFKA_VERSION:-([\d.]+)/.exec(await Bun.file(kafkaSh).text())![1]
+  const version = process.env.KAFKA_VERSION ?? /KAFKA_VERSION:-([\d.]+)/.exec(await Bun.file(KAFKA_SH).text())![1]
   console.log(
     `broker: Apache Kafka ${version} at ${broker}, one partition per topic; ${records} records, average key + value ${recordSize} bytes\n`,
   )
@@ -191,5 +179,5 @@ try {
   )
 } finally {
   rmSync(join(tmpdir(), `bench-payloads-${process.pid}.txt`), { force: true })
-  if (started) sh(['bash', kafkaSh, 'stop'])
+  local.stop()
 }

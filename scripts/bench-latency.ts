@@ -24,6 +24,7 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { Kafka, logLevel } from 'kafkajs'
 import { clampNegativeTimeouts } from '../src/kafka/client.ts'
+import { localBroker, sh } from './local-broker.ts'
 
 clampNegativeTimeouts() // kafkajs's negative timers, as the product does
 
@@ -44,21 +45,9 @@ const speeds = option('--speeds', '100,1000').split(',').map(Number)
 const consumers = option('--consumers', 'both')
 const useJava = consumers !== 'verify'
 const useVerify = consumers !== 'java'
-const kafkaSh = join(root, 'scripts', 'kafka.sh')
-
-function sh(args: string[]): { code: number; out: string } {
-  const p = Bun.spawnSync(args, { stdout: 'pipe', stderr: 'pipe' })
-  return { code: p.exitCode, out: p.stdout.toString().trim() }
-}
-
-let started = false
-let bootstrap = sh(['bash', kafkaSh, 'status'])
-if (bootstrap.code !== 0) {
-  bootstrap = sh(['bash', kafkaSh, 'start'])
-  started = true
-}
-const broker = bootstrap.out
-const classpath = sh(['bash', kafkaSh, 'classpath']).out
+const local = localBroker()
+const broker = local.bootstrap
+const classpath = local.classpath
 const javaClasspath = latencyConsumerClasspath()
 const kafka = new Kafka({ clientId: 'bench-latency', brokers: [broker], logLevel: logLevel.NOTHING })
 const admin = kafka.admin()
@@ -266,5 +255,5 @@ try {
   for (const line of breakdown) console.log(line)
 } finally {
   await admin.disconnect()
-  if (started) sh(['bash', kafkaSh, 'stop'])
+  local.stop()
 }

@@ -38,18 +38,8 @@ else await parent()
 /** Starts a broker if needed, bundles this file with the patches, and runs it under the profiler. */
 async function parent(): Promise<void> {
   const { patchPlugin } = await import('./patches.ts')
-  const kafkaSh = join(root, 'scripts', 'kafka.sh')
-  const sh = (args: string[]) => {
-    const p = Bun.spawnSync(args, { stdout: 'pipe', stderr: 'pipe' })
-    return { code: p.exitCode, out: p.stdout.toString().trim(), err: p.stderr.toString() }
-  }
-  let started = false
-  let status = sh(['bash', kafkaSh, 'status'])
-  if (status.code !== 0) {
-    status = sh(['bash', kafkaSh, 'start'])
-    if (status.code !== 0) throw new Error(status.err)
-    started = true
-  }
+  const { localBroker } = await import('./local-broker.ts')
+  const local = localBroker()
   try {
     const dir = mkdtempSync(join(tmpdir(), 'profile-send-'))
     const patches = patchPlugin()
@@ -62,7 +52,7 @@ async function parent(): Promise<void> {
     if (!built.success || patches.missed().length > 0) throw new Error(`bundle failed: ${built.logs.join('\n')}`)
     const bundle = built.outputs[0]!.path
     const run = Bun.spawnSync([process.execPath, '--cpu-prof-md', `--cpu-prof-dir=${dir}`, bundle, ...argv, trace], {
-      env: { ...process.env, [CHILD]: status.out },
+      env: { ...process.env, [CHILD]: local.bootstrap },
       stdout: 'inherit',
       stderr: 'inherit',
     })
@@ -74,7 +64,7 @@ async function parent(): Promise<void> {
     console.log(text.slice(hot).split('\n').slice(0, 24).join('\n'))
     console.log(`\nthe whole profile: ${join(dir, profile)}`)
   } finally {
-    if (started) sh(['bash', kafkaSh, 'stop'])
+    local.stop()
   }
 }
 
