@@ -48,9 +48,12 @@ export function pyFloat(x: number): string {
   return String(x)
 }
 
+/** A float written as digits and `.0` (the common case), not as Python's spelling: whole, not -0, below 1e16. */
+const plainWhole = (x: number): boolean => Number.isInteger(x) && (x > 0 || Object.is(x, 0)) && x < 1e16
+
 /** A float field: the common whole number written as digits, anything else (-0.0 too) as Python spells it. */
 function writeFloat(w: ByteWriter, x: number): void {
-  if (Number.isInteger(x) && (x > 0 || Object.is(x, 0)) && x < 1e16) w.double(x)
+  if (plainWhole(x)) w.double(x)
   else w.ascii(pyFloat(x))
 }
 
@@ -167,8 +170,7 @@ function integerBound(n: number): number {
 }
 
 /** Characters of writeFloat(x) at most: a whole number's digits and `.0`, or any number's bound. */
-const floatBound = (x: number): number =>
-  Number.isInteger(x) && (x > 0 || Object.is(x, 0)) && x < 1e16 ? integerBound(x) + 2 : NUMBER_BOUND
+const floatBound = (x: number): number => (plainWhole(x) ? integerBound(x) + 2 : NUMBER_BOUND)
 
 /** A task message's bytes at most (never fewer than writeTaskMessage writes), without writing it. */
 export function taskMessageBound(t: TaskMessage): number {

@@ -274,7 +274,6 @@ class Reader {
     return out
   }
 
-  /** A list's bytes, header included, passed over. */
   /** Whether the next bytes are `expected`; if so, they are passed over. */
   skipIfNext(expected: Uint8Array): boolean {
     const n = expected.length
@@ -284,6 +283,7 @@ class Reader {
     return true
   }
 
+  /** A list's bytes, header included, passed over. */
   rawList(): Uint8Array {
     const at = this.at
     this.skip(LIST)
