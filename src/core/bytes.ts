@@ -71,7 +71,7 @@ export class ByteWriter {
 
   /** An integer-valued number as JSON: digits written directly when it is a safe integer. */
   integer(n: number): void {
-    if (!(n >= 0 && n <= Number.MAX_SAFE_INTEGER && Number.isInteger(n))) {
+    if (!plainInteger(n)) {
       this.ascii(String(n))
       return
     }
@@ -190,4 +190,7 @@ function digits32(x: number): number {
 }
 
 /** UTF-8 bytes of a string, as a Buffer (kafkajs takes it as a key without copying). */
+/** An integer ByteWriter.integer writes as its digits; any other number it writes as String(n). */
+export const plainInteger = (n: number): boolean => n >= 0 && n <= Number.MAX_SAFE_INTEGER && Number.isInteger(n)
+
 export const asciiBytes = (s: string): Buffer => Buffer.from(s, 'utf8')

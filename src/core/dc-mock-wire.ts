@@ -1,5 +1,5 @@
 import type { TaskField } from '../trace/schema.ts'
-import { asciiBytes, type ByteWriter } from './bytes.ts'
+import { asciiBytes, type ByteWriter, plainInteger } from './bytes.ts'
 
 /**
  * The wire format of `--format dc-mock`: what OpenDT's dc-mock service sends (its Python
@@ -163,7 +163,7 @@ const POW10 = Array.from({ length: 17 }, (_, i) => 10 ** i)
 
 /** Characters of ByteWriter.integer(n) at most: its digits, or any number's bound. */
 function integerBound(n: number): number {
-  if (!(n >= 0 && n <= Number.MAX_SAFE_INTEGER && Number.isInteger(n))) return NUMBER_BOUND
+  if (!plainInteger(n)) return NUMBER_BOUND
   let digits = 1
   while (digits < 16 && n >= POW10[digits]!) digits++
   return digits
