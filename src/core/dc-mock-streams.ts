@@ -12,6 +12,7 @@ import {
   writeTaskMessage,
   writeTopology,
 } from './dc-mock-wire.ts'
+import { PYTHON_TIMES } from './format.ts'
 import { type EventStream, TaskStream } from './stream.ts'
 
 /**
@@ -275,9 +276,6 @@ export interface Power {
   energyUsage: Float64Array
   order: Int32Array
 }
-
-/** The times OpenDT's messages can spell: Python's datetime holds years 1 to 9999. */
-export const PYTHON_TIMES = { from: Date.parse('0001-01-01T00:00:00Z'), to: Date.parse('9999-12-31T23:59:59.999Z') }
 
 /**
  * Consumption rows placed in time: the first task's submission + the row's relative ms + the

@@ -11,6 +11,12 @@ export function formatTime(ms: number): string {
   return iso.endsWith('.000Z') ? iso.slice(0, -5) + 'Z' : iso
 }
 
+/**
+ * The times OpenDT's messages can spell: Python's datetime, which reads them, holds years 1 to
+ * 9999 (formatTime's four-digit years).
+ */
+export const PYTHON_TIMES = { from: Date.parse('0001-01-01T00:00:00Z'), to: Date.parse('9999-12-31T23:59:59.999Z') }
+
 /** A double column value: always with a fractional part (`33600.0`) so typed consumers see a float. */
 export function formatDouble(x: number): string {
   const s = String(x)

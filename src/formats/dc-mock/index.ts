@@ -9,14 +9,13 @@ import {
   openDtIds,
   PowerStream,
   PYTHON_INT_DIGITS,
-  PYTHON_TIMES,
   placePower,
   TaskMessageStream,
   TOPOLOGY_KEY,
   TopologyStream,
 } from '../../core/dc-mock-streams.ts'
 import { openDtId, withoutWallTime } from '../../core/dc-mock-wire.ts'
-import { formatTime } from '../../core/format.ts'
+import { formatTime, PYTHON_TIMES } from '../../core/format.ts'
 import { parseDuration, readFlagFile } from '../../core/parse.ts'
 import { mergeStreams } from '../../core/stream.ts'
 import { badInput } from '../../errors.ts'
