@@ -3,9 +3,9 @@ import { asciiBytes, type ByteWriter } from './bytes.ts'
 
 /**
  * The wire format of the seed's two topics, the one place its layout is written: the seed's
- * key and value JSON, and the dry-run line around them. The Kafka sink sends the key and value
- * bytes as the record's key and value; the stdout sink writes `{"topic":T,"key":K,"value":V}`
- * and a newline. So both outputs agree byte for byte. Field order and spelling follow the seed:
+ * key and value JSON. The Kafka sink sends the key and value bytes as the record's key and value;
+ * the stdout sink writes them into a dry-run line (core/line.ts). So both outputs agree byte for
+ * byte. Field order and spelling follow the seed:
  *
  *   key       {"id":ID}                       ID as the trace spells it: "2133099" or 2133099
  *   task      {"submission_time":"2022-10-06T22:00:00Z","duration":27935000,"cpu_count":16,
@@ -57,8 +57,3 @@ export function writeFragmentValue(w: ByteWriter, timeMs: number, durationMs: nu
   w.double(cpuUsage)
   w.bytes(CLOSE)
 }
-
-/** A dry-run line is LINE_START(topic) KEY LINE_VALUE VALUE LINE_END. */
-export const lineStart = (topic: string): Buffer => asciiBytes('{"topic":' + JSON.stringify(topic) + ',"key":')
-export const LINE_VALUE = asciiBytes(',"value":')
-export const LINE_END = asciiBytes('}\n')

@@ -1,8 +1,8 @@
 import { dlopen, FFIType, ptr } from 'bun:ffi'
 import { readFileSync, writeSync } from 'node:fs'
 import { ByteWriter } from '../core/bytes.ts'
+import { LINE_END, LINE_VALUE, lineStart } from '../core/line.ts'
 import type { EventStream } from '../core/stream.ts'
-import { LINE_END, LINE_VALUE, lineStart } from '../core/wire.ts'
 import { ReplayError } from '../errors.ts'
 import type { Role } from '../types.ts'
 import type { OutputSink, StreamFigures } from './output.ts'
@@ -41,7 +41,7 @@ const pause = new Int32Array(new SharedArrayBuffer(4))
 const ROOM_WAIT_MS = 100
 
 /**
- * Dry-run sink: one line per message, as core/wire.ts lays it out. A batch is written
+ * Dry-run sink: one line per message, as core/line.ts lays it out. A batch is written
  * whole, under a lock shared by both workers, so lines of the two streams never interleave
  * mid-line, even on a pipe where writes larger than PIPE_BUF are not atomic. The write happens at
  * flush, when the batch is due; nothing is held back.

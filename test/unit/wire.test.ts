@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'bun:test'
 import { ByteWriter } from '../../src/core/bytes.ts'
 import { formatDouble, formatTime } from '../../src/core/format.ts'
-import { keyBytes, LINE_END, LINE_VALUE, lineStart, writeFragmentValue, writeTaskValue } from '../../src/core/wire.ts'
+import { LINE_END, LINE_VALUE, lineStart } from '../../src/core/line.ts'
+import { keyBytes, writeFragmentValue, writeTaskValue } from '../../src/core/wire.ts'
 import { formatId } from '../../src/trace/columns.ts'
 import { fragmentValue, isoTime, jsonDouble, keyText, line, taskValue, written } from '../oracle.ts'
 
