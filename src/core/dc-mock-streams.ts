@@ -13,7 +13,8 @@ import {
   writeTopology,
 } from './dc-mock-wire.ts'
 import { PYTHON_TIMES } from './format.ts'
-import { type EventStream, TaskStream } from './stream.ts'
+import { TaskOrder } from './order.ts'
+import type { EventStream } from './stream.ts'
 
 /**
  * The streams of `--format dc-mock` (core/dc-mock-wire.ts spells their messages), built on demand
@@ -114,12 +115,12 @@ export class TaskMessageStream implements EventStream {
   readonly role = 'workload'
   time = Infinity
   private readonly trace: DcMockTrace
-  private readonly inner: TaskStream
+  private readonly inner: TaskOrder
   private readonly view: TaskView
 
   constructor(trace: DcMockTrace, window: Window) {
     this.trace = trace
-    this.inner = new TaskStream(trace.tasks, window)
+    this.inner = new TaskOrder(trace.tasks, window)
     this.view = new TaskView(trace.fragments)
     this.skip()
   }

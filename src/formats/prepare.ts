@@ -1,7 +1,8 @@
 import { retime } from '../core/cycles.ts'
 import { compressor, findGaps, mergeAscending } from '../core/gaps.ts'
+import { FragmentOrder, TaskOrder } from '../core/order.ts'
 import { shardOf } from '../core/shard.ts'
-import { type EventStream, FragmentStream, mergeStreams, TaskStream } from '../core/stream.ts'
+import { type EventStream, mergeStreams } from '../core/stream.ts'
 import { resolveWindow } from '../core/window.ts'
 import type { IdKey } from '../trace/columns.ts'
 import { demoTrace } from '../trace/demo.ts'
@@ -29,8 +30,8 @@ export interface Prepared {
   notes: string[]
 }
 
-/** The event times of a stream, in order (it is consumed). */
-function* timesOf(stream: EventStream): Generator<number> {
+/** The event times of a cursor, in order (it is consumed). */
+function* timesOf(stream: { readonly time: number; advance(): void }): Generator<number> {
   while (stream.time !== Infinity) {
     yield stream.time
     stream.advance()
@@ -138,10 +139,7 @@ export async function prepare(
     spec.maxGapMs === undefined
       ? undefined
       : findGaps(
-          mergeAscending(
-            timesOf(new TaskStream(tasks, window)),
-            timesOf(new FragmentStream(tasks, fragments!, window)),
-          ),
+          mergeAscending(timesOf(new TaskOrder(tasks, window)), timesOf(new FragmentOrder(tasks, fragments!, window))),
           window.from,
           spec.maxGapMs,
         )

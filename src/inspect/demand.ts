@@ -1,5 +1,5 @@
 import { checkWork, totalCycles } from '../core/cycles.ts'
-import { FragmentStream, TaskStream } from '../core/stream.ts'
+import { FragmentOrder, TaskOrder } from '../core/order.ts'
 import type { Fragments, Tasks } from '../trace/model.ts'
 import { fragmentTime, lastEventTime } from '../trace/timeline.ts'
 
@@ -73,8 +73,8 @@ export function demand(tasks: Tasks, fragments: Fragments, capacityMhz?: number)
 
   // The sweep: task starts (+ usage of its first fragment) and fragment ends (- its usage, + the next one's).
   const all = { from: -Infinity, to: Infinity }
-  const starts = new TaskStream(tasks, all)
-  const ends = new FragmentStream(tasks, fragments, all, fragmentTime) // exact times, not ms
+  const starts = new TaskOrder(tasks, all)
+  const ends = new FragmentOrder(tasks, fragments, all, fragmentTime) // exact times, not ms
   const from = starts.time
   const capacity = capacityMhz ?? Number.POSITIVE_INFINITY
   const segments = new Segments(tasks.count + fragments.count + 1)

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'bun:test'
 import { retime, runtimeMs, totalCycles } from '../../src/core/cycles.ts'
-import { FragmentStream, mergeStreams, TaskStream } from '../../src/core/stream.ts'
+import { mergeStreams } from '../../src/core/stream.ts'
+import { FragmentStream, TaskStream } from '../../src/formats/tasks-fragments/streams.ts'
 import { fragmentMessageTime } from '../../src/trace/timeline.ts'
 import { makeFragments, makeTasks } from '../helpers.ts'
 import { messageOf } from '../oracle.ts'

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'bun:test'
-import { type EventStream, FragmentStream, MergedStream, TaskStream } from '../../src/core/stream.ts'
+import { type EventStream, MergedStream } from '../../src/core/stream.ts'
+import { FragmentStream, TaskStream } from '../../src/formats/tasks-fragments/streams.ts'
 import { deriveDurations, lastEventTime, walkFragments } from '../../src/trace/timeline.ts'
 import { makeFragments, makeTasks } from '../helpers.ts'
 import { fragmentValue, keyText, messageOf, taskValue } from '../oracle.ts'

@@ -1,6 +1,6 @@
-import { FragmentStream, TaskStream } from '../../core/stream.ts'
 import { keyBytes } from '../../core/wire.ts'
 import type { FormatDefinition } from '../format.ts'
+import { FragmentStream, TaskStream } from './streams.ts'
 
 /**
  * The seed's format (OpenDT v0.1): a `tasks` topic and a `fragments` topic, each message keyed
