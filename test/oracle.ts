@@ -1,6 +1,6 @@
 /**
  * The oracle for the wire format: the seed's JSON spelled out as plain string concatenation,
- * independent of the byte writer the product uses (src/core/wire.ts, src/core/bytes.ts). Tests
+ * independent of the byte writer the product uses (src/formats/tasks-fragments/wire.ts, src/core/bytes.ts). Tests
  * check that the two agree, and read messages off a stream through the product's own bytes.
  */
 import { ByteWriter } from '../src/core/bytes.ts'

@@ -1,11 +1,11 @@
 import { retime } from '../core/cycles.ts'
 import { formatDuration, formatTime } from '../core/format.ts'
+import { type DcMockView, dcMockLines, dcMockView } from '../formats/dc-mock/inspect.ts'
 import { openParquetFile } from '../trace/file.ts'
 import { loadFragments, loadTasks, readFooter } from '../trace/load.ts'
 import { topLevelColumns } from '../trace/schema.ts'
 import { forEachFragmentTime, lastEventTime, traceStart, walkFragments } from '../trace/timeline.ts'
 import type { InspectOptions } from '../types.ts'
-import { type DcMockView, dcMockLines, dcMockView } from './dc-mock.ts'
 import { type Demand, demand } from './demand.ts'
 
 /** What `opendt-replay inspect` reports about a trace before anything is sent. */

@@ -22,8 +22,8 @@ export interface ColumnSpec {
 /**
  * A task's values besides its id, the one list of them: each field of Tasks (trace/model.ts) and
  * the file column it is read from, in the seed's message order. Loading (trace/load.ts), --shard's
- * slicing (model.ts keepTasks), the demo trace (trace/demo.ts) and both wires (core/wire.ts,
- * core/dc-mock-streams.ts) follow it, so a new column is a type error wherever it is not handled.
+ * slicing (model.ts keepTasks), the demo trace (trace/demo.ts) and both wires (formats/tasks-fragments/wire.ts,
+ * formats/dc-mock/streams.ts) follow it, so a new column is a type error wherever it is not handled.
  */
 export const TASK_FIELDS = {
   /** Submission time, epoch milliseconds (UTC; timestamps without zone are read as UTC). */

@@ -239,7 +239,7 @@ export function readTopologyFile(flag: string, path: string): string {
 
 /**
  * topology.json checked as OpenDT's topology model checks it (dc-mock refuses a file it rejects,
- * and so does its simulator), then compacted as dc-mock sends it (core/dc-mock-wire.ts).
+ * and so does its simulator), then compacted as dc-mock sends it (formats/dc-mock/wire.ts).
  */
 export function topologyMessageBody(path: string, text: string): string {
   checkOpenDtTopology(path, parseJsonFile(path, text))

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'bun:test'
 import { ByteWriter } from '../../src/core/bytes.ts'
+import { type EventStream, mergeStreams } from '../../src/core/stream.ts'
 import {
   HeartbeatStream,
   heartbeatGrid,
@@ -9,7 +10,7 @@ import {
   placePower,
   TaskMessageStream,
   TopologyStream,
-} from '../../src/core/dc-mock-streams.ts'
+} from '../../src/formats/dc-mock/streams.ts'
 import {
   openDtId,
   pydanticTime,
@@ -17,8 +18,7 @@ import {
   pyIsoTime,
   withoutWallTime,
   writeTopology,
-} from '../../src/core/dc-mock-wire.ts'
-import { type EventStream, mergeStreams } from '../../src/core/stream.ts'
+} from '../../src/formats/dc-mock/wire.ts'
 import { topologyJson, topologyMessageBody } from '../../src/trace/topology.ts'
 import { consumptionOffset } from '../../src/trace/workload-yaml.ts'
 import { makeFragments, makeTasks } from '../helpers.ts'

@@ -1,5 +1,16 @@
 import { lstatSync } from 'node:fs'
 import { dirname, join } from 'node:path'
+import { formatTime, PYTHON_TIMES } from '../../core/format.ts'
+import { parseDuration, readFlagFile } from '../../core/parse.ts'
+import { mergeStreams } from '../../core/stream.ts'
+import { badInput } from '../../errors.ts'
+import { openParquetFile } from '../../trace/file.ts'
+import { loadConsumption } from '../../trace/load.ts'
+import type { Fragments, Tasks } from '../../trace/model.ts'
+import { readTopologyFile, topologyMessageBody } from '../../trace/topology.ts'
+import { consumptionOffset } from '../../trace/workload-yaml.ts'
+import type { StreamSpec, TraceSpec } from '../../types.ts'
+import type { FormatDefinition, ResolveContext } from '../format.ts'
 import {
   type DcMockTrace,
   HEARTBEAT_KEY,
@@ -13,25 +24,14 @@ import {
   TaskMessageStream,
   TOPOLOGY_KEY,
   TopologyStream,
-} from '../../core/dc-mock-streams.ts'
-import { openDtId, withoutWallTime } from '../../core/dc-mock-wire.ts'
-import { formatTime, PYTHON_TIMES } from '../../core/format.ts'
-import { parseDuration, readFlagFile } from '../../core/parse.ts'
-import { mergeStreams } from '../../core/stream.ts'
-import { badInput } from '../../errors.ts'
-import { openParquetFile } from '../../trace/file.ts'
-import { loadConsumption } from '../../trace/load.ts'
-import type { Fragments, Tasks } from '../../trace/model.ts'
-import { readTopologyFile, topologyMessageBody } from '../../trace/topology.ts'
-import { consumptionOffset } from '../../trace/workload-yaml.ts'
-import type { StreamSpec, TraceSpec } from '../../types.ts'
-import type { FormatDefinition, ResolveContext } from '../format.ts'
+} from './streams.ts'
+import { openDtId, withoutWallTime } from './wire.ts'
 
 /**
  * What OpenDT's dc-mock service sends today: dc.workload (each task with all its fragments, and
  * heartbeats), dc.power (consumption.parquet's rows) and dc.topology (topology.json, every 30 s of
  * trace time). One worker paces dc.workload (its task messages hold the trace), the other the two
- * light streams. core/dc-mock-streams.ts and core/dc-mock-wire.ts build and spell the messages.
+ * light streams. streams.ts and wire.ts build and spell the messages.
  */
 
 /** What `--format dc-mock` adds to a trace: heartbeats, power, topology. Plain data: it crosses to the workers. */

@@ -1,10 +1,10 @@
-import { keyBytes } from '../../core/wire.ts'
 import type { FormatDefinition } from '../format.ts'
 import { FragmentStream, TaskStream } from './streams.ts'
+import { keyBytes } from './wire.ts'
 
 /**
  * The seed's format (OpenDT v0.1): a `tasks` topic and a `fragments` topic, each message keyed
- * {"id":ID} (core/wire.ts lays them out). One worker paces each stream.
+ * {"id":ID} (wire.ts lays them out). One worker paces each stream.
  */
 export const tasksFragments: FormatDefinition = {
   name: 'tasks-fragments',

@@ -1,13 +1,13 @@
 import type { ByteWriter } from '../../core/bytes.ts'
 import { FragmentOrder, TaskOrder } from '../../core/order.ts'
 import type { EventStream } from '../../core/stream.ts'
-import { keyBytes, writeFragmentValue, writeTaskValue } from '../../core/wire.ts'
 import type { Fragments, Tasks } from '../../trace/model.ts'
 import type { Window } from '../../types.ts'
+import { keyBytes, writeFragmentValue, writeTaskValue } from './wire.ts'
 
 /**
  * The seed's two streams: the trace's tasks and fragments in time order (core/order.ts), each
- * message keyed {"id":ID} and spelled by core/wire.ts.
+ * message keyed {"id":ID} and spelled by wire.ts.
  */
 
 /** Per-task key bytes, encoded on first use. */

@@ -1,5 +1,5 @@
-import type { TaskField } from '../trace/schema.ts'
-import { asciiBytes, type ByteWriter, plainInteger } from './bytes.ts'
+import { asciiBytes, type ByteWriter, plainInteger } from '../../core/bytes.ts'
+import type { TaskField } from '../../trace/schema.ts'
 
 /**
  * The wire format of `--format dc-mock`: what OpenDT's dc-mock service sends (its Python

@@ -1,8 +1,11 @@
-import type { Consumption } from '../trace/load.ts'
-import type { Fragments, Tasks } from '../trace/model.ts'
-import { TASK_FIELD_NAMES } from '../trace/schema.ts'
-import type { Window } from '../types.ts'
-import { asciiBytes, ByteWriter } from './bytes.ts'
+import { asciiBytes, ByteWriter } from '../../core/bytes.ts'
+import { PYTHON_TIMES } from '../../core/format.ts'
+import { TaskOrder } from '../../core/order.ts'
+import type { EventStream } from '../../core/stream.ts'
+import type { Consumption } from '../../trace/load.ts'
+import type { Fragments, Tasks } from '../../trace/model.ts'
+import { TASK_FIELD_NAMES } from '../../trace/schema.ts'
+import type { Window } from '../../types.ts'
 import {
   openDtId,
   type TaskMessage,
@@ -11,13 +14,10 @@ import {
   writePower,
   writeTaskMessage,
   writeTopology,
-} from './dc-mock-wire.ts'
-import { PYTHON_TIMES } from './format.ts'
-import { TaskOrder } from './order.ts'
-import type { EventStream } from './stream.ts'
+} from './wire.ts'
 
 /**
- * The streams of `--format dc-mock` (core/dc-mock-wire.ts spells their messages), built on demand
+ * The streams of `--format dc-mock` (wire.ts spells their messages), built on demand
  * from the trace's columns like the seed's: one task message per task, with its fragments nested;
  * heartbeats on a grid of trace time; power rows; topology snapshots.
  */
@@ -32,7 +32,7 @@ export interface DcMockTrace {
   skipped: number
 }
 
-/** The ids of a trace's tasks as OpenDT reads them (core/dc-mock-wire.ts openDtId), and the first problem. */
+/** The ids of a trace's tasks as OpenDT reads them (wire.ts openDtId), and the first problem. */
 export function openDtIds(tasks: Tasks): {
   ids: (Buffer | undefined)[]
   skipped: number

@@ -1,5 +1,5 @@
-import { TASK_FIELD_NAMES, TASK_FIELDS, type TaskField } from '../trace/schema.ts'
-import { asciiBytes, type ByteWriter } from './bytes.ts'
+import { asciiBytes, type ByteWriter } from '../../core/bytes.ts'
+import { TASK_FIELD_NAMES, TASK_FIELDS, type TaskField } from '../../trace/schema.ts'
 
 /**
  * The wire format of the seed's two topics, the one place its layout is written: the seed's
