@@ -4,13 +4,11 @@ import { type EventStream, mergeStreams } from '../../src/core/stream.ts'
 import {
   HeartbeatStream,
   heartbeatGrid,
-  largestTaskMessage,
-  openDtIds,
   PowerStream,
   placePower,
-  TaskMessageStream,
   TopologyStream,
-} from '../../src/formats/dc-mock/streams.ts'
+} from '../../src/formats/dc-mock/side-streams.ts'
+import { largestTaskMessage, openDtIds, TaskMessageStream } from '../../src/formats/dc-mock/streams.ts'
 import {
   openDtId,
   pydanticTime,

@@ -12,19 +12,15 @@ import { consumptionOffset } from '../../trace/workload-yaml.ts'
 import type { StreamSpec, TraceSpec } from '../../types.ts'
 import type { FormatDefinition, ResolveContext } from '../format.ts'
 import {
-  type DcMockTrace,
   HEARTBEAT_KEY,
   HeartbeatStream,
   heartbeatGrid,
-  largestTaskMessage,
-  openDtIds,
   PowerStream,
-  PYTHON_INT_DIGITS,
   placePower,
-  TaskMessageStream,
   TOPOLOGY_KEY,
   TopologyStream,
-} from './streams.ts'
+} from './side-streams.ts'
+import { type DcMockTrace, largestTaskMessage, openDtIds, PYTHON_INT_DIGITS, TaskMessageStream } from './streams.ts'
 import { openDtId, withoutWallTime } from './wire.ts'
 
 /**

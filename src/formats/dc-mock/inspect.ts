@@ -4,7 +4,8 @@ import { loadConsumption } from '../../trace/load.ts'
 import type { Fragments, Tasks } from '../../trace/model.ts'
 import { lastEventTime, traceStart } from '../../trace/timeline.ts'
 import { readTopologyFile, topologyMessageBody } from '../../trace/topology.ts'
-import { heartbeatGrid, largestTaskMessage, openDtIds } from './streams.ts'
+import { heartbeatGrid } from './side-streams.ts'
+import { largestTaskMessage, openDtIds } from './streams.ts'
 
 /** What `replay --format dc-mock` would send, with its defaults (a heartbeat a minute, the topology every 30 s). */
 export interface DcMockView {
