@@ -32,7 +32,7 @@ export type LargestMessages = Partial<Record<Role, { key: string; bytes: number 
 export interface BuildContext {
   spec: StreamSpec
   tasks: Tasks
-  /** Loaded when the format's `needs` asked for them (or tasks depend on them). */
+  /** Loaded when the streams built read them (the format's `reads`), or tasks depend on them. */
   fragments?: Fragments
   window: Window
   /** The trace start (the earliest submission) and end (the last task or fragment of the whole trace). */
@@ -64,17 +64,26 @@ export interface IdentifyTools {
   hash(text: string): string
 }
 
-/** What the fragments file must give a worker's streams. */
-export interface FragmentNeeds {
-  /** Load the fragments. */
-  fragments: boolean
-  /** Only their times are needed (the trace's end), not their usage. */
-  timesOnly: boolean
-  /** Keep a fragment's own cpu_count column. */
-  cpuCount: boolean
-  /** A shard needs the whole trace's end (its control streams run to it). */
-  wholeEnd: boolean
+/** A column of the fragments file besides its task ids (trace/schema.ts FRAGMENT_COLUMNS); times are read from `duration`. */
+export type FragmentColumn = 'duration' | 'cpu_usage' | 'cpu_count'
+
+/**
+ * What one stream reads from the trace, as data: formats/prepare.ts loads, for a worker, what its
+ * streams read together (and what the run adds: v2 durations, a what-if host and `--max-gap`
+ * read the fragments too). Every stream reads the tasks file whole: it orders and windows the trace.
+ */
+export interface StreamReads {
+  /** The fragments file's columns it reads; none: the file is not read for this stream. */
+  fragments?: readonly FragmentColumn[]
+  /**
+   * It runs to the trace's end, its last task or fragment (BuildContext traceEnd), so the
+   * fragments' times are read; under --shard, the whole trace's end, read apart from the shard's.
+   */
+  toTraceEnd?: boolean
 }
+
+/** The trace's events: the tasks' submissions and the fragments' (message) times (core/order.ts). */
+export type TraceEvents = 'tasks' | 'fragments'
 
 export interface FormatDefinition {
   /** `--format NAME`. */
@@ -92,8 +101,10 @@ export interface FormatDefinition {
   workers: readonly [readonly Role[], readonly Role[]]
   /** Its flags checked, as plain data for the workers (undefined: it has none). */
   resolve?(context: ResolveContext): unknown
-  /** What the worker writing `roles` needs from the fragments file (a what-if host adds usage; prepare sees to it). */
-  needs(roles: readonly Role[]): FragmentNeeds
+  /** Per stream, what it reads from the trace. */
+  reads: Readonly<Record<Role, StreamReads>>
+  /** The trace's events its messages follow: `--max-gap` shortens the idle stretches between them. */
+  activity: readonly TraceEvents[]
   /** A task's record key, for `--shard` (undefined: the task is never sent, shard 0 counts it). */
   taskKey(idJson: string): Uint8Array | undefined
   /** Builds the streams of `roles` into `context`. */

@@ -11,7 +11,7 @@ import { loadFragments, loadTasks } from '../trace/load.ts'
 import { type Fragments, keepTasks, type Tasks } from '../trace/model.ts'
 import { deriveDurations, lastEventTime, traceStart } from '../trace/timeline.ts'
 import type { Role, Shard, StreamSpec, Window } from '../types.ts'
-import type { BuildContext, FormatDefinition, LargestMessages } from './format.ts'
+import type { BuildContext, FormatDefinition, FragmentColumn, LargestMessages, TraceEvents } from './format.ts'
 import { formatOf } from './index.ts'
 
 /** What a worker reports once its streams are built, before the release. */
@@ -63,14 +63,26 @@ const IDLE: Prepared = {
   notes: [],
 }
 
+/** What the streams of `roles` read from the trace together (their format's `reads`). */
+function readsOf(
+  format: FormatDefinition,
+  roles: readonly Role[],
+): { columns: Set<FragmentColumn>; toTraceEnd: boolean } {
+  const reads = roles.map((role) => format.reads[role] ?? {})
+  return {
+    columns: new Set(reads.flatMap((r) => r.fragments ?? [])),
+    toTraceEnd: reads.some((r) => r.toTraceEnd === true),
+  }
+}
+
 /**
- * Loads what a worker's streams need, checks it, and builds them, merged in time order. Each
+ * Loads what a worker's streams read, checks it, and builds them, merged in time order. Each
  * worker validates the files it reads, and the tasks file is read by both, so a bad trace is
  * reported before anything is sent whichever worker finds it. Fragments are read when a stream
- * holds them (fragments, dc-mock's task messages), when it needs the trace's end (dc-mock's
- * power and topology worker: heartbeats and topology run to it), and when tasks depend on them
- * (v2 durations, a what-if host, --max-gap). `kafka`: also measure the largest message.
- * `wallClock` stamps topology messages (`verify` builds them at the epoch, see withoutWallTime).
+ * reads their columns or runs to the trace's end (the format's `reads`), and when tasks depend on
+ * them (v2 durations, a what-if host, --max-gap over the format's fragments). `kafka`: also
+ * measure the largest message. `wallClock` stamps wall-clock fields (dc-mock's topology; `verify`
+ * builds them at the epoch).
  */
 export async function prepare(
   roles: Role[],
@@ -80,7 +92,8 @@ export async function prepare(
 ): Promise<Prepared> {
   if (roles.length === 0) return IDLE
   const format = formatOf(spec.format)
-  const needs = format.needs(roles)
+  const { columns, toTraceEnd } = readsOf(format, roles)
+  const gapsOverFragments = spec.maxGapMs !== undefined && format.activity.includes('fragments')
   // A shard sends the streams without a task key (heartbeats, power, topology) only if it is
   // shard 0, or heartbeats and topology from every shard with --shard-control all.
   const first = !spec.shard || spec.shard.index === 0
@@ -98,12 +111,13 @@ export async function prepare(
     start = traceStart(tasks)
     let leftOut: ReadonlySet<IdKey> | undefined
     if (spec.shard) {
-      if (needs.wholeEnd && control) wholeEnd = await wholeTraceEnd(tasks, spec.trace.fragments, spec)
+      if (toTraceEnd && control) wholeEnd = await wholeTraceEnd(tasks, spec.trace.fragments, spec)
       ;({ tasks, leftOut } = keepTasks(tasks, inShard(tasks, format, spec.shard)))
     }
-    if (needs.fragments || tasks.durationDerived || spec.maxGapMs !== undefined || spec.host) {
-      const timesOnly = needs.timesOnly && !spec.host
-      const policy = { strict: spec.strict, cpuCount: needs.cpuCount, timesOnly, excluded: leftOut }
+    if (columns.size > 0 || toTraceEnd || gapsOverFragments || tasks.durationDerived || spec.host) {
+      // Times only (ids and durations) unless a stream reads more, or a what-if host retimes by usage.
+      const timesOnly = !columns.has('cpu_usage') && !columns.has('cpu_count') && !spec.host
+      const policy = { strict: spec.strict, cpuCount: columns.has('cpu_count'), timesOnly, excluded: leftOut }
       fragments = await loadFragments(openParquetFile(spec.trace.fragments), tasks, policy)
     }
   }
@@ -138,11 +152,7 @@ export async function prepare(
   const gaps =
     spec.maxGapMs === undefined
       ? undefined
-      : findGaps(
-          mergeAscending(timesOf(new TaskOrder(tasks, window)), timesOf(new FragmentOrder(tasks, fragments!, window))),
-          window.from,
-          spec.maxGapMs,
-        )
+      : findGaps(activityTimes(format, tasks, fragments, window), window.from, spec.maxGapMs)
   return {
     compress: gaps && compressor(gaps),
     skippedMs: gaps?.total ?? 0,
@@ -154,6 +164,19 @@ export async function prepare(
     largest,
     notes,
   }
+}
+
+/** The times of the trace's events the format's messages follow (its `activity`), in order: what `--max-gap` reads. */
+function activityTimes(
+  format: FormatDefinition,
+  tasks: Tasks,
+  fragments: Fragments | undefined,
+  window: Window,
+): Generator<number> {
+  const of = (events: TraceEvents) =>
+    events === 'tasks' ? timesOf(new TaskOrder(tasks, window)) : timesOf(new FragmentOrder(tasks, fragments!, window))
+  const [first, ...rest] = format.activity.map(of)
+  return rest.reduce((merged, next) => mergeAscending(merged, next), first ?? timesOf(EMPTY))
 }
 
 /** Which tasks fall in the shard: Kafka's murmur2 of the key the format gives a task (core/shard.ts). */

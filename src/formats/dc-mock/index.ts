@@ -187,13 +187,13 @@ export const dcMock: FormatDefinition = {
   // dc.workload alone (its task messages hold the fragments); dc.power and dc.topology share a thread.
   workers: [['workload'], ['power', 'topology']],
   resolve,
-  needs: (roles) => ({
-    // Every dc-mock stream loads the fragments: the power and topology worker for the trace's end.
-    fragments: true,
-    timesOnly: !roles.includes('workload'),
-    cpuCount: true,
-    wholeEnd: roles.includes('workload') || roles.includes('topology'),
-  }),
+  // Heartbeats (on dc.workload) and the topology run to the trace's end; power rows come from their own file.
+  reads: {
+    workload: { fragments: ['duration', 'cpu_count', 'cpu_usage'], toTraceEnd: true },
+    power: {},
+    topology: { toTraceEnd: true },
+  },
+  activity: ['tasks', 'fragments'],
   taskKey(idJson) {
     const key = openDtId(idJson)
     return key === undefined ? undefined : Buffer.from(key)

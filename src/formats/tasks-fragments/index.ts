@@ -18,12 +18,8 @@ export const tasksFragments: FormatDefinition = {
   helpGroup: 'OUTPUT',
   workers: [['tasks'], ['fragments']],
   // The tasks worker reads fragments only when tasks depend on them (v2 durations, what-if, --max-gap): their times.
-  needs: (roles) => ({
-    fragments: roles.includes('fragments'),
-    timesOnly: !roles.includes('fragments'),
-    cpuCount: false,
-    wholeEnd: false,
-  }),
+  reads: { tasks: {}, fragments: { fragments: ['duration', 'cpu_usage'] } },
+  activity: ['tasks', 'fragments'],
   taskKey: keyBytes,
   async build(roles, c) {
     for (const role of roles) {
