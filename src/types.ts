@@ -182,6 +182,6 @@ export interface InspectOptions {
   capacity?: { mhz: number; source: string }
   /** Where to draw the demand as SVG. */
   svg?: string
-  /** What `--format dc-mock` would add from the trace folder: its power and topology files and the power offset. */
-  dcMock: { consumption?: string; topology?: string; powerOffsetMs: number }
+  /** Per format with a section in the report (formats/<name>/ inspect), by name: its inputs, as it resolved them (plain data). */
+  formats: Record<Format, unknown>
 }

@@ -9,7 +9,7 @@ import {
   readFlagFile,
 } from '../core/parse.ts'
 import { badInput } from '../errors.ts'
-import { dcMockFiles } from '../formats/dc-mock/index.ts'
+import type { FormatRegistry } from '../formats/format.ts'
 import { DEFAULT_FORMAT, FORMAT_FLAGS, FORMATS, formatOf } from '../formats/index.ts'
 import { INT32_MAX } from '../trace/columns.ts'
 import { checkWritable, folderState, readTextFile } from '../trace/file.ts'
@@ -55,6 +55,8 @@ export interface FlagSources {
   /** How each topic this run may create is made (OpenDT's kafka.topics), by topic name. */
   topicSettings?: ReadonlyMap<string, TopicSettings>
   read?: ReadText
+  /** The formats `--format` names (default formats/index.ts's; a test adds a fixture format). */
+  formats?: FormatRegistry
 }
 
 export function toReplayOptions(
@@ -268,10 +270,13 @@ function topicName(flag: string, name: string): string {
   return name
 }
 
-/** Maps inspect's flags to its inputs: the trace, a speed, a what-if host, a capacity, the SVG file. */
+/**
+ * Maps inspect's flags to its inputs: the trace, a speed, a what-if host, a capacity, the SVG
+ * file, and the inputs of each format's section of the report.
+ */
 export function toInspectOptions(
   args: InspectArgs,
-  sources: Pick<FlagSources, 'outsideArgv' | 'read'> = {},
+  sources: Pick<FlagSources, 'outsideArgv' | 'read' | 'formats'> = {},
 ): InspectOptions {
   const name = flagNamer(sources.outsideArgv)
   const read = sources.read ?? readTextFile
@@ -290,9 +295,11 @@ export function toInspectOptions(
     capacity = { mhz: count * host.cpus * host.mhz, source: `${count} hosts of ${host.cpus} x ${host.mhz} MHz` }
   }
   if (args.svg !== undefined) checkWritable(name('svg'), args.svg)
-  const dcMock = dcMockFiles(trace, args.trace_dir, read)
+  const sections = Object.values(sources.formats ?? FORMATS).filter((f) => f.inspect)
   return {
-    dcMock: { ...dcMock, topology: args.topology ?? dcMock.topology },
+    formats: Object.fromEntries(
+      sections.map((f) => [f.name, f.inspect!.resolve?.({ args, trace, name, read })] as const),
+    ),
     trace,
     speed: parseSpeed(name('speed'), args.speed ?? DEFAULTS.speed),
     json: args.json === true,

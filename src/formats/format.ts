@@ -85,6 +85,24 @@ export interface StreamReads {
 /** The trace's events: the tasks' submissions and the fragments' (message) times (core/order.ts). */
 export type TraceEvents = 'tasks' | 'fragments'
 
+/** A trace as loaded whole: the tasks, and the fragments grouped by task with their own cpu_count (if the file has it). */
+export interface LoadedTrace {
+  tasks: Tasks
+  fragments: Fragments
+}
+
+/** A format's own section of `inspect`'s report: what it would send from the trace. */
+export interface FormatInspection {
+  /** The section's key in `inspect --json` (`dcMock`); the human-readable report gives its lines. */
+  key: string
+  /** Its inputs from inspect's flags and the trace folder, checked, as plain data (undefined: none). */
+  resolve?(context: ResolveContext): unknown
+  /** The section, from the whole trace and its resolved inputs. */
+  view(trace: LoadedTrace, inputs: unknown): Promise<unknown>
+  /** The section as lines of the human-readable report. */
+  lines(view: unknown): string[]
+}
+
 export interface FormatDefinition {
   /** `--format NAME`. */
   name: string
@@ -122,4 +140,9 @@ export interface FormatDefinition {
   notes?(options: unknown): string[]
   /** Keys of its control streams (sent by shard 0, or by every shard with --shard-control all): verify --shard. */
   controlKeys?: readonly Uint8Array[]
+  /** Its section of `inspect`'s report, if it has one. */
+  inspect?: FormatInspection
 }
+
+/** Formats by `--format` name: formats/index.ts's registry, or a test's with a fixture format added. */
+export type FormatRegistry = Readonly<Record<string, FormatDefinition>>

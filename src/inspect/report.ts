@@ -1,6 +1,6 @@
 import { retime } from '../core/cycles.ts'
 import { formatDuration, formatTime } from '../core/format.ts'
-import { type DcMockView, dcMockLines, dcMockView } from '../formats/dc-mock/inspect.ts'
+import type { FormatDefinition } from '../formats/format.ts'
 import { openParquetFile } from '../trace/file.ts'
 import { loadFragments, loadTasks, readFooter } from '../trace/load.ts'
 import { topLevelColumns } from '../trace/schema.ts'
@@ -8,8 +8,14 @@ import { forEachFragmentTime, lastEventTime, traceStart, walkFragments } from '.
 import type { InspectOptions } from '../types.ts'
 import { type Demand, demand } from './demand.ts'
 
-/** What `opendt-replay inspect` reports about a trace before anything is sent. */
-export interface Inspection {
+/**
+ * What `opendt-replay inspect` reports about a trace before anything is sent; after these, each
+ * format's own section (formats/<name>/ inspect) under its key.
+ */
+export type Inspection = TraceInspection & { [section: string]: unknown }
+
+/** The report on the trace itself. */
+export interface TraceInspection {
   schema: { version: string; evidence: string }
   files: Record<'tasks' | 'fragments', { path: string; rows: number; rowGroups: number; columns: string[] }>
   tasksWithoutFragments: number
@@ -33,8 +39,6 @@ export interface Inspection {
       minutesOverCapacity: number
     } | null
   }
-  /** What `replay --format dc-mock` would send (inspect/dc-mock.ts). */
-  dcMock: DcMockView
 }
 
 async function fileFacts(path: string) {
@@ -77,12 +81,24 @@ function busiest(forEachTime: (visit: (time: number) => void) => void): { second
   return bestCount === 0 ? null : { second: formatTime(best * 1000), messages: bestCount }
 }
 
-/** The report, and the demand behind it (for the SVG). */
-export async function inspect(options: InspectOptions): Promise<{ report: Inspection; demand: Demand }> {
+/**
+ * The report, and the demand behind it (for the SVG). `formats`: those whose section it gives
+ * (each with `inspect`), after the trace's; the fragments' own cpu_count is read when one of
+ * their streams reads it.
+ */
+export async function inspect(
+  options: InspectOptions,
+  formats: readonly FormatDefinition[],
+): Promise<{ report: Inspection; demand: Demand }> {
   const { trace, speed } = options
+  const reported = formats.filter((f) => f.inspect)
+  const cpuCount = reported.some((f) => Object.values(f.reads).some((r) => r.fragments?.includes('cpu_count')))
   const tasks = await loadTasks(openParquetFile(trace.tasks))
-  const fragments = await loadFragments(openParquetFile(trace.fragments), tasks, { strict: false, cpuCount: true })
-  const dcMock = await dcMockView(tasks, fragments, options.dcMock)
+  const fragments = await loadFragments(openParquetFile(trace.fragments), tasks, { strict: false, cpuCount })
+  // Before retiming: each format's view is of the trace as it would send it without a what-if host.
+  const sections: Record<string, unknown> = {}
+  for (const f of reported)
+    sections[f.inspect!.key] = await f.inspect!.view({ tasks, fragments }, options.formats[f.name])
   const files = { tasks: await fileFacts(trace.tasks), fragments: await fileFacts(trace.fragments) }
   let withoutFragments = 0
   let mismatches = 0
@@ -150,13 +166,13 @@ export async function inspect(options: InspectOptions): Promise<{ report: Inspec
             }
           : null,
     },
-    dcMock,
+    ...sections,
   }
   return { report, demand: d }
 }
 
-/** The human-readable report. */
-export function formatInspection(i: Inspection): string {
+/** The human-readable report: the trace's lines, then each format's section's (`formats` as inspect() was given them). */
+export function formatInspection(i: Inspection, formats: readonly FormatDefinition[]): string {
   const file = (f: Inspection['files']['tasks']) =>
     `${f.path}: ${f.rows} rows in ${f.rowGroups} row group${f.rowGroups === 1 ? '' : 's'}; ` +
     `columns ${f.columns.join(', ')}`
@@ -178,7 +194,7 @@ export function formatInspection(i: Inspection): string {
       (examples ? ` (e.g. ${examples})` : ''),
     `replay at speed ${String(i.replay.speed).padEnd(10)} ${replayTime}`,
     ...demandLines(i.demand),
-    ...dcMockLines(i.dcMock),
+    ...formats.flatMap((f) => (f.inspect && f.inspect.key in i ? f.inspect.lines(i[f.inspect.key]) : [])),
   ].join('\n')
 }
 

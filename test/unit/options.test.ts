@@ -316,7 +316,7 @@ describe('flags to options: one line naming the flag and the value, bad input', 
       trace: { demo: false, tasks: 'x/tasks.parquet', fragments: 'x/fragments.parquet' },
       speed: Infinity,
       json: false,
-      dcMock: { powerOffsetMs: 0 },
+      formats: { 'dc-mock': { powerOffsetMs: 0 } },
     })
   })
 })

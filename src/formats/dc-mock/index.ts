@@ -1,16 +1,15 @@
-import { lstatSync } from 'node:fs'
-import { dirname, join } from 'node:path'
 import { formatTime, PYTHON_TIMES } from '../../core/format.ts'
-import { parseDuration, readFlagFile } from '../../core/parse.ts'
+import { parseDuration } from '../../core/parse.ts'
 import { mergeStreams } from '../../core/stream.ts'
 import { badInput } from '../../errors.ts'
 import { openParquetFile } from '../../trace/file.ts'
 import { loadConsumption } from '../../trace/load.ts'
 import type { Fragments, Tasks } from '../../trace/model.ts'
 import { readTopologyFile, topologyMessageBody } from '../../trace/topology.ts'
-import { consumptionOffset } from '../../trace/workload-yaml.ts'
-import type { StreamSpec, TraceSpec } from '../../types.ts'
+import type { StreamSpec } from '../../types.ts'
 import type { FormatDefinition, ResolveContext } from '../format.ts'
+import { dcMockFiles } from './files.ts'
+import { inspection } from './inspect.ts'
 import {
   HEARTBEAT_KEY,
   HeartbeatStream,
@@ -45,26 +44,6 @@ export interface DcMockSpec {
 }
 
 const specOf = (spec: StreamSpec) => spec.formatOptions as DcMockSpec
-
-/** The files of an OpenDT workload folder found beside the trace, and workload.yaml's power offset (also inspect's). */
-export function dcMockFiles(
-  trace: TraceSpec,
-  dir: string | undefined,
-  read: (path: string) => string,
-): { consumption?: string; topology?: string; powerOffsetMs: number } {
-  const base = trace.demo ? undefined : (dir ?? dirname(trace.tasks))
-  // lstat: a link that leads nowhere is there, and reading it reports why (not "no such file here").
-  const beside = (file: string) => {
-    const path = base === undefined ? undefined : join(base, file)
-    return path !== undefined && lstatSync(path, { throwIfNoEntry: false }) ? path : undefined
-  }
-  const yaml = beside('workload.yaml')
-  return {
-    consumption: beside('consumption.parquet'),
-    topology: beside('topology.json'),
-    powerOffsetMs: yaml === undefined ? 0 : consumptionOffset(yaml, readFlagFile(yaml, yaml, read)),
-  }
-}
 
 /**
  * dc-mock's extra inputs: power, topology and the power offset come from the flags, else from the
@@ -276,4 +255,5 @@ export const dcMock: FormatDefinition = {
     ]
   },
   controlKeys: [HEARTBEAT_KEY, TOPOLOGY_KEY],
+  inspect: inspection,
 }

@@ -4,6 +4,8 @@ import { loadConsumption } from '../../trace/load.ts'
 import type { Fragments, Tasks } from '../../trace/model.ts'
 import { lastEventTime, traceStart } from '../../trace/timeline.ts'
 import { readTopologyFile, topologyMessageBody } from '../../trace/topology.ts'
+import type { FormatInspection } from '../format.ts'
+import { type DcMockFiles, dcMockFiles } from './files.ts'
 import { heartbeatGrid } from './side-streams.ts'
 import { largestTaskMessage, openDtIds } from './streams.ts'
 
@@ -27,11 +29,7 @@ export interface DcMockView {
 const HEARTBEAT_MS = 60_000
 const TOPOLOGY_MS = 30_000
 
-export async function dcMockView(
-  tasks: Tasks,
-  fragments: Fragments,
-  files: { consumption?: string; topology?: string; powerOffsetMs: number },
-): Promise<DcMockView> {
+export async function dcMockView(tasks: Tasks, fragments: Fragments, files: DcMockFiles): Promise<DcMockView> {
   const { ids, skipped } = openDtIds(tasks)
   const start = traceStart(tasks)
   const end = Math.max(lastEventTime(tasks), lastEventTime(tasks, fragments))
@@ -62,6 +60,20 @@ export async function dcMockView(
     topologyProblem,
     powerOffsetMs: files.powerOffsetMs,
   }
+}
+
+/**
+ * dc-mock's section of `inspect`'s report: its files found beside the trace (inspect's
+ * `--topology`, which gives the capacity, is also the topology it would send), what it would send.
+ */
+export const inspection: FormatInspection = {
+  key: 'dcMock',
+  resolve({ args, trace, read }): DcMockFiles {
+    const found = dcMockFiles(trace, args.trace_dir as string | undefined, read)
+    return { ...found, topology: (args.topology as string | undefined) ?? found.topology }
+  },
+  view: ({ tasks, fragments }, files) => dcMockView(tasks, fragments, files as DcMockFiles),
+  lines: (view) => dcMockLines(view as DcMockView),
 }
 
 /** The report's lines about the dc-mock format. */
