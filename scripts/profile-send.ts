@@ -87,12 +87,19 @@ async function child(brokers: string): Promise<void> {
     format === 'dc-mock'
       ? { 'workload-topic': `w-${stamp}`, 'power-topic': `p-${stamp}`, 'topology-topic': `t-${stamp}` }
       : { 'tasks-topic': `t-${stamp}`, 'fragments-topic': `f-${stamp}` }
-  const { options } = toReplayOptions({ trace_dir: trace, format, brokers, speed: 'max', compression, ...topics })
+  const { options, format: definition } = toReplayOptions({
+    trace_dir: trace,
+    format,
+    brokers,
+    speed: 'max',
+    compression,
+    ...topics,
+  })
   if (options.output.kind !== 'kafka') throw new Error('a Kafka run expected')
   const config = options.output.config
   const roles = [role as keyof typeof options.topics]
   const t0 = performance.now()
-  const prepared = await prepare(roles, options.spec, true)
+  const prepared = await prepare(definition, roles, options.spec, true)
   const t1 = performance.now()
   const sizes = new Map(
     Object.entries(prepared.largest).map(([r, big]) => [

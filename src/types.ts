@@ -133,7 +133,7 @@ export interface ReplayOptions {
   spec: StreamSpec
   /** Trace seconds per wall second; Infinity for `--speed max`. */
   speed: number
-  /** Every stream's topic; only the format's streams are written. */
+  /** Each stream's topic: the format's streams, in its order (cli/options.ts). */
   topics: Record<Role, string>
   output: Output
   /** Debug logs, and stacks with internal errors. */

@@ -9,8 +9,8 @@ import {
   readFlagFile,
 } from '../core/parse.ts'
 import { badInput } from '../errors.ts'
-import type { FormatRegistry } from '../formats/format.ts'
-import { DEFAULT_FORMAT, FORMAT_FLAGS, FORMATS, formatOf } from '../formats/index.ts'
+import type { FormatDefinition, FormatRegistry } from '../formats/format.ts'
+import { DEFAULT_FORMAT, FORMATS, formatFlags } from '../formats/index.ts'
 import { INT32_MAX } from '../trace/columns.ts'
 import { checkWritable, folderState, readTextFile } from '../trace/file.ts'
 import { capacityMhz, parseTopology } from '../trace/topology.ts'
@@ -59,10 +59,11 @@ export interface FlagSources {
   formats?: FormatRegistry
 }
 
+/** The replay's options, and the definition of its format, picked here once and handed down. */
 export function toReplayOptions(
   args: ReplayArgs,
   sources: FlagSources = {},
-): { options: ReplayOptions; demo: boolean } {
+): { options: ReplayOptions; format: FormatDefinition; demo: boolean } {
   const name = flagNamer(sources.outsideArgv)
   const optional = <T>(flag: keyof ReplayArgs & string, parse: (name: string, text: string) => T): T | undefined => {
     const text = args[flag]
@@ -71,10 +72,11 @@ export function toReplayOptions(
   const read = sources.read ?? readTextFile
   const output = resolveOutput(args, sources.env ?? {}, read, name, sources.topicSettings)
   const trace = resolveTrace(args)
-  const format = parseFormat(name('format'), args.format ?? DEFAULT_FORMAT)
-  const definition = formatOf(format)
+  const formats = sources.formats ?? FORMATS
+  const format = parseFormat(name('format'), args.format ?? DEFAULT_FORMAT, formats)
+  const definition = formats[format]!
   // A format's own flags (its topics, its inputs), given with another format, would be silently ignored.
-  const foreign = FORMAT_FLAGS.find((f) => f.format !== format && args[f.flag] !== undefined)
+  const foreign = formatFlags(formats).find((f) => f.format !== format && args[f.flag] !== undefined)
   if (foreign) {
     throw badInput(`${name(foreign.flag)} is a --format ${foreign.format} flag; this run's format is ${format}`)
   }
@@ -136,14 +138,17 @@ export function toReplayOptions(
     const shown = args.from ?? '0 (the trace start, by default)'
     if (a >= b) throw badInput(`--from ${shown} is not before --to ${args.to}: the window is empty`)
   }
-  return { options, demo: trace.demo }
+  return { options, format: definition, demo: trace.demo }
 }
 
 /**
  * Maps verify's flags to its options: the replay they define (checked as `replay` checks them),
  * the brokers to read from (required), and where and how to read.
  */
-export function toVerifyOptions(args: VerifyArgs, sources: FlagSources = {}): VerifyOptions {
+export function toVerifyOptions(
+  args: VerifyArgs,
+  sources: FlagSources = {},
+): { options: VerifyOptions; format: FormatDefinition } {
   const name = flagNamer(sources.outsideArgv)
   if (args.brokers === undefined && !sources.env?.KAFKA_BROKERS) {
     throw badInput('verify needs the brokers to read from: --brokers HOST:PORT (or KAFKA_BROKERS)')
@@ -151,9 +156,9 @@ export function toVerifyOptions(args: VerifyArgs, sources: FlagSources = {}): Ve
   if (args.follow && args.since !== undefined) {
     throw badInput(`${name('since')} and --follow exclude each other: --follow reads from the topics' ends`)
   }
-  const { options } = toReplayOptions({ ...args, 'dry-run': false, speed: undefined }, sources)
+  const { options, format } = toReplayOptions({ ...args, 'dry-run': false, speed: undefined }, sources)
   if (options.output.kind !== 'kafka') throw new Error('verify: no Kafka output')
-  return {
+  const verify: VerifyOptions = {
     spec: options.spec,
     topics: options.topics,
     config: options.output.config,
@@ -165,6 +170,7 @@ export function toVerifyOptions(args: VerifyArgs, sources: FlagSources = {}): Ve
     quiet: args.quiet === true,
     shown: positiveInteger(name('show'), args.show ?? verifyArgs.show.default),
   }
+  return { options: verify, format }
 }
 
 /** `--since`: an offset (digits), or an ISO-8601 time. */
@@ -229,9 +235,9 @@ function parseStartAt(flag: string, text: string, now = Date.now()): number {
   return at
 }
 
-function parseFormat(flag: string, text: string): Format {
-  if (text in FORMATS) return text
-  throw badInput(`${flag}: expected ${Object.keys(FORMATS).join(' or ')}, got "${text}"`)
+function parseFormat(flag: string, text: string, formats: FormatRegistry): Format {
+  if (Object.hasOwn(formats, text)) return text
+  throw badInput(`${flag}: expected ${Object.keys(formats).join(' or ')}, got "${text}"`)
 }
 
 /**

@@ -4,7 +4,7 @@ import type { OutsideArgv } from '../cli/env.ts'
 import type { ReplayArgs } from '../cli/flags.ts'
 import { toReplayOptions } from '../cli/options.ts'
 import { ReplayError } from '../errors.ts'
-import { formatOf } from '../formats/index.ts'
+import type { FormatRegistry } from '../formats/format.ts'
 import { checkpointIdentity, startingPoint } from '../run/checkpoint.ts'
 import { listed, type ReplaySummary } from '../run/outcome.ts'
 import { type ReplayEdges, replay } from '../run/replay.ts'
@@ -19,10 +19,19 @@ import { requireStdout } from '../sinks/stdout.ts'
 export async function replayCommand(
   args: ReplayArgs,
   outsideArgv: OutsideArgv,
-  given: ReplayEdges & { env: Record<string, string | undefined> },
+  given: ReplayEdges & {
+    env: Record<string, string | undefined>
+    /** The formats `--format` names (default formats/index.ts's; a test adds a fixture format, and spawns workers that know it). */
+    formats?: FormatRegistry
+  },
   opendt?: OpenDtSetup,
 ): Promise<number> {
-  const { options, demo } = toReplayOptions(args, { env: given.env, outsideArgv, topicSettings: opendt?.topics })
+  const { options, format, demo } = toReplayOptions(args, {
+    env: given.env,
+    outsideArgv,
+    topicSettings: opendt?.topics,
+    formats: given.formats,
+  })
   // Shards usually log side by side: every line says which one it is.
   const shard = options.spec.shard
   const edges = shard ? { ...given, log: given.log.withTag(`shard ${shard.index}/${shard.count}`) } : given
@@ -31,14 +40,13 @@ export async function replayCommand(
   if (options.quiet) log.level = 0
   // Where each setting came from, once, when OpenDT's configuration gave some (`dc-mock`).
   for (const line of opendt?.lines ?? []) log.info(line)
-  const format = formatOf(options.spec.format)
   for (const note of format.notes?.(options.spec.formatOptions) ?? []) log.info(note)
   if (demo) {
     log.info('no trace given: replaying the built-in demo trace (4 tasks, 12 fragments); pass TRACE_DIR for a real one')
   }
   if (args.checkpoint) {
     const path = args.checkpoint
-    const identity = await checkpointIdentity(args, options)
+    const identity = await checkpointIdentity(args, options, format)
     const start = startingPoint(path, args.resume === true, identity, format.streams)
     options.checkpoint = { path, start }
     const s = start.streams
@@ -55,7 +63,7 @@ export async function replayCommand(
   const summaryFile = args['summary-json']
   let summary: ReplaySummary
   try {
-    summary = await replay(options, edges)
+    summary = await replay(options, format, edges)
   } catch (error) {
     if (summaryFile && error instanceof ReplayError) writeSummary(summaryFile, failureJson(options, error))
     throw error

@@ -4,7 +4,7 @@ import type { OutsideArgv } from '../cli/env.ts'
 import type { VerifyArgs } from '../cli/flags.ts'
 import { toVerifyOptions } from '../cli/options.ts'
 import { EXIT_CODES, ReplayError } from '../errors.ts'
-import { formatOf } from '../formats/index.ts'
+import type { FormatDefinition, FormatRegistry } from '../formats/format.ts'
 import { prepare } from '../formats/prepare.ts'
 import { TopicReader } from '../kafka/consumer.ts'
 import { sharedClock } from '../run/control.ts'
@@ -21,6 +21,8 @@ export interface VerifyEdges {
   onSignal(handler: (signal: 'SIGINT' | 'SIGTERM') => void): () => void
   stdout(text: string): void
   stderr: { write(text: string): void; isTTY: boolean }
+  /** The formats `--format` names (default formats/index.ts's; a test adds a fixture format). */
+  formats?: FormatRegistry
 }
 
 /**
@@ -30,9 +32,8 @@ export interface VerifyEdges {
  */
 export async function verifyCommand(args: VerifyArgs, outsideArgv: OutsideArgv, edges: VerifyEdges): Promise<number> {
   const { log } = edges
-  const options = toVerifyOptions(args, { env: edges.env, outsideArgv })
+  const { options, format } = toVerifyOptions(args, { env: edges.env, outsideArgv, formats: edges.formats })
   if (options.quiet) log.level = 1
-  const format = formatOf(options.spec.format)
   const roles = format.streams
   const topics = Object.fromEntries(roles.map((r) => [r, options.topics[r]])) as Partial<Record<Role, string>>
   // From the start: a Ctrl-C while the trace loads stops the command as soon as the load is done.
@@ -42,7 +43,7 @@ export async function verifyCommand(args: VerifyArgs, outsideArgv: OutsideArgv, 
   })
   let loaded: Awaited<ReturnType<typeof expectedReplay>>
   try {
-    loaded = await expectedReplay(roles, options, topics)
+    loaded = await expectedReplay(format, options, topics)
   } catch (error) {
     unsubscribe()
     throw error
@@ -129,7 +130,7 @@ export async function verifyCommand(args: VerifyArgs, outsideArgv: OutsideArgv, 
   }
   if (lost) report.lost = lost.message
   report.exact = report.topics.every((t) => t.exact) && report.missingTopics.length === 0 && !signal && !lost
-  await describeSamples(report, options, topics)
+  await describeSamples(report, format, options, topics)
   edges.stdout(`${options.json ? JSON.stringify(report, null, 2) : formatVerifyReport(report)}\n`)
   if (lost) throw lost
   if (signal) return EXIT_CODES[signal === 'SIGINT' ? 'sigint' : 'sigterm']
@@ -144,9 +145,9 @@ const roleOf = (topics: Partial<Record<Role, string>>, topic: string): Role =>
  * The replay's messages as hashes, per topic, and its window start. The loaded trace is not kept:
  * only the hashes are held while reading.
  */
-async function expectedReplay(roles: readonly Role[], options: VerifyOptions, topics: Partial<Record<Role, string>>) {
+async function expectedReplay(format: FormatDefinition, options: VerifyOptions, topics: Partial<Record<Role, string>>) {
   // Wall-clock fields (dc-mock's topology) are built at the epoch; the format masks read ones the same way.
-  const prepared = await prepare([...roles], options.spec, false, () => 0)
+  const prepared = await prepare(format, [...format.streams], options.spec, false, () => 0)
   return {
     expected: expectedTopics(prepared.stream, topics),
     origin: prepared.window.from,
@@ -172,6 +173,7 @@ const WALL_STAMP = '"timestamp":"<the sender\'s wall clock>"'
 /** Fills in the key and value of the replay's messages that samples name (missing, changed): a second pass over the trace. */
 async function describeSamples(
   report: VerifyReport,
+  format: FormatDefinition,
   options: VerifyOptions,
   topics: Partial<Record<Role, string>>,
 ): Promise<void> {
@@ -187,7 +189,7 @@ async function describeSamples(
     }
   }
   if (wanted.size === 0) return
-  const again = await prepare([...formatOf(options.spec.format).streams], options.spec, false, () => 0)
+  const again = await prepare(format, [...format.streams], options.spec, false, () => 0)
   const found = describeMessages(again.stream, topics, wanted)
   for (const t of report.topics) {
     for (const kind of DIFFERENCE_KINDS) {

@@ -12,7 +12,6 @@ import { type Fragments, keepTasks, type Tasks } from '../trace/model.ts'
 import { deriveDurations, lastEventTime, traceStart } from '../trace/timeline.ts'
 import type { Role, Shard, StreamSpec, Window } from '../types.ts'
 import type { BuildContext, FormatDefinition, FragmentColumn, LargestMessages, TraceEvents } from './format.ts'
-import { formatOf } from './index.ts'
 
 /** What a worker reports once its streams are built, before the release. */
 export interface Prepared {
@@ -76,7 +75,7 @@ function readsOf(
 }
 
 /**
- * Loads what a worker's streams read, checks it, and builds them, merged in time order. Each
+ * Loads what a worker's streams of `format` read, checks it, and builds them, merged in time order. Each
  * worker validates the files it reads, and the tasks file is read by both, so a bad trace is
  * reported before anything is sent whichever worker finds it. Fragments are read when a stream
  * reads their columns or runs to the trace's end (the format's `reads`), and when tasks depend on
@@ -85,13 +84,13 @@ function readsOf(
  * builds them at the epoch).
  */
 export async function prepare(
+  format: FormatDefinition,
   roles: Role[],
   spec: StreamSpec,
   kafka = false,
   wallClock: () => number = Date.now,
 ): Promise<Prepared> {
   if (roles.length === 0) return IDLE
-  const format = formatOf(spec.format)
   const { columns, toTraceEnd } = readsOf(format, roles)
   const gapsOverFragments = spec.maxGapMs !== undefined && format.activity.includes('fragments')
   // A shard sends the streams without a task key (heartbeats, power, topology) only if it is

@@ -1,6 +1,6 @@
 import { existsSync, renameSync, writeFileSync } from 'node:fs'
 import { badInput, ReplayError } from '../errors.ts'
-import { DEFAULT_FORMAT, formatOf } from '../formats/index.ts'
+import type { FormatDefinition } from '../formats/format.ts'
 import { readTextFile } from '../trace/file.ts'
 import type { Checkpoint, ReplayOptions, Role } from '../types.ts'
 
@@ -45,7 +45,7 @@ export function startingPoint(
   path: string,
   resume: boolean,
   identity: Record<string, string>,
-  streams: readonly Role[] = formatOf(DEFAULT_FORMAT).streams,
+  streams: readonly Role[],
 ): Checkpoint {
   const fresh: Checkpoint = {
     version: 1,
@@ -78,6 +78,7 @@ const sha256 = (data: ArrayBuffer | string) => new Bun.CryptoHasher('sha256').up
 export async function checkpointIdentity(
   args: { from?: string; to?: string; strict?: boolean },
   options: ReplayOptions,
+  format: FormatDefinition,
 ): Promise<Record<string, string>> {
   const file = async (path: string) => {
     try {
@@ -107,5 +108,5 @@ export async function checkpointIdentity(
     identity['--shard'] =
       `${shard.index}/${shard.count} (control from ${shard.control === 'all' ? 'every shard' : 'shard 0'})`
   // The format's own: its topics, and the inputs that shape its messages.
-  return { ...identity, ...(await formatOf(options.spec.format).identity?.(options, { file, hash: sha256 })) }
+  return { ...identity, ...(await format.identity?.(options, { file, hash: sha256 })) }
 }

@@ -1,8 +1,8 @@
 import type { ConsolaInstance } from 'consola'
 import { formatDuration, formatTime } from '../core/format.ts'
-import { formatOf } from '../formats/index.ts'
+import type { FormatDefinition } from '../formats/format.ts'
 import type { Largest } from '../kafka/admin.ts'
-import type { Counts, Format, ReplayOptions, Role } from '../types.ts'
+import type { Counts, ReplayOptions, Role } from '../types.ts'
 import { writeCheckpoint } from './checkpoint.ts'
 import { SharedControl, sharedClock } from './control.ts'
 import { conclude, firstFailure, type ReplaySummary, toError } from './outcome.ts'
@@ -51,10 +51,9 @@ function nextMessage(
  * --speed max to stdout the second writes every stream, merged in time order, and the first loads
  * nothing (core/stream.ts MergedStream says why).
  */
-export function workerRoles(format: Format, merged: boolean): [Role[], Role[]] {
-  const definition = formatOf(format)
-  if (merged) return [[], [...definition.streams]]
-  return [[...definition.workers[0]], [...definition.workers[1]]]
+export function workerRoles(format: FormatDefinition, merged: boolean): [Role[], Role[]] {
+  if (merged) return [[], [...format.streams]]
+  return [[...format.workers[0]], [...format.workers[1]]]
 }
 
 /**
@@ -64,18 +63,22 @@ export function workerRoles(format: Format, merged: boolean): [Role[], Role[]] {
  * checkpoints and signals). A bad trace is reported before a broker problem, and the first
  * worker's error before the second's, so the message does not depend on timing.
  */
-export async function replay(options: ReplayOptions, edges: ReplayEdges): Promise<ReplaySummary> {
+export async function replay(
+  options: ReplayOptions,
+  format: FormatDefinition,
+  edges: ReplayEdges,
+): Promise<ReplaySummary> {
   const control = SharedControl.create()
-  const streams = formatOf(options.spec.format).streams
+  const streams = format.streams
   const merged = options.output.kind === 'stdout' && options.speed === Infinity
-  const roles = workerRoles(options.spec.format, merged)
+  const roles = workerRoles(format, merged)
   const workers = ([0, 1] as const).map((slot) => edges.spawn(slot))
   try {
-    const { readied, limits } = await ready(workers, roles, options, edges.log, control)
+    const { readied, limits } = await ready(workers, roles, options, format, edges.log, control)
     // The view of the window of a worker with streams (every such worker resolves it alike): the
     // second, unless it has none (a format of one stream, paced).
     const first = readied[roles[1].length > 0 ? 1 : 0]!
-    announce(edges.log, options, readied, first)
+    announce(edges.log, options, format, readied, first)
     const states: Partial<Record<Role, StreamState>> = {}
     readied.forEach((r, i) => {
       for (const role of roles[i]!) {
@@ -150,6 +153,7 @@ async function ready(
   workers: Worker[],
   roles: [Role[], Role[]],
   options: ReplayOptions,
+  format: FormatDefinition,
   log: ConsolaInstance,
   control: SharedControl,
 ): Promise<{ readied: Ready[]; limits: [number, number] }> {
@@ -178,9 +182,11 @@ async function ready(
     options.output.kind === 'kafka' && prepareTopics
       ? prepareTopics(
           options.output.config,
-          formatOf(options.spec.format).streams.map((r) => options.topics[r]!),
+          format.streams.map((r) => options.topics[r]!),
           log,
-          all.then((outcomes) => (firstFailure(outcomes) ? undefined : largestPerTopic(outcomes as Ready[], options))),
+          all.then((outcomes) =>
+            firstFailure(outcomes) ? undefined : largestPerTopic(outcomes as Ready[], options, format),
+          ),
         ).then(
           (ready) => ready,
           (error: unknown) => error as Error,
@@ -203,11 +209,11 @@ async function ready(
 }
 
 /** The largest message each worker measured, by topic. */
-function largestPerTopic(readied: Ready[], options: ReplayOptions): Map<string, Largest> {
+function largestPerTopic(readied: Ready[], options: ReplayOptions, format: FormatDefinition): Map<string, Largest> {
   const out = new Map<string, Largest>()
   for (const r of readied) {
     for (const [role, big] of Object.entries(r.largest) as [Role, { key: string; bytes: number }][]) {
-      const what = formatOf(options.spec.format).describeLargest?.(role, big.key) ?? `the ${role} message`
+      const what = format.describeLargest?.(role, big.key) ?? `the ${role} message`
       out.set(options.topics[role]!, { what, bytes: big.bytes })
     }
   }
@@ -215,7 +221,13 @@ function largestPerTopic(readied: Ready[], options: ReplayOptions): Map<string, 
 }
 
 /** What is about to be replayed, and what the workers noticed on the way (one line each). */
-function announce(log: ConsolaInstance, options: ReplayOptions, readied: Ready[], ready: Ready): void {
+function announce(
+  log: ConsolaInstance,
+  options: ReplayOptions,
+  format: FormatDefinition,
+  readied: Ready[],
+  ready: Ready,
+): void {
   const orphans = Math.max(...readied.map((r) => r.orphans))
   // Every shard reads the whole fragments file: shard 0 alone reports its orphans.
   if (orphans > 0 && (options.spec.shard?.index ?? 0) === 0) {
@@ -226,7 +238,7 @@ function announce(log: ConsolaInstance, options: ReplayOptions, readied: Ready[]
     log.info('tasks file has no duration column (schema v2): durations are the sums of fragment durations')
   }
   const to = ready.to === Infinity ? 'end' : formatTime(ready.to)
-  const topics = formatOf(options.spec.format).streams.map((r) => options.topics[r]!)
+  const topics = format.streams.map((r) => options.topics[r]!)
   const where =
     options.output.kind === 'kafka'
       ? ` into ${topics.slice(0, -1).join(', ')} and ${topics.at(-1)} at ${options.output.config.brokers.join(',')}`

@@ -1,7 +1,6 @@
 import { writeFileSync } from 'node:fs'
 import { formatTime } from '../core/format.ts'
 import { ReplayError } from '../errors.ts'
-import { formatOf } from '../formats/index.ts'
 import { reasonOf } from '../trace/file.ts'
 import type { ReplayOptions, Role } from '../types.ts'
 import type { ReplaySummary } from './outcome.ts'
@@ -68,9 +67,9 @@ export function failureJson(options: ReplayOptions, error: ReplayError) {
 /** `--shard K/N` as `{index, count, control}`, or null. */
 const shardJson = (options: ReplayOptions) => options.spec.shard ?? null
 
-/** One entry per stream of the run's format, keyed by stream. */
+/** One entry per stream of the run's format (its topics' keys, in its order), keyed by stream. */
 function perStream<T>(options: ReplayOptions, entry: (role: Role) => T): Partial<Record<Role, T>> {
-  return Object.fromEntries(formatOf(options.spec.format).streams.map((role) => [role, entry(role)]))
+  return Object.fromEntries(Object.keys(options.topics).map((role) => [role, entry(role)]))
 }
 
 /** Writes --summary-json FILE; its folder must exist (checked before the run: none is created). */

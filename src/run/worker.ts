@@ -6,13 +6,17 @@
  * blocks on the barrier, then paces its streams, merged in time order, into the output by one
  * path (core/pacer.ts). All it shares with the main thread is the
  * SharedArrayBuffer (run/control.ts) and the messages of run/protocol.ts. kafkajs is loaded only
- * for Kafka output: a dry-run's threads do without its few MB each.
+ * for Kafka output: a dry-run's threads do without its few MB each. Its format comes by name (a
+ * definition holds functions, which no message carries) and is looked up here once, in the
+ * formats this worker serves (serve, at the end).
  */
 import type { Producer } from 'kafkajs'
 import { type Clock, type PaceOptions, type Progress, pace } from '../core/pacer.ts'
 import type { Schedule } from '../core/schedule.ts'
 import type { EventStream } from '../core/stream.ts'
 import { asReplayError } from '../errors.ts'
+import type { FormatRegistry } from '../formats/format.ts'
+import { FORMATS } from '../formats/index.ts'
 import { type Prepared, prepare } from '../formats/prepare.ts'
 import { FragmentStream, TaskStream } from '../formats/tasks-fragments/streams.ts'
 import { countsOf } from '../sinks/output.ts'
@@ -79,12 +83,12 @@ const done = (counts: StreamCounts, rest: Partial<Done> = {}): Done => ({
   ...rest,
 })
 
-self.onmessage = async (event: MessageEvent<WorkerInit>) => {
-  const init = event.data
+/** One run: the main thread's WorkerInit, its format looked up by name in `formats`. */
+async function serveRun(init: WorkerInit, formats: FormatRegistry): Promise<void> {
   const control = new SharedControl(init.shared)
   let loaded: Awaited<ReturnType<typeof load>>
   try {
-    loaded = await load(init)
+    loaded = await load(init, formats)
   } catch (error) {
     post(failed(error))
     return
@@ -125,8 +129,11 @@ self.onmessage = async (event: MessageEvent<WorkerInit>) => {
 }
 
 /** Before the release: the streams built and checked, a resume's prefix skipped, the producer connected. */
-async function load(init: WorkerInit): Promise<{ prepared: Prepared; producer?: Producer }> {
-  const prepared = await prepare(init.roles, init.spec, init.output.kind === 'kafka')
+async function load(init: WorkerInit, formats: FormatRegistry): Promise<{ prepared: Prepared; producer?: Producer }> {
+  const name = init.spec.format
+  const format = Object.hasOwn(formats, name) ? formats[name] : undefined
+  if (!format) throw new Error(`this worker serves no format "${name}" (it serves ${Object.keys(formats).join(', ')})`)
+  const prepared = await prepare(format, init.roles, init.spec, init.output.kind === 'kafka')
   // Decoding leaves ~100 MB of hyparquet's short-lived arrays; collecting them now, before the
   // send loop allocates its buffers, keeps the peak RSS of a whole-SURF replay near 190 MB.
   Bun.gc(true)
@@ -187,3 +194,15 @@ function sleepingClock(stopped: () => boolean): Clock {
     },
   }
 }
+
+/**
+ * Serves the main thread's WorkerInit with the formats of `formats`, by name. This entry serves
+ * the registry's (below); a test's worker entry (test/fixtures/formats/worker.ts) imports this
+ * module and serves its own registry, with a fixture format added, which replaces the handler
+ * before any message arrives.
+ */
+export function serve(formats: FormatRegistry): void {
+  self.onmessage = (event: MessageEvent<WorkerInit>) => serveRun(event.data, formats)
+}
+
+serve(FORMATS)

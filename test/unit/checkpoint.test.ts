@@ -16,24 +16,25 @@ describe('checkpoints', () => {
   })
 
   it('start fresh, refuse to overwrite, resume only a matching replay', () => {
+    const STREAMS = ['tasks', 'fragments']
     const dir = mkdtempSync(join(tmpdir(), 'opendt-cp-'))
     const path = join(dir, 'cp.json')
-    expect(() => startingPoint(path, true, identity)).toThrow(`--resume: no checkpoint at ${path}`)
-    const fresh = startingPoint(path, false, identity)
+    expect(() => startingPoint(path, true, identity, STREAMS)).toThrow(`--resume: no checkpoint at ${path}`)
+    const fresh = startingPoint(path, false, identity, STREAMS)
     expect(fresh.streams).toEqual({ tasks: { sent: 0, acked: 0 }, fragments: { sent: 0, acked: 0 } })
     writeCheckpoint(path, { ...fresh, streams: { tasks: { sent: 5, acked: 4 }, fragments: { sent: 9, acked: 9 } } })
-    expect(() => startingPoint(path, false, identity)).toThrow(
+    expect(() => startingPoint(path, false, identity, STREAMS)).toThrow(
       `--checkpoint: ${path} exists: pass --resume to continue from it, or remove it to start over`,
     )
-    expect(startingPoint(path, true, identity).streams).toEqual({
+    expect(startingPoint(path, true, identity, STREAMS).streams).toEqual({
       tasks: { sent: 5, acked: 4 },
       fragments: { sent: 9, acked: 9 },
     })
-    expect(() => startingPoint(path, true, { ...identity, '--to': '3d' })).toThrow(
+    expect(() => startingPoint(path, true, { ...identity, '--to': '3d' }, STREAMS)).toThrow(
       `--resume: ${path} was written for another replay: --to was 2d, now 3d`,
     )
     writeFileSync(path, '{"hello":1}')
-    expect(() => startingPoint(path, true, identity)).toThrow(
+    expect(() => startingPoint(path, true, identity, STREAMS)).toThrow(
       `--checkpoint: ${path} is not an opendt-replay checkpoint`,
     )
     expect(readFileSync(path, 'utf8')).toBe('{"hello":1}')

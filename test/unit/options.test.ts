@@ -325,7 +325,7 @@ describe('verify: the replay its flags define, and where to read', () => {
   async function verifyOptions(argv: string[], env: Record<string, string> = {}) {
     const invocation = await dispatch(['verify', ...argv], { env, version: 'test', width: 80 })
     if (invocation.command !== 'verify') throw new Error(`not verify: ${invocation.command}`)
-    return toVerifyOptions(invocation.args, { env, outsideArgv: invocation.outsideArgv })
+    return toVerifyOptions(invocation.args, { env, outsideArgv: invocation.outsideArgv }).options
   }
 
   it('reads the same flags as replay, and its own', async () => {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'bun:test'
 import { join } from 'node:path'
 import { ReplayError } from '../../src/errors.ts'
 import { prepare } from '../../src/formats/prepare.ts'
+import { tasksFragments } from '../../src/formats/tasks-fragments/index.ts'
 import { openParquetFile } from '../../src/trace/file.ts'
 import { loadFragments, loadTasks } from '../../src/trace/load.ts'
 import type { Role } from '../../src/types.ts'
@@ -17,7 +18,7 @@ const trace = (dir: string) => ({
 
 async function failure(dir: string, role: Role = 'fragments', strict = false): Promise<ReplayError> {
   try {
-    await prepare([role], { trace: trace(dir), format: 'tasks-fragments', strict })
+    await prepare(tasksFragments, [role], { trace: trace(dir), format: 'tasks-fragments', strict })
   } catch (error) {
     expect(error).toBeInstanceOf(ReplayError)
     return error as ReplayError
@@ -49,7 +50,7 @@ describe('malformed traces: one line naming file, column, row and value', () => 
   })
 
   it('a fragment whose task is missing is skipped and counted, or an error with --strict', async () => {
-    const prepared = await prepare(['fragments'], {
+    const prepared = await prepare(tasksFragments, ['fragments'], {
       trace: trace(bad('orphan')),
       format: 'tasks-fragments',
       strict: false,
@@ -67,17 +68,21 @@ describe('malformed traces: one line naming file, column, row and value', () => 
       tasks: join(FIXTURES, 'nope.parquet'),
       fragments: join(FIXTURES, 'nope2.parquet'),
     }
-    await expect(prepare(['tasks'], { trace: missing, format: 'tasks-fragments', strict: false })).rejects.toThrow(
-      `${join(FIXTURES, 'nope.parquet')}: no such file`,
-    )
+    await expect(
+      prepare(tasksFragments, ['tasks'], { trace: missing, format: 'tasks-fragments', strict: false }),
+    ).rejects.toThrow(`${join(FIXTURES, 'nope.parquet')}: no such file`)
     const folder = { demo: false as const, tasks: FIXTURES, fragments: FIXTURES }
-    await expect(prepare(['tasks'], { trace: folder, format: 'tasks-fragments', strict: false })).rejects.toThrow(
-      `${FIXTURES}: is a directory, expected a parquet file`,
-    )
+    await expect(
+      prepare(tasksFragments, ['tasks'], { trace: folder, format: 'tasks-fragments', strict: false }),
+    ).rejects.toThrow(`${FIXTURES}: is a directory, expected a parquet file`)
   })
 
   it('the tasks worker reads fragments only when it must (v2), so it checks the tasks file alone', async () => {
-    const prepared = await prepare(['tasks'], { trace: trace(bad('nan')), format: 'tasks-fragments', strict: false })
+    const prepared = await prepare(tasksFragments, ['tasks'], {
+      trace: trace(bad('nan')),
+      format: 'tasks-fragments',
+      strict: false,
+    })
     expect(prepared.stream.time).toBe(Date.UTC(2022, 9, 6, 22))
   })
 
