@@ -167,9 +167,6 @@ export function dueOf(headers: IHeaders | undefined): number | undefined {
   return Number.isFinite(due) ? due : undefined
 }
 
-const EPOCH_STAMP = `"timestamp":"${new Date(0).toISOString()}"`
-const WALL_STAMP = '"timestamp":"<the sender\'s wall clock>"'
-
 /** Fills in the key and value of the replay's messages that samples name (missing, changed): a second pass over the trace. */
 async function describeSamples(
   report: VerifyReport,
@@ -197,8 +194,8 @@ async function describeSamples(
         const message = d.index === undefined ? undefined : found.get(t.topic)?.get(d.index)
         if (!message) continue
         if (kind === 'missing') d.key = message.key
-        // Topology messages were built at the epoch (withoutWallTime): the time is the sender's clock.
-        d.expected = t.topic === topics.topology ? message.value.replace(EPOCH_STAMP, WALL_STAMP) : message.value
+        // As the format shows a value it built for the comparison (dc-mock's topology: at the epoch).
+        d.expected = format.shownExpected?.(roleOf(topics, t.topic), message.value) ?? message.value
         delete d.index
       }
     }

@@ -140,6 +140,11 @@ export interface FormatDefinition {
   notes?(options: unknown): string[]
   /** Keys of its control streams (sent by shard 0, or by every shard with --shard-control all): verify --shard. */
   controlKeys?: readonly Uint8Array[]
+  /**
+   * For `verify`'s report: a value built for the comparison as a difference shows it (dc-mock's
+   * topology, built at the epoch: with its wall-clock stamp named instead).
+   */
+  shownExpected?(role: Role, value: string): string
   /** Its section of `inspect`'s report, if it has one. */
   inspect?: FormatInspection
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'bun:test'
 import { ByteWriter } from '../../src/core/bytes.ts'
 import { type EventStream, mergeStreams } from '../../src/core/stream.ts'
+import { dcMock } from '../../src/formats/dc-mock/index.ts'
 import {
   HeartbeatStream,
   heartbeatGrid,
@@ -64,6 +65,14 @@ describe('topology messages compared without their wall-clock timestamp (verify)
     for (const other of ['{"power_draw":1.0}', '{"timestamp":"2020-01-01T00:00:00Z","other":1}', '{"timestamp":"x']) {
       expect(withoutWallTime(Buffer.from(other)).toString()).toBe(other)
     }
+  })
+
+  it("in verify's differences, the topology built at the epoch names the sender's wall clock; other streams as built", () => {
+    const built = at(0).toString()
+    expect(dcMock.shownExpected!('topology', built)).toBe(
+      '{"timestamp":"<the sender\'s wall clock>","topology":{"clusters":[]}}',
+    )
+    expect(dcMock.shownExpected!('workload', built)).toBe(built)
   })
 })
 

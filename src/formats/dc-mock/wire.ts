@@ -266,3 +266,9 @@ export function withoutWallTime(value: Buffer): Buffer {
 }
 
 const EPOCH_ISO = asciiBytes(new Date(0).toISOString())
+
+const EPOCH_STAMP = `"timestamp":"${new Date(0).toISOString()}"`
+const WALL_STAMP = '"timestamp":"<the sender\'s wall clock>"'
+
+/** A topology message built at the epoch (as `verify` builds it) as a difference shows it: its stamp is the sender's wall clock. */
+export const wallTimeNamed = (value: string): string => value.replace(EPOCH_STAMP, WALL_STAMP)
