@@ -145,6 +145,12 @@ export interface FormatDefinition {
    * topology, built at the epoch: with its wall-clock stamp named instead).
    */
   shownExpected?(role: Role, value: string): string
+  /**
+   * Its streams of `roles` over the built-in demo trace (trace/demo.ts), spelled as its messages are:
+   * a paced worker writes them a few hundred times before the release, so that the first due
+   * batches run compiled code (run/worker.ts). Without it, nothing is warmed.
+   */
+  warmUp?(roles: readonly Role[], demo: LoadedTrace): EventStream[]
   /** Its section of `inspect`'s report, if it has one. */
   inspect?: FormatInspection
 }

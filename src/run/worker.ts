@@ -15,13 +15,13 @@ import { type Clock, type PaceOptions, type Progress, pace } from '../core/pacer
 import type { Schedule } from '../core/schedule.ts'
 import type { EventStream } from '../core/stream.ts'
 import { asReplayError } from '../errors.ts'
-import type { FormatRegistry } from '../formats/format.ts'
+import type { FormatDefinition, FormatRegistry } from '../formats/format.ts'
 import { FORMATS } from '../formats/index.ts'
 import { type Prepared, prepare } from '../formats/prepare.ts'
-import { FragmentStream, TaskStream } from '../formats/tasks-fragments/streams.ts'
 import { countsOf } from '../sinks/output.ts'
 import { LineSink } from '../sinks/stdout.ts'
 import { demoTrace } from '../trace/demo.ts'
+import type { Role } from '../types.ts'
 import { SharedControl, sharedClock } from './control.ts'
 import { Gate } from './gate.ts'
 import { type OpenedOutput, OUTPUTS } from './outputs.ts'
@@ -34,20 +34,21 @@ const post = (message: WorkerMessage) => self.postMessage(message)
 const SLEEP_SLICE_MS = 100
 
 /**
- * Runs the encoding path on the demo trace a few hundred times before the release, so the first
- * due batches are not left to the interpreter (they were the latest lines in pacing runs).
+ * Runs the encoding path of the format's streams (its `warmUp`) on the demo trace a few hundred
+ * times before the release, so the first due batches are not left to the interpreter (they were
+ * the latest lines in pacing runs).
  */
-function warmUp(): void {
-  // The seed's streams on the demo trace, whatever the format: what is warmed is the JIT's.
+function warmUp(format: FormatDefinition, roles: readonly Role[]): void {
+  if (!format.warmUp) return
+  // Into a line sink that writes nowhere, whatever the output: what is warmed is the JIT's.
   const sink = new LineSink(
-    { tasks: 'tasks', fragments: 'fragments' },
+    Object.fromEntries(roles.map((role) => [role, role])),
     (fn) => fn(),
     (_bytes, _offset, length) => length,
   )
-  const { tasks, fragments } = demoTrace()
-  const all = { from: -Infinity, to: Infinity }
+  const demo = demoTrace()
   for (let i = 0; i < 300; i++) {
-    for (const stream of [new TaskStream(tasks, all), new FragmentStream(tasks, fragments, all)]) {
+    for (const stream of format.warmUp(roles, demo)) {
       while (stream.time !== Infinity) {
         sink.add(stream)
         stream.advance()
@@ -138,7 +139,7 @@ async function load(init: WorkerInit, formats: FormatRegistry): Promise<{ prepar
   // send loop allocates its buffers, keeps the peak RSS of a whole-SURF replay near 190 MB.
   Bun.gc(true)
   for (let i = 0; i < init.skip && prepared.stream.time !== Infinity; i++) prepared.stream.advance()
-  if (init.speed !== Infinity) warmUp() // only pacing needs the first batches fast
+  if (init.speed !== Infinity) warmUp(format, init.roles) // only pacing needs the first batches fast
   let producer: Producer | undefined
   if (init.output.kind === 'kafka') {
     const client = await import('../kafka/client.ts')

@@ -1,13 +1,14 @@
 import { formatTime, PYTHON_TIMES } from '../../core/format.ts'
 import { parseDuration } from '../../core/parse.ts'
-import { mergeStreams } from '../../core/stream.ts'
+import { type EventStream, mergeStreams } from '../../core/stream.ts'
 import { badInput } from '../../errors.ts'
 import { openParquetFile } from '../../trace/file.ts'
 import { loadConsumption } from '../../trace/load.ts'
 import type { Fragments, Tasks } from '../../trace/model.ts'
+import { lastEventTime, traceStart } from '../../trace/timeline.ts'
 import { readTopologyFile, topologyMessageBody } from '../../trace/topology.ts'
-import type { StreamSpec } from '../../types.ts'
-import type { FormatDefinition, ResolveContext } from '../format.ts'
+import type { Role, StreamSpec } from '../../types.ts'
+import type { FormatDefinition, LoadedTrace, ResolveContext } from '../format.ts'
 import { dcMockFiles } from './files.ts'
 import { inspection } from './inspect.ts'
 import {
@@ -123,6 +124,24 @@ function dcMockTrace(tasks: Tasks, fragments: Fragments, spec: StreamSpec, notes
     )
   }
   return { tasks, fragments, ids, skipped }
+}
+
+/** dc-mock's streams of `roles` over the demo trace, with its default intervals and a few power rows: a paced worker's warm-up. */
+function warmUp(roles: readonly Role[], { tasks, fragments }: LoadedTrace): EventStream[] {
+  const start = traceStart(tasks)
+  const end = Math.max(lastEventTime(tasks), lastEventTime(tasks, fragments))
+  const window = { from: start, to: Infinity }
+  const rows = Float64Array.from({ length: 4 }, (_, i) => i * 30_000)
+  const power = placePower({ path: 'demo', rows: 4, relative: rows, powerDraw: rows, energyUsage: rows }, start, 0)
+  const streams: Record<Role, () => EventStream[]> = {
+    workload: () => [
+      new HeartbeatStream(heartbeatGrid(start, end, 60_000), 60_000, window),
+      new TaskMessageStream({ tasks, fragments, ...openDtIds(tasks) }, window),
+    ],
+    power: () => ('badRow' in power ? [] : [new PowerStream(power, window)]),
+    topology: () => [new TopologyStream(Buffer.from('{"clusters":[]}'), 30_000, end, window)],
+  }
+  return roles.flatMap((role) => streams[role]?.() ?? [])
 }
 
 export const dcMock: FormatDefinition = {
@@ -245,6 +264,7 @@ export const dcMock: FormatDefinition = {
   // Topology messages are stamped with the sender's wall clock: compared without it.
   normalize: (role) => (role === 'topology' ? withoutWallTime : undefined),
   shownExpected: (role, value) => (role === 'topology' ? wallTimeNamed(value) : value),
+  warmUp,
   describeLargest: (role, key) => (role === 'workload' ? `task ${key}` : `the ${role} message`),
   notes(options) {
     const spec = options as DcMockSpec

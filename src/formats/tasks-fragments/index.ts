@@ -1,6 +1,21 @@
+import type { EventStream } from '../../core/stream.ts'
+import type { Fragments, Tasks } from '../../trace/model.ts'
+import type { Role, Window } from '../../types.ts'
 import type { FormatDefinition } from '../format.ts'
 import { FragmentStream, TaskStream } from './streams.ts'
 import { keyBytes } from './wire.ts'
+
+/** The seed's streams of `roles`, in that order (fragments are loaded when `fragments` is among them). */
+function streamsOf(
+  roles: readonly Role[],
+  tasks: Tasks,
+  fragments: Fragments | undefined,
+  window: Window,
+): EventStream[] {
+  return roles.map((role) =>
+    role === 'tasks' ? new TaskStream(tasks, window) : new FragmentStream(tasks, fragments!, window),
+  )
+}
 
 /**
  * The seed's format (OpenDT v0.1): a `tasks` topic and a `fragments` topic, each message keyed
@@ -22,16 +37,11 @@ export const tasksFragments: FormatDefinition = {
   activity: ['tasks', 'fragments'],
   taskKey: keyBytes,
   async build(roles, c) {
-    for (const role of roles) {
-      if (role === 'tasks') {
-        c.streams.push(new TaskStream(c.tasks, c.window))
-        c.ends.tasks = c.lastTask
-      } else {
-        c.streams.push(new FragmentStream(c.tasks, c.fragments!, c.window))
-        c.ends.fragments = c.lastFragment
-      }
-    }
+    c.streams.push(...streamsOf(roles, c.tasks, c.fragments, c.window))
+    if (roles.includes('tasks')) c.ends.tasks = c.lastTask
+    if (roles.includes('fragments')) c.ends.fragments = c.lastFragment
   },
+  warmUp: (roles, { tasks, fragments }) => streamsOf(roles, tasks, fragments, { from: -Infinity, to: Infinity }),
   // The checkpoint keys it always had, so older checkpoints still resume.
   identity: async (options) => ({
     '--tasks-topic': options.topics.tasks!,
