@@ -4,7 +4,7 @@
  * timed test). `bun --cpu-prof` sees only the main thread, and a replay sends from its Workers, so
  * this runs one worker's path on the main thread: load and build its streams (formats/prepare.ts),
  * prepare its topics, connect its producer, pace at --speed max into a KafkaSink. It is bundled
- * with scripts/patches.ts's patches, as the binary is, and run under `bun --cpu-prof-md`:
+ * with the patches (patches/), as the binary is, and run under `bun --cpu-prof-md`:
  *
  *   bun scripts/profile-send.ts [TRACE_DIR] [--format dc-mock] [--role ROLE] [--compression CODEC]
  *
@@ -37,12 +37,12 @@ else await parent()
 
 /** Starts a broker if needed, bundles this file with the patches, and runs it under the profiler. */
 async function parent(): Promise<void> {
-  const { patchPlugin } = await import('./patches.ts')
+  const { bundlePlugin } = await import('../patches/plugin.ts')
   const { localBroker } = await import('./local-broker.ts')
   const local = localBroker()
   try {
     const dir = mkdtempSync(join(tmpdir(), 'profile-send-'))
-    const patches = patchPlugin()
+    const patches = bundlePlugin()
     const built = await Bun.build({
       entrypoints: [import.meta.path],
       outdir: dir,

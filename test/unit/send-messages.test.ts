@@ -1,23 +1,22 @@
-import { describe, expect, it } from 'bun:test'
+import { afterAll, describe, expect, it } from 'bun:test'
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
-import { PATCHES, PER_PARTITION_SEND, targetOf } from '../../scripts/patches.ts'
-import { ROOT } from '../helpers.ts'
+import { NODE_MODULES, stockCopy } from '../../patches/stock.ts'
 
 /**
- * kafkajs's sendMessages, stock and patched (scripts/patches.ts), driven by a cluster of fake
- * brokers whose leaders move as a test says: what each broker was asked to write is what a real
- * cluster would hold. The Kafka tests (test/kafka/cluster.test.ts) kill real leaders.
+ * kafkajs's sendMessages, stock and patched (patches/kafkajs/send-messages.ts), driven by a
+ * cluster of fake brokers whose leaders move as a test says: what each broker was asked to write is
+ * what a real cluster would hold. The patched one is the module this test process loads from
+ * node_modules (bunfig.toml preloads the patches), so these tests fail if the process gets the stock
+ * one; the stock one comes from a copy of kafkajs outside node_modules. The Kafka tests
+ * (test/kafka/cluster.test.ts) kill real leaders.
  */
-const FILE = targetOf(PATCHES.find((p) => p.file === 'src/producer/sendMessages.js')!, join(ROOT, 'node_modules'))
-const requireHere = createRequire(FILE)
+const FILE = 'src/producer/sendMessages.js'
 type SendMessages = (deps: unknown) => (args: unknown) => Promise<{ topicName: string; partition: number }[]>
-const stock = requireHere(FILE) as SendMessages
-const patched = (() => {
-  const module = { exports: undefined as unknown as SendMessages }
-  new Function('require', 'module', PER_PARTITION_SEND)(requireHere, module)
-  return module.exports
-})()
+const stockKafkajs = stockCopy('kafkajs')
+afterAll(() => stockKafkajs.remove())
+const stock = stockKafkajs.require(FILE) as SendMessages
+const patched = createRequire(import.meta.url)(join(NODE_MODULES, 'kafkajs', FILE)) as SendMessages
 
 class ConnectionError extends Error {
   override name = 'KafkaJSConnectionError'
