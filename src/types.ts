@@ -110,6 +110,8 @@ export interface TopicSettings {
   partitions?: number
   replicationFactor?: number
   configs: Record<string, string>
+  /** How an error names the key these settings are under: `/app/config.yaml: kafka.topics.power`. */
+  source?: string
 }
 
 /** Where a run writes: stdout (`--dry-run`) or Kafka. */

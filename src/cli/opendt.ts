@@ -201,6 +201,7 @@ export function openDtLayer(input: LayerInput): OpenDtLayer {
       partitions: given.has('partitions') ? undefined : topic.partitions,
       replicationFactor: given.has('replication-factor') ? undefined : topic.replicationFactor,
       configs: topic.configs,
+      source: file(`kafka.topics.${key}`),
     })
   }
   return { settings, traceDir, topics, lines }
