@@ -295,7 +295,7 @@ export const verifyArgs = {
     type: 'string',
     valueHint: 'OFFSET|TIME',
     description:
-      'Read each partition from this offset, or from the first record at or after this ISO-8601 time (default: the beginning)',
+      'Read each partition from this offset, or from the first record at or after this ISO-8601 time (before 1970, and the default: the beginning)',
   },
   follow: {
     type: 'boolean',

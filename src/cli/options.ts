@@ -165,7 +165,7 @@ export function toVerifyOptions(args: VerifyArgs, sources: FlagSources = {}): Ve
   }
 }
 
-/** `--since`: an offset (digits), or an ISO-8601 time. */
+/** `--since`: an offset (digits), or an ISO-8601 time (one before 1970: the beginning). */
 function parseSince(flag: string, text: string): ReadFrom {
   if (/^\d+$/.test(text.trim())) {
     // Past 2^53 a number would round to another offset (no topic holds that many records anyway).
@@ -178,7 +178,10 @@ function parseSince(flag: string, text: string): ReadFrom {
   if (time === undefined) {
     throw badInput(`${flag}: expected an offset (0, 1500) or an ISO-8601 time (2026-11-26T15:00:00Z), got "${text}"`)
   }
-  return { time }
+  // Kafka reads a negative time as a special one (-1 the latest offset, -2 the earliest; others are
+  // refused). No record's time is before 1970 (-1 is "none"), so every record is at or after one
+  // that is: the topics' beginnings, exactly.
+  return time < 0 ? { earliest: true } : { time }
 }
 
 /** An ISO-8601 instant, read as `--from`/`--to` read one (parseTimeRef: no zone is UTC); undefined when the text is none. */

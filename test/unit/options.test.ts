@@ -362,6 +362,17 @@ describe('verify: the replay its flags define, and where to read', () => {
       time: Date.parse('2026-11-26T15:00:00Z'),
     })
     expect((await verifyOptions(['--brokers', 'k:9092'])).from).toEqual({ earliest: true })
+    // Before 1970 (Kafka's -1 and -2 are "latest" and "earliest", other negatives refused): every
+    // record is at or after it, so the read starts at the beginning; 1970 itself is a time.
+    for (const [since, from] of [
+      ['1969-12-31T23:59:59.999Z', { earliest: true }],
+      ['1969-12-31T23:59:59.998Z', { earliest: true }],
+      ['1960-01-01T00:00:00Z', { earliest: true }],
+      ['0001-01-01', { earliest: true }],
+      ['1970-01-01T00:00:00Z', { time: 0 }],
+    ] as const) {
+      expect([since, (await verifyOptions(['--brokers', 'k:9092', '--since', since])).from]).toEqual([since, from])
+    }
   })
 
   it.each([
