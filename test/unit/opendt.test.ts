@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'bun:test'
-import { mkdtempSync, readFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { dispatch } from '../../src/cli/dispatch.ts'
@@ -151,12 +151,23 @@ describe('the layer: OpenDT settings under the command line and the twins', () =
       '--topology-topic dc.topology: /app/config.yaml: kafka.topics.topology.name',
     ])
     expect(Object.fromEntries(layer.topics)).toEqual({
-      'dc.workload': { partitions: 1, replicationFactor: 1, configs: { 'retention.ms': '86400000' } },
-      'dc.power': { partitions: 1, replicationFactor: 1, configs: { 'retention.ms': '3600000' } },
+      'dc.workload': {
+        partitions: 1,
+        replicationFactor: 1,
+        configs: { 'retention.ms': '86400000' },
+        source: `${PATH}: kafka.topics.workload`,
+      },
+      'dc.power': {
+        partitions: 1,
+        replicationFactor: 1,
+        configs: { 'retention.ms': '3600000' },
+        source: `${PATH}: kafka.topics.power`,
+      },
       'dc.topology': {
         partitions: 1,
         replicationFactor: 1,
         configs: { 'cleanup.policy': 'compact', 'min.compaction.lag.ms': '3600000' },
+        source: `${PATH}: kafka.topics.topology`,
       },
     })
   })
@@ -179,6 +190,7 @@ describe('the layer: OpenDT settings under the command line and the twins', () =
       partitions: undefined,
       replicationFactor: 1,
       configs: { 'retention.ms': '86400000' },
+      source: `${PATH}: kafka.topics.workload`,
     })
     expect(layer.topics.has('dc.power')).toBe(false)
   })
@@ -282,6 +294,17 @@ describe('entering the mode', () => {
     await expect(dispatch(['dc-mock'], context({ ...env, WORKLOAD_DIR: '/nope' }, files).context)).rejects.toThrow(
       "WORKLOAD_DIR /nope: no such folder (OpenDT's workload folder, with tasks.parquet and fragments.parquet)",
     )
+    // A symbolic-link loop: the same kind of line, naming the variable.
+    const loop = mkdtempSync(join(tmpdir(), 'opendt-loop-'))
+    symlinkSync(join(loop, 'b'), join(loop, 'a'))
+    symlinkSync(join(loop, 'a'), join(loop, 'b'))
+    try {
+      await expect(
+        dispatch(['dc-mock'], context({ ...env, WORKLOAD_DIR: join(loop, 'a') }, files).context),
+      ).rejects.toThrow(`WORKLOAD_DIR ${join(loop, 'a')}: too many levels of symbolic links`)
+    } finally {
+      rmSync(loop, { recursive: true })
+    }
     await expect(dispatch(['dc-mock', '--format', 'tasks-fragments'], context(env, files).context)).rejects.toThrow(
       "--format tasks-fragments: opendt-replay dc-mock sends dc-mock's format; use replay for another",
     )
