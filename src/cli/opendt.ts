@@ -2,7 +2,7 @@ import { clip, echo } from '../echo.ts'
 import { badInput } from '../errors.ts'
 import { dcMock } from '../formats/dc-mock/index.ts'
 import { INT32_MAX } from '../trace/columns.ts'
-import { folderState } from '../trace/file.ts'
+import { folderState, reasonOf } from '../trace/file.ts'
 import { Divergent } from '../trace/pyyaml.ts'
 import { parseYamlAsPyYaml } from '../trace/pyyaml-document.ts'
 import type { TopicSettings } from '../types.ts'
@@ -209,10 +209,19 @@ export function openDtLayer(input: LayerInput): OpenDtLayer {
 
 /** WORKLOAD_DIR (or its default) must be a folder: one line naming the variable otherwise. */
 export function checkWorkloadDir(traceDir: { value: string; source: string }): void {
-  if (folderState(traceDir.value) !== 'folder') {
+  const variable = traceDir.source.startsWith('WORKLOAD_DIR unset')
+    ? "WORKLOAD_DIR (unset, so dc-mock's default)"
+    : 'WORKLOAD_DIR'
+  let state: ReturnType<typeof folderState>
+  try {
+    state = folderState(traceDir.value)
+  } catch (error) {
+    // A symbolic-link loop, a folder we may not enter: the reason, under the variable's name.
+    throw badInput(`${variable} ${clip(traceDir.value)}: ${reasonOf((error as Error).cause ?? error)}`, error)
+  }
+  if (state !== 'folder') {
     throw badInput(
-      `${traceDir.source.startsWith('WORKLOAD_DIR unset') ? "WORKLOAD_DIR (unset, so dc-mock's default)" : 'WORKLOAD_DIR'} ` +
-        `${traceDir.value}: no such folder (OpenDT's workload folder, with tasks.parquet and fragments.parquet)`,
+      `${variable} ${clip(traceDir.value)}: no such folder (OpenDT's workload folder, with tasks.parquet and fragments.parquet)`,
     )
   }
 }

@@ -103,6 +103,8 @@ export function resolveOutput(
 ): Output {
   if (args['dry-run']) {
     if (args.brokers !== undefined) throw badInput('--dry-run and --brokers exclude each other: pick stdout or Kafka')
+    // Kafka's own flags mean nothing on stdout, but a malformed one is refused here as anywhere.
+    resolveOutput({ ...args, 'dry-run': false, brokers: 'localhost:9092' }, env, read, name, topicSettings)
     return { kind: 'stdout' }
   }
   const list = args.brokers ?? env.KAFKA_BROKERS
