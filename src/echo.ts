@@ -16,6 +16,12 @@ export function clip(text: string): string {
 const head = (text: string) =>
   text.slice(0, /[\uD800-\uDBFF]/.test(text[ECHO_LIMIT - 1]!) ? ECHO_LIMIT - 1 : ECHO_LIMIT)
 
+/** A string in double quotes as written (no escapes), cut as `clip` cuts: `"abc"`, `"aaaa…" (10485760 characters)`. */
+export function quote(value: string | undefined): string {
+  const text = String(value)
+  return text.length <= ECHO_LIMIT ? `"${text}"` : `"${head(text)}…" (${text.length} characters)`
+}
+
 /**
  * A value as an error line shows it: a string in double quotes (JSON's escapes), a number as
  * JavaScript writes it, a list or mapping as JSON; each cut as `clip` cuts, a string's length

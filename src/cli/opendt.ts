@@ -140,7 +140,7 @@ export function openDtLayer(input: LayerInput): OpenDtLayer {
       return
     }
     settings.push({ flag, value, source })
-    lines.push(`--${flag} ${value}: ${source}`)
+    lines.push(`--${flag} ${clip(value)}: ${source}`)
   }
   const file = (key: string) => `${configPath}: ${key}`
 

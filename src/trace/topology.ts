@@ -1,4 +1,5 @@
 import { readFileSync, statSync } from 'node:fs'
+import { echo } from '../echo.ts'
 import { badInput } from '../errors.ts'
 import { INT32_MAX } from './columns.ts'
 import { fileError } from './file.ts'
@@ -63,9 +64,7 @@ export function parseTopology(path: string, text: string): Topology {
   const json = parseJsonFile(path, text)
   // JSON.parse reads 1e400 as Infinity, which JSON.stringify would show as null.
   const shown = (value: unknown) =>
-    value === Infinity || value === -Infinity
-      ? "a number beyond a double's range"
-      : (JSON.stringify(value) ?? 'nothing')
+    value === Infinity || value === -Infinity ? "a number beyond a double's range" : echo(value)
   const field = (value: unknown, at: string, whole = false): number => {
     if (typeof value === 'number' && Number.isFinite(value) && value > 0) {
       if (!whole) return value
@@ -253,10 +252,7 @@ type Json = Record<string, unknown>
 
 function checkOpenDtTopology(path: string, json: unknown): void {
   const fail = (at: string, expected: string, got: unknown): never => {
-    const shown = got === undefined ? 'nothing' : (JSON.stringify(got) ?? String(got))
-    throw badInput(
-      `${path}: ${at}: expected ${expected}, got ${shown.length > 80 ? `${shown.slice(0, 77)}...` : shown}`,
-    )
+    throw badInput(`${path}: ${at}: expected ${expected}, got ${echo(got)}`)
   }
   const object = (v: unknown, at: string): Json =>
     typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Json) : fail(at, 'an object', v)

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it, setDefaultTimeout } from 'bun:test'
 import { execFileSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { requireBinary, run } from '../helpers.ts'
@@ -203,6 +203,15 @@ describe('only regular files are read: a FIFO or a device is refused at once, ne
 })
 
 describe('smaller edges', () => {
+  it('a 10 MB value in workload.yaml is echoed as 100 characters and its length', async () => {
+    const dir = traceWithUsage([500, 600, 700])
+    writeFileSync(join(dir, 'workload.yaml'), `timestamps:\n  consumption_offset_ms: "${'x'.repeat(10 << 20)}"\n`)
+    await expectRefused(
+      ['replay', dir, '--dry-run', '--speed', 'max', '--format', 'dc-mock'],
+      `${dir}/workload.yaml: timestamps.consumption_offset_ms: expected a whole number of milliseconds, got "${'x'.repeat(100)}…" (10485760 characters)`,
+    )
+  })
+
   it('SIGHUP stops a run as SIGTERM does: the summary, --summary-json, exit 143', async () => {
     const summary = join(mkdtempSync(join(tmpdir(), 'opendt-hup-')), 's.json')
     const proc = Bun.spawn([bin, 'replay', '--dry-run', '--speed', '1', '--summary-json', summary], {

@@ -19,6 +19,7 @@ import { openDtId, withoutWallTime } from '../../core/dc-mock-wire.ts'
 import { formatTime } from '../../core/format.ts'
 import { parseDuration, readFlagFile } from '../../core/parse.ts'
 import { mergeStreams } from '../../core/stream.ts'
+import { quote } from '../../echo.ts'
 import { badInput } from '../../errors.ts'
 import { openParquetFile } from '../../trace/file.ts'
 import { loadConsumption } from '../../trace/load.ts'
@@ -90,7 +91,7 @@ function resolve({ args, trace, name, read }: ResolveContext): DcMockSpec {
   }
   const topologyIntervalMs = duration('topology-interval', text('topology-interval') ?? DEFAULT_TOPOLOGY_INTERVAL)
   if (topologyIntervalMs <= 0) {
-    throw badInput(`${name('topology-interval')}: must be at least 1ms, got "${text('topology-interval')}"`)
+    throw badInput(`${name('topology-interval')}: must be at least 1ms, got ${quote(text('topology-interval'))}`)
   }
   const found = dcMockFiles(trace, text('trace_dir'), read)
   const topologyFile = text('topology') ?? found.topology
