@@ -30,6 +30,12 @@ export interface Topology {
  * of the code that names a bad value).
  */
 export function parseJsonFile(path: string, text: string): unknown {
+  // JSON.parse refuses it too, but TextDecoder would drop it unasked: said once, the same for every reader.
+  if (text.startsWith('\ufeff')) {
+    throw badInput(
+      `${path}: starts with a UTF-8 byte order mark (BOM), which Python's json (OpenDT's reader) refuses; save it without one`,
+    )
+  }
   let json: unknown
   try {
     json = JSON.parse(text)
@@ -230,7 +236,8 @@ export function readTopologyFile(flag: string, path: string): string {
     throw fileError(path, error)
   }
   try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(bytes)
+    // ignoreBOM: a byte order mark is kept in the text (and refused as JSON), not dropped.
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes)
   } catch {
     throw badInput(`${path}: not valid UTF-8`)
   }
