@@ -255,13 +255,15 @@ export function resolveHost(
       throw badInput(`${name('host-topology')} and --host-cpus/--host-mhz exclude each other: pick one host`)
     }
     const first = parseTopology(file, readFlagFile(name('host-topology'), file, read)).hosts[0]!
-    return { cpus: first.coreCount, mhz: first.coreSpeed }
+    const source = `${name('host-topology')} ${file}: its first host's cpu.coreSpeed ${first.coreSpeed} (cpu.coreCount ${first.coreCount})`
+    return { cpus: first.coreCount, mhz: first.coreSpeed, source }
   }
   if ((cpus === undefined) !== (mhz === undefined)) throw badInput('--host-cpus and --host-mhz go together')
   if (cpus === undefined || mhz === undefined) return undefined
   return {
     cpus: positiveInteger(name('host-cpus'), cpus, INT32_MAX, " (OpenDC's CPU count)"),
     mhz: positiveNumber(name('host-mhz'), mhz),
+    source: `${name('host-cpus')} ${quote(cpus).slice(1, -1)} ${name('host-mhz')} ${quote(mhz).slice(1, -1)}`,
   }
 }
 
