@@ -1,5 +1,6 @@
 import { clip, echo } from '../echo.ts'
 import { badInput } from '../errors.ts'
+import { DC_MOCK_ENVIRONMENT } from '../formats/dc-mock/defaults.ts'
 import { dcMock } from '../formats/dc-mock/index.ts'
 import { INT32_MAX } from '../trace/columns.ts'
 import { folderState, reasonOf } from '../trace/file.ts'
@@ -20,7 +21,7 @@ import { MAX_REPLICATION_FACTOR } from './output.ts'
  */
 
 /** dc-mock's defaults when its environment says nothing (OpenDT's dc_mock/main.py, utils/kafka.py). */
-export const OPENDT_DEFAULTS = { workloadDir: '/app/workload', bootstrap: 'kafka:29092' } as const
+export const OPENDT_DEFAULTS = DC_MOCK_ENVIRONMENT
 
 /** A topic as OpenDT's kafka-init creates it (kafka.topics.<key>). */
 export interface OpenDtTopic extends TopicSettings {
