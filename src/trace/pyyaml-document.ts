@@ -52,16 +52,25 @@ export function parseYamlAsPyYaml(path: string, text: string): unknown {
     return MAYBE_SPECIAL.test(raw) && !INDICATOR.test(raw) && !(w.key && raw === '<<')
   })
   const ours = readEach([...new Set(candidates.map((w) => text.slice(w.start, w.end)))])
-  const marks: { word: Word; mark: Marked }[] = []
-  for (const word of candidates) {
-    const raw = text.slice(word.start, word.end)
+  // Each distinct word is judged once (a file may repeat one a million times).
+  const judged = new Map<string, { pyyaml: PyScalar; differ: boolean; strings: boolean } | null>()
+  const judge = (raw: string) => {
     const value = ours.get(raw)
-    if (typeof value === 'object' && value !== null) continue
+    if (typeof value === 'object' && value !== null) return null
     const pyyaml = pyyamlScalar(raw)
     const mine = asPyScalar(value)
     const differ = !sameScalar(mine, pyyaml) || pyyaml.type === 'unreadable'
-    if (differ || (word.key && (pyyaml.type !== 'str' || mine.type !== 'str'))) {
-      marks.push({ word, mark: { raw, ours: value, pyyaml, differ, at: word.start } })
+    return { pyyaml, differ, strings: pyyaml.type === 'str' && mine.type === 'str' }
+  }
+  const marks: { word: Word; mark: Marked }[] = []
+  for (const word of candidates) {
+    const raw = text.slice(word.start, word.end)
+    if (!judged.has(raw)) judged.set(raw, judge(raw))
+    const verdict = judged.get(raw)
+    if (!verdict) continue
+    const { pyyaml, differ, strings } = verdict
+    if (differ || (word.key && !strings)) {
+      marks.push({ word, mark: { raw, ours: ours.get(raw), pyyaml, differ, at: word.start } })
     }
   }
   if (marks.length === 0) return tree

@@ -84,7 +84,10 @@ export function yamlWords(text: string): { words: Word[]; tags: Tag[] } {
       }
       if (c === '!') tags.push({ at: i, text: word })
       else if (c !== '&' && c !== '*') {
-        const spaced = SPACED_TIMESTAMP.exec(text.slice(i, lineEnd))
+        // Only a date may run on past a space (sliced only then: a long line stays linear).
+        const spaced = /^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}$/.test(word)
+          ? SPACED_TIMESTAMP.exec(text.slice(i, lineEnd))
+          : null
         if (spaced && !/[^ \t\r,\]}#]/.test(text[i + spaced[0].length] ?? ' ')) end = i + spaced[0].length
         let wordEnd = end
         let key = false
@@ -95,7 +98,11 @@ export function yamlWords(text: string): { words: Word[]; tags: Tag[] } {
         ) {
           wordEnd = end - 1
           key = true
-        } else if (/^[ \t]+:(?:[ \t\r]|$)/.test(text.slice(end, lineEnd))) key = true
+        } else {
+          let k = end
+          while (text[k] === ' ' || text[k] === '\t') k++
+          key = k > end && text[k] === ':' && (k + 1 === lineEnd || isSpace(text[k + 1]))
+        }
         words.push({ start: i, end: wordEnd, key })
       }
       i = end
