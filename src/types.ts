@@ -35,6 +35,8 @@ export interface Host {
   cpus: number
   /** Each CPU's speed, MHz. */
   mhz: number
+  /** How an error names what gave it: `--host-cpus 1 --host-mhz 1e-300`, or the topology file's field. */
+  source?: string
 }
 
 /** What a worker needs to build its streams. */
@@ -110,6 +112,8 @@ export interface TopicSettings {
   partitions?: number
   replicationFactor?: number
   configs: Record<string, string>
+  /** How an error names the key these settings are under: `/app/config.yaml: kafka.topics.power`. */
+  source?: string
 }
 
 /** Where a run writes: stdout (`--dry-run`) or Kafka. */

@@ -1,5 +1,6 @@
 import { parseArgs } from 'citty'
 import type { ReadText } from '../core/parse.ts'
+import { quote } from '../echo.ts'
 import { badInput } from '../errors.ts'
 import { readTextFile } from '../trace/file.ts'
 import type { TopicSettings } from '../types.ts'
@@ -53,7 +54,9 @@ export async function dispatch(argv: string[], context: DispatchContext): Promis
   if (argv[0] === '--version' || argv[0] === '-v') return { command: 'print', text: `${context.version}\n` }
   const name = argv[0]!
   if (!(name in COMMANDS)) {
-    throw badInput(`unknown command "${name}" (commands: replay, inspect, verify, dc-mock; see opendt-replay --help)`)
+    throw badInput(
+      `unknown command ${quote(name)} (commands: replay, inspect, verify, dc-mock; see opendt-replay --help)`,
+    )
   }
   const command = COMMANDS[name as CommandName]
   const rest = argv.slice(1)

@@ -6,6 +6,7 @@
  * output is resolved (cli/output.ts), after OPENDT_REPLAY_BROKERS. An error in a value from the
  * environment names the variable, not the flag (cli/options.ts flagNamer).
  */
+import { quote } from '../echo.ts'
 import { badInput } from '../errors.ts'
 
 export const envName = (flag: string) => `OPENDT_REPLAY_${flag.toUpperCase().replaceAll('-', '_')}`
@@ -39,7 +40,7 @@ export function withEnvironment(
     if (def.type === 'boolean') {
       const on = /^(1|true|yes)$/i.test(value)
       const off = /^(0|false|no)$/i.test(value)
-      if (!on && !off) throw badInput(`${envName(flag)}: expected 1/true/yes or 0/false/no, got "${value}"`)
+      if (!on && !off) throw badInput(`${envName(flag)}: expected 1/true/yes or 0/false/no, got ${quote(value)}`)
       extra.push(on ? `--${flag}` : `--no-${flag}`)
     } else {
       extra.push(`--${flag}=${value}`)

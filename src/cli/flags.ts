@@ -1,4 +1,5 @@
 import type { ArgsDef, ParsedArgs } from 'citty'
+import { DC_MOCK_ENVIRONMENT } from '../formats/dc-mock/defaults.ts'
 import { DEFAULT_FORMAT, FORMAT_FLAGS, FORMATS } from '../formats/index.ts'
 import { COMPRESSIONS } from '../types.ts'
 
@@ -295,7 +296,7 @@ export const verifyArgs = {
     type: 'string',
     valueHint: 'OFFSET|TIME',
     description:
-      'Read each partition from this offset, or from the first record at or after this ISO-8601 time (default: the beginning)',
+      'Read each partition from this offset, or from the first record at or after this ISO-8601 time (before 1970, and the default: the beginning)',
   },
   follow: {
     type: 'boolean',
@@ -314,7 +315,10 @@ export const verifyArgs = {
 /** `dc-mock`: the replay's flags, over the settings OpenDT's config file and environment give (cli/opendt.ts). */
 export const dcMockArgs = {
   ...replayArgs,
-  trace_dir: { ...replayArgs.trace_dir, description: 'Workload folder (default $WORKLOAD_DIR, else /app/workload)' },
+  trace_dir: {
+    ...replayArgs.trace_dir,
+    description: `Workload folder (default $WORKLOAD_DIR, else ${DC_MOCK_ENVIRONMENT.workloadDir})`,
+  },
   config: {
     type: 'string',
     valueHint: 'FILE',

@@ -1,4 +1,5 @@
 import { EXIT_CODE_HELP } from '../errors.ts'
+import { DC_MOCK_ENVIRONMENT } from '../formats/dc-mock/defaults.ts'
 import { FORMAT_FLAGS } from '../formats/index.ts'
 import { COMMANDS, type CommandName } from './flags.ts'
 
@@ -155,8 +156,8 @@ const COMMAND_TEXT: Record<CommandName, { usage: string; examples: [string, stri
     ],
     environment: [
       "In OpenDT's stack, a drop-in for its dc-mock service: started with the environment OpenDT's compose gives dc-mock, and no flags, it replays as dc-mock does.",
-      "CONFIG_FILE is OpenDT's config file (--config; required); WORKLOAD_DIR the workload folder (TRACE_DIR; default /app/workload); KAFKA_BOOTSTRAP_SERVERS the brokers (--brokers; default kafka:29092).",
-      'From the config file: global.speed_factor (--speed; -1 is max), services.dc-mock.heartbeat_frequency_minutes (--heartbeat), kafka.topics.{workload,power,topology}.name (the topics); a missing topic is created with its partitions, replication_factor and config.',
+      `CONFIG_FILE is OpenDT's config file (--config; required); WORKLOAD_DIR the workload folder (TRACE_DIR; default ${DC_MOCK_ENVIRONMENT.workloadDir}); KAFKA_BOOTSTRAP_SERVERS the brokers (--brokers; default ${DC_MOCK_ENVIRONMENT.bootstrap}).`,
+      'From the config file, read as OpenDT reads it (PyYAML and its pydantic models; a scalar YAML 1.1 and 1.2 read differently, like 010, is refused with both readings): global.speed_factor (--speed; -1 is max), services.dc-mock.heartbeat_frequency_minutes (--heartbeat), kafka.topics.{workload,power,topology}.name (the topics, required as dc-mock requires them); a missing topic is created with its partitions, replication_factor and config.',
       'A flag, or its OPENDT_REPLAY_ twin, wins over all of these; stderr says where each setting came from. Started with no command at all while CONFIG_FILE is set, opendt-replay runs this command.',
     ],
   },

@@ -8,6 +8,7 @@ import {
   type ReadText,
   readFlagFile,
 } from '../core/parse.ts'
+import { quote } from '../echo.ts'
 import { badInput } from '../errors.ts'
 import type { FormatDefinition, FormatRegistry } from '../formats/format.ts'
 import { DEFAULT_FORMAT, FORMATS, formatFlags } from '../formats/index.ts'
@@ -113,7 +114,7 @@ export function toReplayOptions(
     }
   }
   if (options.statsIntervalMs <= 0) {
-    throw badInput(`${name('stats-interval')}: must be longer than 0, got "${args['stats-interval']}"`)
+    throw badInput(`${name('stats-interval')}: must be longer than 0, got ${quote(args['stats-interval'])}`)
   }
   if (args['summary-json'] !== undefined) checkWritable(name('summary-json'), args['summary-json'])
   if (args.resume && !args.checkpoint) throw badInput('--resume needs --checkpoint FILE')
@@ -125,7 +126,7 @@ export function toReplayOptions(
     const b = streams.slice(i + 1).find((r) => options.topics[r] === options.topics[a])
     if (b) {
       throw badInput(
-        `${name(topicFlag(a))} and ${name(topicFlag(b))} are both "${options.topics[a]}": use a topic per stream`,
+        `${name(topicFlag(a))} and ${name(topicFlag(b))} are both ${quote(options.topics[a])}: use a topic per stream`,
       )
     }
   }
@@ -173,20 +174,25 @@ export function toVerifyOptions(
   return { options: verify, format }
 }
 
-/** `--since`: an offset (digits), or an ISO-8601 time. */
+/** `--since`: an offset (digits), or an ISO-8601 time (one before 1970: the beginning). */
 function parseSince(flag: string, text: string): ReadFrom {
   if (/^\d+$/.test(text.trim())) {
     // Past 2^53 a number would round to another offset (no topic holds that many records anyway).
     if (!Number.isSafeInteger(Number(text.trim()))) {
-      throw badInput(`${flag}: an offset is at most ${Number.MAX_SAFE_INTEGER}, got "${text}"`)
+      throw badInput(`${flag}: an offset is at most ${Number.MAX_SAFE_INTEGER}, got ${quote(text)}`)
     }
     return { offset: Number(text.trim()) }
   }
   const time = instant(flag, text)
   if (time === undefined) {
-    throw badInput(`${flag}: expected an offset (0, 1500) or an ISO-8601 time (2026-11-26T15:00:00Z), got "${text}"`)
+    throw badInput(
+      `${flag}: expected an offset (0, 1500) or an ISO-8601 time (2026-11-26T15:00:00Z), got ${quote(text)}`,
+    )
   }
-  return { time }
+  // Kafka reads a negative time as a special one (-1 the latest offset, -2 the earliest; others are
+  // refused). No record's time is before 1970 (-1 is "none"), so every record is at or after one
+  // that is: the topics' beginnings, exactly.
+  return time < 0 ? { earliest: true } : { time }
 }
 
 /** An ISO-8601 instant, read as `--from`/`--to` read one (parseTimeRef: no zone is UTC); undefined when the text is none. */
@@ -203,7 +209,7 @@ function instant(flag: string, text: string): number | undefined {
 function resolveShard(args: ReplayArgs, name: FlagName): Shard | undefined {
   const control = args['shard-control']
   if (control !== undefined && control !== 'first' && control !== 'all') {
-    throw badInput(`${name('shard-control')}: expected first or all, got "${control}"`)
+    throw badInput(`${name('shard-control')}: expected first or all, got ${quote(control)}`)
   }
   const text = args.shard
   if (text === undefined) {
@@ -212,9 +218,9 @@ function resolveShard(args: ReplayArgs, name: FlagName): Shard | undefined {
   }
   const m = /^(\d+)\/(\d+)$/.exec(text.trim())
   const [index, count] = m ? [Number(m[1]), Number(m[2])] : [Number.NaN, Number.NaN]
-  if (m && count > 1_000_000) throw badInput(`${name('shard')}: N is at most 1000000, got "${text}"`)
+  if (m && count > 1_000_000) throw badInput(`${name('shard')}: N is at most 1000000, got ${quote(text)}`)
   if (!m || count < 1 || index >= count) {
-    throw badInput(`${name('shard')}: expected K/N with 0 <= K < N (0/3, 1/3, 2/3), got "${text}"`)
+    throw badInput(`${name('shard')}: expected K/N with 0 <= K < N (0/3, 1/3, 2/3), got ${quote(text)}`)
   }
   return { index, count, control: control === 'all' ? 'all' : 'first' }
 }
@@ -226,7 +232,7 @@ export const MAX_START_AHEAD_MS = 7 * 86_400_000
 function parseStartAt(flag: string, text: string, now = Date.now()): number {
   const at = text.startsWith('+') ? now + parseDuration(flag, text.slice(1)) : instant(flag, text)
   if (at === undefined) {
-    throw badInput(`${flag}: expected an ISO-8601 time (2026-11-26T15:00:00Z) or +DURATION (+30s), got "${text}"`)
+    throw badInput(`${flag}: expected an ISO-8601 time (2026-11-26T15:00:00Z) or +DURATION (+30s), got ${quote(text)}`)
   }
   if (!(at - now <= MAX_START_AHEAD_MS)) {
     const days = ((at - now) / 86_400_000).toFixed(1)
@@ -237,7 +243,7 @@ function parseStartAt(flag: string, text: string, now = Date.now()): number {
 
 function parseFormat(flag: string, text: string, formats: FormatRegistry): Format {
   if (Object.hasOwn(formats, text)) return text
-  throw badInput(`${flag}: expected ${Object.keys(formats).join(' or ')}, got "${text}"`)
+  throw badInput(`${flag}: expected ${Object.keys(formats).join(' or ')}, got ${quote(text)}`)
 }
 
 /**
@@ -257,13 +263,15 @@ export function resolveHost(
       throw badInput(`${name('host-topology')} and --host-cpus/--host-mhz exclude each other: pick one host`)
     }
     const first = parseTopology(file, readFlagFile(name('host-topology'), file, read)).hosts[0]!
-    return { cpus: first.coreCount, mhz: first.coreSpeed }
+    const source = `${name('host-topology')} ${file}: its first host's cpu.coreSpeed ${first.coreSpeed} (cpu.coreCount ${first.coreCount})`
+    return { cpus: first.coreCount, mhz: first.coreSpeed, source }
   }
   if ((cpus === undefined) !== (mhz === undefined)) throw badInput('--host-cpus and --host-mhz go together')
   if (cpus === undefined || mhz === undefined) return undefined
   return {
     cpus: positiveInteger(name('host-cpus'), cpus, INT32_MAX, " (OpenDC's CPU count)"),
     mhz: positiveNumber(name('host-mhz'), mhz),
+    source: `${name('host-cpus')} ${quote(cpus).slice(1, -1)} ${name('host-mhz')} ${quote(mhz).slice(1, -1)}`,
   }
 }
 
@@ -271,7 +279,7 @@ export function resolveHost(
 function topicName(flag: string, name: string): string {
   if (name.length > 249) throw badInput(`${flag}: a topic name has at most 249 characters, got ${name.length}`)
   if (!/^[a-zA-Z0-9._-]{1,249}$/.test(name) || name === '.' || name === '..') {
-    throw badInput(`${flag}: "${name}" is not a valid topic name (letters, digits, . _ -; not . or ..)`)
+    throw badInput(`${flag}: ${quote(name)} is not a valid topic name (letters, digits, . _ -; not . or ..)`)
   }
   return name
 }

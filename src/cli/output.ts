@@ -6,6 +6,7 @@ import {
   type ReadText,
   readFlagFile,
 } from '../core/parse.ts'
+import { quote } from '../echo.ts'
 import { badInput } from '../errors.ts'
 import { INT32_MAX } from '../trace/columns.ts'
 import { COMPRESSIONS, type Compression, type KafkaConfig, type Output, type TopicSettings } from '../types.ts'
@@ -66,7 +67,7 @@ function resolveSecurity(
   if (args.sasl !== undefined) {
     const mechanism = args.sasl.toLowerCase() as (typeof MECHANISMS)[number]
     if (!MECHANISMS.includes(mechanism))
-      throw badInput(`${name('sasl')}: expected plain, scram-sha-256 or scram-sha-512, got "${args.sasl}"`)
+      throw badInput(`${name('sasl')}: expected plain, scram-sha-256 or scram-sha-512, got ${quote(args.sasl)}`)
     const username = args['sasl-username']
     if (!username) throw badInput(`--sasl ${mechanism} needs --sasl-username`)
     const file = args['sasl-password-file']
@@ -103,6 +104,8 @@ export function resolveOutput(
 ): Output {
   if (args['dry-run']) {
     if (args.brokers !== undefined) throw badInput('--dry-run and --brokers exclude each other: pick stdout or Kafka')
+    // Kafka's own flags mean nothing on stdout, but a malformed one is refused here as anywhere.
+    resolveOutput({ ...args, 'dry-run': false, brokers: 'localhost:9092' }, env, read, name, topicSettings)
     return { kind: 'stdout' }
   }
   const list = args.brokers ?? env.KAFKA_BROKERS
@@ -115,13 +118,13 @@ export function resolveOutput(
   const brokers = list.split(',').map((b) => b.trim())
   for (const b of brokers) {
     const port = /^[^\s:,]+:(\d{1,5})$/.exec(b)?.[1]
-    if (port === undefined) throw badInput(`${brokersName}: "${b}" is not HOST:PORT`)
+    if (port === undefined) throw badInput(`${brokersName}: ${quote(b)} is not HOST:PORT`)
     if (Number(port) < 1 || Number(port) > 65535)
-      throw badInput(`${brokersName}: "${b}": port ${port} is not between 1 and 65535`)
+      throw badInput(`${brokersName}: ${quote(b)}: port ${port} is not between 1 and 65535`)
   }
   const acksText = args.acks ?? DEFAULTS.acks
   const acks = ACKS.get(acksText)
-  if (acks === undefined) throw badInput(`${name('acks')}: expected all, 1 or 0, got "${acksText}"`)
+  if (acks === undefined) throw badInput(`${name('acks')}: expected all, 1 or 0, got ${quote(acksText)}`)
   const idempotent = args.idempotent !== false
   if (idempotent && acks !== -1)
     throw badInput(`--acks ${acksText} needs --no-idempotent (the idempotent producer waits for all replicas)`)
@@ -130,14 +133,14 @@ export function resolveOutput(
     throw badInput('--send-retries 0 needs --no-idempotent (the idempotent producer must retry)')
   const recordTime = args['record-time'] ?? DEFAULTS['record-time']
   if (recordTime !== 'send' && recordTime !== 'trace')
-    throw badInput(`${name('record-time')}: expected send or trace, got "${recordTime}"`)
+    throw badInput(`${name('record-time')}: expected send or trace, got ${quote(recordTime)}`)
   const connectTimeoutMs = parseDuration(
     name('connect-timeout'),
     args['connect-timeout'] ?? DEFAULTS['connect-timeout'],
   )
   const compression = (args.compression ?? DEFAULTS.compression) as Compression
   if (!COMPRESSIONS.includes(compression)) {
-    throw badInput(`${name('compression')}: expected none, gzip, snappy, lz4 or zstd, got "${args.compression}"`)
+    throw badInput(`${name('compression')}: expected none, gzip, snappy, lz4 or zstd, got ${quote(args.compression)}`)
   }
   const batchSize = args['batch-size']
   return {

@@ -1,6 +1,7 @@
 import { formatTime, PYTHON_TIMES } from '../../core/format.ts'
 import { parseDuration } from '../../core/parse.ts'
 import { type EventStream, mergeStreams } from '../../core/stream.ts'
+import { quote } from '../../echo.ts'
 import { badInput } from '../../errors.ts'
 import { openParquetFile } from '../../trace/file.ts'
 import { loadConsumption } from '../../trace/load.ts'
@@ -9,6 +10,7 @@ import { lastEventTime, traceStart } from '../../trace/timeline.ts'
 import { readTopologyFile, topologyMessageBody } from '../../trace/topology.ts'
 import type { Role, StreamSpec } from '../../types.ts'
 import type { FormatDefinition, LoadedTrace, ResolveContext } from '../format.ts'
+import { DC_MOCK_TOPICS, DEFAULT_HEARTBEAT, DEFAULT_TOPOLOGY_INTERVAL } from './defaults.ts'
 import { dcMockFiles } from './files.ts'
 import { inspection } from './inspect.ts'
 import {
@@ -51,10 +53,6 @@ const specOf = (spec: StreamSpec) => spec.formatOptions as DcMockSpec
  * trace folder (consumption.parquet, topology.json, workload.yaml) when they are there. The
  * topology is read and checked here, so a bad one fails before the workers start.
  */
-/** Defaults of dc-mock's own flags, written once: resolve() falls back to them and --help shows them. */
-const DEFAULT_HEARTBEAT = '1m'
-const DEFAULT_TOPOLOGY_INTERVAL = '30s'
-
 function resolve({ args, trace, name, read }: ResolveContext): DcMockSpec {
   const text = (flag: string) => args[flag] as string | undefined
   const duration = (flag: string, value: string) => parseDuration(name(flag), value)
@@ -65,7 +63,7 @@ function resolve({ args, trace, name, read }: ResolveContext): DcMockSpec {
   }
   const topologyIntervalMs = duration('topology-interval', text('topology-interval') ?? DEFAULT_TOPOLOGY_INTERVAL)
   if (topologyIntervalMs <= 0) {
-    throw badInput(`${name('topology-interval')}: must be at least 1ms, got "${text('topology-interval')}"`)
+    throw badInput(`${name('topology-interval')}: must be at least 1ms, got ${quote(text('topology-interval'))}`)
   }
   const found = dcMockFiles(trace, text('trace_dir'), read)
   const topologyFile = text('topology') ?? found.topology
@@ -131,27 +129,29 @@ function warmUp(roles: readonly Role[], { tasks, fragments }: LoadedTrace): Even
   const start = traceStart(tasks)
   const end = Math.max(lastEventTime(tasks), lastEventTime(tasks, fragments))
   const window = { from: start, to: Infinity }
-  const rows = Float64Array.from({ length: 4 }, (_, i) => i * 30_000)
+  const heartbeatMs = parseDuration('--heartbeat', DEFAULT_HEARTBEAT)
+  const topologyMs = parseDuration('--topology-interval', DEFAULT_TOPOLOGY_INTERVAL)
+  const rows = Float64Array.from({ length: 4 }, (_, i) => i * topologyMs)
   const power = placePower({ path: 'demo', rows: 4, relative: rows, powerDraw: rows, energyUsage: rows }, start, 0)
   const streams: Record<Role, () => EventStream[]> = {
     workload: () => [
-      new HeartbeatStream(heartbeatGrid(start, end, 60_000), 60_000, window),
+      new HeartbeatStream(heartbeatGrid(start, end, heartbeatMs), heartbeatMs, window),
       new TaskMessageStream({ tasks, fragments, ...openDtIds(tasks) }, window),
     ],
     power: () => ('badRow' in power ? [] : [new PowerStream(power, window)]),
-    topology: () => [new TopologyStream(Buffer.from('{"clusters":[]}'), 30_000, end, window)],
+    topology: () => [new TopologyStream(Buffer.from('{"clusters":[]}'), topologyMs, end, window)],
   }
   return roles.flatMap((role) => streams[role]?.() ?? [])
 }
 
 export const dcMock: FormatDefinition = {
   name: 'dc-mock',
-  summary: "what OpenDT's dc-mock sends (dc.workload tasks with their fragments and heartbeats, dc.power, dc.topology)",
+  summary: `what OpenDT's dc-mock sends (${DC_MOCK_TOPICS.workload} tasks with their fragments and heartbeats, ${DC_MOCK_TOPICS.power}, ${DC_MOCK_TOPICS.topology})`,
   streams: ['workload', 'power', 'topology'],
   topics: {
-    workload: { flag: 'workload-topic', default: 'dc.workload', holds: 'tasks and heartbeats' },
-    power: { flag: 'power-topic', default: 'dc.power', holds: 'power' },
-    topology: { flag: 'topology-topic', default: 'dc.topology', holds: 'the topology' },
+    workload: { flag: 'workload-topic', default: DC_MOCK_TOPICS.workload, holds: 'tasks and heartbeats' },
+    power: { flag: 'power-topic', default: DC_MOCK_TOPICS.power, holds: 'power' },
+    topology: { flag: 'topology-topic', default: DC_MOCK_TOPICS.topology, holds: 'the topology' },
   },
   flags: {
     heartbeat: {
