@@ -45,8 +45,8 @@ export class ByteWriter {
   }
 
   /**
-   * Writes the last `length` bytes `times` more times: a run of equal pieces (a dc-mock task's
-   * identical fragments) in log2(times) copies, each doubling what is there.
+   * Writes the last `length` bytes `times` more times: a run of equal pieces (a task's fragments
+   * nested in one message, all alike) in log2(times) copies, each doubling what is there.
    */
   repeat(length: number, times: number): void {
     if (length <= 0 || times <= 0) return

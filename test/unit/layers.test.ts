@@ -1,12 +1,14 @@
 import { describe, expect, it } from 'bun:test'
 import { readdirSync, readFileSync } from 'node:fs'
 import { dirname, join, relative, resolve } from 'node:path'
+import { FORMATS } from '../../src/formats/index.ts'
 import { ROOT } from '../helpers.ts'
 
 /**
  * The layers hold: read the import lines of src/ and fail on any cycle between folders. src/'s
  * own files are split in two: main.ts, the process boundary above everything, and the shared
- * vocabulary (types.ts, errors.ts, log.ts) below everything.
+ * vocabulary (types.ts, errors.ts, log.ts) below everything. And core/ is every format's: no
+ * file there names a format or imports from formats/.
  */
 const SRC = join(ROOT, 'src')
 
@@ -17,13 +19,15 @@ function nodeOf(file: string): string {
   return rel.split('/')[0]!
 }
 
+/** The .ts files below `dir`. */
+const walk = (dir: string): string[] =>
+  readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? walk(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : [],
+  )
+
 /** Every folder-to-folder import of src/: from -> to -> the file imports that make it. */
 function folderGraph(): Map<string, Map<string, string[]>> {
   const graph = new Map<string, Map<string, string[]>>()
-  const walk = (dir: string): string[] =>
-    readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-      e.isDirectory() ? walk(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : [],
-    )
   for (const file of walk(SRC)) {
     const text = readFileSync(file, 'utf8')
     for (const [, spec] of text.matchAll(/^(?:import|export)\b[^'"]*?from\s+['"](\.[^'"]+)['"]/gm)) {
@@ -56,6 +60,25 @@ function cycles(graph: Map<string, Map<string, string[]>>): string[] {
   )
 }
 
+/**
+ * What names a format: each registered format's name, each folder of src/formats/ (a format's),
+ * and each topic a format sends to by default, except those named after a trace file (the
+ * seed's `tasks` and `fragments`, words every layer uses for the trace's tables).
+ */
+function formatNames(): string[] {
+  const folders = readdirSync(join(SRC, 'formats'), { withFileTypes: true }).filter((e) => e.isDirectory())
+  const topics = Object.values(FORMATS).flatMap((f) => Object.values(f.topics).map((t) => t.default))
+  const names = [...Object.keys(FORMATS), ...folders.map((e) => e.name), ...topics]
+  return [...new Set(names)].filter((n) => n !== 'tasks' && n !== 'fragments')
+}
+
+/** Where a text names one of `names` (as a whole word, in any case): `file:line: name`. */
+function namings(file: string, text: string, names: readonly string[]): string[] {
+  const escaped = names.map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+  const pattern = new RegExp(`(?<![\\w.-])(${escaped.join('|')})(?![\\w-])`, 'gi')
+  return text.split('\n').flatMap((line, i) => [...line.matchAll(pattern)].map((m) => `${file}:${i + 1}: ${m[1]}`))
+}
+
 describe('layers', () => {
   it('no folder of src/ imports a folder that imports it back, directly or through others', () => {
     expect(cycles(folderGraph())).toEqual([])
@@ -75,6 +98,24 @@ describe('layers', () => {
     expect(cycles(graph)).toEqual([
       'core -> trace: core/a.ts imports trace/b.ts',
       'trace -> core: trace/b.ts imports core/c.ts',
+    ])
+  })
+
+  it('core/ names no format and imports nothing from formats/', () => {
+    const names = formatNames()
+    expect(names).toEqual(expect.arrayContaining(['tasks-fragments', 'dc-mock', 'dc.workload']))
+    const core = walk(join(SRC, 'core'))
+    expect(core.flatMap((file) => namings(relative(SRC, file), readFileSync(file, 'utf8'), names))).toEqual([])
+    expect([...(folderGraph().get('core')?.entries() ?? [])].filter(([to]) => to === 'formats')).toEqual([])
+  })
+
+  it('finds a format named in a text, in code or prose, and not a longer word that contains it', () => {
+    const text =
+      "import { x } from '../formats/dc-mock/wire.ts'\n// the DC-MOCK topic dc.workload\nconst y = 'dc.workloads'"
+    expect(namings('core/a.ts', text, ['dc-mock', 'dc.workload'])).toEqual([
+      'core/a.ts:1: dc-mock',
+      'core/a.ts:2: DC-MOCK',
+      'core/a.ts:2: dc.workload',
     ])
   })
 })
