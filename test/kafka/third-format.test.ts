@@ -10,7 +10,7 @@ import { replayCommand } from '../../src/commands/replay.ts'
 import { verifyCommand } from '../../src/commands/verify.ts'
 import { shardOf } from '../../src/core/shard.ts'
 import { WITH_TASK_LINES } from '../formats/registry.ts'
-import { FIXTURES } from '../helpers.ts'
+import { FIXTURES, ROOT } from '../helpers.ts'
 import { firstRecord, freshTopic, readTopic, readTopicWithPartitions, sharedBroker } from './broker.ts'
 
 /**
@@ -25,6 +25,8 @@ import { firstRecord, freshTopic, readTopic, readTopicWithPartitions, sharedBrok
 const broker = sharedBroker()
 const TRACE = join(FIXTURES, 'v5-interleaved')
 const WORKER = new URL('../formats/worker.ts', import.meta.url)
+/** The dependency patches, which a Worker does not inherit from bunfig.toml's preload (as src/main.ts hands them). */
+const PATCHED = { preload: [join(ROOT, 'patches', 'preload.ts')] }
 
 /** [key, value] per topic, and the dry-run lines, as the fixture format spells the trace's events. */
 function expected(lines = 'task-lines', usage = 'task-usage') {
@@ -78,7 +80,7 @@ function edges(log: string[], onSignal: (handler: (signal: Signal) => void) => v
       reporters: [{ log: (o) => void log.push(`[${o.type}] ${o.args.map(String).join(' ')}`) }],
     }),
     env: {},
-    spawn: () => new Worker(WORKER),
+    spawn: () => new Worker(WORKER, PATCHED),
     onSignal: (handler: (signal: Signal) => void) => {
       onSignal(handler)
       return () => {}
