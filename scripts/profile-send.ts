@@ -76,7 +76,7 @@ async function child(brokers: string): Promise<void> {
       import('../src/formats/prepare.ts'),
       import('../src/kafka/admin.ts'),
       import('../src/kafka/client.ts'),
-      import('../src/sinks/kafka.ts'),
+      import('../src/outputs/kafka/sink.ts'),
       import('../src/core/pacer.ts'),
       import('../src/kafka/codecs.ts'),
       import('../src/log.ts'),

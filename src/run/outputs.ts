@@ -1,8 +1,8 @@
 import type { Producer } from 'kafkajs'
 import type { WriteGate } from '../core/pacer.ts'
 import { asReplayError, type ErrorReason } from '../errors.ts'
-import type { OutputSink } from '../sinks/output.ts'
-import { LineSink, StdoutClosed, stdoutReaderGone } from '../sinks/stdout.ts'
+import type { OutputSink } from '../outputs/output.ts'
+import { LineSink, StdoutClosed, stdoutReaderGone } from '../outputs/stdout/sink.ts'
 import type { Output, Role } from '../types.ts'
 import type { SharedControl } from './control.ts'
 import { Gate } from './gate.ts'
@@ -11,7 +11,7 @@ import type { StreamCounts, WorkerInit } from './protocol.ts'
 /**
  * The outputs a worker can pace into, one opener each: stdout (`--dry-run`) and Kafka. An opener
  * gives the sink and how the one pacing loop (run/worker.ts) drives it: the batch size, a write
- * gate, when to stop, and what an error mid-run means. A new output is a sink in sinks/ and a line
+ * gate, when to stop, and what an error mid-run means. A new output is a sink in outputs/ and a line
  * here.
  */
 export interface OpenedOutput {
@@ -69,7 +69,10 @@ async function openStdout({ init, control }: OutputContext): Promise<OpenedOutpu
 async function openKafka({ init, control, producer, onCounts }: OutputContext): Promise<OpenedOutput> {
   if (init.output.kind !== 'kafka' || !producer) throw new Error('a Kafka output needs its config and producer')
   const config = init.output.config
-  const [{ KafkaSink }, { causeOf }] = await Promise.all([import('../sinks/kafka.ts'), import('../kafka/client.ts')])
+  const [{ KafkaSink }, { causeOf }] = await Promise.all([
+    import('../outputs/kafka/sink.ts'),
+    import('../kafka/client.ts'),
+  ])
   const sink = new KafkaSink(producer, {
     topics: topicsOf(init),
     acks: config.acks,

@@ -1,11 +1,11 @@
 import { dlopen, FFIType, ptr } from 'bun:ffi'
 import { readFileSync, writeSync } from 'node:fs'
-import { ByteWriter } from '../core/bytes.ts'
-import type { EventStream } from '../core/stream.ts'
-import { LINE_END, LINE_VALUE, lineStart } from '../core/wire.ts'
-import { ReplayError } from '../errors.ts'
-import type { Role } from '../types.ts'
-import type { OutputSink, StreamFigures } from './output.ts'
+import { ByteWriter } from '../../core/bytes.ts'
+import type { EventStream } from '../../core/stream.ts'
+import { LINE_END, LINE_VALUE, lineStart } from '../../core/wire.ts'
+import { ReplayError } from '../../errors.ts'
+import type { Role } from '../../types.ts'
+import type { OutputSink, StreamFigures } from '../output.ts'
 
 /** Per stream: messages written and the event time of the last one. */
 export type ByRole = Record<Role, { sent: number; eventTime: number }>

@@ -1,8 +1,8 @@
 import type { Message, Producer } from 'kafkajs'
-import { ByteWriter } from '../core/bytes.ts'
-import type { EventStream } from '../core/stream.ts'
-import type { Compression, Counts, Role } from '../types.ts'
-import type { OutputSink, StreamFigures } from './output.ts'
+import { ByteWriter } from '../../core/bytes.ts'
+import type { EventStream } from '../../core/stream.ts'
+import type { Compression, Counts, Role } from '../../types.ts'
+import type { OutputSink, StreamFigures } from '../output.ts'
 
 /**
  * The record header holding the wall instant a paced record was due at: epoch milliseconds as
