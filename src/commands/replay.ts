@@ -5,11 +5,11 @@ import type { ReplayArgs } from '../cli/flags.ts'
 import { toReplayOptions } from '../cli/options.ts'
 import { ReplayError } from '../errors.ts'
 import { formatOf } from '../formats/index.ts'
-import { requireStdout } from '../outputs/stdout/sink.ts'
 import { checkpointIdentity, startingPoint } from '../run/checkpoint.ts'
 import { listed, type ReplaySummary } from '../run/outcome.ts'
 import { type ReplayEdges, replay } from '../run/replay.ts'
 import { failureJson, summaryJson, writeSummary } from '../run/summary.ts'
+import { requireStdout } from '../stdout.ts'
 
 /**
  * `opendt-replay replay` (and `dc-mock`, the same replay with OpenDT's settings under its flags):
