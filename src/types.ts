@@ -3,6 +3,14 @@
  * sinks all speak. Plain data only (they cross the worker boundary by structured clone); no
  * module here imports anything but types, so no import cycle can start from this file.
  */
+import type { ArgsDef, ParsedArgs } from 'citty'
+
+/**
+ * Flag values as citty parses them, derived from their definitions (a flag's type is written once,
+ * there). Every flag optional and writable: a caller may give only some (tests, dc-mock's
+ * settings), and a missing default is read from the definition.
+ */
+export type FlagValues<T extends ArgsDef> = { -readonly [K in keyof ParsedArgs<T>]?: ParsedArgs<T>[K] }
 
 /** A wire format's `--format` name: the formats themselves are formats/index.ts's registry. */
 export type Format = string

@@ -1,6 +1,6 @@
-import type { ArgsDef, ParsedArgs } from 'citty'
 import { DEFAULT_FORMAT, FORMAT_FLAGS, FORMATS } from '../formats/index.ts'
-import { COMPRESSIONS } from '../types.ts'
+import type { FlagValues } from '../types.ts'
+import { OUTPUT_FLAGS } from './output.ts'
 
 /**
  * The commands and their flags, as citty defines them: names, defaults, value hints and the
@@ -22,12 +22,7 @@ export const replayArgs = {
     valueHint: 'FILE',
     description: 'Fragments file (overrides TRACE_DIR/fragments.parquet)',
   },
-  brokers: {
-    type: 'string',
-    valueHint: 'HOST:PORT[,HOST:PORT]',
-    description: 'Kafka bootstrap brokers to send to (default: $KAFKA_BROKERS)',
-  },
-  'dry-run': { type: 'boolean', description: 'Write the messages to stdout as JSON lines instead of sending them' },
+  ...OUTPUT_FLAGS,
   speed: {
     type: 'string',
     default: '10',
@@ -68,91 +63,6 @@ export const replayArgs = {
     description:
       'Release at this wall-clock instant (ISO-8601, or +30s from now), so processes on several machines start on one clock',
   },
-  'client-id': { type: 'string', default: 'opendt-replay', valueHint: 'ID', description: 'Kafka client id' },
-  partitions: {
-    type: 'string',
-    default: '1',
-    valueHint: 'N',
-    description: 'Partitions of topics this run creates (existing topics are used as they are)',
-  },
-  'replication-factor': {
-    type: 'string',
-    default: '1',
-    valueHint: 'N',
-    description: 'Replication factor of topics this run creates',
-  },
-  acks: {
-    type: 'string',
-    default: 'all',
-    valueHint: 'all|1|0',
-    description: 'Acknowledgements to wait for; 1 or 0 trade safety for speed and need --no-idempotent',
-  },
-  idempotent: {
-    type: 'boolean',
-    default: true,
-    description: 'Idempotent producer: a retry never duplicates a message',
-    negativeDescription: 'Plain producer: faster retries, duplicates possible after a broker error',
-  },
-  'record-time': {
-    type: 'string',
-    default: 'send',
-    valueHint: 'send|trace',
-    description:
-      'Kafka record timestamps: send time, or trace time ' +
-      '(WARNING: 2022 timestamps fall outside retention and the broker may delete them at once)',
-  },
-  'connect-timeout': {
-    type: 'string',
-    default: '30s',
-    valueHint: 'DURATION',
-    description: 'How long to keep trying to reach the brokers at start',
-  },
-  'send-retries': {
-    type: 'string',
-    default: '8',
-    valueHint: 'N',
-    description:
-      'Retries of a failed send (backing off 0.3 s to 30 s; 8 is about a minute) before the run stops with exit 3',
-  },
-  compression: {
-    type: 'string',
-    default: 'none',
-    valueHint: COMPRESSIONS.join('|'),
-    description: 'Compress record batches with this codec (every codec is read back whatever this is)',
-  },
-  'batch-size': {
-    type: 'string',
-    valueHint: 'BYTES',
-    description:
-      "Most bytes of records in one send, over all its partitions (64k, 1m; default: the topics' max.message.bytes less 4 KiB, about 1 MiB)",
-  },
-  linger: {
-    type: 'string',
-    default: '0ms',
-    valueHint: 'DURATION',
-    description:
-      'Paced: hold a send up to this long for the messages due after its first (fewer, larger sends; each that much later at most)',
-  },
-  sasl: {
-    type: 'string',
-    valueHint: 'plain|scram-sha-256|scram-sha-512',
-    description:
-      'Authenticate with SASL; the password comes from $KAFKA_SASL_PASSWORD or --sasl-password-file, never a flag',
-  },
-  'sasl-username': { type: 'string', valueHint: 'USER', description: 'SASL user name' },
-  'sasl-password-file': {
-    type: 'string',
-    valueHint: 'FILE',
-    description: 'File holding the SASL password (a trailing newline is dropped)',
-  },
-  tls: { type: 'boolean', description: 'Connect with TLS (implied by --tls-ca, --tls-cert, --tls-key)' },
-  'tls-ca': {
-    type: 'string',
-    valueHint: 'FILE',
-    description: 'PEM CA certificate(s) to trust instead of the system ones',
-  },
-  'tls-cert': { type: 'string', valueHint: 'FILE', description: 'PEM client certificate (with --tls-key)' },
-  'tls-key': { type: 'string', valueHint: 'FILE', description: 'PEM client private key (with --tls-cert)' },
   checkpoint: {
     type: 'string',
     valueHint: 'FILE',
@@ -236,21 +146,13 @@ export const inspectArgs = {
 } as const
 
 /**
- * Each replay flag's default, as its definition above writes it: options.ts and output.ts fall back
- * to these when a caller's args lack a value (citty fills them in from the same definitions).
+ * Each replay flag's default, as its definition above writes it: options.ts falls back to these
+ * when a caller's args lack a value (citty fills them in from the same definitions). The output's
+ * flags read their own (cli/output.ts).
  */
 export const DEFAULTS = {
   speed: replayArgs.speed.default,
   'stats-interval': replayArgs['stats-interval'].default,
-  acks: replayArgs.acks.default,
-  'send-retries': replayArgs['send-retries'].default,
-  'record-time': replayArgs['record-time'].default,
-  'connect-timeout': replayArgs['connect-timeout'].default,
-  compression: replayArgs.compression.default,
-  linger: replayArgs.linger.default,
-  'client-id': replayArgs['client-id'].default,
-  partitions: replayArgs.partitions.default,
-  'replication-factor': replayArgs['replication-factor'].default,
 } as const
 
 /** The replay's flags that shape its messages or reach Kafka: verify rebuilds the same replay. */
@@ -336,12 +238,9 @@ export const COMMANDS = {
 export type CommandName = keyof typeof COMMANDS
 
 /**
- * A command's flag values as citty parses them, derived from its definitions above (a flag's type
- * is written once, there). Every flag optional and writable: a caller may give only some (tests, dc-mock's settings), and a
- * missing default is read from DEFAULTS. The index signature carries each format's own flags
- * (formats/), read by name.
+ * A command's flag values as citty parses them, derived from its definitions above (types.ts
+ * FlagValues). The index signature carries each format's own flags (formats/), read by name.
  */
-type ParsedFlags<T extends ArgsDef> = { -readonly [K in keyof ParsedArgs<T>]?: ParsedArgs<T>[K] }
-export type ReplayArgs = ParsedFlags<typeof replayArgs>
-export type VerifyArgs = ParsedFlags<typeof verifyArgs>
-export type InspectArgs = ParsedFlags<typeof inspectArgs>
+export type ReplayArgs = FlagValues<typeof replayArgs>
+export type VerifyArgs = FlagValues<typeof verifyArgs>
+export type InspectArgs = FlagValues<typeof inspectArgs>

@@ -8,13 +8,117 @@ import {
 } from '../core/parse.ts'
 import { badInput } from '../errors.ts'
 import { INT32_MAX } from '../trace/columns.ts'
-import { COMPRESSIONS, type Compression, type KafkaConfig, type Output, type TopicSettings } from '../types.ts'
-import { DEFAULTS, type ReplayArgs } from './flags.ts'
+import {
+  COMPRESSIONS,
+  type Compression,
+  type FlagValues,
+  type KafkaConfig,
+  type Output,
+  type TopicSettings,
+} from '../types.ts'
 
 /**
  * Which output the flags choose (`--dry-run`: stdout; `--brokers` or KAFKA_BROKERS: Kafka), with every
  * Kafka, SASL and TLS flag checked and mapped to the producer's settings. run/outputs.ts opens it.
  */
+
+/** The flags that choose the output and configure Kafka, as citty defines them (cli/flags.ts spreads them into the replay's). */
+export const OUTPUT_FLAGS = {
+  brokers: {
+    type: 'string',
+    valueHint: 'HOST:PORT[,HOST:PORT]',
+    description: 'Kafka bootstrap brokers to send to (default: $KAFKA_BROKERS)',
+  },
+  'dry-run': { type: 'boolean', description: 'Write the messages to stdout as JSON lines instead of sending them' },
+  'client-id': { type: 'string', default: 'opendt-replay', valueHint: 'ID', description: 'Kafka client id' },
+  partitions: {
+    type: 'string',
+    default: '1',
+    valueHint: 'N',
+    description: 'Partitions of topics this run creates (existing topics are used as they are)',
+  },
+  'replication-factor': {
+    type: 'string',
+    default: '1',
+    valueHint: 'N',
+    description: 'Replication factor of topics this run creates',
+  },
+  acks: {
+    type: 'string',
+    default: 'all',
+    valueHint: 'all|1|0',
+    description: 'Acknowledgements to wait for; 1 or 0 trade safety for speed and need --no-idempotent',
+  },
+  idempotent: {
+    type: 'boolean',
+    default: true,
+    description: 'Idempotent producer: a retry never duplicates a message',
+    negativeDescription: 'Plain producer: faster retries, duplicates possible after a broker error',
+  },
+  'record-time': {
+    type: 'string',
+    default: 'send',
+    valueHint: 'send|trace',
+    description:
+      'Kafka record timestamps: send time, or trace time ' +
+      '(WARNING: 2022 timestamps fall outside retention and the broker may delete them at once)',
+  },
+  'connect-timeout': {
+    type: 'string',
+    default: '30s',
+    valueHint: 'DURATION',
+    description: 'How long to keep trying to reach the brokers at start',
+  },
+  'send-retries': {
+    type: 'string',
+    default: '8',
+    valueHint: 'N',
+    description:
+      'Retries of a failed send (backing off 0.3 s to 30 s; 8 is about a minute) before the run stops with exit 3',
+  },
+  compression: {
+    type: 'string',
+    default: 'none',
+    valueHint: COMPRESSIONS.join('|'),
+    description: 'Compress record batches with this codec (every codec is read back whatever this is)',
+  },
+  'batch-size': {
+    type: 'string',
+    valueHint: 'BYTES',
+    description:
+      "Most bytes of records in one send, over all its partitions (64k, 1m; default: the topics' max.message.bytes less 4 KiB, about 1 MiB)",
+  },
+  linger: {
+    type: 'string',
+    default: '0ms',
+    valueHint: 'DURATION',
+    description:
+      'Paced: hold a send up to this long for the messages due after its first (fewer, larger sends; each that much later at most)',
+  },
+  sasl: {
+    type: 'string',
+    valueHint: 'plain|scram-sha-256|scram-sha-512',
+    description:
+      'Authenticate with SASL; the password comes from $KAFKA_SASL_PASSWORD or --sasl-password-file, never a flag',
+  },
+  'sasl-username': { type: 'string', valueHint: 'USER', description: 'SASL user name' },
+  'sasl-password-file': {
+    type: 'string',
+    valueHint: 'FILE',
+    description: 'File holding the SASL password (a trailing newline is dropped)',
+  },
+  tls: { type: 'boolean', description: 'Connect with TLS (implied by --tls-ca, --tls-cert, --tls-key)' },
+  'tls-ca': {
+    type: 'string',
+    valueHint: 'FILE',
+    description: 'PEM CA certificate(s) to trust instead of the system ones',
+  },
+  'tls-cert': { type: 'string', valueHint: 'FILE', description: 'PEM client certificate (with --tls-key)' },
+  'tls-key': { type: 'string', valueHint: 'FILE', description: 'PEM client private key (with --tls-cert)' },
+} as const
+
+/** The output flags' values, as citty parses them. */
+export type OutputArgs = FlagValues<typeof OUTPUT_FLAGS>
 
 /** Kafka's largest replication factor (a short in its protocol). */
 export const MAX_REPLICATION_FACTOR = 32_767
@@ -44,7 +148,7 @@ const PEM = {
 /** Reads a TLS file named by a flag and checks it holds the PEM block it should. */
 function readPem(
   flag: keyof typeof PEM,
-  args: ReplayArgs,
+  args: OutputArgs,
   read: ReadText,
   name: (flag: string) => string,
 ): string | undefined {
@@ -57,7 +161,7 @@ function readPem(
 
 /** SASL and TLS settings; the password from the environment or a file, never from a flag. */
 function resolveSecurity(
-  args: ReplayArgs,
+  args: OutputArgs,
   env: Record<string, string | undefined>,
   read: ReadText,
   name: (flag: string) => string,
@@ -95,7 +199,7 @@ function resolveSecurity(
 
 /** The output a run writes to: stdout (`--dry-run`) or Kafka, with every Kafka setting checked. */
 export function resolveOutput(
-  args: ReplayArgs,
+  args: OutputArgs,
   env: Record<string, string | undefined>,
   read: ReadText,
   name: (flag: string) => string = (flag) => `--${flag}`,
@@ -119,23 +223,26 @@ export function resolveOutput(
     if (Number(port) < 1 || Number(port) > 65535)
       throw badInput(`${brokersName}: "${b}": port ${port} is not between 1 and 65535`)
   }
-  const acksText = args.acks ?? DEFAULTS.acks
+  const acksText = args.acks ?? OUTPUT_FLAGS.acks.default
   const acks = ACKS.get(acksText)
   if (acks === undefined) throw badInput(`${name('acks')}: expected all, 1 or 0, got "${acksText}"`)
   const idempotent = args.idempotent !== false
   if (idempotent && acks !== -1)
     throw badInput(`--acks ${acksText} needs --no-idempotent (the idempotent producer waits for all replicas)`)
-  const sendRetries = nonNegativeInteger(name('send-retries'), args['send-retries'] ?? DEFAULTS['send-retries'])
+  const sendRetries = nonNegativeInteger(
+    name('send-retries'),
+    args['send-retries'] ?? OUTPUT_FLAGS['send-retries'].default,
+  )
   if (idempotent && sendRetries < 1)
     throw badInput('--send-retries 0 needs --no-idempotent (the idempotent producer must retry)')
-  const recordTime = args['record-time'] ?? DEFAULTS['record-time']
+  const recordTime = args['record-time'] ?? OUTPUT_FLAGS['record-time'].default
   if (recordTime !== 'send' && recordTime !== 'trace')
     throw badInput(`${name('record-time')}: expected send or trace, got "${recordTime}"`)
   const connectTimeoutMs = parseDuration(
     name('connect-timeout'),
-    args['connect-timeout'] ?? DEFAULTS['connect-timeout'],
+    args['connect-timeout'] ?? OUTPUT_FLAGS['connect-timeout'].default,
   )
-  const compression = (args.compression ?? DEFAULTS.compression) as Compression
+  const compression = (args.compression ?? OUTPUT_FLAGS.compression.default) as Compression
   if (!COMPRESSIONS.includes(compression)) {
     throw badInput(`${name('compression')}: expected none, gzip, snappy, lz4 or zstd, got "${args.compression}"`)
   }
@@ -144,7 +251,7 @@ export function resolveOutput(
     kind: 'kafka',
     config: {
       brokers,
-      clientId: args['client-id'] ?? DEFAULTS['client-id'],
+      clientId: args['client-id'] ?? OUTPUT_FLAGS['client-id'].default,
       acks,
       idempotent,
       recordTime,
@@ -152,17 +259,17 @@ export function resolveOutput(
       sendRetries,
       compression,
       batchBytes: batchSize === undefined ? undefined : parseBytes(name('batch-size'), batchSize, MAX_BATCH_BYTES),
-      lingerMs: parseDuration(name('linger'), args.linger ?? DEFAULTS.linger),
+      lingerMs: parseDuration(name('linger'), args.linger ?? OUTPUT_FLAGS.linger.default),
       ...resolveSecurity(args, env, read, name),
       partitions: positiveInteger(
         name('partitions'),
-        args.partitions ?? DEFAULTS.partitions,
+        args.partitions ?? OUTPUT_FLAGS.partitions.default,
         INT32_MAX,
         " (Kafka's limit)",
       ),
       replicationFactor: positiveInteger(
         name('replication-factor'),
-        args['replication-factor'] ?? DEFAULTS['replication-factor'],
+        args['replication-factor'] ?? OUTPUT_FLAGS['replication-factor'].default,
         MAX_REPLICATION_FACTOR,
         " (Kafka's limit)",
       ),

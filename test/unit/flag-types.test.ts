@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'bun:test'
 import { DEFAULTS, type ReplayArgs, replayArgs, type VerifyArgs } from '../../src/cli/flags.ts'
+import { OUTPUT_FLAGS } from '../../src/cli/output.ts'
 
 /**
  * A flag's type is written once, in its citty definition: the parsed-argument types are derived
@@ -26,9 +27,13 @@ describe("flag types follow citty's definitions", () => {
 
   it('each default is read from its definition', () => {
     expect(DEFAULTS.speed).toBe(replayArgs.speed.default)
-    expect(DEFAULTS).toEqual({
-      speed: '10',
-      'stats-interval': '60s',
+    expect(DEFAULTS).toEqual({ speed: '10', 'stats-interval': '60s' })
+    const outputDefaults = Object.fromEntries(
+      Object.entries(OUTPUT_FLAGS).flatMap(([flag, def]) =>
+        'default' in def && def.type !== 'boolean' ? [[flag, def.default]] : [],
+      ),
+    )
+    expect(outputDefaults).toEqual({
       acks: 'all',
       'send-retries': '8',
       'record-time': 'send',
