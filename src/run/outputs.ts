@@ -4,10 +4,7 @@ import { asReplayError, type ErrorReason } from '../errors.ts'
 import type { OutputSink } from '../outputs/output.ts'
 import { LineSink } from '../outputs/stdout/sink.ts'
 import { StdoutClosed, stdoutReaderGone } from '../stdout.ts'
-import type { Output, Role } from '../types.ts'
-import type { SharedControl } from './control.ts'
-import { Gate } from './gate.ts'
-import type { StreamCounts, WorkerInit } from './protocol.ts'
+import type { Counts, Output, Role } from '../types.ts'
 
 /**
  * The outputs a worker can pace into, one opener each: stdout (`--dry-run`) and Kafka. An opener
@@ -31,31 +28,39 @@ export interface OpenedOutput {
   failure(error: unknown): { reason: ErrorReason; message: string; stack?: string } | undefined
 }
 
+/** What a worker hands an output when it opens it, after the release (run/worker.ts). */
 export interface OutputContext {
-  init: WorkerInit
-  control: SharedControl
+  output: Output
+  /** The topic of each stream this worker writes. */
+  topics: Partial<Record<Role, string>>
+  /** Trace seconds per wall second; Infinity for `--speed max`. */
+  speed: number
+  /** A stop was asked for (run/control.ts). */
+  stopping(): boolean
+  /** Runs a write holding the lock both workers share (run/control.ts withStdoutLock). */
+  lock: <T>(fn: () => T) => T
+  /** Orders this worker's writes with the other's (run/gate.ts): for an output both write in one order. */
+  gate: WriteGate
+  /** The largest batch this worker's topics take, in bytes (what the topics' preparation found). */
+  maxMessageBytes: number
   /** The worker's producer, connected before the release (Kafka only). */
   producer?: Producer
   /** Hands counts to the main thread as messages are sent and acknowledged (Kafka's checkpoint). */
-  onCounts(counts: StreamCounts): void
+  onCounts(counts: Partial<Record<Role, Counts>>): void
 }
 
-/** The topic of each stream this worker writes. */
-const topicsOf = (init: WorkerInit): Partial<Record<Role, string>> =>
-  Object.fromEntries(init.roles.map((r) => [r, init.topics[r]]))
-
 /** Dry-run lines: paced through the Gate with the other worker, or every stream from this one (--speed max). */
-async function openStdout({ init, control }: OutputContext): Promise<OpenedOutput> {
+async function openStdout({ topics, speed, stopping, lock, gate }: OutputContext): Promise<OpenedOutput> {
   // Between writes, the reader may leave: notice it while waiting, and end as a write would.
   let gone = false
-  const max = init.speed === Infinity
+  const max = speed === Infinity
   return {
-    sink: new LineSink(topicsOf(init), (fn) => control.withStdoutLock(fn)),
+    sink: new LineSink(topics, lock),
     maxBatch: max ? 4096 : 1024,
-    gate: max ? undefined : new Gate(control, init.slot),
+    gate: max ? undefined : gate,
     stopped: () => {
       if (!gone && stdoutReaderGone()) gone = true
-      return gone || control.stopping
+      return gone || stopping()
     },
     readerGone: () => gone,
     failure: (error) => {
@@ -67,28 +72,29 @@ async function openStdout({ init, control }: OutputContext): Promise<OpenedOutpu
 }
 
 /** Into Kafka with this worker's producer: its streams' topics, one send in flight. */
-async function openKafka({ init, control, producer, onCounts }: OutputContext): Promise<OpenedOutput> {
-  if (init.output.kind !== 'kafka' || !producer) throw new Error('a Kafka output needs its config and producer')
-  const config = init.output.config
+async function openKafka(context: OutputContext): Promise<OpenedOutput> {
+  const { output, producer, speed, stopping, onCounts } = context
+  if (output.kind !== 'kafka' || !producer) throw new Error('a Kafka output needs its config and producer')
+  const config = output.config
   const [{ KafkaSink }, { causeOf }] = await Promise.all([
     import('../outputs/kafka/sink.ts'),
     import('../kafka/client.ts'),
   ])
   const sink = new KafkaSink(producer, {
-    topics: topicsOf(init),
+    topics: context.topics,
     acks: config.acks,
     recordTime: config.recordTime,
-    maxMessageBytes: control.maxMessageBytes(init.slot),
-    dueHeader: init.speed !== Infinity,
+    maxMessageBytes: context.maxMessageBytes,
+    dueHeader: speed !== Infinity,
     compression: config.compression,
     batchBytes: config.batchBytes,
   })
   sink.onCounts = onCounts
   return {
     sink,
-    maxBatch: init.speed === Infinity ? 2_000 : 5_000,
+    maxBatch: speed === Infinity ? 2_000 : 5_000,
     lingerMs: config.lingerMs,
-    stopped: () => control.stopping,
+    stopped: stopping,
     readerGone: () => false,
     failure: (error) => ({
       reason: 'broker-lost',

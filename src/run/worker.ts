@@ -114,8 +114,13 @@ self.onmessage = async (event: MessageEvent<WorkerInit>) => {
   // The main thread chose one origin for both workers (a resume starts at the earliest next message).
   const schedule: Schedule = { start, origin: control.origin, speed: init.speed, compress: prepared.compress }
   const output = await OUTPUTS[init.output.kind]({
-    init,
-    control,
+    output: init.output,
+    topics: Object.fromEntries(init.roles.map((r) => [r, init.topics[r]])),
+    speed: init.speed,
+    stopping: () => control.stopping,
+    lock: (fn) => control.withStdoutLock(fn),
+    gate: new Gate(control, init.slot),
+    maxMessageBytes: control.maxMessageBytes(init.slot),
     producer,
     onCounts: (counts) => post({ type: 'counts', counts }),
   })
