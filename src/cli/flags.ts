@@ -1,6 +1,6 @@
 import { DEFAULT_FORMAT, FORMAT_FLAGS, FORMATS } from '../formats/index.ts'
+import { OUTPUT_FLAGS } from '../outputs/kafka/flags.ts'
 import type { FlagValues } from '../types.ts'
-import { OUTPUT_FLAGS } from './output.ts'
 
 /**
  * The commands and their flags, as citty defines them: names, defaults, value hints and the

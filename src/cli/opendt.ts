@@ -1,9 +1,9 @@
 import { badInput } from '../errors.ts'
 import { dcMock } from '../formats/dc-mock/index.ts'
+import { MAX_REPLICATION_FACTOR } from '../outputs/kafka/flags.ts'
 import { INT32_MAX } from '../trace/columns.ts'
 import { folderState, isMapping, parseYaml } from '../trace/file.ts'
 import type { TopicSettings } from '../types.ts'
-import { MAX_REPLICATION_FACTOR } from './output.ts'
 
 /**
  * OpenDT's configuration as a source of options (`opendt-replay dc-mock`): what OpenDT's compose

@@ -11,6 +11,7 @@ import {
 import { badInput } from '../errors.ts'
 import { dcMockFiles } from '../formats/dc-mock/index.ts'
 import { DEFAULT_FORMAT, FORMAT_FLAGS, FORMATS, formatOf } from '../formats/index.ts'
+import { resolveOutput } from '../outputs/kafka/flags.ts'
 import { INT32_MAX } from '../trace/columns.ts'
 import { checkWritable, folderState, readTextFile } from '../trace/file.ts'
 import { capacityMhz, parseTopology } from '../trace/topology.ts'
@@ -28,7 +29,6 @@ import type {
 } from '../types.ts'
 import type { OutsideArgv } from './env.ts'
 import { DEFAULTS, type InspectArgs, type ReplayArgs, type VerifyArgs, verifyArgs } from './flags.ts'
-import { resolveOutput } from './output.ts'
 
 /**
  * Flags to options: every value checked and mapped to the options object the command runs with.

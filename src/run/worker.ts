@@ -14,12 +14,12 @@ import type { Schedule } from '../core/schedule.ts'
 import { type EventStream, FragmentStream, TaskStream } from '../core/stream.ts'
 import { asReplayError } from '../errors.ts'
 import { type Prepared, prepare } from '../formats/prepare.ts'
+import { type OpenedOutput, OUTPUTS } from '../outputs/index.ts'
 import { countsOf } from '../outputs/output.ts'
 import { LineSink } from '../outputs/stdout/sink.ts'
 import { demoTrace } from '../trace/demo.ts'
 import { SharedControl, sharedClock } from './control.ts'
 import { Gate } from './gate.ts'
-import { type OpenedOutput, OUTPUTS } from './outputs.ts'
 import type { Done, Failed, ProgressUpdate, StreamCounts, WorkerInit, WorkerMessage } from './protocol.ts'
 
 declare const self: Worker

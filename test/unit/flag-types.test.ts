@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'bun:test'
 import { DEFAULTS, type ReplayArgs, replayArgs, type VerifyArgs } from '../../src/cli/flags.ts'
-import { OUTPUT_FLAGS } from '../../src/cli/output.ts'
+import { OUTPUT_FLAGS } from '../../src/outputs/kafka/flags.ts'
 
 /**
  * A flag's type is written once, in its citty definition: the parsed-argument types are derived

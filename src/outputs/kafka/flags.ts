@@ -5,9 +5,9 @@ import {
   positiveInteger,
   type ReadText,
   readFlagFile,
-} from '../core/parse.ts'
-import { badInput } from '../errors.ts'
-import { INT32_MAX } from '../trace/columns.ts'
+} from '../../core/parse.ts'
+import { badInput } from '../../errors.ts'
+import { INT32_MAX } from '../../trace/columns.ts'
 import {
   COMPRESSIONS,
   type Compression,
@@ -15,7 +15,7 @@ import {
   type KafkaConfig,
   type Output,
   type TopicSettings,
-} from '../types.ts'
+} from '../../types.ts'
 
 /**
  * Which output the flags choose (`--dry-run`: stdout; `--brokers` or KAFKA_BROKERS: Kafka), with every

@@ -1,10 +1,10 @@
 import type { Producer } from 'kafkajs'
 import type { WriteGate } from '../core/pacer.ts'
 import { asReplayError, type ErrorReason } from '../errors.ts'
-import type { OutputSink } from '../outputs/output.ts'
-import { LineSink } from '../outputs/stdout/sink.ts'
 import { StdoutClosed, stdoutReaderGone } from '../stdout.ts'
 import type { Counts, Output, Role } from '../types.ts'
+import type { OutputSink } from './output.ts'
+import { LineSink } from './stdout/sink.ts'
 
 /**
  * The outputs a worker can pace into, one opener each: stdout (`--dry-run`) and Kafka. An opener
@@ -76,10 +76,7 @@ async function openKafka(context: OutputContext): Promise<OpenedOutput> {
   const { output, producer, speed, stopping, onCounts } = context
   if (output.kind !== 'kafka' || !producer) throw new Error('a Kafka output needs its config and producer')
   const config = output.config
-  const [{ KafkaSink }, { causeOf }] = await Promise.all([
-    import('../outputs/kafka/sink.ts'),
-    import('../kafka/client.ts'),
-  ])
+  const [{ KafkaSink }, { causeOf }] = await Promise.all([import('./kafka/sink.ts'), import('../kafka/client.ts')])
   const sink = new KafkaSink(producer, {
     topics: context.topics,
     acks: config.acks,
