@@ -120,8 +120,14 @@ export interface TopicSettings {
   configs: Record<string, string>
 }
 
-/** Where a run writes: stdout (`--dry-run`) or Kafka. */
-export type Output = { kind: 'stdout' } | { kind: 'kafka'; config: KafkaConfig }
+/**
+ * Where a run writes, as data that crosses to the workers: which output (outputs/index.ts, by its
+ * name) and its settings, as its `resolve` made them (outputs/<name>/ reads them).
+ */
+export interface Output {
+  kind: string
+  config: unknown
+}
 
 /**
  * A `--checkpoint` file's content. Messages are acknowledged in stream order (one send in flight

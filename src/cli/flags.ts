@@ -1,5 +1,5 @@
 import { DEFAULT_FORMAT, FORMAT_FLAGS, FORMATS } from '../formats/index.ts'
-import { OUTPUT_FLAGS } from '../outputs/kafka/flags.ts'
+import { OUTPUT_FLAGS } from '../outputs/index.ts'
 import type { FlagValues } from '../types.ts'
 
 /**
@@ -148,7 +148,7 @@ export const inspectArgs = {
 /**
  * Each replay flag's default, as its definition above writes it: options.ts falls back to these
  * when a caller's args lack a value (citty fills them in from the same definitions). The output's
- * flags read their own (cli/output.ts).
+ * flags read their own (outputs/<name>/).
  */
 export const DEFAULTS = {
   speed: replayArgs.speed.default,

@@ -11,7 +11,8 @@ import {
 import { badInput } from '../errors.ts'
 import { dcMockFiles } from '../formats/dc-mock/index.ts'
 import { DEFAULT_FORMAT, FORMAT_FLAGS, FORMATS, formatOf } from '../formats/index.ts'
-import { resolveOutput } from '../outputs/kafka/flags.ts'
+import { chooseOutput, whyNoCheckpoint } from '../outputs/index.ts'
+import { KAFKA } from '../outputs/kafka/index.ts'
 import { INT32_MAX } from '../trace/columns.ts'
 import { checkWritable, folderState, readTextFile } from '../trace/file.ts'
 import { capacityMhz, parseTopology } from '../trace/topology.ts'
@@ -19,6 +20,7 @@ import type {
   Format,
   Host,
   InspectOptions,
+  Output,
   ReadFrom,
   ReplayOptions,
   Role,
@@ -61,13 +63,24 @@ export function toReplayOptions(
   args: ReplayArgs,
   sources: FlagSources = {},
 ): { options: ReplayOptions; demo: boolean } {
+  const read = sources.read ?? readTextFile
+  const name = flagNamer(sources.outsideArgv)
+  const output = chooseOutput({ args, env: sources.env ?? {}, read, name, topicSettings: sources.topicSettings })
+  return replayOptions(args, sources, output)
+}
+
+/** The replay's options into `output` (chosen and checked already), every other flag checked. */
+function replayOptions(
+  args: ReplayArgs,
+  sources: FlagSources,
+  output: Output,
+): { options: ReplayOptions; demo: boolean } {
   const name = flagNamer(sources.outsideArgv)
   const optional = <T>(flag: keyof ReplayArgs & string, parse: (name: string, text: string) => T): T | undefined => {
     const text = args[flag]
     return typeof text === 'string' ? parse(name(flag), text) : undefined
   }
   const read = sources.read ?? readTextFile
-  const output = resolveOutput(args, sources.env ?? {}, read, name, sources.topicSettings)
   const trace = resolveTrace(args)
   const format = parseFormat(name('format'), args.format ?? DEFAULT_FORMAT)
   const definition = formatOf(format)
@@ -113,9 +126,8 @@ export function toReplayOptions(
   }
   if (args['summary-json'] !== undefined) checkWritable(name('summary-json'), args['summary-json'])
   if (args.resume && !args.checkpoint) throw badInput('--resume needs --checkpoint FILE')
-  if (args.checkpoint !== undefined && output.kind !== 'kafka') {
-    throw badInput('--checkpoint needs Kafka output (--brokers): a dry-run has nothing to resume')
-  }
+  const unresumable = args.checkpoint !== undefined && whyNoCheckpoint(output)
+  if (unresumable) throw badInput(`--checkpoint ${unresumable}`)
   const streams = definition.streams
   for (const [i, a] of streams.entries()) {
     const b = streams.slice(i + 1).find((r) => options.topics[r] === options.topics[a])
@@ -143,18 +155,21 @@ export function toReplayOptions(
  */
 export function toVerifyOptions(args: VerifyArgs, sources: FlagSources = {}): VerifyOptions {
   const name = flagNamer(sources.outsideArgv)
-  if (args.brokers === undefined && !sources.env?.KAFKA_BROKERS) {
-    throw badInput('verify needs the brokers to read from: --brokers HOST:PORT (or KAFKA_BROKERS)')
-  }
+  const env = sources.env ?? {}
+  const noBrokers = () => badInput('verify needs the brokers to read from: --brokers HOST:PORT (or KAFKA_BROKERS)')
+  if (args.brokers === undefined && !env.KAFKA_BROKERS) throw noBrokers()
   if (args.follow && args.since !== undefined) {
     throw badInput(`${name('since')} and --follow exclude each other: --follow reads from the topics' ends`)
   }
-  const { options } = toReplayOptions({ ...args, 'dry-run': false, speed: undefined }, sources)
-  if (options.output.kind !== 'kafka') throw new Error('verify: no Kafka output')
+  // verify reads Kafka: its settings are the Kafka output's, from the same flags.
+  const read = sources.read ?? readTextFile
+  const config = KAFKA.resolve({ args, env, read, name, topicSettings: sources.topicSettings })
+  if (config === undefined) throw noBrokers()
+  const { options } = replayOptions({ ...args, speed: undefined }, sources, { kind: KAFKA.name, config })
   return {
     spec: options.spec,
     topics: options.topics,
-    config: options.output.config,
+    config,
     from: args.since === undefined ? { earliest: true } : parseSince(name('since'), args.since),
     follow: args.follow === true,
     speed: parseSpeed(name('speed'), args.speed ?? DEFAULTS.speed),

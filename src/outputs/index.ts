@@ -1,106 +1,63 @@
-import type { Producer } from 'kafkajs'
-import type { WriteGate } from '../core/pacer.ts'
-import { asReplayError, type ErrorReason } from '../errors.ts'
-import { StdoutClosed, stdoutReaderGone } from '../stdout.ts'
-import type { Counts, Output, Role } from '../types.ts'
-import type { OutputSink } from './output.ts'
-import { LineSink } from './stdout/sink.ts'
+import { badInput } from '../errors.ts'
+import type { Output } from '../types.ts'
+import { KAFKA } from './kafka/index.ts'
+import type { OutputDefinition, ResolveContext } from './output.ts'
+import { STDOUT } from './stdout/index.ts'
 
 /**
- * The outputs a worker can pace into, one opener each: stdout (`--dry-run`) and Kafka. An opener
- * gives the sink and how the one pacing loop (run/worker.ts) drives it: the batch size, a write
- * gate, when to stop, and what an error mid-run means. A new output is a sink in outputs/ and a line
- * here.
+ * The outputs, as a registry: a run writes into one of them, chosen by the flags. Each lives in
+ * its folder (outputs/<name>/index.ts, an OutputDefinition) and is listed here, in the order
+ * `--help` and the errors name them. A new output is its folder and a line here.
  */
-export interface OpenedOutput {
-  sink: OutputSink
-  /** Largest batch handed to the sink at once. */
-  maxBatch: number
-  /** How long a paced batch may wait for messages due after its first, ms (core/pacer.ts). */
-  lingerMs?: number
-  /** Orders writes with the other worker (stdout, paced: both write one stream of lines). */
-  gate?: WriteGate
-  /** Polled by the pacer: true stops the run cleanly. */
-  stopped(): boolean
-  /** The reader of stdout went away (a clean end, exit 141). */
-  readerGone(): boolean
-  /** An error mid-run as the worker reports it; undefined: it is the reader going away. */
-  failure(error: unknown): { reason: ErrorReason; message: string; stack?: string } | undefined
+const LIST = [KAFKA, STDOUT] as const
+
+export const OUTPUTS: readonly OutputDefinition[] = LIST
+
+/** Every output's flags, as citty defines them (cli/flags.ts spreads them into the replay's). */
+export const OUTPUT_FLAGS = Object.assign({}, ...LIST.map((o) => o.flags)) as UnionToIntersection<
+  (typeof LIST)[number]['flags']
+>
+
+type UnionToIntersection<U> = (U extends unknown ? (u: U) => void : never) extends (i: infer I) => void ? I : never
+
+/** The flags that choose an output: when argv names one, the environment sets none of them (cli/env.ts). */
+export const CHOOSING_FLAGS: readonly string[] = OUTPUTS.map((o) => o.flag)
+
+/** The definition of a run's output, for the code that runs it (a worker gets the output as data). */
+export function outputOf(output: Output): OutputDefinition {
+  const definition = OUTPUTS.find((o) => o.name === output.kind)
+  if (!definition) throw new Error(`no output "${output.kind}"`)
+  return definition
 }
 
-/** What a worker hands an output when it opens it, after the release (run/worker.ts). */
-export interface OutputContext {
-  output: Output
-  /** The topic of each stream this worker writes. */
-  topics: Partial<Record<Role, string>>
-  /** Trace seconds per wall second; Infinity for `--speed max`. */
-  speed: number
-  /** A stop was asked for (run/control.ts). */
-  stopping(): boolean
-  /** Runs a write holding the lock both workers share (run/control.ts withStdoutLock). */
-  lock: <T>(fn: () => T) => T
-  /** Orders this worker's writes with the other's (run/gate.ts): for an output both write in one order. */
-  gate: WriteGate
-  /** The largest batch this worker's topics take, in bytes (what the topics' preparation found). */
-  maxMessageBytes: number
-  /** The worker's producer, connected before the release (Kafka only). */
-  producer?: Producer
-  /** Hands counts to the main thread as messages are sent and acknowledged (Kafka's checkpoint). */
-  onCounts(counts: Partial<Record<Role, Counts>>): void
-}
-
-/** Dry-run lines: paced through the Gate with the other worker, or every stream from this one (--speed max). */
-async function openStdout({ topics, speed, stopping, lock, gate }: OutputContext): Promise<OpenedOutput> {
-  // Between writes, the reader may leave: notice it while waiting, and end as a write would.
-  let gone = false
-  const max = speed === Infinity
-  return {
-    sink: new LineSink(topics, lock),
-    maxBatch: max ? 4096 : 1024,
-    gate: max ? undefined : gate,
-    stopped: () => {
-      if (!gone && stdoutReaderGone()) gone = true
-      return gone || stopping()
-    },
-    readerGone: () => gone,
-    failure: (error) => {
-      if (error instanceof StdoutClosed) return undefined
-      const e = asReplayError(error)
-      return { reason: e.reason, message: e.message, stack: e.stack }
-    },
+/**
+ * The output the flags choose, its settings checked: the one whose flag is given (two exclude
+ * each other), else the one the environment names (KAFKA_BROKERS); none is an error naming how
+ * each is chosen.
+ */
+export function chooseOutput(context: ResolveContext<Record<string, unknown>>): Output {
+  const { args, env } = context
+  const flagged = OUTPUTS.filter((o) => o.asked(args, env) === 'flag')
+  if (flagged.length > 1) {
+    throw badInput(
+      `${flagged.map((o) => `--${o.flag}`).join(' and ')} exclude each other: pick ${flagged.map((o) => o.title).join(' or ')}`,
+    )
   }
-}
-
-/** Into Kafka with this worker's producer: its streams' topics, one send in flight. */
-async function openKafka(context: OutputContext): Promise<OpenedOutput> {
-  const { output, producer, speed, stopping, onCounts } = context
-  if (output.kind !== 'kafka' || !producer) throw new Error('a Kafka output needs its config and producer')
-  const config = output.config
-  const [{ KafkaSink }, { causeOf }] = await Promise.all([import('./kafka/sink.ts'), import('../kafka/client.ts')])
-  const sink = new KafkaSink(producer, {
-    topics: context.topics,
-    acks: config.acks,
-    recordTime: config.recordTime,
-    maxMessageBytes: context.maxMessageBytes,
-    dueHeader: speed !== Infinity,
-    compression: config.compression,
-    batchBytes: config.batchBytes,
-  })
-  sink.onCounts = onCounts
-  return {
-    sink,
-    maxBatch: speed === Infinity ? 2_000 : 5_000,
-    lingerMs: config.lingerMs,
-    stopped: stopping,
-    readerGone: () => false,
-    failure: (error) => ({
-      reason: 'broker-lost',
-      message: `lost Kafka at ${config.brokers.join(',')}: ${causeOf(error)}`,
-    }),
+  const chosen = flagged[0] ?? OUTPUTS.find((o) => o.asked(args, env) === 'environment')
+  const config = chosen?.resolve(context)
+  if (!chosen || config === undefined) {
+    throw badInput(`no output chosen: pass ${OUTPUTS.map((o) => o.choice).join(', or ')}`)
   }
+  return { kind: chosen.name, config }
 }
 
-export const OUTPUTS: Record<Output['kind'], (context: OutputContext) => Promise<OpenedOutput>> = {
-  stdout: openStdout,
-  kafka: openKafka,
+/**
+ * Why `--checkpoint` is refused with this output (undefined: it takes one): it needs an output that
+ * acknowledges what it wrote, `needs Kafka output (--brokers): a dry-run has nothing to resume`.
+ */
+export function whyNoCheckpoint(output: Output): string | undefined {
+  const definition = outputOf(output)
+  if (definition.identity) return undefined
+  const resumable = OUTPUTS.filter((o) => o.identity).map((o) => `${o.title} output (--${o.flag})`)
+  return `needs ${resumable.join(' or ')}: ${definition.unresumable}`
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'bun:test'
 import { DEFAULTS, type ReplayArgs, replayArgs, type VerifyArgs } from '../../src/cli/flags.ts'
-import { OUTPUT_FLAGS } from '../../src/outputs/kafka/flags.ts'
+import { KAFKA_FLAGS } from '../../src/outputs/kafka/flags.ts'
 
 /**
  * A flag's type is written once, in its citty definition: the parsed-argument types are derived
@@ -29,7 +29,7 @@ describe("flag types follow citty's definitions", () => {
     expect(DEFAULTS.speed).toBe(replayArgs.speed.default)
     expect(DEFAULTS).toEqual({ speed: '10', 'stats-interval': '60s' })
     const outputDefaults = Object.fromEntries(
-      Object.entries(OUTPUT_FLAGS).flatMap(([flag, def]) =>
+      Object.entries(KAFKA_FLAGS).flatMap(([flag, def]) =>
         'default' in def && def.type !== 'boolean' ? [[flag, def.default]] : [],
       ),
     )

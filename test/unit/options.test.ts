@@ -46,7 +46,7 @@ describe('flags to options: one line naming the flag and the value, bad input', 
     [['--dry-run', '--stats-interval', '0'], '--stats-interval: must be longer than 0, got "0"'],
     [['--dry-run', '--frobnicate'], 'unknown option --frobnicate (see opendt-replay replay --help)'],
     [[], 'no output chosen: pass --brokers HOST:PORT (or set KAFKA_BROKERS) to send to Kafka, or --dry-run for stdout'],
-    [['--dry-run', '--brokers', 'localhost:9092'], '--dry-run and --brokers exclude each other: pick stdout or Kafka'],
+    [['--dry-run', '--brokers', 'localhost:9092'], '--brokers and --dry-run exclude each other: pick Kafka or stdout'],
     [
       ['--dry-run', '--checkpoint', 'cp.json'],
       '--checkpoint needs Kafka output (--brokers): a dry-run has nothing to resume',

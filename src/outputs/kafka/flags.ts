@@ -8,28 +8,21 @@ import {
 } from '../../core/parse.ts'
 import { badInput } from '../../errors.ts'
 import { INT32_MAX } from '../../trace/columns.ts'
-import {
-  COMPRESSIONS,
-  type Compression,
-  type FlagValues,
-  type KafkaConfig,
-  type Output,
-  type TopicSettings,
-} from '../../types.ts'
+import { COMPRESSIONS, type Compression, type FlagValues, type KafkaConfig } from '../../types.ts'
+import type { ResolveContext } from '../output.ts'
 
 /**
- * Which output the flags choose (`--dry-run`: stdout; `--brokers` or KAFKA_BROKERS: Kafka), with every
- * Kafka, SASL and TLS flag checked and mapped to the producer's settings. run/outputs.ts opens it.
+ * The Kafka output's flags: `--brokers` (or KAFKA_BROKERS) chooses it; every Kafka, SASL and TLS
+ * flag is checked and mapped to the producer's settings. `verify` reads with the same settings.
  */
 
-/** The flags that choose the output and configure Kafka, as citty defines them (cli/flags.ts spreads them into the replay's). */
-export const OUTPUT_FLAGS = {
+/** The flags that choose Kafka and configure it, as citty defines them (cli/flags.ts spreads them into the replay's). */
+export const KAFKA_FLAGS = {
   brokers: {
     type: 'string',
     valueHint: 'HOST:PORT[,HOST:PORT]',
     description: 'Kafka bootstrap brokers to send to (default: $KAFKA_BROKERS)',
   },
-  'dry-run': { type: 'boolean', description: 'Write the messages to stdout as JSON lines instead of sending them' },
   'client-id': { type: 'string', default: 'opendt-replay', valueHint: 'ID', description: 'Kafka client id' },
   partitions: {
     type: 'string',
@@ -117,8 +110,8 @@ export const OUTPUT_FLAGS = {
   'tls-key': { type: 'string', valueHint: 'FILE', description: 'PEM client private key (with --tls-cert)' },
 } as const
 
-/** The output flags' values, as citty parses them. */
-export type OutputArgs = FlagValues<typeof OUTPUT_FLAGS>
+/** The Kafka flags' values, as citty parses them. */
+export type KafkaArgs = FlagValues<typeof KAFKA_FLAGS>
 
 /** Kafka's largest replication factor (a short in its protocol). */
 export const MAX_REPLICATION_FACTOR = 32_767
@@ -148,7 +141,7 @@ const PEM = {
 /** Reads a TLS file named by a flag and checks it holds the PEM block it should. */
 function readPem(
   flag: keyof typeof PEM,
-  args: OutputArgs,
+  args: KafkaArgs,
   read: ReadText,
   name: (flag: string) => string,
 ): string | undefined {
@@ -161,7 +154,7 @@ function readPem(
 
 /** SASL and TLS settings; the password from the environment or a file, never from a flag. */
 function resolveSecurity(
-  args: OutputArgs,
+  args: KafkaArgs,
   env: Record<string, string | undefined>,
   read: ReadText,
   name: (flag: string) => string,
@@ -197,24 +190,19 @@ function resolveSecurity(
   return { sasl, tls }
 }
 
-/** The output a run writes to: stdout (`--dry-run`) or Kafka, with every Kafka setting checked. */
-export function resolveOutput(
-  args: OutputArgs,
-  env: Record<string, string | undefined>,
-  read: ReadText,
-  name: (flag: string) => string = (flag) => `--${flag}`,
-  topicSettings?: ReadonlyMap<string, TopicSettings>,
-): Output {
-  if (args['dry-run']) {
-    if (args.brokers !== undefined) throw badInput('--dry-run and --brokers exclude each other: pick stdout or Kafka')
-    return { kind: 'stdout' }
-  }
+/**
+ * Kafka's settings from its flags, every one checked; undefined when the brokers are named but
+ * blank (nothing chosen). The brokers come from `--brokers`, else KAFKA_BROKERS.
+ */
+export function resolveKafka({
+  args,
+  env,
+  read,
+  name,
+  topicSettings,
+}: ResolveContext<KafkaArgs>): KafkaConfig | undefined {
   const list = args.brokers ?? env.KAFKA_BROKERS
-  if (list === undefined || list.trim() === '') {
-    throw badInput(
-      'no output chosen: pass --brokers HOST:PORT (or set KAFKA_BROKERS) to send to Kafka, or --dry-run for stdout',
-    )
-  }
+  if (list === undefined || list.trim() === '') return undefined
   const brokersName = args.brokers !== undefined ? name('brokers') : 'KAFKA_BROKERS'
   const brokers = list.split(',').map((b) => b.trim())
   for (const b of brokers) {
@@ -223,7 +211,7 @@ export function resolveOutput(
     if (Number(port) < 1 || Number(port) > 65535)
       throw badInput(`${brokersName}: "${b}": port ${port} is not between 1 and 65535`)
   }
-  const acksText = args.acks ?? OUTPUT_FLAGS.acks.default
+  const acksText = args.acks ?? KAFKA_FLAGS.acks.default
   const acks = ACKS.get(acksText)
   if (acks === undefined) throw badInput(`${name('acks')}: expected all, 1 or 0, got "${acksText}"`)
   const idempotent = args.idempotent !== false
@@ -231,49 +219,46 @@ export function resolveOutput(
     throw badInput(`--acks ${acksText} needs --no-idempotent (the idempotent producer waits for all replicas)`)
   const sendRetries = nonNegativeInteger(
     name('send-retries'),
-    args['send-retries'] ?? OUTPUT_FLAGS['send-retries'].default,
+    args['send-retries'] ?? KAFKA_FLAGS['send-retries'].default,
   )
   if (idempotent && sendRetries < 1)
     throw badInput('--send-retries 0 needs --no-idempotent (the idempotent producer must retry)')
-  const recordTime = args['record-time'] ?? OUTPUT_FLAGS['record-time'].default
+  const recordTime = args['record-time'] ?? KAFKA_FLAGS['record-time'].default
   if (recordTime !== 'send' && recordTime !== 'trace')
     throw badInput(`${name('record-time')}: expected send or trace, got "${recordTime}"`)
   const connectTimeoutMs = parseDuration(
     name('connect-timeout'),
-    args['connect-timeout'] ?? OUTPUT_FLAGS['connect-timeout'].default,
+    args['connect-timeout'] ?? KAFKA_FLAGS['connect-timeout'].default,
   )
-  const compression = (args.compression ?? OUTPUT_FLAGS.compression.default) as Compression
+  const compression = (args.compression ?? KAFKA_FLAGS.compression.default) as Compression
   if (!COMPRESSIONS.includes(compression)) {
     throw badInput(`${name('compression')}: expected none, gzip, snappy, lz4 or zstd, got "${args.compression}"`)
   }
   const batchSize = args['batch-size']
   return {
-    kind: 'kafka',
-    config: {
-      brokers,
-      clientId: args['client-id'] ?? OUTPUT_FLAGS['client-id'].default,
-      acks,
-      idempotent,
-      recordTime,
-      connectTimeoutMs,
-      sendRetries,
-      compression,
-      batchBytes: batchSize === undefined ? undefined : parseBytes(name('batch-size'), batchSize, MAX_BATCH_BYTES),
-      lingerMs: parseDuration(name('linger'), args.linger ?? OUTPUT_FLAGS.linger.default),
-      ...resolveSecurity(args, env, read, name),
-      partitions: positiveInteger(
-        name('partitions'),
-        args.partitions ?? OUTPUT_FLAGS.partitions.default,
-        INT32_MAX,
-        " (Kafka's limit)",
-      ),
-      replicationFactor: positiveInteger(
-        name('replication-factor'),
-        args['replication-factor'] ?? OUTPUT_FLAGS['replication-factor'].default,
-        MAX_REPLICATION_FACTOR,
-        " (Kafka's limit)",
-      ),
-      topicSettings,
-    },
+    brokers,
+    clientId: args['client-id'] ?? KAFKA_FLAGS['client-id'].default,
+    acks,
+    idempotent,
+    recordTime,
+    connectTimeoutMs,
+    sendRetries,
+    compression,
+    batchBytes: batchSize === undefined ? undefined : parseBytes(name('batch-size'), batchSize, MAX_BATCH_BYTES),
+    lingerMs: parseDuration(name('linger'), args.linger ?? KAFKA_FLAGS.linger.default),
+    ...resolveSecurity(args, env, read, name),
+    partitions: positiveInteger(
+      name('partitions'),
+      args.partitions ?? KAFKA_FLAGS.partitions.default,
+      INT32_MAX,
+      " (Kafka's limit)",
+    ),
+    replicationFactor: positiveInteger(
+      name('replication-factor'),
+      args['replication-factor'] ?? KAFKA_FLAGS['replication-factor'].default,
+      MAX_REPLICATION_FACTOR,
+      " (Kafka's limit)",
+    ),
+    topicSettings,
   }
 }
