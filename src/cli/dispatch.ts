@@ -1,4 +1,4 @@
-import { parseArgs } from 'citty'
+import { type ArgsDef, parseArgs } from 'citty'
 import type { ReadText } from '../core/parse.ts'
 import { badInput } from '../errors.ts'
 import { readTextFile } from '../trace/file.ts'
@@ -63,7 +63,7 @@ export async function dispatch(argv: string[], context: DispatchContext): Promis
   for (const line of unknownVariables(context.env)) context.warn?.(line)
   checkFlags(effective, command.args, name)
   if (name === 'dc-mock') return asDcMock(effective, outsideArgv, context)
-  const args = parseArgs(effective, command.args) as unknown
+  const args = parseArgs(effective, cittyView(command.args)) as unknown
   if (name === 'replay') return { command: 'replay', args: args as ReplayArgs, outsideArgv }
   if (name === 'verify') return { command: 'verify', args: args as VerifyArgs, outsideArgv }
   return { command: 'inspect', args: args as InspectArgs, outsideArgv }
@@ -107,7 +107,7 @@ function asDcMock(effective: string[], outsideArgv: Map<string, string>, context
   for (const s of layer.settings) outsideArgv.set(s.flag, s.source)
   const args = parseArgs(
     [...effective.slice(0, end), ...extra, ...effective.slice(end)],
-    COMMANDS['dc-mock'].args,
+    cittyView(COMMANDS['dc-mock'].args),
   ) as unknown as ReplayArgs
   if (args.format !== 'dc-mock') {
     throw badInput(
@@ -127,6 +127,18 @@ function asDcMock(effective: string[], outsideArgv: Map<string, string>, context
 }
 
 /**
+ * The definitions as citty is handed them: an enum flag as a string flag. citty would refuse a
+ * value outside the options itself, with its own message (colour codes, no environment twin or
+ * OpenDT setting named) and before errors that come first; our check (core/parse.ts oneOf) reads
+ * the same options, and --help shows them.
+ */
+function cittyView(defs: Record<string, { type: string }>): ArgsDef {
+  return Object.fromEntries(
+    Object.entries(defs).map(([flag, def]) => [flag, def.type === 'enum' ? { ...def, type: 'string' } : def]),
+  ) as ArgsDef
+}
+
+/**
  * `--flag value` as `--flag=value` for flags that take a value, so a value that starts with a
  * dash (`--speed -1`, `--from -1s`) reaches the flag's own check instead of reading as an option.
  */
@@ -136,7 +148,8 @@ function joinValues(argv: string[], defs: Record<string, { type: string }>): str
     const arg = argv[i]!
     if (arg === '--') return [...out, ...argv.slice(i)]
     const name = /^--([^=]+)$/.exec(arg)?.[1]
-    if (name !== undefined && defs[name]?.type === 'string' && i + 1 < argv.length) out.push(`${arg}=${argv[++i]}`)
+    const takesValue = defs[name ?? '']?.type === 'string' || defs[name ?? '']?.type === 'enum'
+    if (name !== undefined && takesValue && i + 1 < argv.length) out.push(`${arg}=${argv[++i]}`)
     else out.push(arg)
   }
   return out

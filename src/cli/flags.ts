@@ -1,6 +1,6 @@
 import { DEFAULT_FORMAT, FORMAT_FLAGS, FORMATS } from '../formats/index.ts'
 import { OUTPUT_FLAGS } from '../outputs/index.ts'
-import type { FlagValues } from '../types.ts'
+import { type FlagValues, SHARD_CONTROLS } from '../types.ts'
 
 /**
  * The commands and their flags, as citty defines them: names, defaults, value hints and the
@@ -37,9 +37,9 @@ export const replayArgs = {
   to: { type: 'string', valueHint: 'T', description: 'Window end, exclusive: offset or ISO-8601 time' },
   strict: { type: 'boolean', description: 'Fail on fragments whose task is missing instead of skipping them' },
   format: {
-    type: 'string',
+    type: 'enum',
+    options: Object.keys(FORMATS),
     default: DEFAULT_FORMAT,
-    valueHint: Object.keys(FORMATS).join('|'),
     description: `Wire format: ${Object.values(FORMATS)
       .map((f) => `${f.name}, ${f.summary}`)
       .join('; ')}`,
@@ -52,8 +52,8 @@ export const replayArgs = {
       "Replay only the tasks whose key falls in shard K of N (Kafka's murmur2 of the key, as its partitioner), with their fragments",
   },
   'shard-control': {
-    type: 'string',
-    valueHint: 'first|all',
+    type: 'enum',
+    options: [...SHARD_CONTROLS],
     description:
       'With --shard: heartbeats and topology (dc-mock) from shard 0 only (default first), or from every shard',
   },

@@ -1,20 +1,12 @@
 import { EXIT_CODE_HELP } from '../errors.ts'
 import { FORMAT_FLAGS } from '../formats/index.ts'
+import type { FlagDef } from '../types.ts'
 import { COMMANDS, type CommandName } from './flags.ts'
 
 /**
  * `--help`: each command's flags in groups, wrapped to the terminal's width (80 columns when stdout
  * is no terminal), with examples, the environment and the exit codes. Pure: the width is given.
  */
-
-/** A flag definition as citty holds it (flags.ts). */
-interface FlagDef {
-  type: string
-  description: string
-  valueHint?: string
-  default?: unknown
-  negativeDescription?: string
-}
 
 /** The groups flags are shown in, in this order; every flag of every command belongs to one. */
 const GROUPS: readonly [title: string, flags: readonly string[]][] = [
@@ -105,11 +97,12 @@ function examples(items: readonly (readonly [command: string, what: string])[], 
   ])
 }
 
-/** One flag as the help names it: `--speed N|max`, `--no-idempotent` for a flag that is on by default. */
+/** One flag as the help names it: `--speed N|max`, `--acks all|1|0` (an enum's options), `--no-idempotent` for a flag that is on by default. */
 function flagItem(name: string, def: FlagDef): [string, string] {
   if (def.type === 'boolean' && def.default === true)
     return [`--no-${name}`, def.negativeDescription ?? def.description]
-  const left = def.type === 'boolean' ? `--${name}` : `--${name} ${def.valueHint ?? 'VALUE'}`
+  const hint = def.valueHint ?? def.options?.join('|') ?? 'VALUE'
+  const left = def.type === 'boolean' ? `--${name}` : `--${name} ${hint}`
   const shownDefault =
     def.default !== undefined && def.type !== 'boolean' && !/\(default/.test(def.description)
       ? ` (default ${String(def.default)})`

@@ -1,5 +1,6 @@
 import { dirname, join } from 'node:path'
 import {
+  oneOf,
   parseDuration,
   parseSpeed,
   parseTimeRef,
@@ -10,7 +11,7 @@ import {
 } from '../core/parse.ts'
 import { badInput } from '../errors.ts'
 import { dcMockFiles } from '../formats/dc-mock/index.ts'
-import { DEFAULT_FORMAT, FORMAT_FLAGS, FORMATS, formatOf } from '../formats/index.ts'
+import { DEFAULT_FORMAT, FORMAT_FLAGS, formatOf } from '../formats/index.ts'
 import { chooseOutput, whyNoCheckpoint } from '../outputs/index.ts'
 import { KAFKA } from '../outputs/kafka/index.ts'
 import { INT32_MAX } from '../trace/columns.ts'
@@ -30,7 +31,7 @@ import type {
   VerifyOptions,
 } from '../types.ts'
 import type { OutsideArgv } from './env.ts'
-import { DEFAULTS, type InspectArgs, type ReplayArgs, type VerifyArgs, verifyArgs } from './flags.ts'
+import { DEFAULTS, type InspectArgs, type ReplayArgs, replayArgs, type VerifyArgs, verifyArgs } from './flags.ts'
 
 /**
  * Flags to options: every value checked and mapped to the options object the command runs with.
@@ -208,10 +209,9 @@ function instant(flag: string, text: string): number | undefined {
 
 /** `--shard K/N` (0 <= K < N) and `--shard-control first|all`. */
 function resolveShard(args: ReplayArgs, name: FlagName): Shard | undefined {
-  const control = args['shard-control']
-  if (control !== undefined && control !== 'first' && control !== 'all') {
-    throw badInput(`${name('shard-control')}: expected first or all, got "${control}"`)
-  }
+  const given = args['shard-control']
+  const control =
+    given === undefined ? undefined : oneOf(name('shard-control'), replayArgs['shard-control'].options, given)
   const text = args.shard
   if (text === undefined) {
     if (control !== undefined) throw badInput(`${name('shard-control')} needs --shard K/N`)
@@ -223,7 +223,7 @@ function resolveShard(args: ReplayArgs, name: FlagName): Shard | undefined {
   if (!m || count < 1 || index >= count) {
     throw badInput(`${name('shard')}: expected K/N with 0 <= K < N (0/3, 1/3, 2/3), got "${text}"`)
   }
-  return { index, count, control: control === 'all' ? 'all' : 'first' }
+  return { index, count, control: control ?? 'first' }
 }
 
 /** The furthest ahead `--start-at` may be: a week (a start further off is a typo, not a plan). */
@@ -242,10 +242,7 @@ function parseStartAt(flag: string, text: string, now = Date.now()): number {
   return at
 }
 
-function parseFormat(flag: string, text: string): Format {
-  if (text in FORMATS) return text
-  throw badInput(`${flag}: expected ${Object.keys(FORMATS).join(' or ')}, got "${text}"`)
-}
+const parseFormat = (flag: string, text: string): Format => oneOf(flag, replayArgs.format.options, text)
 
 /**
  * The what-if host: `--host-cpus N --host-mhz M` (both or neither), or `--host-topology FILE`,

@@ -1,9 +1,8 @@
-import type { ArgsDef } from 'citty'
 import type { ConsolaInstance } from 'consola'
 import type { Sink, WriteGate } from '../core/pacer.ts'
 import type { ReadText } from '../core/parse.ts'
 import type { ErrorReason } from '../errors.ts'
-import type { Counts, Role, TopicSettings } from '../types.ts'
+import type { Counts, FlagDef, Role, TopicSettings } from '../types.ts'
 
 /**
  * What an output is: everything the rest of the code asks of one, so that an output lives in one
@@ -95,7 +94,7 @@ export interface OutputDefinition<Config = unknown, Connection = unknown, Args =
   /** How to choose it, for the error when nothing is chosen: `--dry-run for stdout`. */
   choice: string
   /** Its flags, as citty defines them; the replay spreads them into its own (cli/flags.ts). */
-  flags: ArgsDef
+  flags: Readonly<Record<string, FlagDef>>
   /** Whether the flags ask for it: by a flag (two such exclude each other), by the environment alone, or not. */
   asked(args: Args, env: Record<string, string | undefined>): 'flag' | 'environment' | undefined
   /** Its flags checked and mapped to its settings; undefined: asked for with nothing to write to. */

@@ -1,5 +1,6 @@
 import {
   nonNegativeInteger,
+  oneOf,
   parseBytes,
   parseDuration,
   positiveInteger,
@@ -8,7 +9,7 @@ import {
 } from '../../core/parse.ts'
 import { badInput } from '../../errors.ts'
 import { INT32_MAX } from '../../trace/columns.ts'
-import { COMPRESSIONS, type Compression, type FlagValues, type KafkaConfig } from '../../types.ts'
+import { COMPRESSIONS, type FlagValues, type KafkaConfig, RECORD_TIMES, SASL_MECHANISMS } from '../../types.ts'
 import type { ResolveContext } from '../output.ts'
 
 /**
@@ -37,9 +38,9 @@ export const KAFKA_FLAGS = {
     description: 'Replication factor of topics this run creates',
   },
   acks: {
-    type: 'string',
+    type: 'enum',
+    options: ['all', '1', '0'],
     default: 'all',
-    valueHint: 'all|1|0',
     description: 'Acknowledgements to wait for; 1 or 0 trade safety for speed and need --no-idempotent',
   },
   idempotent: {
@@ -49,9 +50,9 @@ export const KAFKA_FLAGS = {
     negativeDescription: 'Plain producer: faster retries, duplicates possible after a broker error',
   },
   'record-time': {
-    type: 'string',
+    type: 'enum',
+    options: [...RECORD_TIMES],
     default: 'send',
-    valueHint: 'send|trace',
     description:
       'Kafka record timestamps: send time, or trace time ' +
       '(WARNING: 2022 timestamps fall outside retention and the broker may delete them at once)',
@@ -70,9 +71,9 @@ export const KAFKA_FLAGS = {
       'Retries of a failed send (backing off 0.3 s to 30 s; 8 is about a minute) before the run stops with exit 3',
   },
   compression: {
-    type: 'string',
+    type: 'enum',
+    options: [...COMPRESSIONS],
     default: 'none',
-    valueHint: COMPRESSIONS.join('|'),
     description: 'Compress record batches with this codec (every codec is read back whatever this is)',
   },
   'batch-size': {
@@ -89,8 +90,8 @@ export const KAFKA_FLAGS = {
       'Paced: hold a send up to this long for the messages due after its first (fewer, larger sends; each that much later at most)',
   },
   sasl: {
-    type: 'string',
-    valueHint: 'plain|scram-sha-256|scram-sha-512',
+    type: 'enum',
+    options: [...SASL_MECHANISMS],
     description:
       'Authenticate with SASL; the password comes from $KAFKA_SASL_PASSWORD or --sasl-password-file, never a flag',
   },
@@ -118,15 +119,8 @@ export const MAX_REPLICATION_FACTOR = 32_767
 /** --batch-size at most: a request of more is refused by brokers (socket.request.max.bytes, 100 MiB by default). */
 export const MAX_BATCH_BYTES = 100 << 20
 
-const MECHANISMS = ['plain', 'scram-sha-256', 'scram-sha-512'] as const
-
-/** --acks values (a Map: a plain object would also answer `constructor` and `__proto__`). */
-const ACKS = new Map<string, -1 | 1 | 0>([
-  ['all', -1],
-  ['-1', -1],
-  ['1', 1],
-  ['0', 0],
-])
+/** What each --acks option asks of the brokers (`-1`, Kafka's own spelling of all, is taken too). */
+const ACKS: Record<(typeof KAFKA_FLAGS.acks.options)[number], KafkaConfig['acks']> = { all: -1, '1': 1, '0': 0 }
 
 /** What each TLS file must hold: a PEM block of this kind, checked before connecting. */
 const PEM = {
@@ -161,9 +155,7 @@ function resolveSecurity(
 ): Pick<KafkaConfig, 'sasl' | 'tls'> {
   let sasl: KafkaConfig['sasl']
   if (args.sasl !== undefined) {
-    const mechanism = args.sasl.toLowerCase() as (typeof MECHANISMS)[number]
-    if (!MECHANISMS.includes(mechanism))
-      throw badInput(`${name('sasl')}: expected plain, scram-sha-256 or scram-sha-512, got "${args.sasl}"`)
+    const mechanism = oneOf(name('sasl'), KAFKA_FLAGS.sasl.options, args.sasl, args.sasl.toLowerCase())
     const username = args['sasl-username']
     if (!username) throw badInput(`--sasl ${mechanism} needs --sasl-username`)
     const file = args['sasl-password-file']
@@ -175,7 +167,7 @@ function resolveSecurity(
       throw badInput(`--sasl ${mechanism} needs a password: set KAFKA_SASL_PASSWORD or pass --sasl-password-file FILE`)
     sasl = { mechanism, username, password }
   } else if (args['sasl-username'] !== undefined || args['sasl-password-file'] !== undefined) {
-    throw badInput('--sasl-username and --sasl-password-file need --sasl plain|scram-sha-256|scram-sha-512')
+    throw badInput(`--sasl-username and --sasl-password-file need --sasl ${KAFKA_FLAGS.sasl.options.join('|')}`)
   }
   if ((args['tls-cert'] === undefined) !== (args['tls-key'] === undefined))
     throw badInput('--tls-cert and --tls-key go together')
@@ -212,8 +204,7 @@ export function resolveKafka({
       throw badInput(`${brokersName}: "${b}": port ${port} is not between 1 and 65535`)
   }
   const acksText = args.acks ?? KAFKA_FLAGS.acks.default
-  const acks = ACKS.get(acksText)
-  if (acks === undefined) throw badInput(`${name('acks')}: expected all, 1 or 0, got "${acksText}"`)
+  const acks = ACKS[oneOf(name('acks'), KAFKA_FLAGS.acks.options, acksText, acksText === '-1' ? 'all' : acksText)]
   const idempotent = args.idempotent !== false
   if (idempotent && acks !== -1)
     throw badInput(`--acks ${acksText} needs --no-idempotent (the idempotent producer waits for all replicas)`)
@@ -223,17 +214,20 @@ export function resolveKafka({
   )
   if (idempotent && sendRetries < 1)
     throw badInput('--send-retries 0 needs --no-idempotent (the idempotent producer must retry)')
-  const recordTime = args['record-time'] ?? KAFKA_FLAGS['record-time'].default
-  if (recordTime !== 'send' && recordTime !== 'trace')
-    throw badInput(`${name('record-time')}: expected send or trace, got "${recordTime}"`)
+  const recordTime = oneOf(
+    name('record-time'),
+    KAFKA_FLAGS['record-time'].options,
+    args['record-time'] ?? KAFKA_FLAGS['record-time'].default,
+  )
   const connectTimeoutMs = parseDuration(
     name('connect-timeout'),
     args['connect-timeout'] ?? KAFKA_FLAGS['connect-timeout'].default,
   )
-  const compression = (args.compression ?? KAFKA_FLAGS.compression.default) as Compression
-  if (!COMPRESSIONS.includes(compression)) {
-    throw badInput(`${name('compression')}: expected none, gzip, snappy, lz4 or zstd, got "${args.compression}"`)
-  }
+  const compression = oneOf(
+    name('compression'),
+    KAFKA_FLAGS.compression.options,
+    args.compression ?? KAFKA_FLAGS.compression.default,
+  )
   const batchSize = args['batch-size']
   return {
     brokers,
