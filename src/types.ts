@@ -21,6 +21,8 @@ export interface FlagDef {
   default?: string | boolean
   options?: readonly string[]
   negativeDescription?: string
+  /** The `--help` group it is shown in (INPUT, KAFKA, ...; cli/help.ts orders them). */
+  group?: string
 }
 
 type Parsed<D> = D extends ArgsDef ? { -readonly [K in keyof ParsedArgs<D>]?: ParsedArgs<D>[K] } : never

@@ -1,5 +1,4 @@
 import { EXIT_CODE_HELP } from '../errors.ts'
-import { FORMAT_FLAGS } from '../formats/index.ts'
 import type { FlagDef } from '../types.ts'
 import { COMMANDS, type CommandName } from './flags.ts'
 
@@ -8,51 +7,28 @@ import { COMMANDS, type CommandName } from './flags.ts'
  * is no terminal), with examples, the environment and the exit codes. Pure: the width is given.
  */
 
-/** The groups flags are shown in, in this order; every flag of every command belongs to one. */
-const GROUPS: readonly [title: string, flags: readonly string[]][] = [
-  ['INPUT', ['tasks', 'fragments', 'from', 'to', 'strict']],
-  ['OUTPUT', ['dry-run', 'brokers', 'format']],
-  ['PACING', ['speed', 'max-gap', 'max-lag']],
-  ['OPENDT', ['config']],
-  ['DC-MOCK FORMAT', []], // dc-mock's flags (formats/dc-mock), placed here
-  ['WHAT-IF HARDWARE', ['host-cpus', 'host-mhz', 'host-topology']],
-  ['CAPACITY', ['hosts', 'svg']],
-  ['SCALE-OUT', ['shard', 'shard-control', 'start-at']],
-  [
-    'KAFKA',
-    [
-      'client-id',
-      'partitions',
-      'replication-factor',
-      'acks',
-      'idempotent',
-      'record-time',
-      'connect-timeout',
-      'send-retries',
-      'compression',
-      'batch-size',
-      'linger',
-      'checkpoint',
-      'resume',
-    ],
-  ],
-  ['SECURITY', ['sasl', 'sasl-username', 'sasl-password-file', 'tls', 'tls-ca', 'tls-cert', 'tls-key']],
-  ['READING', ['since', 'follow', 'show']],
-  ['REPORTING', ['json', 'stats-interval', 'quiet', 'summary-json', 'verbose']],
+/**
+ * The order of the groups flags are shown in; each flag names its own (its definition's `group`),
+ * and a group not listed here (a format's own) comes after these.
+ */
+export const GROUP_ORDER: readonly string[] = [
+  'INPUT',
+  'OUTPUT',
+  'PACING',
+  'OPENDT',
+  'DC-MOCK FORMAT', // formats/dc-mock's helpGroup, placed here
+  'WHAT-IF HARDWARE',
+  'CAPACITY',
+  'SCALE-OUT',
+  'KAFKA',
+  'SECURITY',
+  'READING',
+  'REPORTING',
 ]
-
-// A format's flags are shown in the group it names (formats/<name>/ helpGroup).
-const GROUP_OF = new Map([
-  ...GROUPS.flatMap(([title, flags]) => flags.map((f) => [f, title] as const)),
-  ...FORMAT_FLAGS.map((f) => [f.flag, f.group] as const),
-])
-
-/** Flags whose name means something else in one command: inspect's --topology is the capacity. */
-const COMMAND_GROUPS: Partial<Record<CommandName, Record<string, string>>> = { inspect: { topology: 'CAPACITY' } }
 
 /** The group a command's flag is shown in (undefined: none, which a unit test refuses). */
 export const groupOf = (command: CommandName, flag: string): string | undefined =>
-  COMMAND_GROUPS[command]?.[flag] ?? GROUP_OF.get(flag)
+  (COMMANDS[command].args as Record<string, FlagDef>)[flag]?.group
 
 /** Words of `text` in lines of at most `width` columns (a longer word gets a line of its own). */
 export function wrapText(text: string, width: number): string[] {
@@ -217,8 +193,8 @@ export function commandHelp(name: CommandName, width: number): string {
       'ARGUMENTS',
       ...table([[name === 'dc-mock' ? 'WORKLOAD_DIR' : 'TRACE_DIR', positional[1].description]], width),
     )
-  // The groups in order; a format's own group, when it names one not listed, after them.
-  for (const title of new Set([...GROUPS.map(([t]) => t), ...FORMAT_FLAGS.map((f) => f.group)])) {
+  // The groups in order; a group not listed (a format's own), after them.
+  for (const title of new Set([...GROUP_ORDER, ...Object.values(defs).flatMap((d) => d.group ?? [])])) {
     const items = Object.entries(defs)
       .filter(([flag, d]) => d.type !== 'positional' && groupOf(name, flag) === title)
       .map(([flag, d]) => flagItem(flag, d))

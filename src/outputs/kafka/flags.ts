@@ -21,36 +21,48 @@ import type { ResolveContext } from '../output.ts'
 export const KAFKA_FLAGS = {
   brokers: {
     type: 'string',
+    group: 'OUTPUT',
     valueHint: 'HOST:PORT[,HOST:PORT]',
     description: 'Kafka bootstrap brokers to send to (default: $KAFKA_BROKERS)',
   },
-  'client-id': { type: 'string', default: 'opendt-replay', valueHint: 'ID', description: 'Kafka client id' },
+  'client-id': {
+    type: 'string',
+    group: 'KAFKA',
+    default: 'opendt-replay',
+    valueHint: 'ID',
+    description: 'Kafka client id',
+  },
   partitions: {
     type: 'string',
+    group: 'KAFKA',
     default: '1',
     valueHint: 'N',
     description: 'Partitions of topics this run creates (existing topics are used as they are)',
   },
   'replication-factor': {
     type: 'string',
+    group: 'KAFKA',
     default: '1',
     valueHint: 'N',
     description: 'Replication factor of topics this run creates',
   },
   acks: {
     type: 'enum',
+    group: 'KAFKA',
     options: ['all', '1', '0'],
     default: 'all',
     description: 'Acknowledgements to wait for; 1 or 0 trade safety for speed and need --no-idempotent',
   },
   idempotent: {
     type: 'boolean',
+    group: 'KAFKA',
     default: true,
     description: 'Idempotent producer: a retry never duplicates a message',
     negativeDescription: 'Plain producer: faster retries, duplicates possible after a broker error',
   },
   'record-time': {
     type: 'enum',
+    group: 'KAFKA',
     options: [...RECORD_TIMES],
     default: 'send',
     description:
@@ -59,12 +71,14 @@ export const KAFKA_FLAGS = {
   },
   'connect-timeout': {
     type: 'string',
+    group: 'KAFKA',
     default: '30s',
     valueHint: 'DURATION',
     description: 'How long to keep trying to reach the brokers at start',
   },
   'send-retries': {
     type: 'string',
+    group: 'KAFKA',
     default: '8',
     valueHint: 'N',
     description:
@@ -72,18 +86,21 @@ export const KAFKA_FLAGS = {
   },
   compression: {
     type: 'enum',
+    group: 'KAFKA',
     options: [...COMPRESSIONS],
     default: 'none',
     description: 'Compress record batches with this codec (every codec is read back whatever this is)',
   },
   'batch-size': {
     type: 'string',
+    group: 'KAFKA',
     valueHint: 'BYTES',
     description:
       "Most bytes of records in one send, over all its partitions (64k, 1m; default: the topics' max.message.bytes less 4 KiB, about 1 MiB)",
   },
   linger: {
     type: 'string',
+    group: 'KAFKA',
     default: '0ms',
     valueHint: 'DURATION',
     description:
@@ -91,24 +108,41 @@ export const KAFKA_FLAGS = {
   },
   sasl: {
     type: 'enum',
+    group: 'SECURITY',
     options: [...SASL_MECHANISMS],
     description:
       'Authenticate with SASL; the password comes from $KAFKA_SASL_PASSWORD or --sasl-password-file, never a flag',
   },
-  'sasl-username': { type: 'string', valueHint: 'USER', description: 'SASL user name' },
+  'sasl-username': { type: 'string', group: 'SECURITY', valueHint: 'USER', description: 'SASL user name' },
   'sasl-password-file': {
     type: 'string',
+    group: 'SECURITY',
     valueHint: 'FILE',
     description: 'File holding the SASL password (a trailing newline is dropped)',
   },
-  tls: { type: 'boolean', description: 'Connect with TLS (implied by --tls-ca, --tls-cert, --tls-key)' },
+  tls: {
+    type: 'boolean',
+    group: 'SECURITY',
+    description: 'Connect with TLS (implied by --tls-ca, --tls-cert, --tls-key)',
+  },
   'tls-ca': {
     type: 'string',
+    group: 'SECURITY',
     valueHint: 'FILE',
     description: 'PEM CA certificate(s) to trust instead of the system ones',
   },
-  'tls-cert': { type: 'string', valueHint: 'FILE', description: 'PEM client certificate (with --tls-key)' },
-  'tls-key': { type: 'string', valueHint: 'FILE', description: 'PEM client private key (with --tls-cert)' },
+  'tls-cert': {
+    type: 'string',
+    group: 'SECURITY',
+    valueHint: 'FILE',
+    description: 'PEM client certificate (with --tls-key)',
+  },
+  'tls-key': {
+    type: 'string',
+    group: 'SECURITY',
+    valueHint: 'FILE',
+    description: 'PEM client private key (with --tls-cert)',
+  },
 } as const
 
 /** The Kafka flags' values, as citty parses them. */

@@ -11,7 +11,11 @@ import { LineSink } from './sink.ts'
  * ends the run cleanly (exit 141).
  */
 const flags = {
-  'dry-run': { type: 'boolean', description: 'Write the messages to stdout as JSON lines instead of sending them' },
+  'dry-run': {
+    type: 'boolean',
+    group: 'OUTPUT',
+    description: 'Write the messages to stdout as JSON lines instead of sending them',
+  },
 } as const
 
 export const STDOUT = {
