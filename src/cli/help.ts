@@ -1,4 +1,4 @@
-import { EXIT_CODE_HELP } from '../errors.ts'
+import { type ExitCodeView, exitCodeLines } from '../errors.ts'
 import type { FlagDef } from '../types.ts'
 import { COMMANDS, type CommandName } from './flags.ts'
 
@@ -86,12 +86,8 @@ function flagItem(name: string, def: FlagDef): [string, string] {
   return [left, `${def.description}${shownDefault}`]
 }
 
-const exitCodes = (width: number) =>
-  table(
-    EXIT_CODE_HELP.map(([codes, , long]) => [codes, long] as const),
-    width,
-    12,
-  )
+/** The exit codes as errors.ts's taxonomy says them, in `view`'s meaning. */
+const exitCodes = (width: number, view: ExitCodeView = 'replay') => table(exitCodeLines(view), width, 12)
 
 /** What each command's help says beyond its flags. */
 const COMMAND_TEXT: Record<CommandName, { usage: string; examples: [string, string][]; environment: string[] }> = {
@@ -163,18 +159,6 @@ const COMMAND_TEXT: Record<CommandName, { usage: string; examples: [string, stri
   },
 }
 
-/** verify's exit codes differ from the replay's in meaning. */
-const VERIFY_EXIT_CODES: [string, string][] = [
-  ['0', "the topics hold exactly the replay's messages"],
-  ['1', 'they do not (or an internal error)'],
-  ['2', 'bad input (a flag or the trace)'],
-  ['3', 'Kafka unreachable, or lost while reading'],
-  ['5', 'the brokers rejected the SASL credentials'],
-  ['6', 'stdout could not be written (closed, a full disk)'],
-  ['130/143', 'stopped by SIGINT/SIGTERM (once reading began, the report of what was read is printed)'],
-  ['141', 'the reader of stdout went away (| head)'],
-]
-
 /** A command's `--help` at `width` columns. */
 export function commandHelp(name: CommandName, width: number): string {
   const { description, args } = COMMANDS[name]
@@ -202,7 +186,7 @@ export function commandHelp(name: CommandName, width: number): string {
   }
   out.push('', 'EXAMPLES', ...examples(text.examples, width))
   out.push('', 'ENVIRONMENT', ...text.environment.flatMap((p, i) => [...(i > 0 ? [''] : []), ...paragraph(p, width)]))
-  out.push('', 'EXIT CODES', ...(name === 'verify' ? table(VERIFY_EXIT_CODES, width, 12) : exitCodes(width)))
+  out.push('', 'EXIT CODES', ...exitCodes(width, name === 'verify' ? 'verify' : 'replay'))
   return `${out.join('\n')}\n`
 }
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'bun:test'
 import { dispatch } from '../../src/cli/dispatch.ts'
 import type { ReplayArgs } from '../../src/cli/flags.ts'
 import { toInspectOptions, toReplayOptions, toVerifyOptions } from '../../src/cli/options.ts'
-import { EXIT_CODE_HELP, EXIT_CODES, ReplayError } from '../../src/errors.ts'
+import { EXIT_CODES, exitCodeLines, ReplayError } from '../../src/errors.ts'
 
 /** The replay flags of an argv, as the binary would parse them (environment twins included). */
 async function replayArgs(argv: string[], env: Record<string, string> = {}) {
@@ -405,8 +405,15 @@ describe('dispatch', () => {
 
 describe('the exit codes --help lists', () => {
   it('are the codes the taxonomy gives, each listed once', () => {
-    const listed = EXIT_CODE_HELP.flatMap(([codes]) => codes.split('/').map(Number)).sort((a, b) => a - b)
+    const listed = exitCodeLines('replay')
+      .flatMap(([codes]) => codes.split('/').map(Number))
+      .sort((a, b) => a - b)
     expect(listed).toEqual([...new Set(Object.values(EXIT_CODES))].sort((a, b) => a - b))
+  })
+
+  it("verify's: every code but --max-lag's, in verify's meaning", () => {
+    expect(exitCodeLines('verify').map(([codes]) => codes)).toEqual(['0', '1', '2', '3', '5', '6', '130/143', '141'])
+    expect(exitCodeLines('verify')[1]).toEqual(['1', 'they do not (or an internal error)'])
   })
 })
 
