@@ -3,17 +3,22 @@ import type { ReadText } from '../core/parse.ts'
 import { badInput } from '../errors.ts'
 import { readTextFile } from '../trace/file.ts'
 import type { TopicSettings } from '../types.ts'
+import { COMMANDS, type CommandArgs, type CommandName } from './commands.ts'
 import { envName, type OutsideArgv, withEnvironment } from './env.ts'
-import { COMMANDS, type CommandName, type InspectArgs, type ReplayArgs, type VerifyArgs } from './flags.ts'
+import type { ReplayArgs } from './flags.ts'
 import { commandHelp, mainHelp } from './help.ts'
 import { checkWorkloadDir, openDtLayer, parseOpenDtConfig } from './opendt.ts'
 
-/** What the command line asks for: a text to print (help, version), or a command with its flags. */
+/**
+ * What the command line asks for: a text to print (help, version), or a command with its flags.
+ * A command that OpenDT's configuration fills (dc-mock) runs as the replay it is, with its setup.
+ */
 export type Invocation =
   | { command: 'print'; text: string }
-  | { command: 'replay'; args: ReplayArgs; outsideArgv: OutsideArgv; opendt?: OpenDtSetup }
-  | { command: 'inspect'; args: InspectArgs; outsideArgv: OutsideArgv }
-  | { command: 'verify'; args: VerifyArgs; outsideArgv: OutsideArgv }
+  | { [C in Runnable]: { command: C; args: CommandArgs[C]; outsideArgv: OutsideArgv; opendt?: OpenDtSetup } }[Runnable]
+
+/** The commands main.ts runs: every one but those OpenDT's configuration fills. */
+type Runnable = { [C in CommandName]: (typeof COMMANDS)[C] extends { opendt: true } ? never : C }[CommandName]
 
 /** What `dc-mock` takes from OpenDT's configuration besides flag values: stderr's lines, the topics' settings. */
 export interface OpenDtSetup {
@@ -53,7 +58,9 @@ export async function dispatch(argv: string[], context: DispatchContext): Promis
   if (argv[0] === '--version' || argv[0] === '-v') return { command: 'print', text: `${context.version}\n` }
   const name = argv[0]!
   if (!(name in COMMANDS)) {
-    throw badInput(`unknown command "${name}" (commands: replay, inspect, verify, dc-mock; see opendt-replay --help)`)
+    throw badInput(
+      `unknown command "${name}" (commands: ${Object.keys(COMMANDS).join(', ')}; see opendt-replay --help)`,
+    )
   }
   const command = COMMANDS[name as CommandName]
   const rest = argv.slice(1)
@@ -62,18 +69,20 @@ export async function dispatch(argv: string[], context: DispatchContext): Promis
   const { argv: effective, outsideArgv } = withEnvironment(joinValues(rest, command.args), context.env, command.args)
   for (const line of unknownVariables(context.env)) context.warn?.(line)
   checkFlags(effective, command.args, name)
-  if (name === 'dc-mock') return asDcMock(effective, outsideArgv, context)
-  const args = parseArgs(effective, cittyView(command.args)) as unknown
-  if (name === 'replay') return { command: 'replay', args: args as ReplayArgs, outsideArgv }
-  if (name === 'verify') return { command: 'verify', args: args as VerifyArgs, outsideArgv }
-  return { command: 'inspect', args: args as InspectArgs, outsideArgv }
+  if ('opendt' in command) return asDcMock(command.args, effective, outsideArgv, context)
+  return { command: name, args: parseArgs(effective, cittyView(command.args)), outsideArgv } as Invocation
 }
 
 /**
  * `dc-mock`: a replay whose unset flags OpenDT's configuration fills (cli/opendt.ts), so the
  * command line and the OPENDT_REPLAY_ twins win over it, and errors name the setting a value came from.
  */
-function asDcMock(effective: string[], outsideArgv: Map<string, string>, context: DispatchContext): Invocation {
+function asDcMock(
+  defs: Record<string, { type: string }>,
+  effective: string[],
+  outsideArgv: Map<string, string>,
+  context: DispatchContext,
+): Invocation {
   const end = effective.includes('--') ? effective.indexOf('--') : effective.length
   const given = new Set<string>()
   let traceGiven = end < effective.length - 1
@@ -107,7 +116,7 @@ function asDcMock(effective: string[], outsideArgv: Map<string, string>, context
   for (const s of layer.settings) outsideArgv.set(s.flag, s.source)
   const args = parseArgs(
     [...effective.slice(0, end), ...extra, ...effective.slice(end)],
-    cittyView(COMMANDS['dc-mock'].args),
+    cittyView(defs),
   ) as unknown as ReplayArgs
   if (args.format !== 'dc-mock') {
     throw badInput(

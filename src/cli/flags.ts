@@ -265,19 +265,6 @@ export const dcMockArgs = {
   },
 } as const
 
-/** The commands: each one's flags and the line `--help` describes it by; what each does is in commands/. */
-export const COMMANDS = {
-  replay: { args: replayArgs, description: 'Replay a trace in time-scaled real time' },
-  inspect: { args: inspectArgs, description: 'Describe a trace before replaying it' },
-  verify: { args: verifyArgs, description: "Check what a replay's topics hold against the trace" },
-  'dc-mock': {
-    args: dcMockArgs,
-    description: "Replay as OpenDT's dc-mock: settings from its config file and environment, flags over them",
-  },
-} as const
-
-export type CommandName = keyof typeof COMMANDS
-
 /**
  * A command's flag values as citty parses them, derived from its definitions above (types.ts
  * FlagValues). The index signature carries each format's own flags (formats/), read by name.

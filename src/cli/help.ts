@@ -1,6 +1,6 @@
 import { type ExitCodeView, exitCodeLines } from '../errors.ts'
 import type { FlagDef } from '../types.ts'
-import { COMMANDS, type CommandName } from './flags.ts'
+import { COMMANDS, type CommandName } from './commands.ts'
 
 /**
  * `--help`: each command's flags in groups, wrapped to the terminal's width (80 columns when stdout
@@ -89,80 +89,10 @@ function flagItem(name: string, def: FlagDef): [string, string] {
 /** The exit codes as errors.ts's taxonomy says them, in `view`'s meaning. */
 const exitCodes = (width: number, view: ExitCodeView = 'replay') => table(exitCodeLines(view), width, 12)
 
-/** What each command's help says beyond its flags. */
-const COMMAND_TEXT: Record<CommandName, { usage: string; examples: [string, string][]; environment: string[] }> = {
-  replay: {
-    usage: 'opendt-replay replay [TRACE_DIR] (--dry-run | --brokers HOST:PORT) [OPTIONS]',
-    examples: [
-      ['opendt-replay replay --dry-run', 'the built-in demo trace to stdout, paced'],
-      ['opendt-replay replay ./surf --dry-run --speed max > surf.ndjson', 'a whole trace, as fast as possible'],
-      ['opendt-replay replay ./surf --dry-run --from 2d --to 3d', 'the third day, paced (10x)'],
-      ['opendt-replay replay ./surf --brokers localhost:9092', 'into the Kafka topics tasks and fragments'],
-      ['opendt-replay replay ./surf --brokers k1:9092 --format dc-mock', "what OpenDT's dc-mock sends"],
-      ['opendt-replay replay ./surf --dry-run --host-cpus 2 --host-mhz 3000', 'as if every task ran on 2 x 3000 MHz'],
-    ],
-    environment: [
-      'Every flag has a twin: OPENDT_REPLAY_ and the flag in upper case, - as _ (OPENDT_REPLAY_SPEED=100, OPENDT_REPLAY_DRY_RUN=1); a flag on the command line wins. Booleans take 1/true/yes or 0/false/no.',
-      'KAFKA_BROKERS also sets --brokers; KAFKA_SASL_PASSWORD is the SASL password (never a flag).',
-    ],
-  },
-  'dc-mock': {
-    usage: 'opendt-replay dc-mock [WORKLOAD_DIR] [OPTIONS]',
-    examples: [
-      [
-        'CONFIG_FILE=config/default.yaml WORKLOAD_DIR=workload/SURF KAFKA_BOOTSTRAP_SERVERS=localhost:9092 opendt-replay dc-mock',
-        "OpenDT's dc-mock, as its compose starts it",
-      ],
-      [
-        'CONFIG_FILE=config/default.yaml opendt-replay dc-mock ./surf --dry-run --to 1h --speed max',
-        "the first hour of what it would send, to stdout, the config file's speed overridden",
-      ],
-    ],
-    environment: [
-      "In OpenDT's stack, a drop-in for its dc-mock service: started with the environment OpenDT's compose gives dc-mock, and no flags, it replays as dc-mock does.",
-      "CONFIG_FILE is OpenDT's config file (--config; required); WORKLOAD_DIR the workload folder (TRACE_DIR; default /app/workload); KAFKA_BOOTSTRAP_SERVERS the brokers (--brokers; default kafka:29092).",
-      'From the config file: global.speed_factor (--speed; -1 is max), services.dc-mock.heartbeat_frequency_minutes (--heartbeat), kafka.topics.{workload,power,topology}.name (the topics); a missing topic is created with its partitions, replication_factor and config.',
-      'A flag, or its OPENDT_REPLAY_ twin, wins over all of these; stderr says where each setting came from. Started with no command at all while CONFIG_FILE is set, opendt-replay runs this command.',
-    ],
-  },
-  inspect: {
-    usage: 'opendt-replay inspect [TRACE_DIR] [OPTIONS]',
-    examples: [
-      ['opendt-replay inspect ./surf', 'what the trace holds, and how long a replay at 10x takes'],
-      ['opendt-replay inspect ./surf --json | jq .', 'for scripts'],
-      [
-        'opendt-replay inspect ./surf --topology ./surf/topology.json --svg demand.svg',
-        "CPU demand against the cluster's capacity, drawn",
-      ],
-      [
-        'opendt-replay inspect ./surf --hosts 100 --host-cpus 32 --host-mhz 3000',
-        'would 100 hosts of 32 x 3000 MHz keep up?',
-      ],
-    ],
-    environment: ['Every flag has a twin: OPENDT_REPLAY_ and the flag in upper case, - as _.'],
-  },
-  verify: {
-    usage: 'opendt-replay verify [TRACE_DIR] --brokers HOST:PORT [the replay flags] [OPTIONS]',
-    examples: [
-      ['opendt-replay verify ./surf --brokers k1:9092', 'after a replay: the topics against the trace'],
-      ['opendt-replay verify ./surf --brokers k1:9092 --from 1d --to 2d', 'of a window (the same flags as the replay)'],
-      ['opendt-replay verify ./surf --brokers k1:9092 --since 2026-11-26T15:00:00Z', 'topics that hold older runs too'],
-      [
-        'opendt-replay verify ./surf --brokers k1:9092 --follow --speed 100 --to 1h',
-        'start before the replay: lateness as records arrive',
-      ],
-    ],
-    environment: [
-      "Every record of the format's topics is matched by key and value (a 64-bit hash) with the messages the trace defines: missing, duplicated, changed, not in the trace, and out of order are counted, and the first --show of each kind shown with their offsets.",
-      'Flags have environment twins (OPENDT_REPLAY_ and the flag in upper case, - as _).',
-    ],
-  },
-}
-
 /** A command's `--help` at `width` columns. */
 export function commandHelp(name: CommandName, width: number): string {
-  const { description, args } = COMMANDS[name]
-  const text = COMMAND_TEXT[name]
+  const text: (typeof COMMANDS)[CommandName] = COMMANDS[name]
+  const { description, args } = text
   const defs = args as Record<string, FlagDef>
   const out: string[] = [
     ...wrapText(`opendt-replay ${name}: ${description}`, width),
@@ -175,7 +105,7 @@ export function commandHelp(name: CommandName, width: number): string {
     out.push(
       '',
       'ARGUMENTS',
-      ...table([[name === 'dc-mock' ? 'WORKLOAD_DIR' : 'TRACE_DIR', positional[1].description]], width),
+      ...table([['argument' in text ? text.argument : 'TRACE_DIR', positional[1].description]], width),
     )
   // The groups in order; a group not listed (a format's own), after them.
   for (const title of new Set([...GROUP_ORDER, ...Object.values(defs).flatMap((d) => d.group ?? [])])) {
@@ -186,7 +116,7 @@ export function commandHelp(name: CommandName, width: number): string {
   }
   out.push('', 'EXAMPLES', ...examples(text.examples, width))
   out.push('', 'ENVIRONMENT', ...text.environment.flatMap((p, i) => [...(i > 0 ? [''] : []), ...paragraph(p, width)]))
-  out.push('', 'EXIT CODES', ...exitCodes(width, name === 'verify' ? 'verify' : 'replay'))
+  out.push('', 'EXIT CODES', ...exitCodes(width, 'exitCodes' in text ? text.exitCodes : 'replay'))
   return `${out.join('\n')}\n`
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'bun:test'
-import { COMMANDS, type CommandName } from '../../src/cli/flags.ts'
+import { COMMANDS, type CommandName } from '../../src/cli/commands.ts'
 import { commandHelp, GROUP_ORDER, groupOf, mainHelp, wrapText } from '../../src/cli/help.ts'
 import { FORMAT_FLAGS } from '../../src/formats/index.ts'
 
