@@ -5,9 +5,9 @@ import { OUTPUTS } from '../../src/outputs/index.ts'
 import { ROOT } from '../helpers.ts'
 
 /**
- * The layers hold: read the import lines of src/ and fail on any cycle between folders. src/'s
- * own files are split in two: main.ts, the process boundary above everything, and the shared
- * vocabulary (types.ts, errors.ts, log.ts) below everything.
+ * The layers hold: read the imports of src/ (import lines and import() calls) and fail on any
+ * cycle between folders. src/'s own files are split in two: main.ts, the process boundary above
+ * everything, and the shared vocabulary (types.ts, errors.ts, log.ts, stdout.ts) below everything.
  */
 const SRC = join(ROOT, 'src')
 
@@ -29,7 +29,8 @@ function folderGraph(): Map<string, Map<string, string[]>> {
   const graph = new Map<string, Map<string, string[]>>()
   for (const file of walk(SRC)) {
     const text = readFileSync(file, 'utf8')
-    for (const [, spec] of text.matchAll(/^(?:import|export)\b[^'"]*?from\s+['"](\.[^'"]+)['"]/gm)) {
+    // Static imports, and dynamic ones (kafkajs is loaded on first use, but its folder is still a dependency).
+    for (const [, spec] of text.matchAll(/(?:^(?:import|export)\b[^'"]*?from\s+|\bimport\(\s*)['"](\.[^'"]+)['"]/gm)) {
       const target = resolve(dirname(file), spec!)
       if (!target.startsWith(SRC)) continue // package.json, for the version
       const [from, to] = [nodeOf(file), nodeOf(target)]
