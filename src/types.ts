@@ -1,7 +1,8 @@
 /**
  * The shared vocabulary: types that the CLI, the trace loader, the core, the threads and the
- * sinks all speak. Plain data only (they cross the worker boundary by structured clone); no
- * module here imports anything but types, so no import cycle can start from this file.
+ * outputs all speak, and the closed sets of values their flags take. Plain data only (they cross
+ * the worker boundary by structured clone); this file imports nothing but types, so no import
+ * cycle can start from it.
  */
 import type { ArgsDef, ParsedArgs } from 'citty'
 
