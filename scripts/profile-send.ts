@@ -17,6 +17,7 @@
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
+import type { KafkaConfig } from '../src/types.ts'
 
 const CHILD = 'OPENDT_PROFILE_SEND_CHILD'
 const root = resolve(import.meta.dir, '..')
@@ -71,7 +72,7 @@ async function child(brokers: string): Promise<void> {
       import('../src/formats/prepare.ts'),
       import('../src/kafka/admin.ts'),
       import('../src/kafka/client.ts'),
-      import('../src/sinks/kafka.ts'),
+      import('../src/outputs/kafka/sink.ts'),
       import('../src/core/pacer.ts'),
       import('../src/kafka/codecs.ts'),
       import('../src/log.ts'),
@@ -90,8 +91,7 @@ async function child(brokers: string): Promise<void> {
     compression,
     ...topics,
   })
-  if (options.output.kind !== 'kafka') throw new Error('a Kafka run expected')
-  const config = options.output.config
+  const config = options.output.config as KafkaConfig // --brokers chooses the Kafka output
   const roles = [role as keyof typeof options.topics]
   const t0 = performance.now()
   const prepared = await prepare(definition, roles, options.spec, true)

@@ -14,7 +14,7 @@ import { verifyCommand } from './commands/verify.ts'
 import { escapeControls } from './core/format.ts'
 import { asReplayError, EXIT_CODES } from './errors.ts'
 import { createLog } from './log.ts'
-import { requireStdout, StdoutClosed, writeStdout } from './sinks/stdout.ts'
+import { requireStdout, StdoutClosed, writeStdout } from './stdout.ts'
 
 /** Stamped by scripts/build.ts; absent when running the sources. */
 declare const BUILD_VERSION: string

@@ -2,13 +2,13 @@ import { clip, echo } from '../echo.ts'
 import { badInput } from '../errors.ts'
 import { DC_MOCK_ENVIRONMENT } from '../formats/dc-mock/defaults.ts'
 import { dcMock } from '../formats/dc-mock/index.ts'
+import { MAX_REPLICATION_FACTOR } from '../outputs/kafka/flags.ts'
 import { INT32_MAX } from '../trace/columns.ts'
 import { folderState, reasonOf } from '../trace/file.ts'
 import { Divergent } from '../trace/pyyaml.ts'
 import { parseYamlAsPyYaml } from '../trace/pyyaml-document.ts'
 import type { TopicSettings } from '../types.ts'
 import { type Dump, spelled, validateAppConfig } from './opendt-model.ts'
-import { MAX_REPLICATION_FACTOR } from './output.ts'
 
 /**
  * OpenDT's configuration as a source of options (`opendt-replay dc-mock`): what OpenDT's compose

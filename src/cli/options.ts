@@ -1,5 +1,6 @@
 import { dirname, join } from 'node:path'
 import {
+  oneOf,
   parseDuration,
   parseSpeed,
   parseTimeRef,
@@ -12,6 +13,8 @@ import { quote } from '../echo.ts'
 import { badInput } from '../errors.ts'
 import type { FormatDefinition, FormatRegistry } from '../formats/format.ts'
 import { DEFAULT_FORMAT, FORMATS, formatFlags } from '../formats/index.ts'
+import { chooseOutput, whyNoCheckpoint } from '../outputs/index.ts'
+import { KAFKA } from '../outputs/kafka/index.ts'
 import { INT32_MAX } from '../trace/columns.ts'
 import { checkWritable, folderState, readTextFile } from '../trace/file.ts'
 import { capacityMhz, parseTopology } from '../trace/topology.ts'
@@ -19,6 +22,7 @@ import type {
   Format,
   Host,
   InspectOptions,
+  Output,
   ReadFrom,
   ReplayOptions,
   Role,
@@ -28,8 +32,7 @@ import type {
   VerifyOptions,
 } from '../types.ts'
 import type { OutsideArgv } from './env.ts'
-import { DEFAULTS, type InspectArgs, type ReplayArgs, type VerifyArgs, verifyArgs } from './flags.ts'
-import { resolveOutput } from './output.ts'
+import { DEFAULTS, type InspectArgs, type ReplayArgs, replayArgs, type VerifyArgs, verifyArgs } from './flags.ts'
 
 /**
  * Flags to options: every value checked and mapped to the options object the command runs with.
@@ -65,13 +68,24 @@ export function toReplayOptions(
   args: ReplayArgs,
   sources: FlagSources = {},
 ): { options: ReplayOptions; format: FormatDefinition; demo: boolean } {
+  const read = sources.read ?? readTextFile
+  const name = flagNamer(sources.outsideArgv)
+  const output = chooseOutput({ args, env: sources.env ?? {}, read, name, topicSettings: sources.topicSettings })
+  return replayOptions(args, sources, output)
+}
+
+/** The replay's options into `output` (chosen and checked already), every other flag checked, and its format's definition. */
+function replayOptions(
+  args: ReplayArgs,
+  sources: FlagSources,
+  output: Output,
+): { options: ReplayOptions; format: FormatDefinition; demo: boolean } {
   const name = flagNamer(sources.outsideArgv)
   const optional = <T>(flag: keyof ReplayArgs & string, parse: (name: string, text: string) => T): T | undefined => {
     const text = args[flag]
     return typeof text === 'string' ? parse(name(flag), text) : undefined
   }
   const read = sources.read ?? readTextFile
-  const output = resolveOutput(args, sources.env ?? {}, read, name, sources.topicSettings)
   const trace = resolveTrace(args)
   const formats = sources.formats ?? FORMATS
   const format = parseFormat(name('format'), args.format ?? DEFAULT_FORMAT, formats)
@@ -118,9 +132,8 @@ export function toReplayOptions(
   }
   if (args['summary-json'] !== undefined) checkWritable(name('summary-json'), args['summary-json'])
   if (args.resume && !args.checkpoint) throw badInput('--resume needs --checkpoint FILE')
-  if (args.checkpoint !== undefined && output.kind !== 'kafka') {
-    throw badInput('--checkpoint needs Kafka output (--brokers): a dry-run has nothing to resume')
-  }
+  const unresumable = args.checkpoint !== undefined && whyNoCheckpoint(output)
+  if (unresumable) throw badInput(`--checkpoint ${unresumable}`)
   const streams = definition.streams
   for (const [i, a] of streams.entries()) {
     const b = streams.slice(i + 1).find((r) => options.topics[r] === options.topics[a])
@@ -151,18 +164,21 @@ export function toVerifyOptions(
   sources: FlagSources = {},
 ): { options: VerifyOptions; format: FormatDefinition } {
   const name = flagNamer(sources.outsideArgv)
-  if (args.brokers === undefined && !sources.env?.KAFKA_BROKERS) {
-    throw badInput('verify needs the brokers to read from: --brokers HOST:PORT (or KAFKA_BROKERS)')
-  }
+  const env = sources.env ?? {}
+  const noBrokers = () => badInput('verify needs the brokers to read from: --brokers HOST:PORT (or KAFKA_BROKERS)')
+  if (args.brokers === undefined && !env.KAFKA_BROKERS) throw noBrokers()
   if (args.follow && args.since !== undefined) {
     throw badInput(`${name('since')} and --follow exclude each other: --follow reads from the topics' ends`)
   }
-  const { options, format } = toReplayOptions({ ...args, 'dry-run': false, speed: undefined }, sources)
-  if (options.output.kind !== 'kafka') throw new Error('verify: no Kafka output')
+  // verify reads Kafka: its settings are the Kafka output's, from the same flags.
+  const read = sources.read ?? readTextFile
+  const config = KAFKA.resolve({ args, env, read, name, topicSettings: sources.topicSettings })
+  if (config === undefined) throw noBrokers()
+  const { options, format } = replayOptions({ ...args, speed: undefined }, sources, { kind: KAFKA.name, config })
   const verify: VerifyOptions = {
     spec: options.spec,
     topics: options.topics,
-    config: options.output.config,
+    config,
     from: args.since === undefined ? { earliest: true } : parseSince(name('since'), args.since),
     follow: args.follow === true,
     speed: parseSpeed(name('speed'), args.speed ?? DEFAULTS.speed),
@@ -207,10 +223,9 @@ function instant(flag: string, text: string): number | undefined {
 
 /** `--shard K/N` (0 <= K < N) and `--shard-control first|all`. */
 function resolveShard(args: ReplayArgs, name: FlagName): Shard | undefined {
-  const control = args['shard-control']
-  if (control !== undefined && control !== 'first' && control !== 'all') {
-    throw badInput(`${name('shard-control')}: expected first or all, got ${quote(control)}`)
-  }
+  const given = args['shard-control']
+  const control =
+    given === undefined ? undefined : oneOf(name('shard-control'), replayArgs['shard-control'].options, given)
   const text = args.shard
   if (text === undefined) {
     if (control !== undefined) throw badInput(`${name('shard-control')} needs --shard K/N`)
@@ -222,7 +237,7 @@ function resolveShard(args: ReplayArgs, name: FlagName): Shard | undefined {
   if (!m || count < 1 || index >= count) {
     throw badInput(`${name('shard')}: expected K/N with 0 <= K < N (0/3, 1/3, 2/3), got ${quote(text)}`)
   }
-  return { index, count, control: control === 'all' ? 'all' : 'first' }
+  return { index, count, control: control ?? 'first' }
 }
 
 /** The furthest ahead `--start-at` may be: a week (a start further off is a typo, not a plan). */
@@ -241,10 +256,8 @@ function parseStartAt(flag: string, text: string, now = Date.now()): number {
   return at
 }
 
-function parseFormat(flag: string, text: string, formats: FormatRegistry): Format {
-  if (Object.hasOwn(formats, text)) return text
-  throw badInput(`${flag}: expected ${Object.keys(formats).join(' or ')}, got ${quote(text)}`)
-}
+const parseFormat = (flag: string, text: string, formats: FormatRegistry): Format =>
+  oneOf(flag, Object.keys(formats), text)
 
 /**
  * The what-if host: `--host-cpus N --host-mhz M` (both or neither), or `--host-topology FILE`,

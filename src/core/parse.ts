@@ -71,6 +71,19 @@ export function parseDuration(flag: string, text: string): number {
   return ref.offset
 }
 
+/** `a`, `a or b`, `a, b or c`. */
+const orList = (items: readonly string[]) =>
+  items.length > 1 ? `${items.slice(0, -1).join(', ')} or ${items.at(-1)}` : (items[0] ?? '')
+
+/**
+ * One of an enum flag's options (its citty definition's `options`): `value` (the text, or how it
+ * is compared, `--sasl PLAIN` as `plain`), else an error naming them all and the text as given.
+ */
+export function oneOf<T extends string>(flag: string, options: readonly T[], text: string, value = text): T {
+  if ((options as readonly string[]).includes(value)) return value as T
+  throw badInput(`${flag}: expected ${orList(options)}, got ${quote(text)}`)
+}
+
 /** Reads a file named by a flag (the only file reads while mapping flags). */
 export type ReadText = (path: string) => string
 

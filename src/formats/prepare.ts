@@ -79,15 +79,15 @@ function readsOf(
  * worker validates the files it reads, and the tasks file is read by both, so a bad trace is
  * reported before anything is sent whichever worker finds it. Fragments are read when a stream
  * reads their columns or runs to the trace's end (the format's `reads`), and when tasks depend on
- * them (v2 durations, a what-if host, --max-gap over the format's fragments). `kafka`: also
- * measure the largest message. `wallClock` stamps wall-clock fields (dc-mock's topology; `verify`
- * builds them at the epoch).
+ * them (v2 durations, a what-if host, --max-gap over the format's fragments). `measureLargest`:
+ * also measure the largest message. `wallClock` stamps wall-clock fields (dc-mock's topology;
+ * `verify` builds them at the epoch).
  */
 export async function prepare(
   format: FormatDefinition,
   roles: Role[],
   spec: StreamSpec,
-  kafka = false,
+  measureLargest = false,
   wallClock: () => number = Date.now,
 ): Promise<Prepared> {
   if (roles.length === 0) return IDLE
@@ -137,7 +137,7 @@ export async function prepare(
     lastFragment,
     first,
     control,
-    kafka,
+    measureLargest,
     wallClock,
     streams: [],
     ends: {},

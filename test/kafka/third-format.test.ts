@@ -153,7 +153,7 @@ describe('a third format, registered in this process: every path of the registry
       "--heartbeat is a --format dc-mock flag; this run's format is task-lines",
     )
     await expect(replay({ format: 'lines', 'dry-run': true })).rejects.toThrow(
-      '--format: expected tasks-fragments or dc-mock or task-lines, got "lines"',
+      '--format: expected tasks-fragments, dc-mock or task-lines, got "lines"',
     )
   })
 

@@ -208,7 +208,7 @@ export const dcMock: FormatDefinition = {
         }
         c.streams.push(mergeStreams([new HeartbeatStream(grid, every, c.window), new TaskMessageStream(dc!, c.window)]))
         c.ends.workload = Math.max(c.lastTask, grid.last)
-        if (c.kafka) {
+        if (c.measureLargest) {
           const big = largestTaskMessage(dc!, c.window)
           if (big) c.largest.workload = big
         }
