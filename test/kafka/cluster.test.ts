@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
-import { mkdtempSync, readFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { requireBinary, requireSurf, run } from '../helpers.ts'
+import { requireBinary, requireSurf, run, temporaryFolders } from '../helpers.ts'
 import { type Cluster, freshTopic, leaderOf, readTopicWithPartitions, startCluster, untilRecords } from './broker.ts'
+
+const tempDir = temporaryFolders()
 
 /**
  * Faults on a cluster of three KRaft brokers (scripts/kafka.sh, KAFKA_NODES=3; min.insync.replicas
@@ -16,7 +17,7 @@ import { type Cluster, freshTopic, leaderOf, readTopicWithPartitions, startClust
 let cluster: Cluster
 let bin: string
 let surf: string
-const dir = mkdtempSync(join(tmpdir(), 'opendt-cluster-'))
+const dir = tempDir('opendt-cluster-')
 
 beforeAll(async () => {
   bin = requireBinary()

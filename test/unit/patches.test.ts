@@ -1,13 +1,14 @@
 import { describe, expect, it } from 'bun:test'
-import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { copyFileSync, cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { Partitioners } from 'kafkajs'
 import { checkPatchTargets, LINEAR_GROUPING, PATCHES, targetOf } from '../../scripts/patches.ts'
 import { murmur2 } from '../../src/core/shard.ts'
-import { ROOT } from '../helpers.ts'
+import { ROOT, temporaryFolders } from '../helpers.ts'
 import { type Column, corruptRunLength, flipPageByte, parquetBytes, withDeclaredRows } from '../parquet.ts'
+
+const tempDir = temporaryFolders()
 
 type Group = (args: {
   topic: string
@@ -63,7 +64,7 @@ const patchOf = (file: string) => PATCHES.find((p) => p.file === file)!
 
 /** A copy of node_modules' patched packages (package.json and the patched files only). */
 function copyTargets(): string {
-  const copy = mkdtempSync(join(tmpdir(), 'patched-'))
+  const copy = tempDir('patched-')
   for (const patch of PATCHES) {
     mkdirSync(dirname(targetOf(patch, copy)), { recursive: true })
     copyFileSync(join(NODE_MODULES, patch.package, 'package.json'), join(copy, patch.package, 'package.json'))
@@ -74,7 +75,7 @@ function copyTargets(): string {
 
 /** hyparquet with its patches applied, as the binary bundles it. */
 async function patchedHyparquet(): Promise<typeof import('hyparquet')> {
-  const copy = mkdtempSync(join(tmpdir(), 'hyparquet-'))
+  const copy = tempDir('hyparquet-')
   cpSync(join(NODE_MODULES, 'hyparquet'), copy, { recursive: true })
   for (const patch of PATCHES.filter((p) => p.package === 'hyparquet')) {
     writeFileSync(join(copy, patch.file), patch.apply(readFileSync(targetOf(patch, NODE_MODULES), 'utf8')))
@@ -109,7 +110,7 @@ describe('the build checks every patch (scripts/patches.ts)', () => {
 
 /** kafkajs with its patches applied, as the binary bundles it: require() of a file inside it. */
 function patchedKafkajs(): (file: string) => unknown {
-  const copy = mkdtempSync(join(tmpdir(), 'kafkajs-'))
+  const copy = tempDir('kafkajs-')
   cpSync(join(NODE_MODULES, 'kafkajs'), copy, { recursive: true })
   for (const patch of PATCHES.filter((p) => p.package === 'kafkajs')) {
     writeFileSync(join(copy, patch.file), patch.apply(readFileSync(targetOf(patch, NODE_MODULES), 'utf8')))
