@@ -64,6 +64,14 @@ EOF
   touch "$LIBS/.complete"
 }
 
+# A cluster id as Kafka's StorageTool random-uuid makes one (16 random bytes, base64url without
+# padding, never starting with "-"), without starting a JVM for it.
+random_uuid() {
+  local id
+  until id="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')"; [[ "$id" != -* ]]; do :; done
+  echo "$id"
+}
+
 free_port() {
   node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'
 }
@@ -135,7 +143,7 @@ start() {
   fi
   # A cluster keeps every write on min(3, nodes) replicas and acknowledges it once two hold it.
   local rf=$(( n < 3 ? n : 3 )) isr=$(( n < 3 ? 1 : 2 ))
-  local cluster_id; cluster_id="$(java_main kafka.tools.StorageTool random-uuid)"
+  local cluster_id; cluster_id="$(random_uuid)"
   for i in $(seq 1 "$n"); do
     local dir port
     dir="$(dir_of "$i")"; port="${ports[$((i - 1))]}"
@@ -174,9 +182,18 @@ listener.name.ssl.ssl.truststore.password=changeit
 listener.name.ssl.ssl.client.auth=required
 EOF
     fi
-    java_main kafka.tools.StorageTool format -t "$cluster_id" \
-      -c "$dir/server.properties" "${scram[@]}" > "$dir/format.log" 2>&1 || { cat "$dir/format.log" >&2; exit 1; }
     echo "127.0.0.1:$port" > "$dir/address"
+  done
+  # Every node's storage formatted at once (a JVM each), then checked.
+  local formats=()
+  for i in $(seq 1 "$n"); do
+    dir="$(dir_of "$i")"
+    java_main kafka.tools.StorageTool format -t "$cluster_id" \
+      -c "$dir/server.properties" "${scram[@]}" > "$dir/format.log" 2>&1 &
+    formats+=("$!")
+  done
+  for i in $(seq 1 "$n"); do
+    wait "${formats[$((i - 1))]}" || { cat "$(dir_of "$i")/format.log" >&2; exit 1; }
   done
   # A quorum of three elects a controller only once two voters run: launch every node, then wait.
   for i in $(seq 1 "$n"); do launch "$i"; done
