@@ -42,6 +42,13 @@ log() { echo "kafka.sh: $*" >&2; }
 fetch() {
   if [[ -f "$LIBS/.complete" ]]; then return 0; fi
   mkdir -p "$HOME_DIR"
+  # One fetch at a time (test files running in parallel may all ask for the jars at once); the
+  # lock's descriptor is the subshell's alone, so no broker started later inherits it.
+  ( flock 9; fetch_locked ) 9>"$HOME_DIR/.fetch.lock"
+}
+
+fetch_locked() {
+  if [[ -f "$LIBS/.complete" ]]; then return 0; fi
   # kafka 3.x logs through slf4j 1.7 + reload4j, 4.x through log4j2; one slf4j-simple backend
   # (stderr, level set at start) serves both, so the pom is the same for every version.
   cat > "$HOME_DIR/pom.xml" <<EOF

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll } from 'bun:test'
-import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Kafka, logLevel } from 'kafkajs'
@@ -65,8 +65,8 @@ export function sharedBroker(): { readonly bootstrap: string } {
 
 let serial = 0
 
-/** A topic name no other test uses. */
-export const freshTopic = (what: string) => `${what}-${Date.now()}-${++serial}`
+/** A topic name no other test uses, nor a test file running at the same time in another process. */
+export const freshTopic = (what: string) => `${what}-${Date.now()}-${process.pid}-${++serial}`
 
 /** A broker of its own (own state folder), for tests that kill it. */
 export async function startBroker(env: Record<string, string> = {}): Promise<Broker> {
@@ -104,9 +104,16 @@ function compiledReader(): Promise<string> {
     const cache = process.env.OPENDT_REPLAY_CACHE ?? join(process.env.HOME ?? tmpdir(), '.cache', 'opendt-replay')
     const classes = join(cache, `read-topic-${hash}`)
     if (!existsSync(join(classes, 'DescribeTopic.class'))) {
-      mkdirSync(classes, { recursive: true })
-      const javac = Bun.spawnSync(['javac', '-d', classes, '-cp', classpath.out, ...JAVA_TOOLS], { stderr: 'pipe' })
+      // Compiled aside, then moved in whole: test files running in parallel may compile at once.
+      const aside = `${classes}.${process.pid}`
+      mkdirSync(aside, { recursive: true })
+      const javac = Bun.spawnSync(['javac', '-d', aside, '-cp', classpath.out, ...JAVA_TOOLS], { stderr: 'pipe' })
       if (javac.exitCode !== 0) throw new Error(`javac ${JAVA_TOOLS.join(' ')} failed:\n${javac.stderr}`)
+      try {
+        renameSync(aside, classes)
+      } catch {
+        rmSync(aside, { recursive: true, force: true }) // another process moved its copy in first
+      }
     }
     return `${classpath.out}:${classes}`
   })()

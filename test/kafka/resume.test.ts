@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { ROOT, requireBinary, requireSurf, run, temporaryFolders } from '../helpers.ts'
-import { type Broker, dryRunMessages, ensureBroker, firstRecord, readTopic, startBroker } from './broker.ts'
+import { type Broker, dryRunMessages, ensureBroker, firstRecord, freshTopic, readTopic, startBroker } from './broker.ts'
 
 const tempDir = temporaryFolders()
 
@@ -14,8 +14,7 @@ const tempDir = temporaryFolders()
 let broker: Broker
 let bin: string
 let expected: Record<'tasks' | 'fragments', [string, string][]>
-let serial = 0
-const fresh = (what: string) => `${what}-${Date.now()}-${++serial}`
+const fresh = freshTopic
 
 beforeAll(async () => {
   bin = requireBinary()
