@@ -11,7 +11,10 @@ clampNegativeTimeouts()
 
 /**
  * A real Apache Kafka broker for the tests, started by scripts/kafka.sh (jars from Maven Central)
- * when none is reachable. KAFKA_BROKERS points the tests at a broker of one's own instead.
+ * when none is reachable. KAFKA_BROKERS points the tests at a broker of one's own instead, and
+ * KAFKA_BROKER_STATE_DIR at one that scripts/kafka.sh runs from that state folder: scripts/test.ts
+ * starts one for the whole test command, so that the files, which isolate themselves by topic,
+ * share it (its KAFKA_CLUSTER_STATE_DIR does the same for the three-node cluster).
  */
 export interface Broker {
   bootstrap: string
@@ -38,9 +41,18 @@ async function script(
 
 export async function ensureBroker(): Promise<Broker> {
   if (process.env.KAFKA_BROKERS) return { bootstrap: process.env.KAFKA_BROKERS, stop: async () => {} }
+  const given = process.env.KAFKA_BROKER_STATE_DIR
+  if (given) return running(given, 'KAFKA_BROKER_STATE_DIR')
   const status = await script('status')
   if (status.code === 0) return { bootstrap: status.out, stop: async () => {} }
   return startBroker()
+}
+
+/** The broker or cluster that scripts/kafka.sh runs from `dir` (named by `variable`): used, never stopped. */
+async function running(dir: string, variable: string): Promise<Broker> {
+  const status = await script('status', { KAFKA_STATE_DIR: dir })
+  if (status.code !== 0) throw new Error(`${variable}=${dir}: no broker runs from there:\n${status.err}`)
+  return { bootstrap: status.out, stop: async () => {} }
 }
 
 /**
@@ -286,9 +298,18 @@ export interface Cluster extends Broker {
   node(verb: 'kill' | 'shutdown' | 'restart', n: number): Promise<void>
 }
 
+/**
+ * A cluster of `nodes` KRaft nodes: the one KAFKA_CLUSTER_STATE_DIR names (scripts/test.ts starts
+ * it for the whole test command; it must have as many nodes), else one started here.
+ */
 export async function startCluster(nodes = 3): Promise<Cluster> {
-  const env = { ...privateBrokerEnv(), KAFKA_NODES: String(nodes) }
-  const broker = await startBroker(env)
+  const given = process.env.KAFKA_CLUSTER_STATE_DIR
+  const env: Record<string, string> = given
+    ? { KAFKA_STATE_DIR: given }
+    : { ...privateBrokerEnv(), KAFKA_NODES: String(nodes) }
+  const broker = given ? await running(given, 'KAFKA_CLUSTER_STATE_DIR') : await startBroker(env)
+  const found = broker.bootstrap.split(',').length
+  if (found !== nodes) throw new Error(`KAFKA_CLUSTER_STATE_DIR=${given}: ${found} nodes run there, not ${nodes}`)
   const proc = async (verb: string, n: number) => {
     const p = Bun.spawn(['bash', join(ROOT, 'scripts', 'kafka.sh'), verb, String(n)], {
       stdout: 'pipe',
