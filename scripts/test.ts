@@ -52,8 +52,8 @@ interface Kafka {
   stop(): Promise<void>
 }
 
-async function kafkaSh(verb: string, env: Record<string, string>): Promise<{ code: number; err: string }> {
-  const proc = Bun.spawn(['bash', KAFKA_SH, verb], {
+async function kafkaSh(verb: string[], env: Record<string, string>): Promise<{ code: number; err: string }> {
+  const proc = Bun.spawn(['bash', KAFKA_SH, ...verb], {
     stdout: 'ignore',
     stderr: 'pipe',
     env: { ...process.env, ...env },
@@ -64,7 +64,7 @@ async function kafkaSh(verb: string, env: Record<string, string>): Promise<{ cod
 
 function startKafka(variable: Kafka['variable'], dir: string, nodes: number): Kafka {
   const env = { KAFKA_STATE_DIR: dir, KAFKA_NODES: String(nodes) }
-  const ready = kafkaSh('start', env).then(({ code, err }) => {
+  const ready = kafkaSh(['start'], env).then(({ code, err }) => {
     if (code !== 0)
       throw new Error(`scripts/kafka.sh start (${nodes} node(s), for ${variable}) failed (${code}):\n${err}`)
     process.stderr.write(err)
@@ -74,9 +74,13 @@ function startKafka(variable: Kafka['variable'], dir: string, nodes: number): Ka
     variable,
     dir,
     ready,
+    // Killed, not shut down: its data goes with it, and a cluster's controlled shutdown waits
+    // out kafka.sh's 10 s once the quorum is gone. Then `stop` removes the state folder.
     stop: async () => {
       await ready.catch(() => {})
-      const stopped = await kafkaSh('stop', env)
+      const nodes = Array.from({ length: Number(env.KAFKA_NODES) }, (_, i) => String(i + 1))
+      await Promise.all(nodes.map((n) => kafkaSh(['kill', n], env)))
+      const stopped = await kafkaSh(['stop'], env)
       if (stopped.code !== 0) process.stderr.write(stopped.err)
     },
   }
