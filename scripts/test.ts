@@ -21,7 +21,7 @@
  * Its last line says passed or failed, why, and how long each stage took. Refresh the timings
  * after a change of weight: `bun scripts/test.ts --update-timings`.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, relative, resolve } from 'node:path'
 
@@ -94,6 +94,7 @@ async function step(command: string[], env: Record<string, string | undefined> =
 // Brokers live outside the tests' TMPDIR, which must end empty: in a folder of their own beside it.
 const kafkaDir = mkdtempSync(join(tmpdir(), 'opendt-replay-kafka-'))
 const testTmp = mkdtempSync(join(tmpdir(), 'opendt-replay-test-'))
+chmodSync(testTmp, 0o755) // others may pass through it, as through /tmp: some tests run the binary as nobody
 const kafka: Kafka[] = []
 if (!process.env.KAFKA_BROKERS && (asks('sharedBroker(') || asks('ensureBroker(')))
   kafka.push(startKafka('KAFKA_BROKER_STATE_DIR', join(kafkaDir, 'broker'), 1))
