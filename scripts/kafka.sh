@@ -109,9 +109,11 @@ all_alive() {
 
 heap() { if [[ "$(nodes)" == 1 ]]; then echo -Xmx1g; else echo -Xmx512m; fi; }
 
+# A tool that runs seconds (StorageTool): the first JIT tier and the serial collector start it in
+# less CPU than the defaults a broker keeps.
 java_main() { # main class, args...
   local cls="$1"; shift
-  java -Xms256m -Xmx1g -Dorg.slf4j.simpleLogger.defaultLogLevel=warn \
+  java -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xms256m -Xmx1g -Dorg.slf4j.simpleLogger.defaultLogLevel=warn \
     -Dorg.slf4j.simpleLogger.log.kafka.server.KafkaRaftServer=info \
     -cp "$LIBS/*" "$cls" "$@"
 }
