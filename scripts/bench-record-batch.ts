@@ -1,7 +1,7 @@
 #!/usr/bin/env bun
 /**
- * How fast kafkajs encodes record batches, stock and with scripts/patches.ts's patches (prints
- * figures; not a timed test):
+ * How fast kafkajs encodes record batches, stock and with its patches (patches/; prints figures,
+ * not a timed test):
  *
  *   bun scripts/bench-record-batch.ts
  *
@@ -9,18 +9,13 @@
  * at --speed max) as 20 batches of 10,000, the way kafkajs's produce request does (Record per
  * message, then RecordBatch), 5 rounds each way, alternating; prints each round's records/s.
  */
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
-import { PATCHES, targetOf } from './patches.ts'
+import { join } from 'node:path'
+import { applied } from '../patches/plugin.ts'
+import { NODE_MODULES, stockCopy } from '../patches/stock.ts'
 
-const nodeModules = join(resolve(import.meta.dir, '..'), 'node_modules')
-const copy = mkdtempSync(join(tmpdir(), 'kafkajs-bench-'))
-cpSync(join(nodeModules, 'kafkajs'), copy, { recursive: true })
-for (const patch of PATCHES.filter((p) => p.package === 'kafkajs')) {
-  writeFileSync(join(copy, patch.file), patch.apply(readFileSync(targetOf(patch, nodeModules), 'utf8')))
-}
+// The patched kafkajs is node_modules' (bunfig.toml preloads the patches); the stock one a copy.
+const copy = stockCopy('kafkajs')
 const require = createRequire(import.meta.url)
 type RecordFn = (r: object) => unknown
 type BatchFn = (b: object) => Promise<unknown>
@@ -28,7 +23,10 @@ const load = (dir: string) => ({
   Record: require(join(dir, 'src/protocol/recordBatch/record/v0')) as RecordFn,
   RecordBatch: (require(join(dir, 'src/protocol/recordBatch/v0')) as { RecordBatch: BatchFn }).RecordBatch,
 })
-const builds = { stock: load(join(nodeModules, 'kafkajs')), patched: load(copy) }
+const builds = { stock: load(copy.dir), patched: load(join(NODE_MODULES, 'kafkajs')) }
+if (!applied.has('kafkajs/src/protocol/recordBatch/record/v0/index.js')) {
+  throw new Error('kafkajs was loaded unpatched: run from the repository root, whose bunfig.toml preloads patches/')
+}
 const key = Buffer.from('{"id":"2133099"}')
 const value = Buffer.from('{"submission_time":"2022-10-06T22:00:30Z","duration":30000,"cpu_usage":1953.0}')
 
@@ -43,7 +41,7 @@ async function round({ Record, RecordBatch }: (typeof builds)['stock']): Promise
 
 const rates: Record<string, number[]> = { stock: [], patched: [] }
 for (let r = 0; r < 5; r++) for (const [name, build] of Object.entries(builds)) rates[name]!.push(await round(build))
-rmSync(copy, { recursive: true, force: true })
+copy.remove()
 console.log('| kafkajs 2.2.4 | records/s, 5 rounds of 200,000 | median |')
 console.log('| --- | --- | --- |')
 for (const [name, list] of Object.entries(rates)) {

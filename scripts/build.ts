@@ -12,12 +12,14 @@
  * (~/.bun/install/cache), outside the repo. The version, the git commit and the Bun version are
  * stamped in at build time (--version prints them; nothing is read from files at run time).
  *
- * Dependency fixes are applied while bundling, each checked: scripts/patches.ts.
+ * The dependency patches (patches/) are bundled in, each checked; the build fails if a patch's
+ * target is another version or file, or if the bundler never loaded it.
  */
 import { mkdirSync, rmSync } from 'node:fs'
 import { basename, join } from 'node:path'
 import pkg from '../package.json' with { type: 'json' }
-import { checkPatchTargets, patchPlugin } from './patches.ts'
+import { checkPatchTargets } from '../patches/index.ts'
+import { bundlePlugin } from '../patches/plugin.ts'
 
 /** Release targets: Bun's target name and the artifact's suffix. */
 export const TARGETS = [
@@ -41,7 +43,7 @@ function gitCommit(): string {
 
 async function build(outfile: string, target?: string): Promise<void> {
   checkPatchTargets(join(import.meta.dir, '..', 'node_modules'))
-  const patches = patchPlugin()
+  const patches = bundlePlugin()
   const result = await Bun.build({
     entrypoints: ['src/main.ts', 'src/run/worker.ts'],
     compile: target ? { target: target as Bun.Build.CompileTarget, outfile } : { outfile },

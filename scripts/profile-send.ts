@@ -3,8 +3,9 @@
  * A CPU profile of one worker's send loop into Kafka (prints figures and writes a profile; not a
  * timed test). `bun --cpu-prof` sees only the main thread, and a replay sends from its Workers, so
  * this runs one worker's path on the main thread: load and build its streams (formats/prepare.ts),
- * prepare its topics, connect its producer, pace at --speed max into a KafkaSink. It is bundled
- * with scripts/patches.ts's patches, as the binary is, and run under `bun --cpu-prof-md`:
+ * prepare its topics, connect its producer, pace at --speed max into a KafkaSink. It runs from the
+ * sources with the dependency patches, as every source run does (bunfig.toml preloads patches/),
+ * under `bun --cpu-prof-md`:
  *
  *   bun scripts/profile-send.ts [TRACE_DIR] [--format dc-mock] [--role ROLE] [--compression CODEC]
  *
@@ -16,6 +17,7 @@
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
+import type { KafkaConfig } from '../src/types.ts'
 
 const CHILD = 'OPENDT_PROFILE_SEND_CHILD'
 const root = resolve(import.meta.dir, '..')
@@ -35,27 +37,21 @@ const trace = resolve(
 if (process.env[CHILD]) await child(process.env[CHILD])
 else await parent()
 
-/** Starts a broker if needed, bundles this file with the patches, and runs it under the profiler. */
+/** Starts a broker if needed, and runs this file again under the profiler. */
 async function parent(): Promise<void> {
-  const { patchPlugin } = await import('./patches.ts')
   const { localBroker } = await import('./local-broker.ts')
   const local = localBroker()
   try {
     const dir = mkdtempSync(join(tmpdir(), 'profile-send-'))
-    const patches = patchPlugin()
-    const built = await Bun.build({
-      entrypoints: [import.meta.path],
-      outdir: dir,
-      target: 'bun',
-      plugins: [patches.plugin],
-    })
-    if (!built.success || patches.missed().length > 0) throw new Error(`bundle failed: ${built.logs.join('\n')}`)
-    const bundle = built.outputs[0]!.path
-    const run = Bun.spawnSync([process.execPath, '--cpu-prof-md', `--cpu-prof-dir=${dir}`, bundle, ...argv, trace], {
-      env: { ...process.env, [CHILD]: local.bootstrap },
-      stdout: 'inherit',
-      stderr: 'inherit',
-    })
+    const run = Bun.spawnSync(
+      [process.execPath, '--cpu-prof-md', `--cpu-prof-dir=${dir}`, import.meta.path, ...argv, trace],
+      {
+        cwd: root, // whose bunfig.toml preloads the patches
+        env: { ...process.env, [CHILD]: local.bootstrap },
+        stdout: 'inherit',
+        stderr: 'inherit',
+      },
+    )
     if (run.exitCode !== 0) throw new Error(`the profiled run exited with ${run.exitCode}`)
     const profile = readdirSync(dir).find((f) => f.endsWith('.md'))!
     const text = readFileSync(join(dir, profile), 'utf8')
@@ -76,7 +72,7 @@ async function child(brokers: string): Promise<void> {
       import('../src/formats/prepare.ts'),
       import('../src/kafka/admin.ts'),
       import('../src/kafka/client.ts'),
-      import('../src/sinks/kafka.ts'),
+      import('../src/outputs/kafka/sink.ts'),
       import('../src/core/pacer.ts'),
       import('../src/kafka/codecs.ts'),
       import('../src/log.ts'),
@@ -88,8 +84,7 @@ async function child(brokers: string): Promise<void> {
       ? { 'workload-topic': `w-${stamp}`, 'power-topic': `p-${stamp}`, 'topology-topic': `t-${stamp}` }
       : { 'tasks-topic': `t-${stamp}`, 'fragments-topic': `f-${stamp}` }
   const { options } = toReplayOptions({ trace_dir: trace, format, brokers, speed: 'max', compression, ...topics })
-  if (options.output.kind !== 'kafka') throw new Error('a Kafka run expected')
-  const config = options.output.config
+  const config = options.output.config as KafkaConfig // --brokers chooses the Kafka output
   const roles = [role as keyof typeof options.topics]
   const t0 = performance.now()
   const prepared = await prepare(roles, options.spec, true)

@@ -1,60 +1,94 @@
 /**
- * The error taxonomy: every way a command ends has a reason, and each reason one exit code. This
- * table is the only place that says which code: the CLI boundary (main.ts), the workers, the
- * replay's conclusion and the JSON summary all read it. The README's and `--help`'s exit-code
- * tables list the same codes.
+ * The error taxonomy: every way a command ends has a reason, each reason one exit code, and what
+ * `--help` says of it, once for a replay (also `inspect`'s and the main help) and once for
+ * `verify`, whose codes mean other things. This table is the only place that says either: the CLI
+ * boundary (main.ts), the workers, the replay's conclusion and the JSON summary read EXIT_CODES,
+ * and `--help` reads exitCodeLines. A reason without a line of its own is listed on the line of
+ * `with` (its code joins that line's: `130/143`). The README's exit-code table lists the same codes.
  */
-export const EXIT_CODES = {
+const TAXONOMY = {
   /** Everything in the window was written (and acknowledged, with Kafka). */
-  completed: 0,
+  completed: {
+    code: 0,
+    replay: 'everything in the window was sent (and acknowledged, with Kafka)',
+    verify: "the topics hold exactly the replay's messages",
+  },
   /** A bug or an unexpected failure of the runtime. */
-  internal: 1,
+  internal: {
+    code: 1,
+    replay: 'internal error (run with --verbose for the stack); verify: the topics differ from the trace',
+    verify: 'they do not (or an internal error)',
+  },
   /** `verify`: the topics do not hold exactly the replay's messages. */
-  mismatch: 1,
+  mismatch: { code: 1, with: 'internal' },
   /** Bad input: a flag value, an environment twin or the trace itself. Nothing was sent. */
-  'bad-input': 2,
+  'bad-input': {
+    code: 2,
+    replay: 'bad input (a flag or the trace); nothing was sent',
+    verify: 'bad input (a flag or the trace)',
+  },
   /** The Kafka brokers could not be reached at start (or the topics not prepared). Nothing was sent. */
-  'broker-unreachable': 3,
+  'broker-unreachable': {
+    code: 3,
+    replay: 'Kafka unreachable at start, lost mid-run, or a message not acknowledged',
+    verify: 'Kafka unreachable, or lost while reading',
+  },
   /** The brokers were lost mid-run and the send retries ran out. */
-  'broker-lost': 3,
+  'broker-lost': { code: 3, with: 'broker-unreachable' },
   /** A message was sent but never acknowledged. */
-  unacknowledged: 3,
-  /** A stream fell further behind its schedule than `--max-lag` allows. */
-  'max-lag': 4,
+  unacknowledged: { code: 3, with: 'broker-unreachable' },
+  /** A stream fell further behind its schedule than `--max-lag` allows (verify has none). */
+  'max-lag': { code: 4, replay: 'a stream fell further behind its schedule than --max-lag' },
   /** The brokers rejected the SASL credentials. */
-  auth: 5,
+  auth: {
+    code: 5,
+    replay: 'the brokers rejected the SASL credentials',
+    verify: 'the brokers rejected the SASL credentials',
+  },
   /** An output could not be written: stdout (disk full, closed, I/O error; unlike a reader that left) or --summary-json. */
-  'output-error': 6,
+  'output-error': {
+    code: 6,
+    replay: 'an output could not be written (stdout: a full disk or closed; --summary-json)',
+    verify: 'stdout could not be written (closed, a full disk)',
+  },
   /** SIGINT (128 + 2): stopped on request after reporting what was sent. */
-  sigint: 130,
+  sigint: {
+    code: 130,
+    replay: 'stopped by SIGINT or SIGTERM (after reporting what was sent)',
+    verify: 'stopped by SIGINT/SIGTERM (once reading began, the report of what was read is printed)',
+  },
   /** The reader of stdout went away (`| head`): 128 + SIGPIPE, as a Unix tool killed by it. */
-  'stdout-closed': 141,
+  'stdout-closed': {
+    code: 141,
+    replay: 'the reader of stdout went away (| head)',
+    verify: 'the reader of stdout went away (| head)',
+  },
   /** SIGTERM (128 + 15), as SIGINT. */
-  sigterm: 143,
-} as const
-
-/**
- * The exit codes as `--help` lists them (cli/help.ts renders both forms from this one list): the
- * code(s), a short name, and what it means. Kept beside EXIT_CODES; a unit test checks they agree.
- */
-export const EXIT_CODE_HELP: readonly (readonly [codes: string, short: string, long: string])[] = [
-  ['0', 'ok', 'everything in the window was sent (and acknowledged, with Kafka)'],
-  [
-    '1',
-    'internal error / not exact',
-    'internal error (run with --verbose for the stack); verify: the topics differ from the trace',
-  ],
-  ['2', 'bad input', 'bad input (a flag or the trace); nothing was sent'],
-  ['3', 'Kafka unreachable or lost', 'Kafka unreachable at start, lost mid-run, or a message not acknowledged'],
-  ['4', '--max-lag exceeded', 'a stream fell further behind its schedule than --max-lag'],
-  ['5', 'credentials rejected', 'the brokers rejected the SASL credentials'],
-  ['6', 'output not writable', 'an output could not be written (stdout: a full disk or closed; --summary-json)'],
-  ['130/143', 'SIGINT/SIGTERM', 'stopped by SIGINT or SIGTERM (after reporting what was sent)'],
-  ['141', 'stdout closed', 'the reader of stdout went away (| head)'],
-]
+  sigterm: { code: 143, with: 'sigint' },
+} as const satisfies Record<string, { code: number; replay?: string; verify?: string; with?: string }>
 
 /** Why a command ended. */
-export type Reason = keyof typeof EXIT_CODES
+export type Reason = keyof typeof TAXONOMY
+
+/** Each reason's exit code. */
+export const EXIT_CODES = Object.fromEntries(Object.entries(TAXONOMY).map(([reason, r]) => [reason, r.code])) as {
+  readonly [R in Reason]: (typeof TAXONOMY)[R]['code']
+}
+
+/** Which command's meaning of the codes: a replay's (also inspect's), or verify's. */
+export type ExitCodeView = 'replay' | 'verify'
+
+/** The exit codes as `--help` lists them for `view`: the code(s) of each line (`130/143`), and what it means. */
+export function exitCodeLines(view: ExitCodeView): [codes: string, meaning: string][] {
+  const entries = Object.entries(TAXONOMY) as [Reason, (typeof TAXONOMY)[Reason]][]
+  return entries.flatMap(([reason, r]) => {
+    const meaning = view in r ? (r as Record<ExitCodeView, string>)[view] : undefined
+    if (meaning === undefined) return []
+    const joined = entries.filter(([, other]) => 'with' in other && other.with === reason)
+    const codes = [...new Set([r.code, ...joined.map(([, other]) => other.code)])]
+    return [[codes.join('/'), meaning]]
+  })
+}
 
 /** The reasons an error can carry (the others are outcomes of a run, not failures). */
 export type ErrorReason = Extract<

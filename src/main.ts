@@ -4,6 +4,7 @@
  * every error into one line on stderr (the stack only with --verbose). Nothing else lives here:
  * argv to a command is cli/, what each command does is commands/.
  */
+import { join } from 'node:path'
 import pkg from '../package.json' with { type: 'json' }
 import { dispatch } from './cli/dispatch.ts'
 import { wantsVerbose } from './cli/env.ts'
@@ -13,7 +14,7 @@ import { verifyCommand } from './commands/verify.ts'
 import { escapeControls } from './core/format.ts'
 import { asReplayError, EXIT_CODES } from './errors.ts'
 import { createLog } from './log.ts'
-import { requireStdout, StdoutClosed, writeStdout } from './sinks/stdout.ts'
+import { requireStdout, StdoutClosed, writeStdout } from './stdout.ts'
 
 /** Stamped by scripts/build.ts; absent when running the sources. */
 declare const BUILD_VERSION: string
@@ -23,6 +24,14 @@ const stamp =
   typeof BUILD_COMMIT === 'string'
     ? { version: BUILD_VERSION, commit: BUILD_COMMIT, bun: BUILD_BUN }
     : { version: pkg.version, commit: 'sources', bun: Bun.version }
+
+/**
+ * A source run's Workers load the dependency patches as this thread does: bunfig.toml preloads
+ * patches/preload.ts here, and a Worker does not inherit a preload (oven-sh/bun issue 12608). The
+ * binary has the patches bundled, and its Workers take no options.
+ */
+const workerOptions =
+  typeof BUILD_COMMIT === 'string' ? undefined : { preload: [join(import.meta.dir, '..', 'patches', 'preload.ts')] }
 
 const argv = process.argv.slice(2)
 const verbose = wantsVerbose(argv, process.env)
@@ -65,7 +74,7 @@ async function main(): Promise<number> {
         {
           log,
           env: process.env,
-          spawn: () => new Worker(new URL('./run/worker.ts', import.meta.url)),
+          spawn: () => new Worker(new URL('./run/worker.ts', import.meta.url), workerOptions),
           onSignal,
           stderr: { write: (text) => void process.stderr.write(text), isTTY: process.stderr.isTTY === true },
         },

@@ -1,8 +1,37 @@
 /**
  * The shared vocabulary: types that the CLI, the trace loader, the core, the threads and the
- * sinks all speak. Plain data only (they cross the worker boundary by structured clone); no
- * module here imports anything but types, so no import cycle can start from this file.
+ * outputs all speak, and the closed sets of values their flags take. Plain data only (they cross
+ * the worker boundary by structured clone); this file imports nothing but types, so no import
+ * cycle can start from it.
  */
+import type { ArgsDef, ParsedArgs } from 'citty'
+
+/**
+ * Flag values as citty parses them, derived from their definitions (a flag's type is written once,
+ * there). Every flag optional and writable: a caller may give only some (tests, dc-mock's
+ * settings), and a missing default is read from the definition. An enum flag's value is text
+ * until our own check reads it against the definition's options (cli/dispatch.ts says why).
+ */
+export type FlagValues<T> = Parsed<Unchecked<T>>
+
+/** A flag as citty defines it (`options`: an enum flag's values, read by its check and by --help). */
+export interface FlagDef {
+  type: 'string' | 'boolean' | 'enum' | 'positional'
+  description: string
+  valueHint?: string
+  default?: string | boolean
+  options?: readonly string[]
+  negativeDescription?: string
+  /** The `--help` group it is shown in (INPUT, KAFKA, ...; cli/help.ts orders them). */
+  group?: string
+}
+
+type Parsed<D> = D extends ArgsDef ? { -readonly [K in keyof ParsedArgs<D>]?: ParsedArgs<D>[K] } : never
+
+/** Enum flags as text: what citty is handed (cli/dispatch.ts cittyView). */
+type Unchecked<T> = {
+  [K in keyof T]: T[K] extends { type: 'enum' } ? Omit<T[K], 'type' | 'options'> & { type: 'string' } : T[K]
+}
 
 /** A wire format's `--format` name: the formats themselves are formats/index.ts's registry. */
 export type Format = string
@@ -35,6 +64,8 @@ export interface Host {
   cpus: number
   /** Each CPU's speed, MHz. */
   mhz: number
+  /** How an error names what gave it: `--host-cpus 1 --host-mhz 1e-300`, or the topology file's field. */
+  source?: string
 }
 
 /** What a worker needs to build its streams. */
@@ -64,12 +95,26 @@ export interface StreamSpec {
 export interface Shard {
   index: number
   count: number
-  control: 'first' | 'all'
+  control: ShardControl
 }
 
+/**
+ * The closed sets of values, each written once: the enum flags that take them read their options
+ * from here (`--shard-control`, `--compression`, `--record-time`, `--sasl`), and so do their checks,
+ * errors and `--help`.
+ */
+/** Which shards send the control streams: shard 0 (`first`) or every shard. */
+export const SHARD_CONTROLS = ['first', 'all'] as const
+export type ShardControl = (typeof SHARD_CONTROLS)[number]
 /** Kafka's record-batch compression codecs. */
-export type Compression = 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd'
-export const COMPRESSIONS: readonly Compression[] = ['none', 'gzip', 'snappy', 'lz4', 'zstd']
+export const COMPRESSIONS = ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const
+export type Compression = (typeof COMPRESSIONS)[number]
+/** Record timestamps: the send time, or the message's trace time. */
+export const RECORD_TIMES = ['send', 'trace'] as const
+export type RecordTime = (typeof RECORD_TIMES)[number]
+/** The SASL mechanisms kafkajs speaks without a plug-in. */
+export const SASL_MECHANISMS = ['plain', 'scram-sha-256', 'scram-sha-512'] as const
+export type SaslMechanism = (typeof SASL_MECHANISMS)[number]
 
 /** How to reach and write to Kafka. */
 export interface KafkaConfig {
@@ -80,7 +125,7 @@ export interface KafkaConfig {
   /** kafkajs's idempotent producer: retries never duplicate (requires acks -1). */
   idempotent: boolean
   /** Record timestamps: the send time (default) or the message's trace time. */
-  recordTime: 'send' | 'trace'
+  recordTime: RecordTime
   /** How long to keep trying to reach the brokers at start, ms. */
   connectTimeoutMs: number
   /** Retries of a failed send before the run gives up (kafka/client.ts sendRetry). */
@@ -97,7 +142,7 @@ export interface KafkaConfig {
   /** Per topic, how it is made if this run creates it (OpenDT's kafka.topics); else the two above. */
   topicSettings?: ReadonlyMap<string, TopicSettings>
   /** SASL authentication; the password never leaves this object (not logged, not in summaries). */
-  sasl?: { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string; password: string }
+  sasl?: { mechanism: SaslMechanism; username: string; password: string }
   /** TLS, with PEM texts: a CA to trust (else the system's), a client certificate and key. */
   tls?: { ca?: string; cert?: string; key?: string }
 }
@@ -110,10 +155,18 @@ export interface TopicSettings {
   partitions?: number
   replicationFactor?: number
   configs: Record<string, string>
+  /** How an error names the key these settings are under: `/app/config.yaml: kafka.topics.power`. */
+  source?: string
 }
 
-/** Where a run writes: stdout (`--dry-run`) or Kafka. */
-export type Output = { kind: 'stdout' } | { kind: 'kafka'; config: KafkaConfig }
+/**
+ * Where a run writes, as data that crosses to the workers: which output (outputs/index.ts, by its
+ * name) and its settings, as its `resolve` made them (outputs/<name>/ reads them).
+ */
+export interface Output {
+  kind: string
+  config: unknown
+}
 
 /**
  * A `--checkpoint` file's content. Messages are acknowledged in stream order (one send in flight

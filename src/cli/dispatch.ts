@@ -1,19 +1,25 @@
-import { parseArgs } from 'citty'
+import { type ArgsDef, parseArgs } from 'citty'
 import type { ReadText } from '../core/parse.ts'
+import { quote } from '../echo.ts'
 import { badInput } from '../errors.ts'
 import { readTextFile } from '../trace/file.ts'
 import type { TopicSettings } from '../types.ts'
+import { COMMANDS, type CommandArgs, type CommandName } from './commands.ts'
 import { envName, type OutsideArgv, withEnvironment } from './env.ts'
-import { COMMANDS, type CommandName, type InspectArgs, type ReplayArgs, type VerifyArgs } from './flags.ts'
+import type { ReplayArgs } from './flags.ts'
 import { commandHelp, mainHelp } from './help.ts'
 import { checkWorkloadDir, openDtLayer, parseOpenDtConfig } from './opendt.ts'
 
-/** What the command line asks for: a text to print (help, version), or a command with its flags. */
+/**
+ * What the command line asks for: a text to print (help, version), or a command with its flags.
+ * A command that OpenDT's configuration fills (dc-mock) runs as the replay it is, with its setup.
+ */
 export type Invocation =
   | { command: 'print'; text: string }
-  | { command: 'replay'; args: ReplayArgs; outsideArgv: OutsideArgv; opendt?: OpenDtSetup }
-  | { command: 'inspect'; args: InspectArgs; outsideArgv: OutsideArgv }
-  | { command: 'verify'; args: VerifyArgs; outsideArgv: OutsideArgv }
+  | { [C in Runnable]: { command: C; args: CommandArgs[C]; outsideArgv: OutsideArgv; opendt?: OpenDtSetup } }[Runnable]
+
+/** The commands main.ts runs: every one but those OpenDT's configuration fills. */
+type Runnable = { [C in CommandName]: (typeof COMMANDS)[C] extends { opendt: true } ? never : C }[CommandName]
 
 /** What `dc-mock` takes from OpenDT's configuration besides flag values: stderr's lines, the topics' settings. */
 export interface OpenDtSetup {
@@ -53,7 +59,9 @@ export async function dispatch(argv: string[], context: DispatchContext): Promis
   if (argv[0] === '--version' || argv[0] === '-v') return { command: 'print', text: `${context.version}\n` }
   const name = argv[0]!
   if (!(name in COMMANDS)) {
-    throw badInput(`unknown command "${name}" (commands: replay, inspect, verify, dc-mock; see opendt-replay --help)`)
+    throw badInput(
+      `unknown command ${quote(name)} (commands: ${Object.keys(COMMANDS).join(', ')}; see opendt-replay --help)`,
+    )
   }
   const command = COMMANDS[name as CommandName]
   const rest = argv.slice(1)
@@ -62,18 +70,20 @@ export async function dispatch(argv: string[], context: DispatchContext): Promis
   const { argv: effective, outsideArgv } = withEnvironment(joinValues(rest, command.args), context.env, command.args)
   for (const line of unknownVariables(context.env)) context.warn?.(line)
   checkFlags(effective, command.args, name)
-  if (name === 'dc-mock') return asDcMock(effective, outsideArgv, context)
-  const args = parseArgs(effective, command.args) as unknown
-  if (name === 'replay') return { command: 'replay', args: args as ReplayArgs, outsideArgv }
-  if (name === 'verify') return { command: 'verify', args: args as VerifyArgs, outsideArgv }
-  return { command: 'inspect', args: args as InspectArgs, outsideArgv }
+  if ('opendt' in command) return asDcMock(command.args, effective, outsideArgv, context)
+  return { command: name, args: parseArgs(effective, cittyView(command.args)), outsideArgv } as Invocation
 }
 
 /**
  * `dc-mock`: a replay whose unset flags OpenDT's configuration fills (cli/opendt.ts), so the
  * command line and the OPENDT_REPLAY_ twins win over it, and errors name the setting a value came from.
  */
-function asDcMock(effective: string[], outsideArgv: Map<string, string>, context: DispatchContext): Invocation {
+function asDcMock(
+  defs: Record<string, { type: string }>,
+  effective: string[],
+  outsideArgv: Map<string, string>,
+  context: DispatchContext,
+): Invocation {
   const end = effective.includes('--') ? effective.indexOf('--') : effective.length
   const given = new Set<string>()
   let traceGiven = end < effective.length - 1
@@ -107,7 +117,7 @@ function asDcMock(effective: string[], outsideArgv: Map<string, string>, context
   for (const s of layer.settings) outsideArgv.set(s.flag, s.source)
   const args = parseArgs(
     [...effective.slice(0, end), ...extra, ...effective.slice(end)],
-    COMMANDS['dc-mock'].args,
+    cittyView(defs),
   ) as unknown as ReplayArgs
   if (args.format !== 'dc-mock') {
     throw badInput(
@@ -127,6 +137,18 @@ function asDcMock(effective: string[], outsideArgv: Map<string, string>, context
 }
 
 /**
+ * The definitions as citty is handed them: an enum flag as a string flag. citty would refuse a
+ * value outside the options itself, with its own message (colour codes, no environment twin or
+ * OpenDT setting named) and before errors that come first; our check (core/parse.ts oneOf) reads
+ * the same options, and --help shows them.
+ */
+function cittyView(defs: Record<string, { type: string }>): ArgsDef {
+  return Object.fromEntries(
+    Object.entries(defs).map(([flag, def]) => [flag, def.type === 'enum' ? { ...def, type: 'string' } : def]),
+  ) as ArgsDef
+}
+
+/**
  * `--flag value` as `--flag=value` for flags that take a value, so a value that starts with a
  * dash (`--speed -1`, `--from -1s`) reaches the flag's own check instead of reading as an option.
  */
@@ -136,7 +158,8 @@ function joinValues(argv: string[], defs: Record<string, { type: string }>): str
     const arg = argv[i]!
     if (arg === '--') return [...out, ...argv.slice(i)]
     const name = /^--([^=]+)$/.exec(arg)?.[1]
-    if (name !== undefined && defs[name]?.type === 'string' && i + 1 < argv.length) out.push(`${arg}=${argv[++i]}`)
+    const takesValue = defs[name ?? '']?.type === 'string' || defs[name ?? '']?.type === 'enum'
+    if (name !== undefined && takesValue && i + 1 < argv.length) out.push(`${arg}=${argv[++i]}`)
     else out.push(arg)
   }
   return out

@@ -1,12 +1,15 @@
 /**
  * Every flag has an environment-variable twin: OPENDT_REPLAY_ and the flag's name in upper case
  * with `_` for `-` (`--speed` is OPENDT_REPLAY_SPEED). A flag on the command line wins over its twin.
- * Booleans take 1/true/yes or 0/false/no. `--dry-run` and `--brokers` choose the output together: when
- * the command line names either, the environment sets neither. `KAFKA_BROKERS` is read where the
- * output is resolved (cli/output.ts), after OPENDT_REPLAY_BROKERS. An error in a value from the
+ * Booleans take 1/true/yes or 0/false/no. The flags that choose an output (`--dry-run`, `--brokers`:
+ * outputs/index.ts CHOOSING_FLAGS) go together: when the command line names one, the environment
+ * sets none. `KAFKA_BROKERS` is read where the Kafka output is resolved (outputs/kafka/flags.ts),
+ * after OPENDT_REPLAY_BROKERS. An error in a value from the
  * environment names the variable, not the flag (cli/options.ts flagNamer).
  */
+import { quote } from '../echo.ts'
 import { badInput } from '../errors.ts'
+import { CHOOSING_FLAGS } from '../outputs/index.ts'
 
 export const envName = (flag: string) => `OPENDT_REPLAY_${flag.toUpperCase().replaceAll('-', '_')}`
 
@@ -29,7 +32,7 @@ export function withEnvironment(
     const m = /^--(?:no-)?([^=]+)/.exec(arg)
     if (m) given.add(m[1]!)
   }
-  if (given.has('dry-run') || given.has('brokers')) given.add('dry-run').add('brokers')
+  if (CHOOSING_FLAGS.some((flag) => given.has(flag))) for (const flag of CHOOSING_FLAGS) given.add(flag)
   const extra: string[] = []
   const outsideArgv = new Map<string, string>()
   for (const [flag, def] of Object.entries(defs)) {
@@ -39,7 +42,7 @@ export function withEnvironment(
     if (def.type === 'boolean') {
       const on = /^(1|true|yes)$/i.test(value)
       const off = /^(0|false|no)$/i.test(value)
-      if (!on && !off) throw badInput(`${envName(flag)}: expected 1/true/yes or 0/false/no, got "${value}"`)
+      if (!on && !off) throw badInput(`${envName(flag)}: expected 1/true/yes or 0/false/no, got ${quote(value)}`)
       extra.push(on ? `--${flag}` : `--no-${flag}`)
     } else {
       extra.push(`--${flag}=${value}`)

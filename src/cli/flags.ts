@@ -1,14 +1,16 @@
-import type { ArgsDef, ParsedArgs } from 'citty'
+import { DC_MOCK_ENVIRONMENT } from '../formats/dc-mock/defaults.ts'
 import { DEFAULT_FORMAT, FORMAT_FLAGS, FORMATS } from '../formats/index.ts'
-import { COMPRESSIONS } from '../types.ts'
+import { OUTPUT_FLAGS } from '../outputs/index.ts'
+import { type FlagValues, SHARD_CONTROLS } from '../types.ts'
 
 /**
- * The commands and their flags, as citty defines them: names, defaults, value hints and the
- * descriptions `--help` shows. What the values mean is decided in options.ts.
+ * The commands and their flags, as citty defines them: names, defaults, value hints, the
+ * descriptions `--help` shows and the group it shows each in (`group`; help.ts orders the groups).
+ * What the values mean is decided in options.ts, and in outputs/ for the outputs' flags.
  */
 
-/** Every format's own flags (its topics, its inputs), as citty defines flags: formats/ holds them. */
-const formatArgs = Object.fromEntries(FORMAT_FLAGS.map((f) => [f.flag, f.def]))
+/** Every format's own flags (its topics, its inputs), as citty defines flags, in its --help group: formats/ holds them. */
+const formatArgs = Object.fromEntries(FORMAT_FLAGS.map((f) => [f.flag, { ...f.def, group: f.group }]))
 
 export const replayArgs = {
   trace_dir: {
@@ -16,35 +18,43 @@ export const replayArgs = {
     required: false,
     description: 'Folder with tasks.parquet and fragments.parquet (none: the built-in demo trace)',
   },
-  tasks: { type: 'string', valueHint: 'FILE', description: 'Tasks file (overrides TRACE_DIR/tasks.parquet)' },
+  tasks: {
+    type: 'string',
+    group: 'INPUT',
+    valueHint: 'FILE',
+    description: 'Tasks file (overrides TRACE_DIR/tasks.parquet)',
+  },
   fragments: {
     type: 'string',
+    group: 'INPUT',
     valueHint: 'FILE',
     description: 'Fragments file (overrides TRACE_DIR/fragments.parquet)',
   },
-  brokers: {
-    type: 'string',
-    valueHint: 'HOST:PORT[,HOST:PORT]',
-    description: 'Kafka bootstrap brokers to send to (default: $KAFKA_BROKERS)',
-  },
-  'dry-run': { type: 'boolean', description: 'Write the messages to stdout as JSON lines instead of sending them' },
+  ...OUTPUT_FLAGS,
   speed: {
     type: 'string',
+    group: 'PACING',
     default: '10',
     valueHint: 'N|max',
     description: 'Trace seconds per wall second; 0.5 slows down, max sends without pacing',
   },
   from: {
     type: 'string',
+    group: 'INPUT',
     valueHint: 'T',
     description: 'Window start: offset from the first task (90s, 30m, 2h, 1d) or ISO-8601 time',
   },
-  to: { type: 'string', valueHint: 'T', description: 'Window end, exclusive: offset or ISO-8601 time' },
-  strict: { type: 'boolean', description: 'Fail on fragments whose task is missing instead of skipping them' },
+  to: { type: 'string', group: 'INPUT', valueHint: 'T', description: 'Window end, exclusive: offset or ISO-8601 time' },
+  strict: {
+    type: 'boolean',
+    group: 'INPUT',
+    description: 'Fail on fragments whose task is missing instead of skipping them',
+  },
   format: {
-    type: 'string',
+    type: 'enum',
+    group: 'OUTPUT',
+    options: Object.keys(FORMATS),
     default: DEFAULT_FORMAT,
-    valueHint: Object.keys(FORMATS).join('|'),
     description: `Wire format: ${Object.values(FORMATS)
       .map((f) => `${f.name}, ${f.summary}`)
       .join('; ')}`,
@@ -52,155 +62,82 @@ export const replayArgs = {
   ...formatArgs,
   shard: {
     type: 'string',
+    group: 'SCALE-OUT',
     valueHint: 'K/N',
     description:
       "Replay only the tasks whose key falls in shard K of N (Kafka's murmur2 of the key, as its partitioner), with their fragments",
   },
   'shard-control': {
-    type: 'string',
-    valueHint: 'first|all',
+    type: 'enum',
+    group: 'SCALE-OUT',
+    options: [...SHARD_CONTROLS],
     description:
       'With --shard: heartbeats and topology (dc-mock) from shard 0 only (default first), or from every shard',
   },
   'start-at': {
     type: 'string',
+    group: 'SCALE-OUT',
     valueHint: 'TIME|+DURATION',
     description:
       'Release at this wall-clock instant (ISO-8601, or +30s from now), so processes on several machines start on one clock',
   },
-  'client-id': { type: 'string', default: 'opendt-replay', valueHint: 'ID', description: 'Kafka client id' },
-  partitions: {
-    type: 'string',
-    default: '1',
-    valueHint: 'N',
-    description: 'Partitions of topics this run creates (existing topics are used as they are)',
-  },
-  'replication-factor': {
-    type: 'string',
-    default: '1',
-    valueHint: 'N',
-    description: 'Replication factor of topics this run creates',
-  },
-  acks: {
-    type: 'string',
-    default: 'all',
-    valueHint: 'all|1|0',
-    description: 'Acknowledgements to wait for; 1 or 0 trade safety for speed and need --no-idempotent',
-  },
-  idempotent: {
-    type: 'boolean',
-    default: true,
-    description: 'Idempotent producer: a retry never duplicates a message',
-    negativeDescription: 'Plain producer: faster retries, duplicates possible after a broker error',
-  },
-  'record-time': {
-    type: 'string',
-    default: 'send',
-    valueHint: 'send|trace',
-    description:
-      'Kafka record timestamps: send time, or trace time ' +
-      '(WARNING: 2022 timestamps fall outside retention and the broker may delete them at once)',
-  },
-  'connect-timeout': {
-    type: 'string',
-    default: '30s',
-    valueHint: 'DURATION',
-    description: 'How long to keep trying to reach the brokers at start',
-  },
-  'send-retries': {
-    type: 'string',
-    default: '8',
-    valueHint: 'N',
-    description:
-      'Retries of a failed send (backing off 0.3 s to 30 s; 8 is about a minute) before the run stops with exit 3',
-  },
-  compression: {
-    type: 'string',
-    default: 'none',
-    valueHint: COMPRESSIONS.join('|'),
-    description: 'Compress record batches with this codec (every codec is read back whatever this is)',
-  },
-  'batch-size': {
-    type: 'string',
-    valueHint: 'BYTES',
-    description:
-      "Most bytes of records in one send, over all its partitions (64k, 1m; default: the topics' max.message.bytes less 4 KiB, about 1 MiB)",
-  },
-  linger: {
-    type: 'string',
-    default: '0ms',
-    valueHint: 'DURATION',
-    description:
-      'Paced: hold a send up to this long for the messages due after its first (fewer, larger sends; each that much later at most)',
-  },
-  sasl: {
-    type: 'string',
-    valueHint: 'plain|scram-sha-256|scram-sha-512',
-    description:
-      'Authenticate with SASL; the password comes from $KAFKA_SASL_PASSWORD or --sasl-password-file, never a flag',
-  },
-  'sasl-username': { type: 'string', valueHint: 'USER', description: 'SASL user name' },
-  'sasl-password-file': {
-    type: 'string',
-    valueHint: 'FILE',
-    description: 'File holding the SASL password (a trailing newline is dropped)',
-  },
-  tls: { type: 'boolean', description: 'Connect with TLS (implied by --tls-ca, --tls-cert, --tls-key)' },
-  'tls-ca': {
-    type: 'string',
-    valueHint: 'FILE',
-    description: 'PEM CA certificate(s) to trust instead of the system ones',
-  },
-  'tls-cert': { type: 'string', valueHint: 'FILE', description: 'PEM client certificate (with --tls-key)' },
-  'tls-key': { type: 'string', valueHint: 'FILE', description: 'PEM client private key (with --tls-cert)' },
   checkpoint: {
     type: 'string',
+    group: 'KAFKA',
     valueHint: 'FILE',
     description: 'After each acknowledged batch, record atomically in FILE how far each stream got (Kafka output)',
   },
   resume: {
     type: 'boolean',
+    group: 'KAFKA',
     description: 'Continue from --checkpoint FILE where the acknowledged messages end (same trace and flags)',
   },
   'max-lag': {
     type: 'string',
+    group: 'PACING',
     valueHint: 'DURATION',
     description: 'Stop (exit 4) when a stream falls further behind its schedule than this, e.g. 5s',
   },
   'max-gap': {
     type: 'string',
+    group: 'PACING',
     valueHint: 'DURATION',
     description: 'Shorten idle stretches of the trace (no message in either stream) longer than this to this, e.g. 10m',
   },
   'host-cpus': {
     type: 'string',
+    group: 'WHAT-IF HARDWARE',
     valueHint: 'N',
     description:
       'What-if: replay as if every task ran on a host of N CPUs (with --host-mhz); durations follow the cycles',
   },
   'host-mhz': {
     type: 'string',
+    group: 'WHAT-IF HARDWARE',
     valueHint: 'M',
     description: "What-if: the host CPUs' speed in MHz (with --host-cpus)",
   },
   'host-topology': {
     type: 'string',
+    group: 'WHAT-IF HARDWARE',
     valueHint: 'FILE',
     description: "What-if: the host is an OpenDC topology.json's first host (coreCount x coreSpeed)",
   },
   'stats-interval': {
     type: 'string',
+    group: 'REPORTING',
     default: '60s',
     valueHint: 'DURATION',
     description: 'When stderr is not a terminal: one progress line this often (on a terminal: live lines)',
   },
-  quiet: { type: 'boolean', description: 'Only errors and the final summary on stderr' },
+  quiet: { type: 'boolean', group: 'REPORTING', description: 'Only errors and the final summary on stderr' },
   'summary-json': {
     type: 'string',
+    group: 'REPORTING',
     valueHint: 'FILE',
     description: 'Also write the final summary as JSON to FILE (counts, wall time, rates, lateness, exit reason)',
   },
-  verbose: { type: 'boolean', description: 'Debug logs, and stack traces with errors' },
+  verbose: { type: 'boolean', group: 'REPORTING', description: 'Debug logs, and stack traces with errors' },
 } as const
 
 export const inspectArgs = {
@@ -211,15 +148,17 @@ export const inspectArgs = {
     ...replayArgs.speed,
     description: 'Speed to estimate the replay time at (trace seconds per wall second, or max)',
   },
-  json: { type: 'boolean', description: 'Print the report as JSON' },
+  json: { type: 'boolean', group: 'REPORTING', description: 'Print the report as JSON' },
   topology: {
     type: 'string',
+    group: 'CAPACITY',
     valueHint: 'FILE',
     description:
       'Capacity: an OpenDC topology.json (hosts count x coreCount x coreSpeed); utilization is reported against it',
   },
   hosts: {
     type: 'string',
+    group: 'CAPACITY',
     valueHint: 'K',
     description: 'Capacity: K hosts of --host-cpus x --host-mhz (instead of --topology)',
   },
@@ -228,6 +167,7 @@ export const inspectArgs = {
   'host-topology': replayArgs['host-topology'],
   svg: {
     type: 'string',
+    group: 'CAPACITY',
     valueHint: 'FILE',
     description:
       'Also draw the demand over trace time (per-minute mean and max, capacity, submissions per hour) as SVG',
@@ -236,21 +176,13 @@ export const inspectArgs = {
 } as const
 
 /**
- * Each replay flag's default, as its definition above writes it: options.ts and output.ts fall back
- * to these when a caller's args lack a value (citty fills them in from the same definitions).
+ * Each replay flag's default, as its definition above writes it: options.ts falls back to these
+ * when a caller's args lack a value (citty fills them in from the same definitions). The output's
+ * flags read their own (outputs/<name>/).
  */
 export const DEFAULTS = {
   speed: replayArgs.speed.default,
   'stats-interval': replayArgs['stats-interval'].default,
-  acks: replayArgs.acks.default,
-  'send-retries': replayArgs['send-retries'].default,
-  'record-time': replayArgs['record-time'].default,
-  'connect-timeout': replayArgs['connect-timeout'].default,
-  compression: replayArgs.compression.default,
-  linger: replayArgs.linger.default,
-  'client-id': replayArgs['client-id'].default,
-  partitions: replayArgs.partitions.default,
-  'replication-factor': replayArgs['replication-factor'].default,
 } as const
 
 /** The replay's flags that shape its messages or reach Kafka: verify rebuilds the same replay. */
@@ -288,60 +220,59 @@ export const verifyArgs = {
     ]),
   ) as Pick<typeof replayArgs, (typeof SHARED_WITH_VERIFY)[number]>),
   ...Object.fromEntries(
-    FORMAT_FLAGS.map((f) => [f.flag, { ...f.def, description: f.def.description.replace(', created if missing', '') }]),
+    Object.entries(formatArgs).map(([flag, def]) => [
+      flag,
+      { ...def, description: def.description.replace(', created if missing', '') },
+    ]),
   ),
   brokers: { ...replayArgs.brokers, description: 'Kafka bootstrap brokers to read from (default: $KAFKA_BROKERS)' },
   since: {
     type: 'string',
+    group: 'READING',
     valueHint: 'OFFSET|TIME',
     description:
-      'Read each partition from this offset, or from the first record at or after this ISO-8601 time (default: the beginning)',
+      'Read each partition from this offset, or from the first record at or after this ISO-8601 time (before 1970, and the default: the beginning)',
   },
   follow: {
     type: 'boolean',
+    group: 'READING',
     description: "Read from the topics' ends while a replay runs, and measure how late each record arrives",
   },
   speed: {
     ...replayArgs.speed,
     description: "The replay's speed: the schedule of records without an opendt-due header is fitted with it",
   },
-  json: { type: 'boolean', description: 'Print the report as JSON' },
-  show: { type: 'string', default: '5', valueHint: 'N', description: 'Differences shown per kind and topic' },
-  quiet: { type: 'boolean', description: 'No progress on stderr' },
+  json: { type: 'boolean', group: 'REPORTING', description: 'Print the report as JSON' },
+  show: {
+    type: 'string',
+    group: 'READING',
+    default: '5',
+    valueHint: 'N',
+    description: 'Differences shown per kind and topic',
+  },
+  quiet: { type: 'boolean', group: 'REPORTING', description: 'No progress on stderr' },
   verbose: replayArgs.verbose,
 } as const
 
 /** `dc-mock`: the replay's flags, over the settings OpenDT's config file and environment give (cli/opendt.ts). */
 export const dcMockArgs = {
   ...replayArgs,
-  trace_dir: { ...replayArgs.trace_dir, description: 'Workload folder (default $WORKLOAD_DIR, else /app/workload)' },
+  trace_dir: {
+    ...replayArgs.trace_dir,
+    description: `Workload folder (default $WORKLOAD_DIR, else ${DC_MOCK_ENVIRONMENT.workloadDir})`,
+  },
   config: {
     type: 'string',
+    group: 'OPENDT',
     valueHint: 'FILE',
     description: "OpenDT's config file: speed, heartbeats, topic names and settings (default $CONFIG_FILE)",
   },
 } as const
 
-/** The commands: each one's flags and the line `--help` describes it by; what each does is in commands/. */
-export const COMMANDS = {
-  replay: { args: replayArgs, description: 'Replay a trace in time-scaled real time' },
-  inspect: { args: inspectArgs, description: 'Describe a trace before replaying it' },
-  verify: { args: verifyArgs, description: "Check what a replay's topics hold against the trace" },
-  'dc-mock': {
-    args: dcMockArgs,
-    description: "Replay as OpenDT's dc-mock: settings from its config file and environment, flags over them",
-  },
-} as const
-
-export type CommandName = keyof typeof COMMANDS
-
 /**
- * A command's flag values as citty parses them, derived from its definitions above (a flag's type
- * is written once, there). Every flag optional and writable: a caller may give only some (tests, dc-mock's settings), and a
- * missing default is read from DEFAULTS. The index signature carries each format's own flags
- * (formats/), read by name.
+ * A command's flag values as citty parses them, derived from its definitions above (types.ts
+ * FlagValues). The index signature carries each format's own flags (formats/), read by name.
  */
-type ParsedFlags<T extends ArgsDef> = { -readonly [K in keyof ParsedArgs<T>]?: ParsedArgs<T>[K] }
-export type ReplayArgs = ParsedFlags<typeof replayArgs>
-export type VerifyArgs = ParsedFlags<typeof verifyArgs>
-export type InspectArgs = ParsedFlags<typeof inspectArgs>
+export type ReplayArgs = FlagValues<typeof replayArgs>
+export type VerifyArgs = FlagValues<typeof verifyArgs>
+export type InspectArgs = FlagValues<typeof inspectArgs>

@@ -1,66 +1,34 @@
-import { EXIT_CODE_HELP } from '../errors.ts'
-import { FORMAT_FLAGS } from '../formats/index.ts'
-import { COMMANDS, type CommandName } from './flags.ts'
+import { type ExitCodeView, exitCodeLines } from '../errors.ts'
+import type { FlagDef } from '../types.ts'
+import { COMMANDS, type CommandName } from './commands.ts'
 
 /**
  * `--help`: each command's flags in groups, wrapped to the terminal's width (80 columns when stdout
  * is no terminal), with examples, the environment and the exit codes. Pure: the width is given.
  */
 
-/** A flag definition as citty holds it (flags.ts). */
-interface FlagDef {
-  type: string
-  description: string
-  valueHint?: string
-  default?: unknown
-  negativeDescription?: string
-}
-
-/** The groups flags are shown in, in this order; every flag of every command belongs to one. */
-const GROUPS: readonly [title: string, flags: readonly string[]][] = [
-  ['INPUT', ['tasks', 'fragments', 'from', 'to', 'strict']],
-  ['OUTPUT', ['dry-run', 'brokers', 'format']],
-  ['PACING', ['speed', 'max-gap', 'max-lag']],
-  ['OPENDT', ['config']],
-  ['DC-MOCK FORMAT', []], // dc-mock's flags (formats/dc-mock), placed here
-  ['WHAT-IF HARDWARE', ['host-cpus', 'host-mhz', 'host-topology']],
-  ['CAPACITY', ['hosts', 'svg']],
-  ['SCALE-OUT', ['shard', 'shard-control', 'start-at']],
-  [
-    'KAFKA',
-    [
-      'client-id',
-      'partitions',
-      'replication-factor',
-      'acks',
-      'idempotent',
-      'record-time',
-      'connect-timeout',
-      'send-retries',
-      'compression',
-      'batch-size',
-      'linger',
-      'checkpoint',
-      'resume',
-    ],
-  ],
-  ['SECURITY', ['sasl', 'sasl-username', 'sasl-password-file', 'tls', 'tls-ca', 'tls-cert', 'tls-key']],
-  ['READING', ['since', 'follow', 'show']],
-  ['REPORTING', ['json', 'stats-interval', 'quiet', 'summary-json', 'verbose']],
+/**
+ * The order of the groups flags are shown in; each flag names its own (its definition's `group`),
+ * and a group not listed here (a format's own) comes after these.
+ */
+export const GROUP_ORDER: readonly string[] = [
+  'INPUT',
+  'OUTPUT',
+  'PACING',
+  'OPENDT',
+  'DC-MOCK FORMAT', // formats/dc-mock's helpGroup, placed here
+  'WHAT-IF HARDWARE',
+  'CAPACITY',
+  'SCALE-OUT',
+  'KAFKA',
+  'SECURITY',
+  'READING',
+  'REPORTING',
 ]
-
-// A format's flags are shown in the group it names (formats/<name>/ helpGroup).
-const GROUP_OF = new Map([
-  ...GROUPS.flatMap(([title, flags]) => flags.map((f) => [f, title] as const)),
-  ...FORMAT_FLAGS.map((f) => [f.flag, f.group] as const),
-])
-
-/** Flags whose name means something else in one command: inspect's --topology is the capacity. */
-const COMMAND_GROUPS: Partial<Record<CommandName, Record<string, string>>> = { inspect: { topology: 'CAPACITY' } }
 
 /** The group a command's flag is shown in (undefined: none, which a unit test refuses). */
 export const groupOf = (command: CommandName, flag: string): string | undefined =>
-  COMMAND_GROUPS[command]?.[flag] ?? GROUP_OF.get(flag)
+  (COMMANDS[command].args as Record<string, FlagDef>)[flag]?.group
 
 /** Words of `text` in lines of at most `width` columns (a longer word gets a line of its own). */
 export function wrapText(text: string, width: number): string[] {
@@ -105,11 +73,12 @@ function examples(items: readonly (readonly [command: string, what: string])[], 
   ])
 }
 
-/** One flag as the help names it: `--speed N|max`, `--no-idempotent` for a flag that is on by default. */
+/** One flag as the help names it: `--speed N|max`, `--acks all|1|0` (an enum's options), `--no-idempotent` for a flag that is on by default. */
 function flagItem(name: string, def: FlagDef): [string, string] {
   if (def.type === 'boolean' && def.default === true)
     return [`--no-${name}`, def.negativeDescription ?? def.description]
-  const left = def.type === 'boolean' ? `--${name}` : `--${name} ${def.valueHint ?? 'VALUE'}`
+  const hint = def.valueHint ?? def.options?.join('|') ?? 'VALUE'
+  const left = def.type === 'boolean' ? `--${name}` : `--${name} ${hint}`
   const shownDefault =
     def.default !== undefined && def.type !== 'boolean' && !/\(default/.test(def.description)
       ? ` (default ${String(def.default)})`
@@ -117,99 +86,13 @@ function flagItem(name: string, def: FlagDef): [string, string] {
   return [left, `${def.description}${shownDefault}`]
 }
 
-const exitCodes = (width: number) =>
-  table(
-    EXIT_CODE_HELP.map(([codes, , long]) => [codes, long] as const),
-    width,
-    12,
-  )
-
-/** What each command's help says beyond its flags. */
-const COMMAND_TEXT: Record<CommandName, { usage: string; examples: [string, string][]; environment: string[] }> = {
-  replay: {
-    usage: 'opendt-replay replay [TRACE_DIR] (--dry-run | --brokers HOST:PORT) [OPTIONS]',
-    examples: [
-      ['opendt-replay replay --dry-run', 'the built-in demo trace to stdout, paced'],
-      ['opendt-replay replay ./surf --dry-run --speed max > surf.ndjson', 'a whole trace, as fast as possible'],
-      ['opendt-replay replay ./surf --dry-run --from 2d --to 3d', 'the third day, paced (10x)'],
-      ['opendt-replay replay ./surf --brokers localhost:9092', 'into the Kafka topics tasks and fragments'],
-      ['opendt-replay replay ./surf --brokers k1:9092 --format dc-mock', "what OpenDT's dc-mock sends"],
-      ['opendt-replay replay ./surf --dry-run --host-cpus 2 --host-mhz 3000', 'as if every task ran on 2 x 3000 MHz'],
-    ],
-    environment: [
-      'Every flag has a twin: OPENDT_REPLAY_ and the flag in upper case, - as _ (OPENDT_REPLAY_SPEED=100, OPENDT_REPLAY_DRY_RUN=1); a flag on the command line wins. Booleans take 1/true/yes or 0/false/no.',
-      'KAFKA_BROKERS also sets --brokers; KAFKA_SASL_PASSWORD is the SASL password (never a flag).',
-    ],
-  },
-  'dc-mock': {
-    usage: 'opendt-replay dc-mock [WORKLOAD_DIR] [OPTIONS]',
-    examples: [
-      [
-        'CONFIG_FILE=config/default.yaml WORKLOAD_DIR=workload/SURF KAFKA_BOOTSTRAP_SERVERS=localhost:9092 opendt-replay dc-mock',
-        "OpenDT's dc-mock, as its compose starts it",
-      ],
-      [
-        'CONFIG_FILE=config/default.yaml opendt-replay dc-mock ./surf --dry-run --to 1h --speed max',
-        "the first hour of what it would send, to stdout, the config file's speed overridden",
-      ],
-    ],
-    environment: [
-      "In OpenDT's stack, a drop-in for its dc-mock service: started with the environment OpenDT's compose gives dc-mock, and no flags, it replays as dc-mock does.",
-      "CONFIG_FILE is OpenDT's config file (--config; required); WORKLOAD_DIR the workload folder (TRACE_DIR; default /app/workload); KAFKA_BOOTSTRAP_SERVERS the brokers (--brokers; default kafka:29092).",
-      'From the config file: global.speed_factor (--speed; -1 is max), services.dc-mock.heartbeat_frequency_minutes (--heartbeat), kafka.topics.{workload,power,topology}.name (the topics); a missing topic is created with its partitions, replication_factor and config.',
-      'A flag, or its OPENDT_REPLAY_ twin, wins over all of these; stderr says where each setting came from. Started with no command at all while CONFIG_FILE is set, opendt-replay runs this command.',
-    ],
-  },
-  inspect: {
-    usage: 'opendt-replay inspect [TRACE_DIR] [OPTIONS]',
-    examples: [
-      ['opendt-replay inspect ./surf', 'what the trace holds, and how long a replay at 10x takes'],
-      ['opendt-replay inspect ./surf --json | jq .', 'for scripts'],
-      [
-        'opendt-replay inspect ./surf --topology ./surf/topology.json --svg demand.svg',
-        "CPU demand against the cluster's capacity, drawn",
-      ],
-      [
-        'opendt-replay inspect ./surf --hosts 100 --host-cpus 32 --host-mhz 3000',
-        'would 100 hosts of 32 x 3000 MHz keep up?',
-      ],
-    ],
-    environment: ['Every flag has a twin: OPENDT_REPLAY_ and the flag in upper case, - as _.'],
-  },
-  verify: {
-    usage: 'opendt-replay verify [TRACE_DIR] --brokers HOST:PORT [the replay flags] [OPTIONS]',
-    examples: [
-      ['opendt-replay verify ./surf --brokers k1:9092', 'after a replay: the topics against the trace'],
-      ['opendt-replay verify ./surf --brokers k1:9092 --from 1d --to 2d', 'of a window (the same flags as the replay)'],
-      ['opendt-replay verify ./surf --brokers k1:9092 --since 2026-11-26T15:00:00Z', 'topics that hold older runs too'],
-      [
-        'opendt-replay verify ./surf --brokers k1:9092 --follow --speed 100 --to 1h',
-        'start before the replay: lateness as records arrive',
-      ],
-    ],
-    environment: [
-      "Every record of the format's topics is matched by key and value (a 64-bit hash) with the messages the trace defines: missing, duplicated, changed, not in the trace, and out of order are counted, and the first --show of each kind shown with their offsets.",
-      'Flags have environment twins (OPENDT_REPLAY_ and the flag in upper case, - as _).',
-    ],
-  },
-}
-
-/** verify's exit codes differ from the replay's in meaning. */
-const VERIFY_EXIT_CODES: [string, string][] = [
-  ['0', "the topics hold exactly the replay's messages"],
-  ['1', 'they do not (or an internal error)'],
-  ['2', 'bad input (a flag or the trace)'],
-  ['3', 'Kafka unreachable, or lost while reading'],
-  ['5', 'the brokers rejected the SASL credentials'],
-  ['6', 'stdout could not be written (closed, a full disk)'],
-  ['130/143', 'stopped by SIGINT/SIGTERM (once reading began, the report of what was read is printed)'],
-  ['141', 'the reader of stdout went away (| head)'],
-]
+/** The exit codes as errors.ts's taxonomy says them, in `view`'s meaning. */
+const exitCodes = (width: number, view: ExitCodeView = 'replay') => table(exitCodeLines(view), width, 12)
 
 /** A command's `--help` at `width` columns. */
 export function commandHelp(name: CommandName, width: number): string {
-  const { description, args } = COMMANDS[name]
-  const text = COMMAND_TEXT[name]
+  const text: (typeof COMMANDS)[CommandName] = COMMANDS[name]
+  const { description, args } = text
   const defs = args as Record<string, FlagDef>
   const out: string[] = [
     ...wrapText(`opendt-replay ${name}: ${description}`, width),
@@ -222,10 +105,10 @@ export function commandHelp(name: CommandName, width: number): string {
     out.push(
       '',
       'ARGUMENTS',
-      ...table([[name === 'dc-mock' ? 'WORKLOAD_DIR' : 'TRACE_DIR', positional[1].description]], width),
+      ...table([['argument' in text ? text.argument : 'TRACE_DIR', positional[1].description]], width),
     )
-  // The groups in order; a format's own group, when it names one not listed, after them.
-  for (const title of new Set([...GROUPS.map(([t]) => t), ...FORMAT_FLAGS.map((f) => f.group)])) {
+  // The groups in order; a group not listed (a format's own), after them.
+  for (const title of new Set([...GROUP_ORDER, ...Object.values(defs).flatMap((d) => d.group ?? [])])) {
     const items = Object.entries(defs)
       .filter(([flag, d]) => d.type !== 'positional' && groupOf(name, flag) === title)
       .map(([flag, d]) => flagItem(flag, d))
@@ -233,7 +116,7 @@ export function commandHelp(name: CommandName, width: number): string {
   }
   out.push('', 'EXAMPLES', ...examples(text.examples, width))
   out.push('', 'ENVIRONMENT', ...text.environment.flatMap((p, i) => [...(i > 0 ? [''] : []), ...paragraph(p, width)]))
-  out.push('', 'EXIT CODES', ...(name === 'verify' ? table(VERIFY_EXIT_CODES, width, 12) : exitCodes(width)))
+  out.push('', 'EXIT CODES', ...exitCodes(width, 'exitCodes' in text ? text.exitCodes : 'replay'))
   return `${out.join('\n')}\n`
 }
 

@@ -1,24 +1,27 @@
+import { clip, echo } from '../echo.ts'
 import { badInput } from '../errors.ts'
+import { DC_MOCK_ENVIRONMENT } from '../formats/dc-mock/defaults.ts'
 import { dcMock } from '../formats/dc-mock/index.ts'
+import { MAX_REPLICATION_FACTOR } from '../outputs/kafka/flags.ts'
 import { INT32_MAX } from '../trace/columns.ts'
-import { folderState, isMapping, parseYaml } from '../trace/file.ts'
+import { folderState, reasonOf } from '../trace/file.ts'
+import { Divergent } from '../trace/pyyaml.ts'
+import { parseYamlAsPyYaml } from '../trace/pyyaml-document.ts'
 import type { TopicSettings } from '../types.ts'
-import { MAX_REPLICATION_FACTOR } from './output.ts'
+import { type Dump, spelled, validateAppConfig } from './opendt-model.ts'
 
 /**
  * OpenDT's configuration as a source of options (`opendt-replay dc-mock`): what OpenDT's compose
  * gives its dc-mock service (CONFIG_FILE, WORKLOAD_DIR, KAFKA_BOOTSTRAP_SERVERS) mapped to the
  * replay's own flags, below the command line and the OPENDT_REPLAY_ twins. The config file is read
- * as OpenDT's `odt_common/config.py` reads it: keys OpenDT accepts and we do not use are ignored,
- * and a value OpenDT would refuse is refused here too, naming the file, the key and the value.
+ * as OpenDT's `odt_common/config.py` reads it: PyYAML's reading of the text (trace/pyyaml.ts; where
+ * ours differs in a way that matters, refused with both readings), then its models, aliases and
+ * coercions (cli/opendt-model.ts). Keys OpenDT ignores are ignored; a config OpenDT would refuse is
+ * refused, naming the file, the key and the value.
  */
 
 /** dc-mock's defaults when its environment says nothing (OpenDT's dc_mock/main.py, utils/kafka.py). */
-export const OPENDT_DEFAULTS = { workloadDir: '/app/workload', bootstrap: 'kafka:29092' } as const
-
-/** OpenDT's defaults for what its config file leaves out (odt_common/config.py). */
-const DEFAULT_SPEED_FACTOR = 10
-const DEFAULT_HEARTBEAT_MINUTES = 1
+export const OPENDT_DEFAULTS = DC_MOCK_ENVIRONMENT
 
 /** A topic as OpenDT's kafka-init creates it (kafka.topics.<key>). */
 export interface OpenDtTopic extends TopicSettings {
@@ -30,103 +33,65 @@ export interface OpenDtConfig {
   /** global.speed_factor: trace seconds per wall second, Infinity for -1; undefined: not given. */
   speed?: number
   /** services.dc-mock.heartbeat_frequency_minutes; undefined: not given. */
-  heartbeatMinutes?: number
+  heartbeatMinutes?: bigint
   /** kafka.topics, by logical name (workload, power, topology, and OpenDT's others). */
   topics: Map<string, OpenDtTopic>
-}
-
-const shown = (v: unknown) =>
-  typeof v === 'string' ? `"${v}"` : typeof v === 'number' ? String(v) : (JSON.stringify(v) ?? String(v))
-
-/**
- * A number as pydantic reads one in its default (lax) mode: a YAML number, or a string that spells
- * one ("300"); booleans and everything else are refused.
- */
-function numberOf(v: unknown): number | undefined {
-  if (typeof v === 'number') return v
-  if (typeof v === 'string' && /^\s*[+-]?(\d+(\.\d*)?|\.\d+)(e[+-]?\d+)?\s*$/i.test(v)) return Number(v)
-  return undefined
+  /** The whole configuration as OpenDT's AppConfig holds it (`model_dump()`; ints as bigint). */
+  model: Dump
+  /** How the file spells the keys that have two spellings: `global` or `global_config`, `dc-mock` or `dc_mock`. */
+  keys: { speed: string; heartbeat: string }
 }
 
 /** Parses and checks OpenDT's config file (pure: the text is given). Errors name `path` and the key. */
 export function parseOpenDtConfig(path: string, text: string): OpenDtConfig {
-  const doc = parseYaml(path, text)
-  if (doc === null || doc === undefined) {
-    throw badInput(`${path}: empty; expected OpenDT's configuration (global, services, kafka)`)
+  const doc = parseYamlAsPyYaml(path, text)
+  const model = validateAppConfig(path, doc)
+  const root = doc as Record<string, unknown>
+  const globalKey = spelled(root, 'global', 'global_config')
+  const services = root.services as Record<string, unknown>
+  const serviceKey = spelled(services, 'dc-mock', 'dc_mock')
+  const keys = {
+    speed: `${globalKey}.speed_factor`,
+    heartbeat: `services.${serviceKey}.heartbeat_frequency_minutes`,
   }
-  if (!isMapping(doc)) {
-    const what = Array.isArray(doc) ? 'a list (or several documents)' : shown(doc).slice(0, 80)
-    throw badInput(`${path}: expected OpenDT's configuration (a mapping of global, services, kafka), got ${what}`)
-  }
-  const bad = (key: string, value: unknown, expected: string) =>
-    badInput(`${path}: ${key}: expected ${expected}, got ${shown(value)}`)
-  const section = (parent: Record<string, unknown>, key: string, at: string): Record<string, unknown> => {
-    const v = parent[key]
-    if (v === undefined || v === null) return {}
-    if (!isMapping(v)) throw bad(at, v, 'a mapping')
-    return v
-  }
+  const given = (section: unknown, key: string) =>
+    typeof section === 'object' && section !== null && Object.hasOwn(section, key)
+  const global = model.global_config as Dump
+  const service = (model.services as Dump).dc_mock as Dump
+  const config: OpenDtConfig = { topics: new Map(), model, keys }
 
-  const config: OpenDtConfig = { topics: new Map() }
-  const global = section(doc, 'global', 'global')
-  if (global.speed_factor !== undefined && global.speed_factor !== null) {
-    const raw = global.speed_factor
-    const speed = numberOf(raw)
-    if (speed === undefined || !Number.isFinite(speed)) {
-      throw bad('global.speed_factor', raw, 'a number (1 is real time, -1 as fast as possible)')
-    }
-    if (speed !== -1 && speed <= 0) {
+  if (given(root[globalKey], 'speed_factor')) {
+    const speed = global.speed_factor as number
+    if (Number.isNaN(speed)) {
+      const raw = (root[globalKey] as Record<string, unknown>).speed_factor
       throw badInput(
-        `${path}: global.speed_factor: ${shown(raw)} is refused (OpenDT refuses it too): ` +
-          'give a positive speed (1 is real time) or -1 (as fast as possible)',
+        `${path}: ${keys.speed}: ${raw instanceof Divergent ? clip(raw.raw) : typeof raw === 'number' ? '.nan' : echo(raw)} is refused: ` +
+          "OpenDT reads it as NaN, and its dc-mock then fails at its first pause (Python's time.sleep refuses NaN)",
       )
     }
+    // -1 is OpenDT's "as fast as possible"; infinity is the same to dc-mock (every pause is 0).
     config.speed = speed === -1 ? Infinity : speed
   }
-
-  const service = section(section(doc, 'services', 'services'), 'dc-mock', 'services.dc-mock')
-  const workload = service.workload
-  if (workload !== undefined && workload !== null && typeof workload !== 'string') {
-    throw bad('services.dc-mock.workload', workload, 'a workload name (a string)')
-  }
-  const heartbeat = service.heartbeat_frequency_minutes
-  if (heartbeat !== undefined && heartbeat !== null) {
-    const minutes = numberOf(heartbeat)
-    if (minutes === undefined || !Number.isSafeInteger(minutes) || minutes <= 0) {
-      throw bad('services.dc-mock.heartbeat_frequency_minutes', heartbeat, 'a whole number of minutes above 0')
-    }
-    config.heartbeatMinutes = minutes
+  if (given(services[serviceKey], 'heartbeat_frequency_minutes')) {
+    config.heartbeatMinutes = service.heartbeat_frequency_minutes as bigint
   }
 
-  const topics = section(section(doc, 'kafka', 'kafka'), 'topics', 'kafka.topics')
-  for (const [key, entry] of Object.entries(topics)) {
+  for (const [key, entry] of Object.entries((model.kafka as Dump).topics as Record<string, Dump>)) {
     const at = `kafka.topics.${key}`
-    if (!isMapping(entry)) throw bad(at, entry, 'a mapping (name, partitions, replication_factor, config)')
-    if (entry.name === undefined || entry.name === null)
-      throw badInput(`${path}: ${at}.name: missing (every topic needs a name)`)
-    if (typeof entry.name !== 'string' || entry.name.trim() === '') throw bad(`${at}.name`, entry.name, 'a topic name')
     const count = (field: string, max: number) => {
-      const v = entry[field]
-      if (v === undefined || v === null) return 1
-      const n = numberOf(v)
-      if (n === undefined || !Number.isSafeInteger(n) || n <= 0)
-        throw bad(`${at}.${field}`, v, 'a whole number above 0')
-      if (n > max) throw bad(`${at}.${field}`, v, `a whole number above 0, at most ${max} (Kafka's limit)`)
-      return n
-    }
-    const settings = section(entry, 'config', `${at}.config`)
-    const configs: Record<string, string> = {}
-    for (const [name, value] of Object.entries(settings)) {
-      if (typeof value === 'string') configs[name] = value
-      else if (typeof value === 'number' && Number.isFinite(value)) configs[name] = String(value)
-      else if (typeof value === 'boolean') configs[name] = String(value)
-      else throw bad(`${at}.config.${name}`, value, 'a value (a string or a number)')
+      const n = entry[field] as bigint
+      if (n > max) {
+        throw badInput(
+          `${path}: ${at}.${field}: expected a whole number above 0, at most ${max} (Kafka's limit), got ${n}`,
+        )
+      }
+      return Number(n)
     }
     config.topics.set(key, {
-      name: entry.name,
+      name: entry.name as string,
       partitions: count('partitions', INT32_MAX),
       replicationFactor: count('replication_factor', MAX_REPLICATION_FACTOR),
-      configs,
+      configs: entry.config as Record<string, string>,
     })
   }
   return config
@@ -176,7 +141,7 @@ export function openDtLayer(input: LayerInput): OpenDtLayer {
       return
     }
     settings.push({ flag, value, source })
-    lines.push(`--${flag} ${value}: ${source}`)
+    lines.push(`--${flag} ${clip(value)}: ${source}`)
   }
   const file = (key: string) => `${configPath}: ${key}`
 
@@ -201,30 +166,43 @@ export function openDtLayer(input: LayerInput): OpenDtLayer {
       env.KAFKA_BOOTSTRAP_SERVERS ? 'KAFKA_BOOTSTRAP_SERVERS' : `KAFKA_BOOTSTRAP_SERVERS unset: dc-mock's default`,
     )
   }
-  const speed = config.speed ?? DEFAULT_SPEED_FACTOR
+  // Unset, OpenDT's defaults apply: AppConfig holds them (speed 10, a heartbeat a minute).
+  const speed = config.speed ?? ((config.model.global_config as Dump).speed_factor as number)
   set(
     'speed',
     speedText(speed),
-    config.speed === undefined ? `${file('global.speed_factor')} unset: OpenDT's default` : file('global.speed_factor'),
+    config.speed === undefined ? `${file(config.keys.speed)} unset: OpenDT's default` : file(config.keys.speed),
   )
-  const minutes = config.heartbeatMinutes ?? DEFAULT_HEARTBEAT_MINUTES
-  const heartbeatKey = 'services.dc-mock.heartbeat_frequency_minutes'
+  const minutes = ((config.model.services as Dump).dc_mock as Dump).heartbeat_frequency_minutes as bigint
   set(
     'heartbeat',
     `${minutes}m`,
-    config.heartbeatMinutes === undefined ? `${file(heartbeatKey)} unset: OpenDT's default` : file(heartbeatKey),
+    config.heartbeatMinutes === undefined
+      ? `${file(config.keys.heartbeat)} unset: OpenDT's default`
+      : file(config.keys.heartbeat),
   )
   const topics = new Map<string, TopicSettings>()
   // dc-mock's streams are named as OpenDT's config names its topics (workload, power, topology).
-  for (const [key, { flag, default: fallback }] of Object.entries(dcMock.topics)) {
+  for (const [key, { flag }] of Object.entries(dcMock.topics)) {
     const topic = config.topics.get(key)
-    set(flag, topic?.name ?? fallback, topic ? file(`kafka.topics.${key}.name`) : `kafka.topics.${key} unset: default`)
-    if (!topic || given.has(flag)) continue
+    if (!topic) {
+      // OpenDT's dc-mock reads config.kafka.topics[key].name, and stops (KeyError) without it.
+      if (given.has(flag)) lines.push(`--${flag}: as given (kafka.topics.${key} unset)`)
+      else {
+        throw badInput(
+          `${configPath}: kafka.topics.${key}: missing: OpenDT's dc-mock takes the ${key} topic's name from it (add it, or give --${flag})`,
+        )
+      }
+      continue
+    }
+    set(flag, topic.name, file(`kafka.topics.${key}.name`))
+    if (given.has(flag)) continue
     // Created as kafka-init creates it, unless --partitions or --replication-factor say otherwise.
     topics.set(topic.name, {
       partitions: given.has('partitions') ? undefined : topic.partitions,
       replicationFactor: given.has('replication-factor') ? undefined : topic.replicationFactor,
       configs: topic.configs,
+      source: file(`kafka.topics.${key}`),
     })
   }
   return { settings, traceDir, topics, lines }
@@ -232,10 +210,19 @@ export function openDtLayer(input: LayerInput): OpenDtLayer {
 
 /** WORKLOAD_DIR (or its default) must be a folder: one line naming the variable otherwise. */
 export function checkWorkloadDir(traceDir: { value: string; source: string }): void {
-  if (folderState(traceDir.value) !== 'folder') {
+  const variable = traceDir.source.startsWith('WORKLOAD_DIR unset')
+    ? "WORKLOAD_DIR (unset, so dc-mock's default)"
+    : 'WORKLOAD_DIR'
+  let state: ReturnType<typeof folderState>
+  try {
+    state = folderState(traceDir.value)
+  } catch (error) {
+    // A symbolic-link loop, a folder we may not enter: the reason, under the variable's name.
+    throw badInput(`${variable} ${clip(traceDir.value)}: ${reasonOf((error as Error).cause ?? error)}`, error)
+  }
+  if (state !== 'folder') {
     throw badInput(
-      `${traceDir.source.startsWith('WORKLOAD_DIR unset') ? "WORKLOAD_DIR (unset, so dc-mock's default)" : 'WORKLOAD_DIR'} ` +
-        `${traceDir.value}: no such folder (OpenDT's workload folder, with tasks.parquet and fragments.parquet)`,
+      `${variable} ${clip(traceDir.value)}: no such folder (OpenDT's workload folder, with tasks.parquet and fragments.parquet)`,
     )
   }
 }

@@ -1,5 +1,6 @@
 import { dirname, join } from 'node:path'
 import {
+  oneOf,
   parseDuration,
   parseSpeed,
   parseTimeRef,
@@ -8,9 +9,12 @@ import {
   type ReadText,
   readFlagFile,
 } from '../core/parse.ts'
+import { quote } from '../echo.ts'
 import { badInput } from '../errors.ts'
 import { dcMockFiles } from '../formats/dc-mock/index.ts'
-import { DEFAULT_FORMAT, FORMAT_FLAGS, FORMATS, formatOf } from '../formats/index.ts'
+import { DEFAULT_FORMAT, FORMAT_FLAGS, formatOf } from '../formats/index.ts'
+import { chooseOutput, whyNoCheckpoint } from '../outputs/index.ts'
+import { KAFKA } from '../outputs/kafka/index.ts'
 import { INT32_MAX } from '../trace/columns.ts'
 import { checkWritable, folderState, readTextFile } from '../trace/file.ts'
 import { capacityMhz, parseTopology } from '../trace/topology.ts'
@@ -18,6 +22,7 @@ import type {
   Format,
   Host,
   InspectOptions,
+  Output,
   ReadFrom,
   ReplayOptions,
   Role,
@@ -27,8 +32,7 @@ import type {
   VerifyOptions,
 } from '../types.ts'
 import type { OutsideArgv } from './env.ts'
-import { DEFAULTS, type InspectArgs, type ReplayArgs, type VerifyArgs, verifyArgs } from './flags.ts'
-import { resolveOutput } from './output.ts'
+import { DEFAULTS, type InspectArgs, type ReplayArgs, replayArgs, type VerifyArgs, verifyArgs } from './flags.ts'
 
 /**
  * Flags to options: every value checked and mapped to the options object the command runs with.
@@ -61,13 +65,24 @@ export function toReplayOptions(
   args: ReplayArgs,
   sources: FlagSources = {},
 ): { options: ReplayOptions; demo: boolean } {
+  const read = sources.read ?? readTextFile
+  const name = flagNamer(sources.outsideArgv)
+  const output = chooseOutput({ args, env: sources.env ?? {}, read, name, topicSettings: sources.topicSettings })
+  return replayOptions(args, sources, output)
+}
+
+/** The replay's options into `output` (chosen and checked already), every other flag checked. */
+function replayOptions(
+  args: ReplayArgs,
+  sources: FlagSources,
+  output: Output,
+): { options: ReplayOptions; demo: boolean } {
   const name = flagNamer(sources.outsideArgv)
   const optional = <T>(flag: keyof ReplayArgs & string, parse: (name: string, text: string) => T): T | undefined => {
     const text = args[flag]
     return typeof text === 'string' ? parse(name(flag), text) : undefined
   }
   const read = sources.read ?? readTextFile
-  const output = resolveOutput(args, sources.env ?? {}, read, name, sources.topicSettings)
   const trace = resolveTrace(args)
   const format = parseFormat(name('format'), args.format ?? DEFAULT_FORMAT)
   const definition = formatOf(format)
@@ -109,19 +124,18 @@ export function toReplayOptions(
     }
   }
   if (options.statsIntervalMs <= 0) {
-    throw badInput(`${name('stats-interval')}: must be longer than 0, got "${args['stats-interval']}"`)
+    throw badInput(`${name('stats-interval')}: must be longer than 0, got ${quote(args['stats-interval'])}`)
   }
   if (args['summary-json'] !== undefined) checkWritable(name('summary-json'), args['summary-json'])
   if (args.resume && !args.checkpoint) throw badInput('--resume needs --checkpoint FILE')
-  if (args.checkpoint !== undefined && output.kind !== 'kafka') {
-    throw badInput('--checkpoint needs Kafka output (--brokers): a dry-run has nothing to resume')
-  }
+  const unresumable = args.checkpoint !== undefined && whyNoCheckpoint(output)
+  if (unresumable) throw badInput(`--checkpoint ${unresumable}`)
   const streams = definition.streams
   for (const [i, a] of streams.entries()) {
     const b = streams.slice(i + 1).find((r) => options.topics[r] === options.topics[a])
     if (b) {
       throw badInput(
-        `${name(topicFlag(a))} and ${name(topicFlag(b))} are both "${options.topics[a]}": use a topic per stream`,
+        `${name(topicFlag(a))} and ${name(topicFlag(b))} are both ${quote(options.topics[a])}: use a topic per stream`,
       )
     }
   }
@@ -143,18 +157,21 @@ export function toReplayOptions(
  */
 export function toVerifyOptions(args: VerifyArgs, sources: FlagSources = {}): VerifyOptions {
   const name = flagNamer(sources.outsideArgv)
-  if (args.brokers === undefined && !sources.env?.KAFKA_BROKERS) {
-    throw badInput('verify needs the brokers to read from: --brokers HOST:PORT (or KAFKA_BROKERS)')
-  }
+  const env = sources.env ?? {}
+  const noBrokers = () => badInput('verify needs the brokers to read from: --brokers HOST:PORT (or KAFKA_BROKERS)')
+  if (args.brokers === undefined && !env.KAFKA_BROKERS) throw noBrokers()
   if (args.follow && args.since !== undefined) {
     throw badInput(`${name('since')} and --follow exclude each other: --follow reads from the topics' ends`)
   }
-  const { options } = toReplayOptions({ ...args, 'dry-run': false, speed: undefined }, sources)
-  if (options.output.kind !== 'kafka') throw new Error('verify: no Kafka output')
+  // verify reads Kafka: its settings are the Kafka output's, from the same flags.
+  const read = sources.read ?? readTextFile
+  const config = KAFKA.resolve({ args, env, read, name, topicSettings: sources.topicSettings })
+  if (config === undefined) throw noBrokers()
+  const { options } = replayOptions({ ...args, speed: undefined }, sources, { kind: KAFKA.name, config })
   return {
     spec: options.spec,
     topics: options.topics,
-    config: options.output.config,
+    config,
     from: args.since === undefined ? { earliest: true } : parseSince(name('since'), args.since),
     follow: args.follow === true,
     speed: parseSpeed(name('speed'), args.speed ?? DEFAULTS.speed),
@@ -165,20 +182,25 @@ export function toVerifyOptions(args: VerifyArgs, sources: FlagSources = {}): Ve
   }
 }
 
-/** `--since`: an offset (digits), or an ISO-8601 time. */
+/** `--since`: an offset (digits), or an ISO-8601 time (one before 1970: the beginning). */
 function parseSince(flag: string, text: string): ReadFrom {
   if (/^\d+$/.test(text.trim())) {
     // Past 2^53 a number would round to another offset (no topic holds that many records anyway).
     if (!Number.isSafeInteger(Number(text.trim()))) {
-      throw badInput(`${flag}: an offset is at most ${Number.MAX_SAFE_INTEGER}, got "${text}"`)
+      throw badInput(`${flag}: an offset is at most ${Number.MAX_SAFE_INTEGER}, got ${quote(text)}`)
     }
     return { offset: Number(text.trim()) }
   }
   const time = instant(flag, text)
   if (time === undefined) {
-    throw badInput(`${flag}: expected an offset (0, 1500) or an ISO-8601 time (2026-11-26T15:00:00Z), got "${text}"`)
+    throw badInput(
+      `${flag}: expected an offset (0, 1500) or an ISO-8601 time (2026-11-26T15:00:00Z), got ${quote(text)}`,
+    )
   }
-  return { time }
+  // Kafka reads a negative time as a special one (-1 the latest offset, -2 the earliest; others are
+  // refused). No record's time is before 1970 (-1 is "none"), so every record is at or after one
+  // that is: the topics' beginnings, exactly.
+  return time < 0 ? { earliest: true } : { time }
 }
 
 /** An ISO-8601 instant, read as `--from`/`--to` read one (parseTimeRef: no zone is UTC); undefined when the text is none. */
@@ -193,10 +215,9 @@ function instant(flag: string, text: string): number | undefined {
 
 /** `--shard K/N` (0 <= K < N) and `--shard-control first|all`. */
 function resolveShard(args: ReplayArgs, name: FlagName): Shard | undefined {
-  const control = args['shard-control']
-  if (control !== undefined && control !== 'first' && control !== 'all') {
-    throw badInput(`${name('shard-control')}: expected first or all, got "${control}"`)
-  }
+  const given = args['shard-control']
+  const control =
+    given === undefined ? undefined : oneOf(name('shard-control'), replayArgs['shard-control'].options, given)
   const text = args.shard
   if (text === undefined) {
     if (control !== undefined) throw badInput(`${name('shard-control')} needs --shard K/N`)
@@ -204,11 +225,11 @@ function resolveShard(args: ReplayArgs, name: FlagName): Shard | undefined {
   }
   const m = /^(\d+)\/(\d+)$/.exec(text.trim())
   const [index, count] = m ? [Number(m[1]), Number(m[2])] : [Number.NaN, Number.NaN]
-  if (m && count > 1_000_000) throw badInput(`${name('shard')}: N is at most 1000000, got "${text}"`)
+  if (m && count > 1_000_000) throw badInput(`${name('shard')}: N is at most 1000000, got ${quote(text)}`)
   if (!m || count < 1 || index >= count) {
-    throw badInput(`${name('shard')}: expected K/N with 0 <= K < N (0/3, 1/3, 2/3), got "${text}"`)
+    throw badInput(`${name('shard')}: expected K/N with 0 <= K < N (0/3, 1/3, 2/3), got ${quote(text)}`)
   }
-  return { index, count, control: control === 'all' ? 'all' : 'first' }
+  return { index, count, control: control ?? 'first' }
 }
 
 /** The furthest ahead `--start-at` may be: a week (a start further off is a typo, not a plan). */
@@ -218,7 +239,7 @@ export const MAX_START_AHEAD_MS = 7 * 86_400_000
 function parseStartAt(flag: string, text: string, now = Date.now()): number {
   const at = text.startsWith('+') ? now + parseDuration(flag, text.slice(1)) : instant(flag, text)
   if (at === undefined) {
-    throw badInput(`${flag}: expected an ISO-8601 time (2026-11-26T15:00:00Z) or +DURATION (+30s), got "${text}"`)
+    throw badInput(`${flag}: expected an ISO-8601 time (2026-11-26T15:00:00Z) or +DURATION (+30s), got ${quote(text)}`)
   }
   if (!(at - now <= MAX_START_AHEAD_MS)) {
     const days = ((at - now) / 86_400_000).toFixed(1)
@@ -227,10 +248,7 @@ function parseStartAt(flag: string, text: string, now = Date.now()): number {
   return at
 }
 
-function parseFormat(flag: string, text: string): Format {
-  if (text in FORMATS) return text
-  throw badInput(`${flag}: expected ${Object.keys(FORMATS).join(' or ')}, got "${text}"`)
-}
+const parseFormat = (flag: string, text: string): Format => oneOf(flag, replayArgs.format.options, text)
 
 /**
  * The what-if host: `--host-cpus N --host-mhz M` (both or neither), or `--host-topology FILE`,
@@ -249,13 +267,15 @@ export function resolveHost(
       throw badInput(`${name('host-topology')} and --host-cpus/--host-mhz exclude each other: pick one host`)
     }
     const first = parseTopology(file, readFlagFile(name('host-topology'), file, read)).hosts[0]!
-    return { cpus: first.coreCount, mhz: first.coreSpeed }
+    const source = `${name('host-topology')} ${file}: its first host's cpu.coreSpeed ${first.coreSpeed} (cpu.coreCount ${first.coreCount})`
+    return { cpus: first.coreCount, mhz: first.coreSpeed, source }
   }
   if ((cpus === undefined) !== (mhz === undefined)) throw badInput('--host-cpus and --host-mhz go together')
   if (cpus === undefined || mhz === undefined) return undefined
   return {
     cpus: positiveInteger(name('host-cpus'), cpus, INT32_MAX, " (OpenDC's CPU count)"),
     mhz: positiveNumber(name('host-mhz'), mhz),
+    source: `${name('host-cpus')} ${quote(cpus).slice(1, -1)} ${name('host-mhz')} ${quote(mhz).slice(1, -1)}`,
   }
 }
 
@@ -263,7 +283,7 @@ export function resolveHost(
 function topicName(flag: string, name: string): string {
   if (name.length > 249) throw badInput(`${flag}: a topic name has at most 249 characters, got ${name.length}`)
   if (!/^[a-zA-Z0-9._-]{1,249}$/.test(name) || name === '.' || name === '..') {
-    throw badInput(`${flag}: "${name}" is not a valid topic name (letters, digits, . _ -; not . or ..)`)
+    throw badInput(`${flag}: ${quote(name)} is not a valid topic name (letters, digits, . _ -; not . or ..)`)
   }
   return name
 }

@@ -5,11 +5,11 @@ import type { ReplayArgs } from '../cli/flags.ts'
 import { toReplayOptions } from '../cli/options.ts'
 import { ReplayError } from '../errors.ts'
 import { formatOf } from '../formats/index.ts'
+import { outputOf } from '../outputs/index.ts'
 import { checkpointIdentity, startingPoint } from '../run/checkpoint.ts'
 import { listed, type ReplaySummary } from '../run/outcome.ts'
 import { type ReplayEdges, replay } from '../run/replay.ts'
 import { failureJson, summaryJson, writeSummary } from '../run/summary.ts'
-import { requireStdout } from '../sinks/stdout.ts'
 
 /**
  * `opendt-replay replay` (and `dc-mock`, the same replay with OpenDT's settings under its flags):
@@ -27,7 +27,8 @@ export async function replayCommand(
   const shard = options.spec.shard
   const edges = shard ? { ...given, log: given.log.withTag(`shard ${shard.index}/${shard.count}`) } : given
   const { log } = edges
-  if (options.output.kind === 'stdout') requireStdout()
+  const output = outputOf(options.output)
+  output.preflight?.(options.output.config)
   if (options.quiet) log.level = 0
   // Where each setting came from, once, when OpenDT's configuration gave some (`dc-mock`).
   for (const line of opendt?.lines ?? []) log.info(line)
@@ -38,7 +39,7 @@ export async function replayCommand(
   }
   if (args.checkpoint) {
     const path = args.checkpoint
-    const identity = await checkpointIdentity(args, options)
+    const identity = await checkpointIdentity(args, options, output)
     const start = startingPoint(path, args.resume === true, identity, format.streams)
     options.checkpoint = { path, start }
     const s = start.streams
@@ -57,14 +58,14 @@ export async function replayCommand(
   try {
     summary = await replay(options, edges)
   } catch (error) {
-    if (summaryFile && error instanceof ReplayError) writeSummary(summaryFile, failureJson(options, error))
+    if (summaryFile && error instanceof ReplayError) writeSummary(summaryFile, failureJson(options, output, error))
     throw error
   }
   if (summary.failed) {
     log.error(summary.line)
     if (options.verbose && summary.stack) log.error(summary.stack)
   } else if (summary.reason !== 'stdout-closed') always(log, () => log.info(summary.line))
-  if (summaryFile) writeSummary(summaryFile, summaryJson(options, summary))
+  if (summaryFile) writeSummary(summaryFile, summaryJson(options, output, summary))
   return summary.exitCode
 }
 

@@ -41,8 +41,12 @@ function taskWork(fragments: Fragments, t: number): number {
 export function checkWork(tasks: Tasks, fragments: Fragments, host?: Host): void {
   const on = host ? ` on a what-if host of ${host.cpus} x ${host.mhz} MHz` : ''
   const throughput = host ? host.cpus * host.mhz : 1
+  // An error names the flags or the topology field that gave the host first.
+  const given = host?.source ? `${host.source}: ` : ''
   if (!(Number.isFinite(throughput) && throughput > 0)) {
-    throw badInput(`what-if host ${host!.cpus} x ${host!.mhz} MHz: its throughput (CPUs x MHz) is not a finite number`)
+    throw badInput(
+      `${given}what-if host ${host!.cpus} x ${host!.mhz} MHz: its throughput (CPUs x MHz) is not a finite number`,
+    )
   }
   const task = (t: number) => `${fragments.path}: task ${tasks.idJson[t]}`
   for (let t = 0; t < tasks.count; t++) {
@@ -62,7 +66,7 @@ export function checkWork(tasks: Tasks, fragments: Fragments, host?: Host): void
     }
     if (host && tasks.submit[t]! + Math.round(work / throughput) > PYTHON_TIMES.to) {
       throw badInput(
-        `${task(t)}: its fragments would end after year 9999${on} (${work} ms x MHz of work), where OpenDT's times end`,
+        `${given}too slow: ${task(t)}: its fragments would end after year 9999${on} (${work} ms x MHz of work), where OpenDT's times end`,
       )
     }
   }

@@ -1,3 +1,4 @@
+import { quote } from '../echo.ts'
 import { badInput, ReplayError } from '../errors.ts'
 import { MAX_TIME_MS } from '../trace/columns.ts'
 import type { TimeRef } from '../types.ts'
@@ -17,7 +18,7 @@ export function parseSpeed(flag: string, text: string): number {
   if (text === 'max') return Infinity
   const speed = /^\d+(\.\d+)?(e[+-]?\d+)?$/i.test(text) ? Number(text) : Number.NaN
   if (!(speed > 0) || !Number.isFinite(speed)) {
-    throw badInput(`${flag}: expected a positive number or "max", got "${text}"`)
+    throw badInput(`${flag}: expected a positive number or "max", got ${quote(text)}`)
   }
   if (speed < MIN_SPEED)
     throw badInput(`${flag}: ${text} is too slow (the least is 0.000001: a week of trace in 19,000 years)`)
@@ -52,7 +53,7 @@ export function parseTimeRef(flag: string, text: string): TimeRef {
     const absolute = Date.parse(zoned.replace(' ', 'T'))
     if (Number.isFinite(absolute)) return { absolute }
   }
-  throw badInput(`${flag}: expected an offset like 90s, 30m, 2h, 1d or an ISO-8601 time, got "${text}"`)
+  throw badInput(`${flag}: expected an offset like 90s, 30m, 2h, 1d or an ISO-8601 time, got ${quote(text)}`)
 }
 
 /** A duration flag: `500ms`, `30s`, `2m`, `1h30m`. */
@@ -65,8 +66,22 @@ export function parseDuration(flag: string, text: string): number {
     if (OFFSET.test(text.trim())) throw error
     ref = undefined
   }
-  if (!ref || !('offset' in ref)) throw badInput(`${flag}: expected a duration like 500ms, 30s or 2m, got "${text}"`)
+  if (!ref || !('offset' in ref))
+    throw badInput(`${flag}: expected a duration like 500ms, 30s or 2m, got ${quote(text)}`)
   return ref.offset
+}
+
+/** `a`, `a or b`, `a, b or c`. */
+const orList = (items: readonly string[]) =>
+  items.length > 1 ? `${items.slice(0, -1).join(', ')} or ${items.at(-1)}` : (items[0] ?? '')
+
+/**
+ * One of an enum flag's options (its citty definition's `options`): `value` (the text, or how it
+ * is compared, `--sasl PLAIN` as `plain`), else an error naming them all and the text as given.
+ */
+export function oneOf<T extends string>(flag: string, options: readonly T[], text: string, value = text): T {
+  if ((options as readonly string[]).includes(value)) return value as T
+  throw badInput(`${flag}: expected ${orList(options)}, got ${quote(text)}`)
 }
 
 /** Reads a file named by a flag (the only file reads while mapping flags). */
@@ -75,13 +90,13 @@ export type ReadText = (path: string) => string
 /** A whole number of at least 1, and at most `max` (where a field it goes into ends). */
 export function positiveInteger(flag: string, text: string, max = Number.MAX_SAFE_INTEGER, why = ''): number {
   if (!/^\d+$/.test(text) || Number(text) < 1)
-    throw badInput(`${flag}: expected a whole number of at least 1, got "${text}"`)
-  if (Number(text) > max) throw badInput(`${flag}: at most ${max}${why}, got "${text}"`)
+    throw badInput(`${flag}: expected a whole number of at least 1, got ${quote(text)}`)
+  if (Number(text) > max) throw badInput(`${flag}: at most ${max}${why}, got ${quote(text)}`)
   return Number(text)
 }
 
 export function nonNegativeInteger(flag: string, text: string): number {
-  if (!/^\d+$/.test(text)) throw badInput(`${flag}: expected a whole number, got "${text}"`)
+  if (!/^\d+$/.test(text)) throw badInput(`${flag}: expected a whole number, got ${quote(text)}`)
   return Number(text)
 }
 
@@ -102,14 +117,14 @@ export function readFlagFile(flag: string, path: string, read: ReadText): string
 export function parseBytes(flag: string, text: string, max: number): number {
   const m = /^(\d+)([km]?)$/i.exec(text.trim())
   const n = m ? Number(m[1]) * (m[2]!.toLowerCase() === 'k' ? 1024 : m[2]!.toLowerCase() === 'm' ? 1 << 20 : 1) : 0
-  if (!(n >= 1)) throw badInput(`${flag}: expected a size in bytes like 16384, 64k or 1m, got "${text}"`)
-  if (n > max) throw badInput(`${flag}: at most ${max} bytes, got "${text}"`)
+  if (!(n >= 1)) throw badInput(`${flag}: expected a size in bytes like 16384, 64k or 1m, got ${quote(text)}`)
+  if (n > max) throw badInput(`${flag}: at most ${max} bytes, got ${quote(text)}`)
   return n
 }
 
 /** A positive, finite number (`--host-mhz 2100`, `2.5`). */
 export function positiveNumber(flag: string, text: string): number {
   const n = /^\d+(\.\d+)?(e[+-]?\d+)?$/i.test(text) ? Number(text) : Number.NaN
-  if (!(n > 0) || !Number.isFinite(n)) throw badInput(`${flag}: expected a positive number, got "${text}"`)
+  if (!(n > 0) || !Number.isFinite(n)) throw badInput(`${flag}: expected a positive number, got ${quote(text)}`)
   return n
 }

@@ -45,8 +45,8 @@ export interface BuildContext {
   first: boolean
   /** This process sends control streams (heartbeats, topology): shard 0, or every shard with --shard-control all. */
   control: boolean
-  /** The output is Kafka: measure the largest message of each stream. */
-  kafka: boolean
+  /** Measure the largest message of each stream (the output's topics must fit it: outputs/output.ts measuresLargest). */
+  measureLargest: boolean
   /** Stamps wall-clock fields (dc-mock's topology); verify builds them at the epoch. */
   wallClock: () => number
   /** Out: the streams built, each stream's last event time, largest messages, lines for stderr. */

@@ -68,13 +68,13 @@ const IDLE: Prepared = {
  * reported before anything is sent whichever worker finds it. Fragments are read when a stream
  * holds them (fragments, dc-mock's task messages), when it needs the trace's end (dc-mock's
  * power and topology worker: heartbeats and topology run to it), and when tasks depend on them
- * (v2 durations, a what-if host, --max-gap). `kafka`: also measure the largest message.
+ * (v2 durations, a what-if host, --max-gap). `measureLargest`: also measure the largest message.
  * `wallClock` stamps topology messages (`verify` builds them at the epoch, see withoutWallTime).
  */
 export async function prepare(
   roles: Role[],
   spec: StreamSpec,
-  kafka = false,
+  measureLargest = false,
   wallClock: () => number = Date.now,
 ): Promise<Prepared> {
   if (roles.length === 0) return IDLE
@@ -123,7 +123,7 @@ export async function prepare(
     lastFragment,
     first,
     control,
-    kafka,
+    measureLargest,
     wallClock,
     streams: [],
     ends: {},

@@ -1,19 +1,22 @@
 import { heartbeatGrid, largestTaskMessage, openDtIds } from '../core/dc-mock-streams.ts'
+import { parseDuration } from '../core/parse.ts'
 import { ReplayError } from '../errors.ts'
+import { DC_MOCK_TOPICS, DEFAULT_HEARTBEAT, DEFAULT_TOPOLOGY_INTERVAL } from '../formats/dc-mock/defaults.ts'
 import { openParquetFile } from '../trace/file.ts'
 import { loadConsumption } from '../trace/load.ts'
 import type { Fragments, Tasks } from '../trace/model.ts'
 import { lastEventTime, traceStart } from '../trace/timeline.ts'
 import { readTopologyFile, topologyMessageBody } from '../trace/topology.ts'
 
-/** What `replay --format dc-mock` would send, with its defaults (a heartbeat a minute, the topology every 30 s). */
+/** What `replay --format dc-mock` would send, with its defaults (formats/dc-mock/defaults.ts: a heartbeat a minute, the topology every 30 s). */
 export interface DcMockView {
-  messages: { 'dc.workload': number; 'dc.power': number; 'dc.topology': number }
+  /** By topic, as dc-mock names them (formats/dc-mock/defaults.ts): dc.workload, dc.power, dc.topology. */
+  messages: Record<string, number>
   tasks: number
   /** Tasks whose id OpenDT cannot read as an integer: skipped. */
   skippedIds: number
   heartbeats: number
-  /** The largest dc.workload message: its task and its size, bytes. */
+  /** The largest workload message: its task and its size, bytes. */
   largest: { task: string; bytes: number } | null
   /** The files found (null: none, so no such stream) and the power offset, ms. */
   consumption: string | null
@@ -23,8 +26,9 @@ export interface DcMockView {
   powerOffsetMs: number
 }
 
-const HEARTBEAT_MS = 60_000
-const TOPOLOGY_MS = 30_000
+const HEARTBEAT_MS = parseDuration('--heartbeat', DEFAULT_HEARTBEAT)
+const TOPOLOGY_MS = parseDuration('--topology-interval', DEFAULT_TOPOLOGY_INTERVAL)
+const { workload: WORKLOAD, power: POWER, topology: TOPOLOGY } = DC_MOCK_TOPICS
 
 export async function dcMockView(
   tasks: Tasks,
@@ -51,7 +55,7 @@ export async function dcMockView(
   }
   const topology = files.topology && !topologyProblem ? Math.floor((end - start) / TOPOLOGY_MS) + 1 : 0
   return {
-    messages: { 'dc.workload': tasks.count - skipped + heartbeats, 'dc.power': power, 'dc.topology': topology },
+    messages: { [WORKLOAD]: tasks.count - skipped + heartbeats, [POWER]: power, [TOPOLOGY]: topology },
     tasks: tasks.count - skipped,
     skippedIds: skipped,
     heartbeats,
@@ -67,8 +71,8 @@ export async function dcMockView(
 export function dcMockLines(v: DcMockView): string[] {
   const m = v.messages
   return [
-    `dc-mock messages           dc.workload ${m['dc.workload']} (${v.tasks} tasks, ${v.heartbeats} heartbeats), ` +
-      `dc.power ${m['dc.power']}, dc.topology ${m['dc.topology']}` +
+    `dc-mock messages           ${WORKLOAD} ${m[WORKLOAD]} (${v.tasks} tasks, ${v.heartbeats} heartbeats), ` +
+      `${POWER} ${m[POWER]}, ${TOPOLOGY} ${m[TOPOLOGY]}` +
       (v.skippedIds > 0 ? `; ${v.skippedIds} tasks skipped (id not an integer)` : ''),
     `dc-mock largest message    ${v.largest ? `task ${v.largest.task}, ${v.largest.bytes} bytes` : 'none'}`,
     `dc-mock files              power ${v.consumption ?? 'none (no power stream)'}` +

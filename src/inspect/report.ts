@@ -134,7 +134,7 @@ export async function inspect(options: InspectOptions): Promise<{ report: Inspec
       wallSeconds: speed === Infinity ? 0 : (end - start) / speed / 1000,
     },
     demand: {
-      host: options.host ?? null,
+      host: options.host ? { cpus: options.host.cpus, mhz: options.host.mhz } : null,
       totalCycles: d.totalCycles,
       topTasks: d.topTasks,
       mhz: { mean: d.mean, p50: d.p50, p99: d.p99, peak: d.peak },

@@ -1,8 +1,10 @@
 import type { ConsolaInstance } from 'consola'
 import { type Admin, ConfigResourceTypes } from 'kafkajs'
+import { echo } from '../echo.ts'
 import { badInput, ReplayError } from '../errors.ts'
 import type { KafkaConfig } from '../types.ts'
 import { causeOf, connectOrFail, createKafka, KafkaLog, notRetriable, withDeadline } from './client.ts'
+import { type CreateTopicError, keepCreateTopicsReasons } from './topic-errors.ts'
 
 /** The broker's per-batch size limit when the topic does not say (Kafka's default). */
 const DEFAULT_MAX_MESSAGE_BYTES = 1_048_588
@@ -44,6 +46,70 @@ function madeAs(
     replicationFactor: own?.replicationFactor ?? config.replicationFactor,
     configs: Object.entries(configs).map(([name, value]) => ({ name, value })),
   }
+}
+
+type Made = ReturnType<typeof madeAs>
+
+/** A topic as kafkajs's createTopics takes it. */
+const asRequest = (m: Made) => ({
+  topic: m.topic,
+  numPartitions: m.partitions,
+  replicationFactor: m.replicationFactor,
+  configEntries: m.configs.length > 0 ? m.configs : undefined,
+})
+
+/**
+ * Asks Kafka whether it would create each topic as made (CreateTopics with validateOnly, one topic
+ * a request: a refusal in a batch comes back for every topic of it), before any is created. A
+ * refusal is bad input naming where the refused setting came from (the config file's key, or
+ * --partitions and --replication-factor) and Kafka's own reason.
+ */
+async function validateTopics(admin: Admin, made: Made[], config: KafkaConfig): Promise<void> {
+  await keepCreateTopicsReasons()
+  for (const m of made) {
+    try {
+      await admin.createTopics({ validateOnly: true, waitForLeaders: false, topics: [asRequest(m)] })
+    } catch (error) {
+      const refusal = (error as { errors?: CreateTopicError[] }).errors?.find((e) => e.type !== 'TOPIC_ALREADY_EXISTS')
+      if (!refusal && (error as { errors?: unknown[] }).errors?.length) continue // made meanwhile by another shard
+      if (!refusal) throw error
+      const reason = (refusal.reason ?? refusal.message).replace(/\.$/, '')
+      throw badInput(
+        `${refusedSetting(m, refusal, config)} is refused by Kafka: ${reason}; nothing was created or sent`,
+      )
+    }
+  }
+}
+
+/** Which setting of a made topic Kafka refused, as the user gave it: the config file's key, or a flag. */
+function refusedSetting(m: Made, refusal: CreateTopicError, config: KafkaConfig): string {
+  const own = config.topicSettings?.get(m.topic)
+  const at = own?.source ?? `topic ${m.topic}`
+  const why = `${refusal.type} ${refusal.reason ?? ''}`
+  if (refusal.type === 'INVALID_CONFIG') {
+    const name = m.configs
+      .map((c) => c.name)
+      .filter((n) => why.includes(n))
+      .sort((a, b) => b.length - a.length)[0]
+    if (name !== undefined) {
+      const value = m.configs.find((c) => c.name === name)!.value
+      return own?.configs[name] === undefined
+        ? `topic ${m.topic}'s ${name} ${value}`
+        : `${at}.config.${name}: ${echo(value)}`
+    }
+    return `${at}.config`
+  }
+  if (/PARTITIONS|partition/.test(why) && !/REPLICATION|replica/.test(why)) {
+    return own?.partitions === undefined
+      ? `--partitions ${m.partitions} (topic ${m.topic})`
+      : `${at}.partitions: ${m.partitions}`
+  }
+  if (/REPLICATION|replica/.test(why)) {
+    return own?.replicationFactor === undefined
+      ? `--replication-factor ${m.replicationFactor} (topic ${m.topic})`
+      : `${at}.replication_factor: ${m.replicationFactor}`
+  }
+  return own?.source ?? `topic ${m.topic}`
 }
 
 export interface TopicsReady {
@@ -159,20 +225,13 @@ export async function prepareTopics(
             `${brokers} broker${brokers === 1 ? '' : 's'}, and a topic cannot have more replicas than brokers`,
         )
       }
+      await validateTopics(admin, made, config)
       // Shards started together race to create the same topics: kafkajs answers false when
       // another process created them all first, and they are then used as they are.
       // kafkajs's waitForLeaders asks one broker and gives up when it does not know the topic yet
       // (Kafka 3.9 on three nodes: "This server does not host this topic-partition"): the
       // leaders are waited for below instead, asking again until the connect timeout.
-      const created = await admin.createTopics({
-        waitForLeaders: false,
-        topics: made.map((m) => ({
-          topic: m.topic,
-          numPartitions: m.partitions,
-          replicationFactor: m.replicationFactor,
-          configEntries: m.configs.length > 0 ? m.configs : undefined,
-        })),
-      })
+      const created = await admin.createTopics({ waitForLeaders: false, topics: made.map(asRequest) })
       await awaitLeaders(admin, missing, config.connectTimeoutMs)
       if (created && config.topicSettings) {
         for (const m of made) {

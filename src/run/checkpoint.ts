@@ -1,6 +1,7 @@
 import { existsSync, renameSync, writeFileSync } from 'node:fs'
 import { badInput, ReplayError } from '../errors.ts'
 import { DEFAULT_FORMAT, formatOf } from '../formats/index.ts'
+import type { OutputDefinition } from '../outputs/output.ts'
 import { readTextFile } from '../trace/file.ts'
 import type { Checkpoint, ReplayOptions, Role } from '../types.ts'
 
@@ -72,12 +73,13 @@ const sha256 = (data: ArrayBuffer | string) => new Bun.CryptoHasher('sha256').up
 
 /**
  * What a checkpoint is valid for: the trace files (size and a hash of their last 64 KiB), the
- * flags that shape the messages and where they go, the shard, and the format's own (its topics,
+ * flags that shape the messages, the output's own (where they go), the shard, and the format's own (its topics,
  * and for dc-mock its side inputs: power file, offset, topology as sent).
  */
 export async function checkpointIdentity(
   args: { from?: string; to?: string; strict?: boolean },
   options: ReplayOptions,
+  output: OutputDefinition,
 ): Promise<Record<string, string>> {
   const file = async (path: string) => {
     try {
@@ -90,15 +92,14 @@ export async function checkpointIdentity(
     }
   }
   const trace = options.spec.trace
-  const kafka = options.output.kind === 'kafka' ? options.output.config : undefined
   const identity: Record<string, string> = {
     'tasks file': trace.demo ? 'demo' : await file(trace.tasks),
     'fragments file': trace.demo ? 'demo' : await file(trace.fragments),
     '--from': args.from ?? '(trace start)',
     '--to': args.to ?? '(trace end)',
     '--strict': String(args.strict === true),
-    '--brokers': kafka?.brokers.join(',') ?? '',
-    '--record-time': kafka?.recordTime ?? '',
+    // Where the output writes (Kafka: its brokers and record timestamps).
+    ...output.identity?.(options.output.config),
     'what-if host': options.spec.host ? `${options.spec.host.cpus} x ${options.spec.host.mhz} MHz` : 'none',
   }
   // A shard's messages are its own: another shard's checkpoint would skip messages it never sent.

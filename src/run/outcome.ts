@@ -36,7 +36,8 @@ export interface RunFacts {
   /** The instant the first messages were due (epoch ms on the shared clock). */
   startedAt: number
   speed: number
-  kafka: boolean
+  /** The output acknowledges apart from writing: the line counts both. */
+  acknowledges: boolean
   wallMs: number
   window: { from: number; to: number }
   skippedMs: number
@@ -75,7 +76,7 @@ export function conclude(results: WorkerMessage[], facts: RunFacts): ReplaySumma
     }
     if (m.type === 'done' && m.lateness.count > 0) lateness.merge(m.lateness)
   }
-  let line = summaryLine(counts, facts.wallMs, facts.speed, lateness, facts.kafka, facts.signal)
+  let line = summaryLine(counts, facts.wallMs, facts.speed, lateness, facts.acknowledges, facts.signal)
   if (facts.maxGap) line += `; skipped ${formatDuration(facts.skippedMs)} of idle trace time (--max-gap)`
   const summary = (reason: Reason, text = line, failed = false): ReplaySummary => ({
     exitCode: EXIT_CODES[reason],
@@ -116,13 +117,13 @@ export function summaryLine(
   wallMs: number,
   speed: number,
   lateness: Lateness,
-  kafka: boolean,
+  acknowledges: boolean,
   signal?: string,
 ): string {
   const streams = Object.entries(counts) as [Role, Counts][]
   const total = streams.reduce((n, [, c]) => n + c.sent, 0)
   const rate = wallMs > 0 ? Math.round((total / wallMs) * 1000) : 0
-  const what = kafka
+  const what = acknowledges
     ? streams.map(([role, c]) => `${c.sent} ${role} sent, ${c.acked} acknowledged`).join('; ')
     : `sent ${listed(streams.map(([role, c]) => `${c.sent} ${role}`))}`
   const parts = [`${signal ? `stopped by ${signal}: ` : ''}${what} in ${(wallMs / 1000).toFixed(2)} s (${rate} msg/s)`]

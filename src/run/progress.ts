@@ -21,7 +21,13 @@ export interface StreamState {
  * schedule stands (a sparse stream advances between its messages too); at max speed, the last
  * message sent.
  */
-export function progressLine(role: Role, s: StreamState, elapsedMs: number, speed: number, kafka: boolean): string {
+export function progressLine(
+  role: Role,
+  s: StreamState,
+  elapsedMs: number,
+  speed: number,
+  acknowledges: boolean,
+): string {
   const span = s.end - s.from
   const sentUpTo = Number.isNaN(s.eventTime) ? s.from : s.eventTime
   const reached = speed === Infinity ? sentUpTo : Math.min(s.end, Math.max(sentUpTo, s.from + elapsedMs * speed))
@@ -34,7 +40,7 @@ export function progressLine(role: Role, s: StreamState, elapsedMs: number, spee
         : Infinity
       : Math.max(0, s.end - reached) / speed
   const at = speed === Infinity && Number.isNaN(s.eventTime) ? 'waiting' : formatTime(Math.floor(reached / 1000) * 1000)
-  const counts = kafka ? `${s.sent} sent, ${s.acked} acked` : `${s.sent} sent`
+  const counts = acknowledges ? `${s.sent} sent, ${s.acked} acked` : `${s.sent} sent`
   const percent = `${(fraction * 100).toFixed(1).padStart(5)}%`
   const late = `late ${s.lateness.toFixed(1)} ms`
   return `${role.padEnd(9)} ${at}  ${percent}  ${counts}  ${rate} msg/s  ${late}  ETA ${formatDuration(eta)}`
@@ -48,7 +54,8 @@ export interface DisplayOptions {
   intervalMs: number
   log(line: string): void
   speed: number
-  kafka: boolean
+  /** The output acknowledges apart from writing: the lines count both. */
+  acknowledges: boolean
   now(): number
 }
 
@@ -73,7 +80,7 @@ export class ProgressDisplay {
   lines(): string[] {
     const elapsed = this.options.now() - this.started
     return this.states.map(([role, state]) =>
-      progressLine(role, state, elapsed, this.options.speed, this.options.kafka),
+      progressLine(role, state, elapsed, this.options.speed, this.options.acknowledges),
     )
   }
 

@@ -1,7 +1,8 @@
 import type { ConsolaInstance } from 'consola'
 import { formatDuration, formatTime } from '../core/format.ts'
 import { formatOf } from '../formats/index.ts'
-import type { Largest } from '../kafka/admin.ts'
+import { outputOf } from '../outputs/index.ts'
+import type { Largest, OutputDefinition } from '../outputs/output.ts'
 import type { Counts, Format, ReplayOptions, Role } from '../types.ts'
 import { writeCheckpoint } from './checkpoint.ts'
 import { SharedControl, sharedClock } from './control.ts'
@@ -59,7 +60,7 @@ export function workerRoles(format: Format, merged: boolean): [Role[], Role[]] {
 
 /**
  * Replays the format's streams with two workers, in three phases: ready (each worker loads and
- * checks what it needs and connects its producer, while this thread prepares the Kafka topics),
+ * checks what it needs and connects its output, while this thread prepares the output's topics),
  * release (both workers at once, on one clock), and finish (until both end, with progress,
  * checkpoints and signals). A bad trace is reported before a broker problem, and the first
  * worker's error before the second's, so the message does not depend on timing.
@@ -67,15 +68,16 @@ export function workerRoles(format: Format, merged: boolean): [Role[], Role[]] {
 export async function replay(options: ReplayOptions, edges: ReplayEdges): Promise<ReplaySummary> {
   const control = SharedControl.create()
   const streams = formatOf(options.spec.format).streams
-  const merged = options.output.kind === 'stdout' && options.speed === Infinity
+  const output = outputOf(options.output)
+  const merged = output.oneStream && options.speed === Infinity
   const roles = workerRoles(options.spec.format, merged)
   const workers = ([0, 1] as const).map((slot) => edges.spawn(slot))
   try {
-    const { readied, limits } = await ready(workers, roles, options, edges.log, control)
+    const { readied, limits } = await ready(workers, roles, options, output, edges.log, control)
     // The view of the window of a worker with streams (every such worker resolves it alike): the
     // second, unless it has none (a format of one stream, paced).
     const first = readied[roles[1].length > 0 ? 1 : 0]!
-    announce(edges.log, options, readied, first)
+    announce(edges.log, options, output, readied, first)
     const states: Partial<Record<Role, StreamState>> = {}
     readied.forEach((r, i) => {
       for (const role of roles[i]!) {
@@ -96,7 +98,7 @@ export async function replay(options: ReplayOptions, edges: ReplayEdges): Promis
     const origin = resumed && earliest !== Infinity ? earliest : first.from
     const start = startInstant(options.startAt, released, edges.log)
     control.release(start, origin, limits)
-    const display = options.quiet ? undefined : progressDisplay(options, edges, streams, states)
+    const display = options.quiet ? undefined : progressDisplay(options, output, edges, streams, states)
     // When one stream fails or its reader goes away, the other stops too.
     const results = await Promise.all(
       finishing.map((p) =>
@@ -114,7 +116,7 @@ export async function replay(options: ReplayOptions, edges: ReplayEdges): Promis
       streams,
       startedAt: start,
       speed: options.speed,
-      kafka: options.output.kind === 'kafka',
+      acknowledges: output.acknowledges,
       wallMs,
       window: { from: first.from, to: first.to },
       skippedMs: first.skippedMs,
@@ -150,6 +152,7 @@ async function ready(
   workers: Worker[],
   roles: [Role[], Role[]],
   options: ReplayOptions,
+  output: OutputDefinition,
   log: ConsolaInstance,
   control: SharedControl,
 ): Promise<{ readied: Ready[]; limits: [number, number] }> {
@@ -172,20 +175,19 @@ async function ready(
     w.postMessage(init)
   })
   const all = Promise.all(readies)
-  // kafkajs is loaded only for Kafka output (a dry-run does without it).
-  const prepareTopics = options.output.kind === 'kafka' ? (await import('../kafka/admin.ts')).prepareTopics : undefined
-  const topics =
-    options.output.kind === 'kafka' && prepareTopics
-      ? prepareTopics(
+  const topics = output.prepare
+    ? output
+        .prepare(
           options.output.config,
           formatOf(options.spec.format).streams.map((r) => options.topics[r]!),
           log,
           all.then((outcomes) => (firstFailure(outcomes) ? undefined : largestPerTopic(outcomes as Ready[], options))),
-        ).then(
+        )
+        .then(
           (ready) => ready,
           (error: unknown) => error as Error,
         )
-      : Promise.resolve(undefined)
+    : Promise.resolve(undefined)
   const outcomes = await all
   const failed = firstFailure(outcomes)
   if (failed) {
@@ -197,8 +199,7 @@ async function ready(
     control.abort()
     throw prepared
   }
-  const limit = (slot: 0 | 1) =>
-    Math.min(...roles[slot].map((r) => prepared?.limits.get(options.topics[r]!) ?? Infinity))
+  const limit = (slot: 0 | 1) => Math.min(...roles[slot].map((r) => prepared?.get(options.topics[r]!) ?? Infinity))
   return { readied: outcomes as Ready[], limits: [limit(0), limit(1)] }
 }
 
@@ -215,7 +216,13 @@ function largestPerTopic(readied: Ready[], options: ReplayOptions): Map<string, 
 }
 
 /** What is about to be replayed, and what the workers noticed on the way (one line each). */
-function announce(log: ConsolaInstance, options: ReplayOptions, readied: Ready[], ready: Ready): void {
+function announce(
+  log: ConsolaInstance,
+  options: ReplayOptions,
+  output: OutputDefinition,
+  readied: Ready[],
+  ready: Ready,
+): void {
   const orphans = Math.max(...readied.map((r) => r.orphans))
   // Every shard reads the whole fragments file: shard 0 alone reports its orphans.
   if (orphans > 0 && (options.spec.shard?.index ?? 0) === 0) {
@@ -227,10 +234,7 @@ function announce(log: ConsolaInstance, options: ReplayOptions, readied: Ready[]
   }
   const to = ready.to === Infinity ? 'end' : formatTime(ready.to)
   const topics = formatOf(options.spec.format).streams.map((r) => options.topics[r]!)
-  const where =
-    options.output.kind === 'kafka'
-      ? ` into ${topics.slice(0, -1).join(', ')} and ${topics.at(-1)} at ${options.output.config.brokers.join(',')}`
-      : ''
+  const where = output.where(options.output.config, topics)
   const pace = options.speed === Infinity ? 'max speed' : `speed ${options.speed}`
   log.info(`replaying ${formatTime(ready.from)} to ${to} at ${pace}${where}`)
 }
@@ -250,6 +254,7 @@ function progressInto(
 
 function progressDisplay(
   options: ReplayOptions,
+  output: OutputDefinition,
   edges: ReplayEdges,
   streams: readonly Role[],
   states: Partial<Record<Role, StreamState>>,
@@ -261,7 +266,7 @@ function progressDisplay(
       intervalMs: options.statsIntervalMs,
       log: (line) => edges.log.info(line),
       speed: options.speed,
-      kafka: options.output.kind === 'kafka',
+      acknowledges: output.acknowledges,
       now: sharedClock,
     },
     streams.map((role) => [role, states[role]!] as const),

@@ -2,15 +2,17 @@ import { writeFileSync } from 'node:fs'
 import { formatTime } from '../core/format.ts'
 import { ReplayError } from '../errors.ts'
 import { formatOf } from '../formats/index.ts'
+import type { OutputDefinition } from '../outputs/output.ts'
 import { reasonOf } from '../trace/file.ts'
 import type { ReplayOptions, Role } from '../types.ts'
 import type { ReplaySummary } from './outcome.ts'
 
 /**
  * The final summary as JSON (`--summary-json`), for scripts. Counts per topic, wall time, rates,
- * lateness percentiles and why the run ended. Brokers are listed; no credential ever is.
+ * lateness percentiles and why the run ended. The output adds its own fields (Kafka's brokers);
+ * no credential ever is.
  */
-export function summaryJson(options: ReplayOptions, s: ReplaySummary) {
+export function summaryJson(options: ReplayOptions, output: OutputDefinition, s: ReplaySummary) {
   const seconds = s.wallMs / 1000
   const topic = (role: Role) => ({
     topic: options.topics[role],
@@ -23,8 +25,8 @@ export function summaryJson(options: ReplayOptions, s: ReplaySummary) {
     exitCode: s.exitCode,
     reason: s.reason,
     error: s.failed ? s.line : null,
-    output: options.output.kind,
-    brokers: options.output.kind === 'kafka' ? options.output.config.brokers : null,
+    output: output.name,
+    ...output.summary(options.output.config),
     speed: options.speed === Infinity ? 'max' : options.speed,
     window: { from: formatTime(s.window.from), to: s.window.to === Infinity ? null : formatTime(s.window.to) },
     startedAt: new Date(s.startedAt).toISOString(),
@@ -45,14 +47,14 @@ export function summaryJson(options: ReplayOptions, s: ReplaySummary) {
 }
 
 /** A run that ended before sending (bad input, broker unreachable, ...): why, and that nothing was sent. */
-export function failureJson(options: ReplayOptions, error: ReplayError) {
+export function failureJson(options: ReplayOptions, output: OutputDefinition, error: ReplayError) {
   const none = { sent: 0, acknowledged: 0, ratePerSecond: 0 }
   return {
     exitCode: error.exitCode,
     reason: error.reason,
     error: error.message,
-    output: options.output.kind,
-    brokers: options.output.kind === 'kafka' ? options.output.config.brokers : null,
+    output: output.name,
+    ...output.summary(options.output.config),
     speed: options.speed === Infinity ? 'max' : options.speed,
     window: null,
     startedAt: null,

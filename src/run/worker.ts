@@ -2,24 +2,23 @@
 /**
  * One of the two workers. It owns its streams (run/replay.ts workerRoles says which) from file to
  * output: it loads and checks the trace (formats/prepare.ts: its format builds the streams),
- * connects its own output (run/outputs.ts: stdout, or one kafkajs producer), reports ready,
- * blocks on the barrier, then paces its streams, merged in time order, into the output by one
- * path (core/pacer.ts). All it shares with the main thread is the
- * SharedArrayBuffer (run/control.ts) and the messages of run/protocol.ts. kafkajs is loaded only
- * for Kafka output: a dry-run's threads do without its few MB each.
+ * connects its own output (outputs/<name>/: Kafka's producer), reports ready, blocks on the
+ * barrier, opens the output, then paces its streams, merged in time order, into it by one path
+ * (core/pacer.ts), whichever output it is. All it shares with the main thread is the
+ * SharedArrayBuffer (run/control.ts) and the messages of run/protocol.ts.
  */
-import type { Producer } from 'kafkajs'
 import { type Clock, type PaceOptions, type Progress, pace } from '../core/pacer.ts'
 import type { Schedule } from '../core/schedule.ts'
 import { type EventStream, FragmentStream, TaskStream } from '../core/stream.ts'
 import { asReplayError } from '../errors.ts'
 import { type Prepared, prepare } from '../formats/prepare.ts'
-import { countsOf } from '../sinks/output.ts'
-import { LineSink } from '../sinks/stdout.ts'
+import { outputOf } from '../outputs/index.ts'
+import type { OpenedOutput, OutputDefinition } from '../outputs/output.ts'
+import { countsOf } from '../outputs/output.ts'
+import { LineSink } from '../outputs/stdout/sink.ts'
 import { demoTrace } from '../trace/demo.ts'
 import { SharedControl, sharedClock } from './control.ts'
 import { Gate } from './gate.ts'
-import { type OpenedOutput, OUTPUTS } from './outputs.ts'
 import type { Done, Failed, ProgressUpdate, StreamCounts, WorkerInit, WorkerMessage } from './protocol.ts'
 
 declare const self: Worker
@@ -81,14 +80,16 @@ const done = (counts: StreamCounts, rest: Partial<Done> = {}): Done => ({
 self.onmessage = async (event: MessageEvent<WorkerInit>) => {
   const init = event.data
   const control = new SharedControl(init.shared)
+  // The output crosses the thread boundary as data: its definition is found again here, once.
+  const output = outputOf(init.output)
   let loaded: Awaited<ReturnType<typeof load>>
   try {
-    loaded = await load(init)
+    loaded = await load(init, output)
   } catch (error) {
     post(failed(error))
     return
   }
-  const { prepared, producer } = loaded
+  const { prepared, connection } = loaded
   const w = prepared.window
   post({
     type: 'ready',
@@ -103,7 +104,7 @@ self.onmessage = async (event: MessageEvent<WorkerInit>) => {
     notes: prepared.notes,
   })
   const start = control.awaitRelease()
-  if (start === undefined) return void (await producer?.disconnect())
+  if (start === undefined) return void (await output.disconnect?.(connection))
   // At --speed max to stdout one worker writes every stream (run/replay.ts workerRoles), and a
   // format of one stream leaves the second idle: it loaded nothing, and has nothing to write, which
   // it tells the other's write gate.
@@ -113,31 +114,30 @@ self.onmessage = async (event: MessageEvent<WorkerInit>) => {
   }
   // The main thread chose one origin for both workers (a resume starts at the earliest next message).
   const schedule: Schedule = { start, origin: control.origin, speed: init.speed, compress: prepared.compress }
-  const output = await OUTPUTS[init.output.kind]({
-    init,
-    control,
-    producer,
+  const opened = await output.open(init.output.config, connection, {
+    topics: Object.fromEntries(init.roles.map((r) => [r, init.topics[r]])),
+    speed: init.speed,
+    stopping: () => control.stopping,
+    lock: (fn) => control.withStdoutLock(fn),
+    gate: new Gate(control, init.slot),
+    maxMessageBytes: control.maxMessageBytes(init.slot),
     onCounts: (counts) => post({ type: 'counts', counts }),
   })
-  post(await paceInto(init, output, prepared.stream, schedule))
-  await producer?.disconnect().catch(() => {})
+  post(await paceInto(init, opened, prepared.stream, schedule))
+  await output.disconnect?.(connection).catch(() => {})
 }
 
-/** Before the release: the streams built and checked, a resume's prefix skipped, the producer connected. */
-async function load(init: WorkerInit): Promise<{ prepared: Prepared; producer?: Producer }> {
-  const prepared = await prepare(init.roles, init.spec, init.output.kind === 'kafka')
+/** Before the release: the streams built and checked, a resume's prefix skipped, the output connected. */
+async function load(init: WorkerInit, output: OutputDefinition): Promise<{ prepared: Prepared; connection: unknown }> {
+  const prepared = await prepare(init.roles, init.spec, output.measuresLargest)
   // Decoding leaves ~100 MB of hyparquet's short-lived arrays; collecting them now, before the
   // send loop allocates its buffers, keeps the peak RSS of a whole-SURF replay near 190 MB.
   Bun.gc(true)
   for (let i = 0; i < init.skip && prepared.stream.time !== Infinity; i++) prepared.stream.advance()
   if (init.speed !== Infinity) warmUp() // only pacing needs the first batches fast
-  let producer: Producer | undefined
-  if (init.output.kind === 'kafka') {
-    const client = await import('../kafka/client.ts')
-    producer = await client.connectProducer(init.output.config, init.verbose)
-    if (init.speed !== Infinity) await client.warmUpEncoder() // only pacing needs the first batches fast
-  }
-  return { prepared, producer }
+  const paced = init.speed !== Infinity
+  const connection = await output.connect?.(init.output.config, { verbose: init.verbose, paced })
+  return { prepared, connection }
 }
 
 /** Paces the stream into the output, whichever it is; what the worker reports at the end. */

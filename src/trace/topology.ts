@@ -1,4 +1,5 @@
 import { readFileSync, statSync } from 'node:fs'
+import { echo } from '../echo.ts'
 import { badInput } from '../errors.ts'
 import { INT32_MAX } from './columns.ts'
 import { fileError } from './file.ts'
@@ -29,6 +30,12 @@ export interface Topology {
  * of the code that names a bad value).
  */
 export function parseJsonFile(path: string, text: string): unknown {
+  // JSON.parse refuses it too, but TextDecoder would drop it unasked: said once, the same for every reader.
+  if (text.startsWith('\ufeff')) {
+    throw badInput(
+      `${path}: starts with a UTF-8 byte order mark (BOM), which Python's json (OpenDT's reader) refuses; save it without one`,
+    )
+  }
   let json: unknown
   try {
     json = JSON.parse(text)
@@ -63,9 +70,7 @@ export function parseTopology(path: string, text: string): Topology {
   const json = parseJsonFile(path, text)
   // JSON.parse reads 1e400 as Infinity, which JSON.stringify would show as null.
   const shown = (value: unknown) =>
-    value === Infinity || value === -Infinity
-      ? "a number beyond a double's range"
-      : (JSON.stringify(value) ?? 'nothing')
+    value === Infinity || value === -Infinity ? "a number beyond a double's range" : echo(value)
   const field = (value: unknown, at: string, whole = false): number => {
     if (typeof value === 'number' && Number.isFinite(value) && value > 0) {
       if (!whole) return value
@@ -231,7 +236,8 @@ export function readTopologyFile(flag: string, path: string): string {
     throw fileError(path, error)
   }
   try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(bytes)
+    // ignoreBOM: a byte order mark is kept in the text (and refused as JSON), not dropped.
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes)
   } catch {
     throw badInput(`${path}: not valid UTF-8`)
   }
@@ -253,10 +259,7 @@ type Json = Record<string, unknown>
 
 function checkOpenDtTopology(path: string, json: unknown): void {
   const fail = (at: string, expected: string, got: unknown): never => {
-    const shown = got === undefined ? 'nothing' : (JSON.stringify(got) ?? String(got))
-    throw badInput(
-      `${path}: ${at}: expected ${expected}, got ${shown.length > 80 ? `${shown.slice(0, 77)}...` : shown}`,
-    )
+    throw badInput(`${path}: ${at}: expected ${expected}, got ${echo(got)}`)
   }
   const object = (v: unknown, at: string): Json =>
     typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Json) : fail(at, 'an object', v)

@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it, setDefaultTimeout } from 'bun:test'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { requireBinary, requireSurf, run, temporaryFolders } from '../helpers.ts'
+import { openDtYaml } from '../opendt-config.ts'
 import { type Column, parquetBytes, traceColumns, writeTrace } from '../parquet.ts'
 import { byTopic, recordedByTopic, WALL_CLOCK } from '../recording.ts'
 
@@ -320,7 +321,7 @@ describe("as OpenDT's dc-mock, through the binary", () => {
   }
 
   it("SURF's first three hours from the environment alone: dc-mock's own messages", async () => {
-    const path = config('global:\n  speed_factor: -1\nservices:\n  dc-mock:\n    heartbeat_frequency_minutes: 1\n')
+    const path = config(openDtYaml(-1))
     const result = await bare({
       CONFIG_FILE: path,
       WORKLOAD_DIR: surf,
@@ -339,12 +340,23 @@ describe("as OpenDT's dc-mock, through the binary", () => {
   it('bad configuration: one line naming the file, the key and the value; exit 2; nothing on stdout', async () => {
     const cases: [Record<string, string>, string][] = [
       [{ CONFIG_FILE: '/no/config.yaml' }, 'CONFIG_FILE: /no/config.yaml: no such file'],
-      [{ CONFIG_FILE: config('global: {speed_factor: 0}\n') }, 'global.speed_factor: 0 is refused'],
-      [{ CONFIG_FILE: config('global: {speed_factor: -2}\n') }, 'global.speed_factor: -2 is refused'],
-      [{ CONFIG_FILE: config('kafka:\n  topics:\n    power: {partitions: 1}\n') }, 'kafka.topics.power.name: missing'],
+      [{ CONFIG_FILE: config(openDtYaml(0)) }, 'global.speed_factor: 0 is refused'],
+      [{ CONFIG_FILE: config(openDtYaml(-2)) }, 'global.speed_factor: -2 is refused'],
+      [
+        { CONFIG_FILE: config(openDtYaml().replace('name: "dc.power"', 'partitions: 1')) },
+        'kafka.topics.power.name: missing',
+      ],
+      [
+        {
+          CONFIG_FILE: config(
+            openDtYaml().replace('heartbeat_frequency_minutes: 1', 'heartbeat_frequency_minutes: 010'),
+          ),
+        },
+        'services.dc-mock.heartbeat_frequency_minutes: 010 is 8 to OpenDT',
+      ],
       [{ CONFIG_FILE: config('kafka: [\n') }, 'invalid YAML'],
       [
-        { CONFIG_FILE: config('global: {}\n'), WORKLOAD_DIR: '/no/workload' },
+        { CONFIG_FILE: config(openDtYaml()), WORKLOAD_DIR: '/no/workload' },
         'WORKLOAD_DIR /no/workload: no such folder',
       ],
     ]

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it, setDefaultTimeout } from 'bun:test'
 import { execFileSync } from 'node:child_process'
-import { readFileSync, rmSync, symlinkSync } from 'node:fs'
+import { readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { requireBinary, run, temporaryFolders } from '../helpers.ts'
 import { traceColumns, writeTrace } from '../parquet.ts'
@@ -48,7 +48,7 @@ describe('what-if values that overflow are refused, never written', () => {
         '--host-mhz',
         '1e308',
       ],
-      'what-if host 10 x 1e+308 MHz: its throughput (CPUs x MHz) is not a finite number',
+      '--host-cpus 10 --host-mhz 1e308: what-if host 10 x 1e+308 MHz: its throughput (CPUs x MHz) is not a finite number',
     )
   })
 
@@ -56,8 +56,32 @@ describe('what-if values that overflow are refused, never written', () => {
     const dir = traceWithUsage([500, 600, 700])
     await expectRefused(
       ['replay', dir, '--dry-run', '--speed', 'max', '--host-cpus', '1', '--host-mhz', '1e-300'],
-      `${dir}/fragments.parquet: task "a": its fragments would end after year 9999 on a what-if host of 1 x 1e-300 MHz (1100000 ms x MHz of work), where OpenDT's times end`,
+      `--host-cpus 1 --host-mhz 1e-300: too slow: ${dir}/fragments.parquet: task "a": its fragments would end after year 9999 on a what-if host of 1 x 1e-300 MHz (1100000 ms x MHz of work), where OpenDT's times end`,
     )
+    // The same host from a topology file: the field is named.
+    const file = join(dir, 'h.json')
+    const cpu = { coreCount: 1, coreSpeed: 1e-300 }
+    writeFileSync(
+      file,
+      JSON.stringify({ clusters: [{ name: 'C', hosts: [{ name: 'h', count: 1, cpu, memory: { memorySize: 1 } }] }] }),
+    )
+    await expectRefused(
+      ['replay', dir, '--dry-run', '--speed', 'max', '--host-topology', file],
+      `--host-topology ${file}: its first host's cpu.coreSpeed 1e-300 (cpu.coreCount 1): too slow: ${dir}/fragments.parquet: task "a": its fragments would end after year 9999 on a what-if host of 1 x 1e-300 MHz (1100000 ms x MHz of work), where OpenDT's times end`,
+    )
+  })
+
+  it("a topology.json that starts with a UTF-8 BOM: refused alike by all three readers, as Python's json refuses it", async () => {
+    const dir = traceWithUsage([500, 600, 700])
+    const file = join(dir, 'topology.json')
+    const cpu = { coreCount: 4, coreSpeed: 2000 }
+    const model = { modelType: 'mse', power: 400, idlePower: 32, maxPower: 180 }
+    const host = { name: 'h', count: 1, cpu, memory: { memorySize: 1000 }, cpuPowerModel: model }
+    writeFileSync(file, `\ufeff${JSON.stringify({ clusters: [{ name: 'C', hosts: [host] }] })}`)
+    const line = `${file}: starts with a UTF-8 byte order mark (BOM), which Python's json (OpenDT's reader) refuses; save it without one`
+    await expectRefused(['replay', dir, '--dry-run', '--speed', 'max', '--format', 'dc-mock'], line)
+    await expectRefused(['replay', dir, '--dry-run', '--speed', 'max', '--host-topology', file], line)
+    await expectRefused(['inspect', dir, '--topology', file], line)
   })
 
   it('a usage whose work is beyond a double', async () => {
@@ -204,6 +228,15 @@ describe('only regular files are read: a FIFO or a device is refused at once, ne
 })
 
 describe('smaller edges', () => {
+  it('a 10 MB value in workload.yaml is echoed as 100 characters and its length', async () => {
+    const dir = traceWithUsage([500, 600, 700])
+    writeFileSync(join(dir, 'workload.yaml'), `timestamps:\n  consumption_offset_ms: "${'x'.repeat(10 << 20)}"\n`)
+    await expectRefused(
+      ['replay', dir, '--dry-run', '--speed', 'max', '--format', 'dc-mock'],
+      `${dir}/workload.yaml: timestamps.consumption_offset_ms: expected a whole number of milliseconds, got "${'x'.repeat(100)}…" (10485760 characters)`,
+    )
+  })
+
   it('SIGHUP stops a run as SIGTERM does: the summary, --summary-json, exit 143', async () => {
     const summary = join(tempDir('opendt-hup-'), 's.json')
     const proc = Bun.spawn([bin, 'replay', '--dry-run', '--speed', '1', '--summary-json', summary], {

@@ -16,6 +16,10 @@ import org.apache.kafka.common.config.ConfigResource;
  *
  * Prints "partitions N", "replication-factor R" (of partition 0), then "config NAME=VALUE" for each
  * config set on the topic itself (not a broker or default value), sorted by name.
+ *
+ *   java ... DescribeTopic BOOTSTRAP --exist TOPIC...
+ *
+ * Prints "TOPIC yes" or "TOPIC no" for each, as the cluster's topic list has it.
  */
 public class DescribeTopic {
   public static void main(String[] args) throws Exception {
@@ -23,6 +27,11 @@ public class DescribeTopic {
     props.put("bootstrap.servers", args[0]);
     String topic = args[1];
     try (Admin admin = Admin.create(props)) {
+      if (topic.equals("--exist")) {
+        java.util.Set<String> names = admin.listTopics().names().get();
+        for (int i = 2; i < args.length; i++) System.out.println(args[i] + (names.contains(args[i]) ? " yes" : " no"));
+        return;
+      }
       TopicDescription description = admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic);
       System.out.println("partitions " + description.partitions().size());
       System.out.println("replication-factor " + description.partitions().get(0).replicas().size());

@@ -195,8 +195,17 @@ export async function readTopicWithPartitions(
 
 /** A topic as Kafka's Java admin client describes it: partitions, replication factor, its own configs. */
 export async function describeTopic(bootstrap: string, topic: string): Promise<string[]> {
-  const classpath = await compiledReader()
-  const proc = Bun.spawn([...JAVA, '-cp', classpath, 'DescribeTopic', bootstrap, topic], {
+  return describeTool(bootstrap, [topic])
+}
+
+/** Which of these topics exist, as Kafka's own Java admin client lists the cluster's topics: `TOPIC yes|no`. */
+export async function topicsExist(bootstrap: string, topics: string[]): Promise<string[]> {
+  return describeTool(bootstrap, ['--exist', ...topics])
+}
+
+/** Runs DescribeTopic.java; its lines. */
+async function describeTool(bootstrap: string, args: string[]): Promise<string[]> {
+  const proc = Bun.spawn([...JAVA, '-cp', await compiledReader(), 'DescribeTopic', bootstrap, ...args], {
     stdout: 'pipe',
     stderr: 'pipe',
   })
@@ -205,7 +214,7 @@ export async function describeTopic(bootstrap: string, topic: string): Promise<s
     new Response(proc.stderr).text(),
     proc.exited,
   ])
-  if (code !== 0) throw new Error(`DescribeTopic ${topic} failed (${code}): ${err}`)
+  if (code !== 0) throw new Error(`DescribeTopic ${args.join(' ')} failed (${code}): ${err}`)
   return out.trimEnd().split('\n')
 }
 

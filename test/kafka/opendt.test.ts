@@ -1,10 +1,10 @@
 import { beforeAll, describe, expect, it } from 'bun:test'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { requireBinary, requireSurf, run, temporaryFolders } from '../helpers.ts'
+import { ROOT, requireBinary, requireSurf, run, temporaryFolders } from '../helpers.ts'
 import { openDtYaml } from '../opendt-config.ts'
 import { compact, recordedByTopic, WALL_CLOCK } from '../recording.ts'
-import { createTopics, describeTopic, freshTopic, readTopic, sharedBroker } from './broker.ts'
+import { createTopics, describeTopic, freshTopic, readTopic, sharedBroker, topicsExist } from './broker.ts'
 
 const tempDir = temporaryFolders()
 
@@ -111,6 +111,46 @@ describe("as OpenDT's dc-mock, from its environment and config file alone", () =
       else expect(got.slice(0, theirs.length).map(asRecorded)).toEqual(theirs)
     }
   }, 300_000)
+
+  it("topic settings Kafka refuses: exit 2, one line naming the key and Kafka's reason; no topic made", async () => {
+    // A small trace: the topics are prepared once it is loaded.
+    const env = { WORKLOAD_DIR: join(ROOT, 'test/fixtures/v2-int-ids'), KAFKA_BOOTSTRAP_SERVERS: broker.bootstrap }
+    const errorsOf = (stderr: string) => stderr.split('\n').filter((l) => l.startsWith('[error]'))
+    const cases: [string, string[], (names: ReturnType<typeof fresh>, config: string) => string][] = [
+      [
+        'retention.ms: "abc"',
+        [],
+        (_, config) =>
+          `${config}: kafka.topics.power.config.retention.ms: "abc" is refused by Kafka: Invalid value abc for configuration retention.ms: Not a number of type LONG; nothing was created or sent`,
+      ],
+      [
+        'cleanup.policy: "bogus"',
+        [],
+        (_, config) =>
+          `${config}: kafka.topics.topology.config.cleanup.policy: "bogus" is refused by Kafka: Invalid value bogus for configuration cleanup.policy: String must be one of: compact, delete; nothing was created or sent`,
+      ],
+      [
+        '',
+        ['dc-mock', '--partitions', '1000000000'],
+        (names) =>
+          `--partitions 1000000000 (topic ${names.workload}) is refused by Kafka: Excessively large number of partitions per request; nothing was created or sent`,
+      ],
+    ]
+    const made: string[] = []
+    for (const [setting, args, line] of cases) {
+      const names = fresh()
+      let text = openDtYaml(-1, names)
+      if (setting.startsWith('retention')) text = text.replace('retention.ms: "3600000"', setting)
+      if (setting.startsWith('cleanup')) text = text.replace('cleanup.policy: "compact"', setting)
+      const config = join(tempDir('opendt-config-'), 'config.yaml')
+      writeFileSync(config, text)
+      const sent = await bare({ CONFIG_FILE: config, ...env }, args)
+      expect([sent.code, errorsOf(sent.stderr), sent.stdout]).toEqual([2, [`[error] ${line(names, config)}`], ''])
+      made.push(...Object.values(names))
+    }
+    // None of the nine topics exists, as Kafka's Java admin client lists them.
+    expect(await topicsExist(broker.bootstrap, made)).toEqual(made.map((t) => `${t} no`))
+  }, 120_000)
 
   it('an existing topic is used as it is; a flag wins over the config file and says so', async () => {
     const names = fresh()

@@ -326,6 +326,15 @@ describe('verify after real replays', () => {
       1,
       `[warn] ${tasks}, ${fragments}: no record at or after --since 2099-01-01T00:00:00Z`,
     ])
+    // Before 1970 is before every record: all of both runs, as without --since.
+    for (const before of ['1969-12-31T23:59:59.999Z', '1960-01-01T00:00:00Z']) {
+      const early = await verify([...topics, '--since', before])
+      expect([before, early.code, early.report.topics.map((t: { read: number }) => t.read)]).toEqual([
+        before,
+        1,
+        all.report.topics.map((t: { read: number }) => t.read),
+      ])
+    }
     // An offset applies to every partition of every topic: the tasks topic's second run starts at 4, the fragments' at 12.
     const offset = await verify([...topics, '--since', '4'])
     expect(offset.report.topics.map((t: { read: number; duplicated: number }) => [t.read, t.duplicated])).toEqual([

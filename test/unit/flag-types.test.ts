@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'bun:test'
 import { DEFAULTS, type ReplayArgs, replayArgs, type VerifyArgs } from '../../src/cli/flags.ts'
+import { commandHelp } from '../../src/cli/help.ts'
+import { oneOf } from '../../src/core/parse.ts'
+import { KAFKA_FLAGS } from '../../src/outputs/kafka/flags.ts'
+import type { FlagDef } from '../../src/types.ts'
 
 /**
  * A flag's type is written once, in its citty definition: the parsed-argument types are derived
@@ -26,9 +30,13 @@ describe("flag types follow citty's definitions", () => {
 
   it('each default is read from its definition', () => {
     expect(DEFAULTS.speed).toBe(replayArgs.speed.default)
-    expect(DEFAULTS).toEqual({
-      speed: '10',
-      'stats-interval': '60s',
+    expect(DEFAULTS).toEqual({ speed: '10', 'stats-interval': '60s' })
+    const outputDefaults = Object.fromEntries(
+      Object.entries(KAFKA_FLAGS).flatMap(([flag, def]) =>
+        'default' in def && def.type !== 'boolean' ? [[flag, def.default]] : [],
+      ),
+    )
+    expect(outputDefaults).toEqual({
       acks: 'all',
       'send-retries': '8',
       'record-time': 'send',
@@ -39,5 +47,35 @@ describe("flag types follow citty's definitions", () => {
       partitions: '1',
       'replication-factor': '1',
     })
+  })
+})
+
+describe('closed sets of values are enum flags, written once', () => {
+  it.each([
+    ['acks', 'all|1|0'],
+    ['compression', 'none|gzip|snappy|lz4|zstd'],
+    ['record-time', 'send|trace'],
+    ['sasl', 'plain|scram-sha-256|scram-sha-512'],
+    ['shard-control', 'first|all'],
+    ['format', 'tasks-fragments|dc-mock'],
+  ] as const)('--%s takes %s, and --help shows them from its options', (flag, values) => {
+    const def: FlagDef = replayArgs[flag]
+    expect([def.type, def.options?.join('|'), def.valueHint]).toEqual(['enum', values, undefined])
+    const shown = `  --${flag} ${values}`
+    expect(
+      commandHelp('replay', 80)
+        .split('\n')
+        .filter((l) => l === shown || l.startsWith(`${shown} `)),
+    ).toHaveLength(1)
+  })
+
+  it("is text until its check reads it: our one-line error, from the definition's options", () => {
+    // citty is handed enums as strings (cli/dispatch.ts): a value outside the options reaches our check.
+    const args: ReplayArgs = { acks: 'some', 'shard-control': 'most' }
+    expect(args.acks).toBe('some')
+    expect(() => oneOf('--shard-control', replayArgs['shard-control'].options, 'most')).toThrow(
+      '--shard-control: expected first or all, got "most"',
+    )
+    expect(oneOf('--sasl', replayArgs.sasl.options, 'PLAIN', 'plain')).toBe('plain')
   })
 })

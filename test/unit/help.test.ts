@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'bun:test'
-import { COMMANDS, type CommandName } from '../../src/cli/flags.ts'
-import { commandHelp, groupOf, mainHelp, wrapText } from '../../src/cli/help.ts'
+import { COMMANDS, type CommandName } from '../../src/cli/commands.ts'
+import { commandHelp, GROUP_ORDER, groupOf, mainHelp, wrapText } from '../../src/cli/help.ts'
+import { FORMAT_FLAGS } from '../../src/formats/index.ts'
 
 /** `--help`: every flag in a group, every line within the width, none padded at its end. */
 const names = Object.keys(COMMANDS) as CommandName[]
@@ -21,6 +22,17 @@ describe('--help', () => {
         expect(help).toMatch(new RegExp(`^  ${shown}( |$)`, 'm'))
       }
     }
+  })
+
+  it("every group a flag names is one --help orders, or a format's own", () => {
+    const known = new Set([...GROUP_ORDER, ...FORMAT_FLAGS.map((f) => f.group)])
+    const strays = names.flatMap((name) =>
+      Object.keys(COMMANDS[name].args).flatMap((flag) => {
+        const group = groupOf(name, flag)
+        return group === undefined || known.has(group) ? [] : [`${name} --${flag}: ${group}`]
+      }),
+    )
+    expect(strays).toEqual([])
   })
 
   for (const width of [60, 80, 120]) {

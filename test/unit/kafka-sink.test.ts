@@ -2,7 +2,7 @@ import { describe, expect, it } from 'bun:test'
 import type { Producer, ProducerBatch } from 'kafkajs'
 import type { ByteWriter } from '../../src/core/bytes.ts'
 import type { EventStream } from '../../src/core/stream.ts'
-import { DUE_HEADER, KafkaSink, type KafkaSinkOptions } from '../../src/sinks/kafka.ts'
+import { DUE_HEADER, KafkaSink, type KafkaSinkOptions } from '../../src/outputs/kafka/sink.ts'
 import type { Role } from '../../src/types.ts'
 
 /**

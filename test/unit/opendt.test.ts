@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'bun:test'
+import { mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { dispatch } from '../../src/cli/dispatch.ts'
 import { openDtLayer, parseOpenDtConfig } from '../../src/cli/opendt.ts'
 import { toReplayOptions } from '../../src/cli/options.ts'
-import { temporaryFolders } from '../helpers.ts'
-import { openDtYaml } from '../opendt-config.ts'
+import { ROOT, temporaryFolders } from '../helpers.ts'
 
 const tempDir = temporaryFolders()
 
@@ -13,25 +15,18 @@ const tempDir = temporaryFolders()
  * variants with their exact lines, and the precedence of flags and twins over it.
  */
 
-/** OpenDT's config files in shape: default.yaml, and its two experiments (300x; the second calibrates). */
-const DEFAULT_YAML = openDtYaml(1)
-const EXPERIMENT_1 = openDtYaml(300).replace('simulation_frequency_minutes: 5', 'simulation_frequency_minutes: 60')
-const EXPERIMENT_2 = EXPERIMENT_1.replace('calibration_enabled: false', 'calibration_enabled: true').replace(
-  'background_load_nodes: 0\n',
-  `background_load_nodes: 0
-
-  calibrator:
-    calibrated_property: "cpuPowerModel.calibrationFactor"
-    min_value: 3
-    max_value: 9
-    linspace_points: 10
-    max_parallel_workers: 4
-    mape_window_minutes: 60
-`,
-)
+/** OpenDT's config files as they are (atlarge-research/opendt config/, copied into the fixtures). */
+const FIXTURES = join(ROOT, 'test/fixtures/opendt-config')
+const DEFAULT_YAML = readFileSync(join(FIXTURES, 'default.yaml'), 'utf8')
+const EXPERIMENT_1 = readFileSync(join(FIXTURES, 'experiment_1.yaml'), 'utf8')
+const EXPERIMENT_2 = readFileSync(join(FIXTURES, 'experiment_2.yaml'), 'utf8')
 
 const PATH = '/app/config.yaml'
 const topicsOf = (text: string) => Object.fromEntries(parseOpenDtConfig(PATH, text).topics)
+/** The least that OpenDT's models take, with dc-mock's three topics, and `extra` spliced in. */
+const minimal = (global: string, dcMock = '{workload: SURF}', topics = '') =>
+  `global: ${global}\nservices:\n  dc-mock: ${dcMock}\n  simulator: {background_load_nodes: 0}\n` +
+  `kafka:\n  topics:\n    workload: {name: dc.workload}\n    power: {name: dc.power}\n    topology: {name: dc.topology}\n${topics}`
 
 describe("OpenDT's config files as they are", () => {
   const expectedTopics = {
@@ -55,104 +50,77 @@ describe("OpenDT's config files as they are", () => {
 
   it('default.yaml: real time, heartbeats every minute, its six topics', () => {
     const config = parseOpenDtConfig(PATH, DEFAULT_YAML)
-    expect([config.speed, config.heartbeatMinutes]).toEqual([1, 1])
+    expect([config.speed, config.heartbeatMinutes]).toEqual([1, 1n])
     expect(topicsOf(DEFAULT_YAML)).toEqual(expectedTopics)
   })
 
   it('experiment_1.yaml and experiment_2.yaml (a calibrator section): 300x', () => {
     for (const text of [EXPERIMENT_1, EXPERIMENT_2]) {
       const config = parseOpenDtConfig(PATH, text)
-      expect([config.speed, config.heartbeatMinutes]).toEqual([300, 1])
+      expect([config.speed, config.heartbeatMinutes]).toEqual([300, 1n])
       expect(topicsOf(text)).toEqual(expectedTopics)
     }
   })
 
-  it("-1 is max speed; what OpenDT's own loader accepts loosely is accepted too", () => {
+  it('-1 (and infinity, which dc-mock runs alike) is max speed; the aliases; what pydantic coerces', () => {
     const config = parseOpenDtConfig(
       PATH,
-      `global: {speed_factor: "-1"}\nservices: {dc-mock: {heartbeat_frequency_minutes: "5"}}\n` +
-        'kafka: {topics: {workload: {name: w, partitions: 3, replication_factor: 2, config: {retention.ms: 1000, x: true}}}}\n',
+      minimal(
+        '{speed_factor: "-1"}',
+        '{workload: SURF, heartbeat_frequency_minutes: "5"}',
+        '    other: {name: w, partitions: 3, replication_factor: 2.0, config: {retention.ms: "1000"}}\n',
+      ),
     )
-    expect([config.speed, config.heartbeatMinutes, config.topics.get('workload')]).toEqual([
+    expect([config.speed, config.heartbeatMinutes, config.topics.get('other')]).toEqual([
       Infinity,
-      5,
-      { name: 'w', partitions: 3, replicationFactor: 2, configs: { 'retention.ms': '1000', x: 'true' } },
+      5n,
+      { name: 'w', partitions: 3, replicationFactor: 2, configs: { 'retention.ms': '1000' } },
     ])
-    // Nothing we use: OpenDT's defaults apply later (speed 10, heartbeat 1 minute, default topics).
-    const bare = parseOpenDtConfig(PATH, 'services:\n  simulator:\n    background_load_nodes: 0\n')
-    expect([bare.speed, bare.heartbeatMinutes, bare.topics.size]).toEqual([undefined, undefined, 0])
+    expect(parseOpenDtConfig(PATH, minimal('{speed_factor: .inf}')).speed).toBe(Infinity)
+    const aliased = parseOpenDtConfig(
+      PATH,
+      minimal('{}', '{workload: SURF}')
+        .replace('global:', 'global_config: {speed_factor: 4}\nx:')
+        .replace('dc-mock:', 'dc_mock: {workload: S, heartbeat_frequency_minutes: 6}\n  y:'),
+    )
+    expect([aliased.speed, aliased.heartbeatMinutes, aliased.keys]).toEqual([
+      4,
+      6n,
+      { speed: 'global_config.speed_factor', heartbeat: 'services.dc_mock.heartbeat_frequency_minutes' },
+    ])
+    // Nothing we use: OpenDT's defaults apply later (speed 10, heartbeat 1 minute).
+    const bare = parseOpenDtConfig(PATH, minimal('{}'))
+    expect([bare.speed, bare.heartbeatMinutes, bare.topics.size]).toEqual([undefined, undefined, 3])
   })
 })
 
+/** The refusals of parseOpenDtConfig beyond OpenDT's models (those are opendt-reference.test.ts's). */
 describe('broken config files: one line naming the file, the key and the value', () => {
   const cases: [string, string][] = [
-    ['', `${PATH}: empty; expected OpenDT's configuration (global, services, kafka)`],
-    [
-      '- a\n- b\n',
-      `${PATH}: expected OpenDT's configuration (a mapping of global, services, kafka), got a list (or several documents)`,
-    ],
-    ['speed', `${PATH}: expected OpenDT's configuration (a mapping of global, services, kafka), got "speed"`],
     ['global: [\n', `${PATH}: invalid YAML: YAML Parse error: Unexpected token`],
     [
-      'global: {speed_factor: 0}',
-      `${PATH}: global.speed_factor: 0 is refused (OpenDT refuses it too): give a positive speed (1 is real time) or -1 (as fast as possible)`,
+      minimal('{speed_factor: .nan}'),
+      `${PATH}: global.speed_factor: .nan is refused: OpenDT reads it as NaN, and its dc-mock then fails at its first pause (Python's time.sleep refuses NaN)`,
     ],
     [
-      'global: {speed_factor: -2}',
-      `${PATH}: global.speed_factor: -2 is refused (OpenDT refuses it too): give a positive speed (1 is real time) or -1 (as fast as possible)`,
+      minimal('{speed_factor: "nan"}'),
+      `${PATH}: global.speed_factor: "nan" is refused: OpenDT reads it as NaN, and its dc-mock then fails at its first pause (Python's time.sleep refuses NaN)`,
     ],
     [
-      'global: {speed_factor: fast}',
-      `${PATH}: global.speed_factor: expected a number (1 is real time, -1 as fast as possible), got "fast"`,
+      minimal('{}', undefined, '    p: {name: p, partitions: 2147483648}\n'),
+      `${PATH}: kafka.topics.p.partitions: expected a whole number above 0, at most 2147483647 (Kafka's limit), got 2147483648`,
     ],
     [
-      'global: {speed_factor: .inf}',
-      `${PATH}: global.speed_factor: expected a number (1 is real time, -1 as fast as possible), got Infinity`,
-    ],
-    ['global: 3', `${PATH}: global: expected a mapping, got 3`],
-    ['services: {dc-mock: 1}', `${PATH}: services.dc-mock: expected a mapping, got 1`],
-    [
-      'services: {dc-mock: {workload: [1]}}',
-      `${PATH}: services.dc-mock.workload: expected a workload name (a string), got [1]`,
+      minimal('{}', undefined, '    p: {name: p, replication_factor: 40000}\n'),
+      `${PATH}: kafka.topics.p.replication_factor: expected a whole number above 0, at most 32767 (Kafka's limit), got 40000`,
     ],
     [
-      'services: {dc-mock: {heartbeat_frequency_minutes: 0}}',
-      `${PATH}: services.dc-mock.heartbeat_frequency_minutes: expected a whole number of minutes above 0, got 0`,
-    ],
-    [
-      'services: {dc-mock: {heartbeat_frequency_minutes: 1.5}}',
-      `${PATH}: services.dc-mock.heartbeat_frequency_minutes: expected a whole number of minutes above 0, got 1.5`,
-    ],
-    ['kafka: {topics: [a]}', `${PATH}: kafka.topics: expected a mapping, got ["a"]`],
-    [
-      'kafka: {topics: {workload: {partitions: 1}}}',
-      `${PATH}: kafka.topics.workload.name: missing (every topic needs a name)`,
-    ],
-    ['kafka: {topics: {power: {name: ""}}}', `${PATH}: kafka.topics.power.name: expected a topic name, got ""`],
-    ['kafka: {topics: {power: {name: 7}}}', `${PATH}: kafka.topics.power.name: expected a topic name, got 7`],
-    [
-      'kafka: {topics: {power: {name: p, partitions: 0}}}',
-      `${PATH}: kafka.topics.power.partitions: expected a whole number above 0, got 0`,
-    ],
-    [
-      'kafka: {topics: {power: {name: p, partitions: 2147483648}}}',
-      `${PATH}: kafka.topics.power.partitions: expected a whole number above 0, at most 2147483647 (Kafka's limit), got 2147483648`,
-    ],
-    [
-      'kafka: {topics: {power: {name: p, replication_factor: 40000}}}',
-      `${PATH}: kafka.topics.power.replication_factor: expected a whole number above 0, at most 32767 (Kafka's limit), got 40000`,
-    ],
-    [
-      'kafka: {topics: {power: nope}}',
-      `${PATH}: kafka.topics.power: expected a mapping (name, partitions, replication_factor, config), got "nope"`,
-    ],
-    [
-      'kafka: {topics: {power: {name: p, config: {retention.ms: [1]}}}}',
-      `${PATH}: kafka.topics.power.config.retention.ms: expected a value (a string or a number), got [1]`,
+      minimal('{}', '{workload: SURF, heartbeat_frequency_minutes: 010}'),
+      `${PATH}: services.dc-mock.heartbeat_frequency_minutes: 010 is 8 to OpenDT's YAML reader (PyYAML, YAML 1.1), and 10 to ours (YAML 1.2); refused rather than guessed: write it so both read it alike`,
     ],
   ]
   for (const [text, line] of cases) {
-    it(JSON.stringify(text), () => {
+    it(JSON.stringify(text.slice(0, 60)), () => {
       expect(() => parseOpenDtConfig(PATH, text)).toThrow(line)
     })
   }
@@ -185,12 +153,23 @@ describe('the layer: OpenDT settings under the command line and the twins', () =
       '--topology-topic dc.topology: /app/config.yaml: kafka.topics.topology.name',
     ])
     expect(Object.fromEntries(layer.topics)).toEqual({
-      'dc.workload': { partitions: 1, replicationFactor: 1, configs: { 'retention.ms': '86400000' } },
-      'dc.power': { partitions: 1, replicationFactor: 1, configs: { 'retention.ms': '3600000' } },
+      'dc.workload': {
+        partitions: 1,
+        replicationFactor: 1,
+        configs: { 'retention.ms': '86400000' },
+        source: `${PATH}: kafka.topics.workload`,
+      },
+      'dc.power': {
+        partitions: 1,
+        replicationFactor: 1,
+        configs: { 'retention.ms': '3600000' },
+        source: `${PATH}: kafka.topics.power`,
+      },
       'dc.topology': {
         partitions: 1,
         replicationFactor: 1,
         configs: { 'cleanup.policy': 'compact', 'min.compaction.lag.ms': '3600000' },
+        source: `${PATH}: kafka.topics.topology`,
       },
     })
   })
@@ -213,12 +192,23 @@ describe('the layer: OpenDT settings under the command line and the twins', () =
       partitions: undefined,
       replicationFactor: 1,
       configs: { 'retention.ms': '86400000' },
+      source: `${PATH}: kafka.topics.workload`,
     })
     expect(layer.topics.has('dc.power')).toBe(false)
   })
 
+  it("a dc-mock topic missing from the file: refused, as OpenDT's dc-mock stops there, unless its flag names it", () => {
+    const text = minimal('{}').replace('    power: {name: dc.power}\n', '')
+    const input = { configPath: PATH, config: parseOpenDtConfig(PATH, text), env: {}, traceGiven: true }
+    expect(() => openDtLayer({ ...input, given: new Set() })).toThrow(
+      `${PATH}: kafka.topics.power: missing: OpenDT's dc-mock takes the power topic's name from it (add it, or give --power-topic)`,
+    )
+    const layer = openDtLayer({ ...input, given: new Set(['power-topic']) })
+    expect(layer.lines).toContain('--power-topic: as given (kafka.topics.power unset)')
+  })
+
   it("dc-mock's defaults without its environment; KAFKA_BROKERS (ours) over KAFKA_BOOTSTRAP_SERVERS", () => {
-    const empty = parseOpenDtConfig(PATH, 'global: {}')
+    const empty = parseOpenDtConfig(PATH, minimal('{}'))
     const layer = openDtLayer({ configPath: PATH, config: empty, env: {}, given: new Set(), traceGiven: false })
     expect(layer.lines.slice(1, 5)).toEqual([
       "TRACE_DIR /app/workload: WORKLOAD_DIR unset: dc-mock's default",
@@ -306,6 +296,17 @@ describe('entering the mode', () => {
     await expect(dispatch(['dc-mock'], context({ ...env, WORKLOAD_DIR: '/nope' }, files).context)).rejects.toThrow(
       "WORKLOAD_DIR /nope: no such folder (OpenDT's workload folder, with tasks.parquet and fragments.parquet)",
     )
+    // A symbolic-link loop: the same kind of line, naming the variable.
+    const loop = mkdtempSync(join(tmpdir(), 'opendt-loop-'))
+    symlinkSync(join(loop, 'b'), join(loop, 'a'))
+    symlinkSync(join(loop, 'a'), join(loop, 'b'))
+    try {
+      await expect(
+        dispatch(['dc-mock'], context({ ...env, WORKLOAD_DIR: join(loop, 'a') }, files).context),
+      ).rejects.toThrow(`WORKLOAD_DIR ${join(loop, 'a')}: too many levels of symbolic links`)
+    } finally {
+      rmSync(loop, { recursive: true })
+    }
     await expect(dispatch(['dc-mock', '--format', 'tasks-fragments'], context(env, files).context)).rejects.toThrow(
       "--format tasks-fragments: opendt-replay dc-mock sends dc-mock's format; use replay for another",
     )

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'bun:test'
 import { dispatch } from '../../src/cli/dispatch.ts'
 import type { ReplayArgs } from '../../src/cli/flags.ts'
 import { toInspectOptions, toReplayOptions, toVerifyOptions } from '../../src/cli/options.ts'
-import { EXIT_CODE_HELP, EXIT_CODES, ReplayError } from '../../src/errors.ts'
+import { EXIT_CODES, exitCodeLines, ReplayError } from '../../src/errors.ts'
 
 /** The replay flags of an argv, as the binary would parse them (environment twins included). */
 async function replayArgs(argv: string[], env: Record<string, string> = {}) {
@@ -46,7 +46,13 @@ describe('flags to options: one line naming the flag and the value, bad input', 
     [['--dry-run', '--stats-interval', '0'], '--stats-interval: must be longer than 0, got "0"'],
     [['--dry-run', '--frobnicate'], 'unknown option --frobnicate (see opendt-replay replay --help)'],
     [[], 'no output chosen: pass --brokers HOST:PORT (or set KAFKA_BROKERS) to send to Kafka, or --dry-run for stdout'],
-    [['--dry-run', '--brokers', 'localhost:9092'], '--dry-run and --brokers exclude each other: pick stdout or Kafka'],
+    [['--dry-run', '--brokers', 'localhost:9092'], '--brokers and --dry-run exclude each other: pick Kafka or stdout'],
+    // Kafka's own flags on a dry run: meaningless, yet a malformed one is refused as with Kafka.
+    [['--dry-run', '--batch-size', '0'], '--batch-size: expected a size in bytes like 16384, 64k or 1m, got "0"'],
+    [['--dry-run', '--linger', 'abc'], '--linger: expected a duration like 500ms, 30s or 2m, got "abc"'],
+    [['--dry-run', '--compression', 'bogus'], '--compression: expected none, gzip, snappy, lz4 or zstd, got "bogus"'],
+    [['--dry-run', '--acks', '2'], '--acks: expected all, 1 or 0, got "2"'],
+    [['--dry-run', '--partitions', '0'], '--partitions: expected a whole number of at least 1, got "0"'],
     [
       ['--dry-run', '--checkpoint', 'cp.json'],
       '--checkpoint needs Kafka output (--brokers): a dry-run has nothing to resume',
@@ -362,6 +368,17 @@ describe('verify: the replay its flags define, and where to read', () => {
       time: Date.parse('2026-11-26T15:00:00Z'),
     })
     expect((await verifyOptions(['--brokers', 'k:9092'])).from).toEqual({ earliest: true })
+    // Before 1970 (Kafka's -1 and -2 are "latest" and "earliest", other negatives refused): every
+    // record is at or after it, so the read starts at the beginning; 1970 itself is a time.
+    for (const [since, from] of [
+      ['1969-12-31T23:59:59.999Z', { earliest: true }],
+      ['1969-12-31T23:59:59.998Z', { earliest: true }],
+      ['1960-01-01T00:00:00Z', { earliest: true }],
+      ['0001-01-01', { earliest: true }],
+      ['1970-01-01T00:00:00Z', { time: 0 }],
+    ] as const) {
+      expect([since, (await verifyOptions(['--brokers', 'k:9092', '--since', since])).from]).toEqual([since, from])
+    }
   })
 
   it.each([
@@ -405,8 +422,15 @@ describe('dispatch', () => {
 
 describe('the exit codes --help lists', () => {
   it('are the codes the taxonomy gives, each listed once', () => {
-    const listed = EXIT_CODE_HELP.flatMap(([codes]) => codes.split('/').map(Number)).sort((a, b) => a - b)
+    const listed = exitCodeLines('replay')
+      .flatMap(([codes]) => codes.split('/').map(Number))
+      .sort((a, b) => a - b)
     expect(listed).toEqual([...new Set(Object.values(EXIT_CODES))].sort((a, b) => a - b))
+  })
+
+  it("verify's: every code but --max-lag's, in verify's meaning", () => {
+    expect(exitCodeLines('verify').map(([codes]) => codes)).toEqual(['0', '1', '2', '3', '5', '6', '130/143', '141'])
+    expect(exitCodeLines('verify')[1]).toEqual(['1', 'they do not (or an internal error)'])
   })
 })
 

@@ -8,7 +8,7 @@ const facts: RunFacts = {
   streams: ['tasks', 'fragments'],
   startedAt: 0,
   speed: Infinity,
-  kafka: true,
+  acknowledges: true,
   wallMs: 2000,
   window: { from: 0, to: Infinity },
   skippedMs: 0,
@@ -81,7 +81,7 @@ describe("the run's conclusion", () => {
         () => done(0, 0, { stdoutClosed: true }),
         () => done(4),
       ),
-      { kafka: false },
+      { acknowledges: false },
       'sent 0 tasks and 4 fragments in 2.00 s (2 msg/s)',
     ],
     [
@@ -99,7 +99,7 @@ describe("the run's conclusion", () => {
         () => done(5),
         () => done(3, 3, { lagExceeded: 1234 }),
       ),
-      { maxLagMs: 1000, kafka: false },
+      { maxLagMs: 1000, acknowledges: false },
       'fragments fell 1234 ms behind schedule (--max-lag 1000 ms): stopped; sent 5 tasks and 3 fragments in 2.00 s (4 msg/s)',
     ],
   ] as [string, WorkerMessage[], Partial<RunFacts>, string][])('%s', (reason, results, extra, line) => {
@@ -126,7 +126,7 @@ describe("the run's conclusion", () => {
         () => done(5),
         () => failed(reason, message, { sent: 3, acked: 3 }),
       ),
-      { ...facts, kafka: false },
+      { ...facts, acknowledges: false },
     )
     expect([summary.reason, summary.exitCode, summary.failed, summary.line]).toEqual([
       reason,
@@ -143,7 +143,7 @@ describe("the run's conclusion", () => {
           () => done(1),
           () => done(1),
         ),
-        { ...facts, kafka: false, maxGap: true, skippedMs: 71_000 },
+        { ...facts, acknowledges: false, maxGap: true, skippedMs: 71_000 },
       ).line,
     ).toBe('sent 1 tasks and 1 fragments in 2.00 s (1 msg/s); skipped 1m 11s of idle trace time (--max-gap)')
   })

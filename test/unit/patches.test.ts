@@ -1,14 +1,47 @@
-import { describe, expect, it } from 'bun:test'
-import { copyFileSync, cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { afterAll, describe, expect, it } from 'bun:test'
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
+import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { Partitioners } from 'kafkajs'
-import { checkPatchTargets, LINEAR_GROUPING, PATCHES, targetOf } from '../../scripts/patches.ts'
+import { checkPatchTargets, PATCHES, targetOf } from '../../patches/index.ts'
+import { groupMessagesPerPartition } from '../../patches/kafkajs/group-messages.ts'
+import { applied, bundlePlugin } from '../../patches/plugin.ts'
+import { NODE_MODULES, stockCopy } from '../../patches/stock.ts'
 import { murmur2 } from '../../src/core/shard.ts'
-import { ROOT, temporaryFolders } from '../helpers.ts'
 import { type Column, corruptRunLength, flipPageByte, parquetBytes, withDeclaredRows } from '../parquet.ts'
 
-const tempDir = temporaryFolders()
+/**
+ * The dependency patches (patches/), as this test process loads them: bunfig.toml preloads the
+ * runtime plugin, so kafkajs and hyparquet from node_modules are the patched ones, the same
+ * patches the binary bundles. Each is compared with the stock module, from a copy of the package
+ * outside node_modules (patches/stock.ts).
+ */
+const stockKafkajs = stockCopy('kafkajs')
+const stockHyparquet = stockCopy('hyparquet')
+afterAll(() => {
+  stockKafkajs.remove()
+  stockHyparquet.remove()
+})
+const requireHere = createRequire(import.meta.url)
+/** A kafkajs file as this process loads it. */
+const loaded = (file: string) => requireHere(join(NODE_MODULES, 'kafkajs', file))
+const stock = (file: string) => stockKafkajs.require(file)
+
+describe('this process loads the patched modules (bunfig.toml preloads patches/preload.ts)', () => {
+  it('every patch is applied when its file is loaded, whichever way it is loaded', async () => {
+    for (const patch of PATCHES.filter((p) => p.package === 'kafkajs')) loaded(patch.file)
+    await import('hyparquet')
+    expect([...applied].sort()).toEqual(PATCHES.map((p) => `${p.package}/${p.file}`).sort())
+  })
+
+  it("kafkajs's producer groups with the patch's function, and hashes keys with core/shard.ts's murmur2", () => {
+    expect(loaded('src/producer/groupMessagesPerPartition.js')).toBe(groupMessagesPerPartition)
+    expect(loaded('src/producer/partitioners/default/murmur2.js')).not.toBe(
+      stock('src/producer/partitioners/default/murmur2.js'),
+    )
+  })
+})
 
 type Group = (args: {
   topic: string
@@ -16,20 +49,14 @@ type Group = (args: {
   messages: unknown[]
   partitioner: (args: never) => number
 }) => Record<string, unknown[]>
-const [LINEAR] = PATCHES
-const stock = createRequire(import.meta.url)(targetOf(LINEAR!, join(ROOT, 'node_modules'))) as Group
-const patched = (() => {
-  const module = { exports: undefined as unknown as Group }
-  new Function('module', LINEAR_GROUPING)(module)
-  return module.exports
-})()
 
 const metadata = (n: number) =>
   Array.from({ length: n }, (_, i) => ({ partitionId: i, leader: 1, replicas: [1], isr: [1] }))
 const messages = (n: number) =>
   Array.from({ length: n }, (_, i) => ({ key: Buffer.from(`{"id":"${i % 37}"}`), value: Buffer.from(`v${i}`) }))
 
-describe('the kafkajs patch (scripts/patches.ts)', () => {
+describe('the grouping patch (patches/kafkajs/group-messages.ts)', () => {
+  const GROUP = 'src/producer/groupMessagesPerPartition.js'
   it.each([
     ['no partitions', 0, 5, 'murmur2'],
     ['no messages', 3, 0, 'murmur2'],
@@ -53,76 +80,86 @@ describe('the kafkajs patch (scripts/patches.ts)', () => {
       messages: list,
       partitioner: partitioner(),
     })
-    const want = stock(args())
-    expect(patched(args())).toEqual(want)
+    const want = (stock(GROUP) as Group)(args())
+    expect((loaded(GROUP) as Group)(args())).toEqual(want)
     expect(Object.values(want).flat().length).toBe(partitions === 0 ? 0 : count)
   })
 })
 
-const NODE_MODULES = join(ROOT, 'node_modules')
 const patchOf = (file: string) => PATCHES.find((p) => p.file === file)!
 
-/** A copy of node_modules' patched packages (package.json and the patched files only). */
-function copyTargets(): string {
-  const copy = tempDir('patched-')
-  for (const patch of PATCHES) {
-    mkdirSync(dirname(targetOf(patch, copy)), { recursive: true })
-    copyFileSync(join(NODE_MODULES, patch.package, 'package.json'), join(copy, patch.package, 'package.json'))
-    copyFileSync(targetOf(patch, NODE_MODULES), targetOf(patch, copy))
+/** A folder like node_modules holding the patched packages' package.json and target files only; removed after `use`. */
+async function withTargets(use: (copy: string) => Promise<void> | void): Promise<void> {
+  const copy = mkdtempSync(join(tmpdir(), 'opendt-targets-'))
+  try {
+    for (const patch of PATCHES) {
+      mkdirSync(dirname(targetOf(patch, copy)), { recursive: true })
+      copyFileSync(join(NODE_MODULES, patch.package, 'package.json'), join(copy, patch.package, 'package.json'))
+      copyFileSync(targetOf(patch, NODE_MODULES), targetOf(patch, copy))
+    }
+    await use(copy)
+  } finally {
+    rmSync(copy, { recursive: true, force: true })
   }
-  return copy
 }
 
-/** hyparquet with its patches applied, as the binary bundles it. */
-async function patchedHyparquet(): Promise<typeof import('hyparquet')> {
-  const copy = tempDir('hyparquet-')
-  cpSync(join(NODE_MODULES, 'hyparquet'), copy, { recursive: true })
-  for (const patch of PATCHES.filter((p) => p.package === 'hyparquet')) {
-    writeFileSync(join(copy, patch.file), patch.apply(readFileSync(targetOf(patch, NODE_MODULES), 'utf8')))
-  }
-  return import(join(copy, 'src', 'index.js'))
-}
-
-describe('the build checks every patch (scripts/patches.ts)', () => {
-  it('each anchor is found once in the file it was written for', () => {
+describe('every patch is checked (patches/index.ts)', () => {
+  it('each anchor is found once in the file it was written for', async () => {
     checkPatchTargets(NODE_MODULES)
     for (const patch of PATCHES) {
-      const stock = readFileSync(targetOf(patch, NODE_MODULES), 'utf8')
-      expect(patch.apply(stock)).not.toBe(stock)
+      const source = await Bun.file(targetOf(patch, NODE_MODULES)).text()
+      expect(patch.apply(source)).not.toBe(source)
     }
     expect(() => patchOf('src/encoding.js').apply('// another file\n')).toThrow(
       'patch of hyparquet/src/encoding.js: anchor found 0 times, expected once:',
     )
+    expect(() => patchOf('src/protocol/encoder.js').apply('exports.a = 1\n')).toThrow(
+      'patch of kafkajs/src/protocol/encoder.js: anchor found 0 times, expected once: module.exports',
+    )
   })
 
-  it('refuses another version, or another file', () => {
-    const copy = copyTargets()
-    writeFileSync(join(copy, 'kafkajs', 'package.json'), JSON.stringify({ version: '2.2.5' }))
-    expect(() => checkPatchTargets(copy)).toThrow(
-      'patch of kafkajs/src/producer/groupMessagesPerPartition.js: written for kafkajs 2.2.4, found 2.2.5; ' +
-        'check the file and update scripts/patches.ts',
-    )
-    writeFileSync(join(copy, 'kafkajs', 'package.json'), JSON.stringify({ version: '2.2.4' }))
-    writeFileSync(targetOf(patchOf('src/column.js'), copy), '// changed\n')
-    expect(() => checkPatchTargets(copy)).toThrow('patch of hyparquet/src/column.js: the file has sha256 ')
+  it('refuses another version, or another file', () =>
+    withTargets((copy) => {
+      writeFileSync(join(copy, 'kafkajs', 'package.json'), JSON.stringify({ version: '2.2.5' }))
+      expect(() => checkPatchTargets(copy)).toThrow(
+        'patch of kafkajs/src/producer/groupMessagesPerPartition.js: written for kafkajs 2.2.4, found 2.2.5; ' +
+          'check the file and update patches/ (docs/dependencies.md)',
+      )
+      writeFileSync(join(copy, 'kafkajs', 'package.json'), JSON.stringify({ version: '2.2.4' }))
+      writeFileSync(targetOf(patchOf('src/column.js'), copy), '// changed\n')
+      expect(() => checkPatchTargets(copy)).toThrow('patch of hyparquet/src/column.js: the file has sha256 ')
+    }))
+
+  it("the bundler's hook refuses them too (the runtime's is the same hook)", async () => {
+    // A copy of kafkajs in a node_modules folder of its own, and a bundle of one patched file of it.
+    const root = mkdtempSync(join(tmpdir(), 'opendt-bundle-'))
+    try {
+      const modules = join(root, 'node_modules')
+      cpSync(join(NODE_MODULES, 'kafkajs'), join(modules, 'kafkajs'), { recursive: true })
+      const patch = patchOf('src/producer/partitioners/default/murmur2.js')
+      writeFileSync(join(root, 'entry.js'), `require(${JSON.stringify(targetOf(patch, modules))})\n`)
+      const bundle = () => {
+        const { plugin } = bundlePlugin([patch])
+        return Bun.build({ entrypoints: [join(root, 'entry.js')], target: 'bun', plugins: [plugin] })
+      }
+      expect((await bundle()).success).toBe(true)
+      writeFileSync(join(modules, 'kafkajs', 'package.json'), JSON.stringify({ version: '2.3.0' }))
+      const failed = await bundle().then(
+        () => [],
+        (e: AggregateError) => e.errors.map((log: Error) => log.message),
+      )
+      expect(failed).toEqual([
+        'patch of kafkajs/src/producer/partitioners/default/murmur2.js: written for kafkajs 2.2.4, found 2.3.0; ' +
+          'check the file and update patches/ (docs/dependencies.md)',
+      ])
+    } finally {
+      rmSync(root, { recursive: true, force: true })
+    }
   })
 })
 
-/** kafkajs with its patches applied, as the binary bundles it: require() of a file inside it. */
-function patchedKafkajs(): (file: string) => unknown {
-  const copy = tempDir('kafkajs-')
-  cpSync(join(NODE_MODULES, 'kafkajs'), copy, { recursive: true })
-  for (const patch of PATCHES.filter((p) => p.package === 'kafkajs')) {
-    writeFileSync(join(copy, patch.file), patch.apply(readFileSync(targetOf(patch, NODE_MODULES), 'utf8')))
-  }
-  const require = createRequire(import.meta.url)
-  return (file) => require(join(copy, file))
-}
-
 describe('the kafkajs encoding patches: the same bytes as the stock modules', () => {
-  const require = createRequire(import.meta.url)
-  const stock = (file: string) => require(join(NODE_MODULES, 'kafkajs', file))
-  const patched = patchedKafkajs()
+  const patched = loaded
   type RecordFn = (r: Record<string, unknown>) => { buffer: Buffer }
   const RECORD = 'src/protocol/recordBatch/record/v0/index.js'
   const key = Buffer.from('{"id":"2133099"}')
@@ -261,7 +298,11 @@ describe('the kafkajs encoding patches: the same bytes as the stock modules', ()
   })
 })
 
-describe('the hyparquet patches', () => {
+describe('the hyparquet patches (patches/hyparquet/pages.ts)', () => {
+  type Hyparquet = typeof import('hyparquet')
+  /** hyparquet as this process loads it (patched), and as published. */
+  const patchedHyparquet = (): Promise<Hyparquet> => import('hyparquet')
+  const stockHyparquetModule = (): Promise<Hyparquet> => import(join(stockHyparquet.dir, 'src', 'index.js'))
   const rows = 200
   const usage: Column = {
     name: 'cpu_usage',
@@ -279,7 +320,7 @@ describe('the hyparquet patches', () => {
 
   it('read valid files as the stock hyparquet does: dictionaries, checksums, many row groups, snappy', async () => {
     const patched = await patchedHyparquet()
-    const stock = await import('hyparquet')
+    const stock = await stockHyparquetModule()
     for (const options of [
       {},
       { checksums: true },
@@ -313,7 +354,7 @@ describe('the hyparquet patches', () => {
     const patched = await patchedHyparquet()
     const valid = parquetBytes([count], { checksums: true })
     const bytes = flipPageByte(valid, 'n', 4)
-    const stock = await import('hyparquet')
+    const stock = await stockHyparquetModule()
     expect(await read(stock, bytes)).not.toEqual(await read(stock, valid)) // stock: a changed value, silently
     await expect(read(patched, bytes)).rejects.toThrow(
       /^parquet page checksum mismatch: the header says \d+, the page has \d+$/,

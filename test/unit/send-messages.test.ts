@@ -1,23 +1,23 @@
-import { describe, expect, it } from 'bun:test'
+import { afterAll, describe, expect, it } from 'bun:test'
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
-import { PATCHES, PER_PARTITION_SEND, targetOf } from '../../scripts/patches.ts'
-import { ROOT } from '../helpers.ts'
+import { NODE_MODULES, stockCopy } from '../../patches/stock.ts'
+import { FIXTURES, run } from '../helpers.ts'
 
 /**
- * kafkajs's sendMessages, stock and patched (scripts/patches.ts), driven by a cluster of fake
- * brokers whose leaders move as a test says: what each broker was asked to write is what a real
- * cluster would hold. The Kafka tests (test/kafka/cluster.test.ts) kill real leaders.
+ * kafkajs's sendMessages, stock and patched (patches/kafkajs/send-messages.ts), driven by a
+ * cluster of fake brokers whose leaders move as a test says: what each broker was asked to write is
+ * what a real cluster would hold. The patched one is the module this test process loads from
+ * node_modules (bunfig.toml preloads the patches), so these tests fail if the process gets the stock
+ * one; the stock one comes from a copy of kafkajs outside node_modules. The Kafka tests
+ * (test/kafka/cluster.test.ts) kill real leaders.
  */
-const FILE = targetOf(PATCHES.find((p) => p.file === 'src/producer/sendMessages.js')!, join(ROOT, 'node_modules'))
-const requireHere = createRequire(FILE)
+const FILE = 'src/producer/sendMessages.js'
 type SendMessages = (deps: unknown) => (args: unknown) => Promise<{ topicName: string; partition: number }[]>
-const stock = requireHere(FILE) as SendMessages
-const patched = (() => {
-  const module = { exports: undefined as unknown as SendMessages }
-  new Function('require', 'module', PER_PARTITION_SEND)(requireHere, module)
-  return module.exports
-})()
+const stockKafkajs = stockCopy('kafkajs')
+afterAll(() => stockKafkajs.remove())
+const stock = stockKafkajs.require(FILE) as SendMessages
+const patched = createRequire(import.meta.url)(join(NODE_MODULES, 'kafkajs', FILE)) as SendMessages
 
 class ConnectionError extends Error {
   override name = 'KafkaJSConnectionError'
@@ -216,5 +216,34 @@ describe("kafkajs's sendMessages when a partition's leader moves to a broker tha
     const after = cluster({ leaders: [1], failOnce: [] })
     await expect(send(patched, after.deps)).rejects.toThrow('Producing to partitions without metadata')
     expect(after.written).toEqual([])
+  })
+})
+
+describe('a source run loads the patched sendMessages in every thread that can send', () => {
+  it('`bun src/main.ts replay`: the main thread and both Workers, which do the sending', async () => {
+    // Brokers that refuse: each thread loads kafkajs, then fails to connect. The runtime plugin
+    // reports each file it patches, with its thread (patches/plugin.ts).
+    const source = await run(
+      [
+        process.execPath,
+        'src/main.ts',
+        'replay',
+        join(FIXTURES, 'v2-int-ids'),
+        '--brokers',
+        '127.0.0.1:1',
+        '--connect-timeout',
+        '100ms',
+      ],
+      { env: { OPENDT_PATCHES_REPORT: '1' } },
+    )
+    const lines = source.stderr.split('\n')
+    const threads = lines
+      .flatMap((line) => /^patched kafkajs\/src\/producer\/sendMessages\.js in thread (\d+)$/.exec(line)?.[1] ?? [])
+      .sort()
+    expect([source.code, threads]).toEqual([3, ['0', '1', '2']])
+    expect(lines.filter((line) => !line.startsWith('patched '))).toEqual([
+      '[error] cannot reach Kafka at 127.0.0.1:1 within 0.1 s: Connection error: connect ECONNREFUSED 127.0.0.1:1',
+      '',
+    ])
   })
 })

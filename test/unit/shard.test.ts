@@ -1,5 +1,6 @@
-import { describe, expect, it } from 'bun:test'
+import { afterAll, describe, expect, it } from 'bun:test'
 import { join } from 'node:path'
+import { stockCopy } from '../../patches/stock.ts'
 import { murmur2, shardOf } from '../../src/core/shard.ts'
 import { openParquetFile } from '../../src/trace/file.ts'
 import { loadFragments, loadTasks } from '../../src/trace/load.ts'
@@ -7,7 +8,10 @@ import { keepTasks } from '../../src/trace/model.ts'
 import { FIXTURES, makeTasks } from '../helpers.ts'
 
 // kafkajs's own murmur2 (its DefaultPartitioner, Java-compatible): an implementation we did not write.
-const kafkajsMurmur2: (key: Buffer) => number = require('kafkajs/src/producer/partitioners/default/murmur2.js')
+// From a copy of kafkajs as published: the one this process loads is patched to be ours (patches/).
+const stockKafkajs = stockCopy('kafkajs')
+afterAll(() => stockKafkajs.remove())
+const kafkajsMurmur2 = stockKafkajs.require('src/producer/partitioners/default/murmur2.js') as (key: Buffer) => number
 
 describe("shards by Kafka's murmur2", () => {
   it('murmur2 equals the Java-compatible one kafkajs partitions with, on every tail length', () => {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'bun:test'
 import type { EventStream } from '../../src/core/stream.ts'
 import { ReplayError } from '../../src/errors.ts'
-import { LineSink, StdoutClosed, type WriteFn, writeStdout } from '../../src/sinks/stdout.ts'
+import { LineSink } from '../../src/outputs/stdout/sink.ts'
+import { StdoutClosed, type WriteFn, writeStdout } from '../../src/stdout.ts'
 
 /** One message with a fixed key and value. */
 const message = (id: string, value: string, role: EventStream['role'] = 'tasks'): EventStream => ({

@@ -19,6 +19,7 @@ import { openDtId, withoutWallTime } from '../../core/dc-mock-wire.ts'
 import { formatTime } from '../../core/format.ts'
 import { parseDuration, readFlagFile } from '../../core/parse.ts'
 import { mergeStreams } from '../../core/stream.ts'
+import { quote } from '../../echo.ts'
 import { badInput } from '../../errors.ts'
 import { openParquetFile } from '../../trace/file.ts'
 import { loadConsumption } from '../../trace/load.ts'
@@ -27,6 +28,7 @@ import { readTopologyFile, topologyMessageBody } from '../../trace/topology.ts'
 import { consumptionOffset } from '../../trace/workload-yaml.ts'
 import type { StreamSpec, TraceSpec } from '../../types.ts'
 import type { FormatDefinition, ResolveContext } from '../format.ts'
+import { DC_MOCK_TOPICS, DEFAULT_HEARTBEAT, DEFAULT_TOPOLOGY_INTERVAL } from './defaults.ts'
 
 /**
  * What OpenDT's dc-mock service sends today: dc.workload (each task with all its fragments, and
@@ -76,9 +78,6 @@ export function dcMockFiles(
  * trace folder (consumption.parquet, topology.json, workload.yaml) when they are there. The
  * topology is read and checked here, so a bad one fails before the workers start.
  */
-/** Defaults of dc-mock's own flags, written once: resolve() falls back to them and --help shows them. */
-const DEFAULT_HEARTBEAT = '1m'
-const DEFAULT_TOPOLOGY_INTERVAL = '30s'
 
 function resolve({ args, trace, name, read }: ResolveContext): DcMockSpec {
   const text = (flag: string) => args[flag] as string | undefined
@@ -90,7 +89,7 @@ function resolve({ args, trace, name, read }: ResolveContext): DcMockSpec {
   }
   const topologyIntervalMs = duration('topology-interval', text('topology-interval') ?? DEFAULT_TOPOLOGY_INTERVAL)
   if (topologyIntervalMs <= 0) {
-    throw badInput(`${name('topology-interval')}: must be at least 1ms, got "${text('topology-interval')}"`)
+    throw badInput(`${name('topology-interval')}: must be at least 1ms, got ${quote(text('topology-interval'))}`)
   }
   const found = dcMockFiles(trace, text('trace_dir'), read)
   const topologyFile = text('topology') ?? found.topology
@@ -153,12 +152,12 @@ function dcMockTrace(tasks: Tasks, fragments: Fragments, spec: StreamSpec, notes
 
 export const dcMock: FormatDefinition = {
   name: 'dc-mock',
-  summary: "what OpenDT's dc-mock sends (dc.workload tasks with their fragments and heartbeats, dc.power, dc.topology)",
+  summary: `what OpenDT's dc-mock sends (${DC_MOCK_TOPICS.workload} tasks with their fragments and heartbeats, ${DC_MOCK_TOPICS.power}, ${DC_MOCK_TOPICS.topology})`,
   streams: ['workload', 'power', 'topology'],
   topics: {
-    workload: { flag: 'workload-topic', default: 'dc.workload', holds: 'tasks and heartbeats' },
-    power: { flag: 'power-topic', default: 'dc.power', holds: 'power' },
-    topology: { flag: 'topology-topic', default: 'dc.topology', holds: 'the topology' },
+    workload: { flag: 'workload-topic', default: DC_MOCK_TOPICS.workload, holds: 'tasks and heartbeats' },
+    power: { flag: 'power-topic', default: DC_MOCK_TOPICS.power, holds: 'power' },
+    topology: { flag: 'topology-topic', default: DC_MOCK_TOPICS.topology, holds: 'the topology' },
   },
   flags: {
     heartbeat: {
@@ -215,7 +214,7 @@ export const dcMock: FormatDefinition = {
         }
         c.streams.push(mergeStreams([new HeartbeatStream(grid, every, c.window), new TaskMessageStream(dc!, c.window)]))
         c.ends.workload = Math.max(c.lastTask, grid.last)
-        if (c.kafka) {
+        if (c.measureLargest) {
           const big = largestTaskMessage(dc!, c.window)
           if (big) c.largest.workload = big
         }

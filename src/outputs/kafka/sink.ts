@@ -1,8 +1,8 @@
 import type { Message, Producer } from 'kafkajs'
-import { ByteWriter } from '../core/bytes.ts'
-import type { EventStream } from '../core/stream.ts'
-import type { Compression, Counts, Role } from '../types.ts'
-import type { OutputSink, StreamFigures } from './output.ts'
+import { ByteWriter } from '../../core/bytes.ts'
+import type { EventStream } from '../../core/stream.ts'
+import type { Compression, Counts, RecordTime, Role } from '../../types.ts'
+import type { OutputSink, StreamFigures } from '../output.ts'
 
 /**
  * The record header holding the wall instant a paced record was due at: epoch milliseconds as
@@ -25,7 +25,7 @@ export interface KafkaSinkOptions {
   /** The topic of each stream this sink writes. */
   topics: Partial<Record<Role, string>>
   acks: -1 | 1 | 0
-  recordTime: 'send' | 'trace'
+  recordTime: RecordTime
   /** The topics' smallest max.message.bytes: one record batch must stay under it. */
   maxMessageBytes: number
   /** Stamp each record with DUE_HEADER (paced runs; at --speed max nothing is due at a particular instant). */

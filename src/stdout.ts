@@ -1,17 +1,11 @@
+/**
+ * Descriptor 1, whatever writes to it: the dry-run's lines (outputs/stdout/), `--help`, and the
+ * reports of inspect and verify. A reader that goes away (EPIPE) is StdoutClosed, a full pipe is
+ * waited on with poll(2), and a stdout closed at start is refused before anything is written.
+ */
 import { dlopen, FFIType, ptr } from 'bun:ffi'
 import { readFileSync, writeSync } from 'node:fs'
-import { ByteWriter } from '../core/bytes.ts'
-import type { EventStream } from '../core/stream.ts'
-import { LINE_END, LINE_VALUE, lineStart } from '../core/wire.ts'
-import { ReplayError } from '../errors.ts'
-import type { Role } from '../types.ts'
-import type { OutputSink, StreamFigures } from './output.ts'
-
-/** Per stream: messages written and the event time of the last one. */
-export type ByRole = Record<Role, { sent: number; eventTime: number }>
-
-const perRole = (roles: readonly Role[]): ByRole =>
-  Object.fromEntries(roles.map((r) => [r, { sent: 0, eventTime: Number.NaN }]))
+import { ReplayError } from './errors.ts'
 
 /** The reader of stdout went away (EPIPE): the run ends quietly. */
 export class StdoutClosed extends Error {
@@ -24,96 +18,15 @@ export class StdoutClosed extends Error {
 /** Writes bytes from `offset` on; returns how many were taken (may be fewer). */
 export type WriteFn = (bytes: Uint8Array, offset: number, length: number) => number
 
-/** Runs a write while holding the lock shared by both workers (run/control.ts withStdoutLock). */
-export type Locker = <T>(fn: () => T) => T
-
 export const fdWrite =
   (fd: number): WriteFn =>
   (bytes, offset, length) =>
     writeSync(fd, bytes, offset, length)
 
-/** Bytes a dry-run batch may reach before it is written (a batch of seed lines stays far below). */
-const FLUSH_BYTES = 1 << 22
-
 /** Blocks this worker briefly while a non-blocking stdout is full (where poll(2) is missing). */
 const pause = new Int32Array(new SharedArrayBuffer(4))
 /** Longest wait for room on stdout before the write is tried again. */
 const ROOM_WAIT_MS = 100
-
-/**
- * Dry-run sink: one line per message, as core/wire.ts lays it out. A batch is written
- * whole, under a lock shared by both workers, so lines of the two streams never interleave
- * mid-line, even on a pipe where writes larger than PIPE_BUF are not atomic. The write happens at
- * flush, when the batch is due; nothing is held back.
- */
-export class LineSink implements OutputSink {
-  /** Lines written, per stream, and the event time of the last one (a merged stream writes both). */
-  readonly written: ByRole
-  private readonly pending: ByRole
-  private readonly out = new ByteWriter()
-  private readonly starts: Partial<Record<Role, Uint8Array>> = {}
-  private readonly lock: Locker
-  private readonly write: WriteFn
-  private readonly roles: Role[]
-
-  /** `topics`: the topic of each stream this sink writes (one, or several for a merged stream). */
-  constructor(topics: Partial<Record<Role, string>>, lock: Locker, write: WriteFn = fdWrite(1)) {
-    for (const [role, topic] of Object.entries(topics)) this.starts[role] = lineStart(topic!)
-    this.roles = Object.keys(topics)
-    this.written = perRole(this.roles)
-    this.pending = perRole(this.roles)
-    this.lock = lock
-    this.write = write
-  }
-
-  add(message: EventStream): void {
-    const out = this.out
-    const role = message.role
-    out.bytes(this.starts[role]!)
-    out.bytes(message.keyJson())
-    out.bytes(LINE_VALUE)
-    message.writeValue(out)
-    out.bytes(LINE_END)
-    const pending = this.pending[role]!
-    pending.sent++
-    pending.eventTime = message.time
-  }
-
-  /** A batch goes out once it holds this much: dc-mock's task messages run to a megabyte each. */
-  full(): boolean {
-    return this.out.pos >= FLUSH_BYTES
-  }
-
-  flush(): void {
-    const out = this.out
-    if (out.pos === 0) return
-    const length = out.pos
-    out.pos = 0
-    this.lock(() => writeAll(this.write, out.buf, length))
-    for (const role of this.roles) {
-      const p = this.pending[role]!
-      if (p.sent === 0) continue
-      const w = this.written[role]!
-      w.sent += p.sent
-      w.eventTime = p.eventTime
-      p.sent = 0
-    }
-  }
-
-  /** A line written is a line delivered: acknowledged as soon as it is written. */
-  figures(): StreamFigures {
-    return Object.fromEntries(
-      this.roles.map((r) => {
-        const w = this.written[r]!
-        return [r, { sent: w.sent, acked: w.sent, eventTime: w.eventTime }]
-      }),
-    )
-  }
-
-  async close(): Promise<void> {
-    this.flush()
-  }
-}
 
 /**
  * Whether stdout was closed when the process started (`>&-`). The runtime then opens /dev/null
@@ -190,7 +103,8 @@ export function writeStdout(text: string, write: WriteFn = fdWrite(1)): void {
   writeAll(write, bytes, bytes.length)
 }
 
-function writeAll(write: WriteFn, bytes: Uint8Array, length: number): void {
+/** Writes `length` bytes whole, waiting for room on a full pipe; a reader gone is StdoutClosed. */
+export function writeAll(write: WriteFn, bytes: Uint8Array, length: number): void {
   let offset = 0
   while (offset < length) {
     let n: number
