@@ -41,7 +41,7 @@ function trace(n: number, rowGroupSize: number): string {
     int64('duration', () => 1000),
     { name: 'cpu_usage', data: ids.map(() => 500), type: 'DOUBLE' },
   ]
-  return writeTrace(tasks, fragments, { rowGroupSize })
+  return writeTrace((prefix) => mkdtempSync(join(tmpdir(), prefix)), tasks, fragments, { rowGroupSize })
 }
 
 /**

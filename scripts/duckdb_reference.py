@@ -3,7 +3,9 @@
 join, running sums of fragment durations per task (in file order), sort, NDJSON. Used by
 scripts/bench.ts for a side-by-side figure and as an independent check of the output.
 
-    python3 scripts/duckdb_reference.py TRACE_DIR OUT   (needs `pip install duckdb`)
+    python3 scripts/duckdb_reference.py TRACE_DIR OUT
+
+It needs duckdb, installed from PyPI by name: `pip install duckdb` (BENCHMARKS.md measured 2.0.1).
 
 Times are written as whole seconds (SURF's are); this is a reference for SURF, not a tool."""
 import sys

@@ -42,6 +42,13 @@ log() { echo "kafka.sh: $*" >&2; }
 fetch() {
   if [[ -f "$LIBS/.complete" ]]; then return 0; fi
   mkdir -p "$HOME_DIR"
+  # One fetch at a time (test files running in parallel may all ask for the jars at once); the
+  # lock's descriptor is the subshell's alone, so no broker started later inherits it.
+  ( flock 9; fetch_locked ) 9>"$HOME_DIR/.fetch.lock"
+}
+
+fetch_locked() {
+  if [[ -f "$LIBS/.complete" ]]; then return 0; fi
   # kafka 3.x logs through slf4j 1.7 + reload4j, 4.x through log4j2; one slf4j-simple backend
   # (stderr, level set at start) serves both, so the pom is the same for every version.
   cat > "$HOME_DIR/pom.xml" <<EOF
@@ -62,6 +69,14 @@ EOF
     -DoutputDirectory="$LIBS" -DincludeScope=runtime \
     -DexcludeArtifactIds=slf4j-reload4j,reload4j,log4j-slf4j-impl,log4j-slf4j2-impl >&2
   touch "$LIBS/.complete"
+}
+
+# A cluster id as Kafka's StorageTool random-uuid makes one (16 random bytes, base64url without
+# padding, never starting with "-"), without starting a JVM for it.
+random_uuid() {
+  local id
+  until id="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')"; [[ "$id" != -* ]]; do :; done
+  echo "$id"
 }
 
 free_port() {
@@ -94,9 +109,11 @@ all_alive() {
 
 heap() { if [[ "$(nodes)" == 1 ]]; then echo -Xmx1g; else echo -Xmx512m; fi; }
 
+# A tool that runs seconds (StorageTool): the first JIT tier and the serial collector start it in
+# less CPU than the defaults a broker keeps.
 java_main() { # main class, args...
   local cls="$1"; shift
-  java -Xms256m -Xmx1g -Dorg.slf4j.simpleLogger.defaultLogLevel=warn \
+  java -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xms256m -Xmx1g -Dorg.slf4j.simpleLogger.defaultLogLevel=warn \
     -Dorg.slf4j.simpleLogger.log.kafka.server.KafkaRaftServer=info \
     -cp "$LIBS/*" "$cls" "$@"
 }
@@ -135,7 +152,7 @@ start() {
   fi
   # A cluster keeps every write on min(3, nodes) replicas and acknowledges it once two hold it.
   local rf=$(( n < 3 ? n : 3 )) isr=$(( n < 3 ? 1 : 2 ))
-  local cluster_id; cluster_id="$(java_main kafka.tools.StorageTool random-uuid)"
+  local cluster_id; cluster_id="$(random_uuid)"
   for i in $(seq 1 "$n"); do
     local dir port
     dir="$(dir_of "$i")"; port="${ports[$((i - 1))]}"
@@ -174,9 +191,18 @@ listener.name.ssl.ssl.truststore.password=changeit
 listener.name.ssl.ssl.client.auth=required
 EOF
     fi
-    java_main kafka.tools.StorageTool format -t "$cluster_id" \
-      -c "$dir/server.properties" "${scram[@]}" > "$dir/format.log" 2>&1 || { cat "$dir/format.log" >&2; exit 1; }
     echo "127.0.0.1:$port" > "$dir/address"
+  done
+  # Every node's storage formatted at once (a JVM each), then checked.
+  local formats=()
+  for i in $(seq 1 "$n"); do
+    dir="$(dir_of "$i")"
+    java_main kafka.tools.StorageTool format -t "$cluster_id" \
+      -c "$dir/server.properties" "${scram[@]}" > "$dir/format.log" 2>&1 &
+    formats+=("$!")
+  done
+  for i in $(seq 1 "$n"); do
+    wait "${formats[$((i - 1))]}" || { cat "$(dir_of "$i")/format.log" >&2; exit 1; }
   done
   # A quorum of three elects a controller only once two voters run: launch every node, then wait.
   for i in $(seq 1 "$n"); do launch "$i"; done

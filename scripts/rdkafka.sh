@@ -14,6 +14,12 @@ CACHE="${OPENDT_REPLAY_CACHE:-$HOME/.cache/opendt-replay}"
 VENV="$CACHE/rdkafka-$VERSION"
 
 if [[ ! -f "$VENV/.complete" ]]; then
+  # One install at a time: test files running in parallel may all ask for it at once.
+  mkdir -p "$CACHE"
+  exec 9>"$VENV.lock"
+  flock 9
+fi
+if [[ ! -f "$VENV/.complete" ]]; then
   echo "rdkafka.sh: installing confluent-kafka $VERSION (librdkafka) from PyPI into $VENV" >&2
   rm -rf "$VENV"
   python3 -m venv "$VENV" >&2

@@ -1,4 +1,6 @@
-import { existsSync } from 'node:fs'
+import { afterAll } from 'bun:test'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { formatId } from '../src/trace/columns.ts'
 import { type Fragments, groupByTask, type Tasks } from '../src/trace/model.ts'
@@ -18,6 +20,23 @@ export function requireSurf(): string {
 export function requireBinary(): string {
   if (!existsSync(BINARY)) throw new Error(`${BINARY} is missing: run \`bun run build\` first (bun run test does)`)
   return BINARY
+}
+
+/**
+ * Temporary folders for one test file, all removed after its tests. Call it at the file's top
+ * level (bun registers the hook for that file); `tempDir('opendt-cp-')` then makes a fresh folder
+ * in the temp dir (TMPDIR, which scripts/test.ts points at a folder of its own and checks empty).
+ */
+export function temporaryFolders(): (prefix: string) => string {
+  const made: string[] = []
+  afterAll(() => {
+    for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true })
+  })
+  return (prefix) => {
+    const dir = mkdtempSync(join(tmpdir(), prefix))
+    made.push(dir)
+    return dir
+  }
 }
 
 export interface Run {

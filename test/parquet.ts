@@ -2,8 +2,7 @@
  * Parquet files made in the tests, with hyparquet-writer (a dev dependency, not our code), so a
  * test states its whole input: traces with hostile values, many row groups, page checksums.
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { type FileMetaData, parquetMetadata } from 'hyparquet'
 import { parquetHeader } from 'hyparquet/src/column.js'
@@ -70,10 +69,14 @@ export function withChecksums(bytes: Uint8Array): Uint8Array {
   return new Uint8Array(out.getBuffer())
 }
 
-/** A trace folder in a fresh temporary directory: tasks.parquet and fragments.parquet. */
-export function writeTrace(tasks: Column[], fragments: Column[], options: WriteOptions = {}): string {
-  const dir = mkdtempSync(join(tmpdir(), 'opendt-trace-'))
-  mkdirSync(dir, { recursive: true })
+/** A trace folder, made by the test file's `tempDir`: tasks.parquet and fragments.parquet. */
+export function writeTrace(
+  tempDir: (prefix: string) => string,
+  tasks: Column[],
+  fragments: Column[],
+  options: WriteOptions = {},
+): string {
+  const dir = tempDir('opendt-trace-')
   writeFileSync(join(dir, 'tasks.parquet'), parquetBytes(tasks, options))
   writeFileSync(join(dir, 'fragments.parquet'), parquetBytes(fragments, options))
   return dir

@@ -1,8 +1,9 @@
 import { beforeAll, describe, expect, it, setDefaultTimeout } from 'bun:test'
-import { copyFileSync, mkdtempSync, readFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { copyFileSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { FIXTURES, requireBinary, requireSurf, run } from '../helpers.ts'
+import { FIXTURES, requireBinary, requireSurf, run, temporaryFolders } from '../helpers.ts'
+
+const tempDir = temporaryFolders()
 
 // Every test runs the binary, many on the whole SURF week: seconds each, more on a loaded
 // machine. A test that truly hangs still fails, at a minute.
@@ -101,7 +102,7 @@ describe('compiled binary on the SURF trace', () => {
   })
 
   it('runs copied alone into an empty folder', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'opendt-alone-'))
+    const dir = tempDir('opendt-alone-')
     copyFileSync(bin, join(dir, 'opendt-replay'))
     const args = ['replay', surf, '--dry-run', '--speed', 'max', '--from', '3d', '--to', '3d1h']
     const alone = await run([join(dir, 'opendt-replay'), ...args], { cwd: dir })
@@ -186,7 +187,7 @@ describe('the command line', () => {
   })
 
   it('--summary-json writes the summary for scripts', async () => {
-    const file = join(mkdtempSync(join(tmpdir(), 'opendt-summary-')), 'summary.json')
+    const file = join(tempDir('opendt-summary-'), 'summary.json')
     const before = Date.now()
     const result = await run([bin, 'replay', '--dry-run', '--speed', 'max', '--summary-json', file])
     const after = Date.now()
@@ -232,7 +233,7 @@ describe('the command line', () => {
   })
 
   it("--max-gap shortens idle stretches: the demo's 95 s of trace shrink to 24 s, same lines", async () => {
-    const file = join(mkdtempSync(join(tmpdir(), 'opendt-gap-')), 'summary.json')
+    const file = join(tempDir('opendt-gap-'), 'summary.json')
     const compressed = await run([
       bin,
       'replay',
@@ -360,7 +361,7 @@ describe('the command line', () => {
 
   it("paces: at --speed 100 the demo (95 s of trace) takes at least 0.95 s on the producer's clock", async () => {
     // The producer's own figures, not the reader's arrival times (which a loaded machine shifts).
-    const summary = join(mkdtempSync(join(tmpdir(), 'opendt-pace-')), 'summary.json')
+    const summary = join(tempDir('opendt-pace-'), 'summary.json')
     const result = await run([bin, 'replay', '--dry-run', '--speed', '100', '--summary-json', summary])
     expect([result.code, result.stdout.trimEnd().split('\n').length]).toEqual([0, 16])
     const json = JSON.parse(readFileSync(summary, 'utf8'))

@@ -1,10 +1,12 @@
 import { beforeAll, describe, expect, it, setDefaultTimeout } from 'bun:test'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { requireBinary, requireSurf, run } from '../helpers.ts'
+import { requireBinary, requireSurf, run, temporaryFolders } from '../helpers.ts'
 import { openDtYaml } from '../opendt-config.ts'
 import { type Column, parquetBytes, traceColumns, writeTrace } from '../parquet.ts'
 import { byTopic, recordedByTopic, WALL_CLOCK } from '../recording.ts'
+
+const tempDir = temporaryFolders()
 
 // Every test runs the binary, many on the whole SURF week: seconds each, more on a loaded
 // machine. A test that truly hangs still fails, at a minute.
@@ -62,7 +64,7 @@ const integerIds = () =>
 
 /** A dc-mock folder: a small trace, plus the files given (name to bytes or text). */
 function dcMockFolder(files: Record<string, Uint8Array | string>, columns = integerIds()): string {
-  const dir = writeTrace(columns.tasks, columns.fragments)
+  const dir = writeTrace(tempDir, columns.tasks, columns.fragments)
   for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, name), content)
   return dir
 }
@@ -313,7 +315,7 @@ describe("as OpenDT's dc-mock, through the binary", () => {
   const bare = (env: Record<string, string>) =>
     run([bin], { env: { ...env, PATH: process.env.PATH ?? '/usr/bin:/bin' }, clean: true })
   const config = (text: string) => {
-    const dir = writeTrace(integerIds().tasks, integerIds().fragments)
+    const dir = writeTrace(tempDir, integerIds().tasks, integerIds().fragments)
     writeFileSync(join(dir, 'config.yaml'), text)
     return join(dir, 'config.yaml')
   }

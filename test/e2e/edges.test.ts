@@ -1,10 +1,11 @@
 import { beforeAll, describe, expect, it, setDefaultTimeout } from 'bun:test'
 import { execFileSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { requireBinary, run } from '../helpers.ts'
+import { requireBinary, run, temporaryFolders } from '../helpers.ts'
 import { traceColumns, writeTrace } from '../parquet.ts'
+
+const tempDir = temporaryFolders()
 
 // Every test runs the binary, many on the whole SURF week: seconds each, more on a loaded
 // machine. A test that truly hangs still fails, at a minute.
@@ -25,7 +26,7 @@ function traceWithUsage(usage: number[]): string {
   const { tasks, fragments } = traceColumns({
     fragments: { cpu_usage: { name: 'cpu_usage', data: usage, type: 'DOUBLE' } },
   })
-  return writeTrace(tasks, fragments)
+  return writeTrace(tempDir, tasks, fragments)
 }
 
 async function expectRefused(args: string[], line: string) {
@@ -127,7 +128,7 @@ describe('ids come out as the file spells them, or are refused with a reason', (
       },
     })
     expect(tasks[0]!.data.length).toBe(n)
-    return writeTrace(tasks, fragments)
+    return writeTrace(tempDir, tasks, fragments)
   }
 
   it('an id starting with U+FEFF keeps it: "\\ufeff1" and "1" are two tasks', async () => {
@@ -159,7 +160,7 @@ describe('only regular files are read: a FIFO or a device is refused at once, ne
   /** A small trace folder with `name` replaced by a FIFO (or a symlink to /dev/zero). */
   function traceWith(name: string, kind: 'fifo' | 'zero'): string {
     const { tasks, fragments } = traceColumns()
-    const dir = writeTrace(tasks, fragments)
+    const dir = writeTrace(tempDir, tasks, fragments)
     const path = join(dir, name)
     rmSync(path, { force: true })
     if (kind === 'fifo') execFileSync('mkfifo', [path])
@@ -237,7 +238,7 @@ describe('smaller edges', () => {
   })
 
   it('SIGHUP stops a run as SIGTERM does: the summary, --summary-json, exit 143', async () => {
-    const summary = join(mkdtempSync(join(tmpdir(), 'opendt-hup-')), 's.json')
+    const summary = join(tempDir('opendt-hup-'), 's.json')
     const proc = Bun.spawn([bin, 'replay', '--dry-run', '--speed', '1', '--summary-json', summary], {
       stdout: 'pipe',
       stderr: 'pipe',
@@ -254,7 +255,7 @@ describe('smaller edges', () => {
     const { tasks, fragments } = traceColumns({
       fragments: { id: { name: 'id', data: ['a', 'a', 'zzz'], type: 'STRING' } },
     })
-    const dir = writeTrace(tasks, fragments)
+    const dir = writeTrace(tempDir, tasks, fragments)
     const lines = async (k: number) =>
       (await run([bin, 'replay', dir, '--dry-run', '--speed', 'max', '--shard', `${k}/2`])).stderr.trimEnd().split('\n')
     const [zero, one] = [await lines(0), await lines(1)]
@@ -273,7 +274,7 @@ describe('smaller edges', () => {
   })
 
   it("inspect --svg's title on a what-if host is XML text, not URL-encoded", async () => {
-    const svg = join(mkdtempSync(join(tmpdir(), 'opendt-svg-')), 'd.svg')
+    const svg = join(tempDir('opendt-svg-'), 'd.svg')
     const fixture = join(import.meta.dir, '..', 'fixtures', 'v5-interleaved')
     const result = await run([bin, 'inspect', fixture, '--host-cpus', '2', '--host-mhz', '1000', '--svg', svg])
     expect(result.code).toBe(0)

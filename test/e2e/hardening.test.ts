@@ -1,8 +1,7 @@
 import { beforeAll, describe, expect, it, setDefaultTimeout } from 'bun:test'
-import { chmodSync, existsSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { chmodSync, existsSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { requireBinary, run } from '../helpers.ts'
+import { requireBinary, run, temporaryFolders } from '../helpers.ts'
 import {
   type Column,
   corruptRunLength,
@@ -13,6 +12,8 @@ import {
   traceColumns,
   writeTrace,
 } from '../parquet.ts'
+
+const tempDir = temporaryFolders()
 
 // Every test runs the binary, many on the whole SURF week: seconds each, more on a loaded
 // machine. A test that truly hangs still fails, at a minute.
@@ -33,7 +34,7 @@ const int64 = (name: string, values: (number | bigint)[]): Column => ({ name, da
 /** Replays a trace made of the default columns with some replaced; returns what the binary did. */
 async function replayWith(overrides: Parameters<typeof traceColumns>[0], extra: string[] = []) {
   const { tasks, fragments } = traceColumns(overrides)
-  const dir = writeTrace(tasks, fragments)
+  const dir = writeTrace(tempDir, tasks, fragments)
   return { dir, result: await run([bin, 'replay', dir, '--dry-run', '--speed', 'max', ...extra]) }
 }
 
@@ -79,7 +80,7 @@ describe('2. a corrupt run length cannot grow memory', () => {
         cpu_usage: { name: 'cpu_usage', data: Array.from({ length: 200 }, (_, i) => (i % 3) * 100.5), type: 'DOUBLE' },
       },
     })
-    const dir = writeTrace(tasks, fragments)
+    const dir = writeTrace(tempDir, tasks, fragments)
     writeFileSync(join(dir, 'fragments.parquet'), corruptRunLength(parquetBytes(fragments), 'cpu_usage'))
     const result = await run([bin, 'replay', dir, '--dry-run', '--speed', 'max'])
     expect(result).toEqual({
@@ -116,7 +117,7 @@ describe('3. integers beyond 2^53', () => {
       tasks: { id: int64('id', [-1n, 7n]) },
       fragments: { id: int64('id', [-1n, -1n, 7n]) },
     })
-    const dir = writeTrace(tasks, fragments)
+    const dir = writeTrace(tempDir, tasks, fragments)
     const unsigned = (bytes: Uint8Array) =>
       rewriteFooter(bytes, (m) => {
         for (const e of m.schema) if (e.name === 'id') e.converted_type = 'UINT_64'
@@ -130,7 +131,7 @@ describe('3. integers beyond 2^53', () => {
 
   it('an unsigned duration 2^64 - 1 is bad input naming the value, not "negative -1"', async () => {
     const { tasks, fragments } = traceColumns({ fragments: { duration: int64('duration', [-1n, 1n, 1n]) } })
-    const dir = writeTrace(tasks, fragments)
+    const dir = writeTrace(tempDir, tasks, fragments)
     const bytes = rewriteFooter(parquetBytes(fragments), (m) => {
       for (const e of m.schema) if (e.name === 'duration') e.converted_type = 'UINT_64'
     })
@@ -154,7 +155,7 @@ describe('3. integers beyond 2^53', () => {
 describe('4. files that cannot be read', () => {
   it('a symlink loop', async () => {
     const { tasks, fragments } = traceColumns()
-    const dir = writeTrace(tasks, fragments)
+    const dir = writeTrace(tempDir, tasks, fragments)
     const loop = join(dir, 'loop.parquet')
     symlinkSync(loop, loop)
     const result = await run([
@@ -171,7 +172,7 @@ describe('4. files that cannot be read', () => {
 
   it('a file its reader may not open (mode 000, another user)', async () => {
     const { tasks, fragments } = traceColumns()
-    const dir = writeTrace(tasks, fragments)
+    const dir = writeTrace(tempDir, tasks, fragments)
     chmodSync(dir, 0o755)
     chmodSync(join(dir, 'tasks.parquet'), 0o000)
     // root may read anything: run the binary as nobody then.
@@ -243,12 +244,12 @@ describe('6. many row groups', () => {
     const many = await run([
       bin,
       'replay',
-      writeTrace(tasks, fragments, { rowGroupSize: 1 }),
+      writeTrace(tempDir, tasks, fragments, { rowGroupSize: 1 }),
       '--dry-run',
       '--speed',
       'max',
     ])
-    const one = await run([bin, 'replay', writeTrace(tasks, fragments), '--dry-run', '--speed', 'max'])
+    const one = await run([bin, 'replay', writeTrace(tempDir, tasks, fragments), '--dry-run', '--speed', 'max'])
     expect(many.code).toBe(0)
     expect(many.stdout.split('\n').length).toBe(2 * n + 1)
     expect(many.stdout).toBe(one.stdout)
@@ -257,10 +258,10 @@ describe('6. many row groups', () => {
 
 describe('7. --summary-json is checked before anything is sent', () => {
   it.each([
-    ['a folder', () => mkdtempSync(join(tmpdir(), 'summary-')), (p: string) => `--summary-json: ${p} is a directory`],
+    ['a folder', () => tempDir('summary-'), (p: string) => `--summary-json: ${p} is a directory`],
     [
       'a missing folder',
-      () => join(mkdtempSync(join(tmpdir(), 'summary-')), 'no', 'such', 's.json'),
+      () => join(tempDir('summary-'), 'no', 'such', 's.json'),
       (p: string) =>
         `--summary-json: ${p}: the folder ${p.slice(0, -'/s.json'.length)} does not exist (it is not created)`,
     ],
@@ -272,7 +273,7 @@ describe('7. --summary-json is checked before anything is sent', () => {
   })
 
   it('a file the user may not write (as nobody, in a folder of root)', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'summary-'))
+    const dir = tempDir('summary-')
     chmodSync(dir, 0o755)
     const as = process.getuid?.() === 0 ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'] : []
     if (as.length === 0) chmodSync(dir, 0o555)
@@ -313,7 +314,7 @@ describe('9. page checksums', () => {
   it('a flipped value in a checksummed page is an error naming both checksums', async () => {
     const usage: Column = { name: 'cpu_usage', data: [500, 600, 700], type: 'DOUBLE', encoding: 'PLAIN' }
     const { tasks, fragments } = traceColumns({ fragments: { cpu_usage: usage } })
-    const dir = writeTrace(tasks, fragments, { checksums: true })
+    const dir = writeTrace(tempDir, tasks, fragments, { checksums: true })
     const valid = new Uint8Array(readFileSync(join(dir, 'fragments.parquet')))
     const flipped = flipPageByte(valid, 'cpu_usage', 9)
     writeFileSync(join(dir, 'fragments.parquet'), flipped)
@@ -377,7 +378,7 @@ describe('10. smaller things', () => {
     const { tasks, fragments } = traceColumns({
       tasks: { submission_time: int64('submission_time', [T0, T0 + 3_600_000]) },
     })
-    const dir = writeTrace(tasks, fragments)
+    const dir = writeTrace(tempDir, tasks, fragments)
     const proc = Bun.spawn([bin, 'replay', dir, '--dry-run', '--speed', '1'], { stdout: 'pipe', stderr: 'pipe' })
     const reader = proc.stdout.getReader()
     const first = await reader.read()

@@ -1,8 +1,9 @@
 import { beforeAll, describe, expect, it, setDefaultTimeout } from 'bun:test'
-import { mkdtempSync, readFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { requireBinary, requireSurf, run } from '../helpers.ts'
+import { requireBinary, requireSurf, run, temporaryFolders } from '../helpers.ts'
+
+const tempDir = temporaryFolders()
 
 // Every test runs the binary, many on the whole SURF week: seconds each, more on a loaded
 // machine. A test that truly hangs still fails, at a minute.
@@ -84,7 +85,7 @@ describe('--start-at', () => {
   it.each([['max'], ['1000']])(
     'at --speed %s nothing is written before the instant, and the wall time is not negative',
     async (speed) => {
-      const dir = mkdtempSync(join(tmpdir(), 'opendt-start-'))
+      const dir = tempDir('opendt-start-')
       const summary = join(dir, 'summary.json')
       const proc = Bun.spawn(
         [

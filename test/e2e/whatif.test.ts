@@ -1,9 +1,10 @@
 import { beforeAll, describe, expect, it, setDefaultTimeout } from 'bun:test'
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { requireBinary, requireSurf, run } from '../helpers.ts'
+import { requireBinary, requireSurf, run, temporaryFolders } from '../helpers.ts'
 import { type Column, traceColumns, writeTrace } from '../parquet.ts'
+
+const tempDir = temporaryFolders()
 
 // Every test runs the binary, many on the whole SURF week: seconds each, more on a loaded
 // machine. A test that truly hangs still fails, at a minute.
@@ -37,11 +38,11 @@ function seedTrace(usage = 1000): string {
       cpu_usage: { name: 'cpu_usage', data: [usage], type: 'DOUBLE' },
     },
   })
-  return writeTrace(tasks, fragments)
+  return writeTrace(tempDir, tasks, fragments)
 }
 
 function topology(hosts: unknown[]): string {
-  const path = join(mkdtempSync(join(tmpdir(), 'topology-')), 'topology.json')
+  const path = join(tempDir('topology-'), 'topology.json')
   writeFileSync(path, JSON.stringify({ clusters: [{ name: 'C01', hosts }] }, null, 2))
   return path
 }
@@ -187,7 +188,7 @@ describe('inspect: demand and capacity', () => {
   })
 
   it('--svg writes one SVG file that parses as XML, with both curves per minute and the capacity line', async () => {
-    const svg = join(mkdtempSync(join(tmpdir(), 'svg-')), 'surf.svg')
+    const svg = join(tempDir('svg-'), 'surf.svg')
     const result = await run([bin, 'inspect', surf, '--topology', join(surf, 'topology.json'), '--svg', svg])
     expect(result.code).toBe(0)
     // Python's ElementTree: an XML parser that is not ours.
@@ -206,7 +207,7 @@ describe('inspect: demand and capacity', () => {
 describe('what-if flags: one line, exit 2', () => {
   const noHost = () => topology([])
   const broken = () => {
-    const path = join(mkdtempSync(join(tmpdir(), 'topology-')), 'topology.json')
+    const path = join(tempDir('topology-'), 'topology.json')
     writeFileSync(path, '{\n  "clusters": [\n    { "hosts": [ } ]\n}\n')
     return path
   }

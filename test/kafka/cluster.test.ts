@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
-import { mkdtempSync, readFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { ROOT, requireBinary, requireSurf, run } from '../helpers.ts'
+import { ROOT, requireBinary, requireSurf, run, temporaryFolders } from '../helpers.ts'
 import { type Cluster, freshTopic, leaderOf, readTopicWithPartitions, startCluster, untilRecords } from './broker.ts'
+
+const tempDir = temporaryFolders()
 
 /**
  * Faults on a cluster of three KRaft brokers (scripts/kafka.sh, KAFKA_NODES=3; min.insync.replicas
@@ -16,7 +17,7 @@ import { type Cluster, freshTopic, leaderOf, readTopicWithPartitions, startClust
 let cluster: Cluster
 let bin: string
 let surf: string
-const dir = mkdtempSync(join(tmpdir(), 'opendt-cluster-'))
+const dir = tempDir('opendt-cluster-')
 
 beforeAll(async () => {
   bin = requireBinary()
@@ -130,14 +131,22 @@ function perKey(records: [string, string][]): Map<string, string[]> {
 
 /**
  * What each topic holds, read with Kafka's Java consumer, as [key, value] in partition then offset
- * order; librdkafka must read the same records (offsets, timestamps and headers included).
+ * order; librdkafka must read the same records (offsets, timestamps and headers included). Every
+ * read runs at once: they are separate processes that mostly wait on the brokers.
  */
 async function holdings(topics: string[]): Promise<Map<string, [string, string][]>> {
   const out = new Map<string, [string, string][]>()
-  for (const topic of topics) {
-    const { partitions, records } = await readTopicWithPartitions(cluster.bootstrap, topic)
+  const reads = await Promise.all(
+    topics.map((topic) =>
+      Promise.all([
+        readTopicWithPartitions(cluster.bootstrap, topic),
+        readTopicWithPartitions(cluster.bootstrap, topic, 'librdkafka'),
+      ]),
+    ),
+  )
+  for (const [i, topic] of topics.entries()) {
+    const [{ partitions, records }, second] = reads[i]!
     expect(partitions).toBe(3)
-    const second = await readTopicWithPartitions(cluster.bootstrap, topic, 'librdkafka')
     expect([topic, second.partitions, second.records.length]).toEqual([topic, 3, records.length])
     expect(second.records).toEqual(records)
     out.set(
@@ -153,8 +162,11 @@ async function holdings(topics: string[]): Promise<Map<string, [string, string][
  * say so, and so does verify.
  */
 async function expectExact(r: Replay, ...summaries: Summary[]): Promise<void> {
-  const expected = await dryRun(r.selection)
-  const held = await holdings(r.topics)
+  const [expected, held, verified] = await Promise.all([
+    dryRun(r.selection),
+    holdings(r.topics),
+    run([bin, 'verify', ...r.selection, '--brokers', cluster.bootstrap, '--json']),
+  ])
   for (const topic of r.topics) {
     const want = expected.get(topic) ?? []
     const got = held.get(topic)!
@@ -164,7 +176,6 @@ async function expectExact(r: Replay, ...summaries: Summary[]): Promise<void> {
     expect([topic, got.length, sent, acknowledged]).toEqual([topic, want.length, want.length, want.length])
     expect(perKey(got)).toEqual(perKey(want))
   }
-  const verified = await run([bin, 'verify', ...r.selection, '--brokers', cluster.bootstrap, '--json'])
   expect([verified.code, JSON.parse(verified.stdout).exact]).toEqual([0, true])
 }
 
@@ -228,8 +239,7 @@ describe('a three-broker cluster losing nodes during a replay', () => {
     await cluster.node('kill', 3)
     const done = await finish(r)
     expect([done.code, done.summary.reason]).toEqual([3, 'broker-lost'])
-    await cluster.node('restart', 2)
-    await cluster.node('restart', 3)
+    await Promise.all([cluster.node('restart', 2), cluster.node('restart', 3)])
     const held = await holdings(r.topics)
     for (const t of Object.values(done.summary.topics)) {
       const count = held.get(t.topic)!.length

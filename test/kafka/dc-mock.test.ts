@@ -1,11 +1,12 @@
 import { beforeAll, describe, expect, it } from 'bun:test'
-import { mkdtempSync, readFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { Kafka, logLevel } from 'kafkajs'
-import { requireBinary, requireSurf, run } from '../helpers.ts'
+import { requireBinary, requireSurf, run, temporaryFolders } from '../helpers.ts'
 import { type Column, traceColumns, writeTrace } from '../parquet.ts'
 import { firstRecord, freshTopic, readTopic, sharedBroker } from './broker.ts'
+
+const tempDir = temporaryFolders()
 
 /**
  * `--format dc-mock` into a real broker, read back with Kafka's Java consumer: the three topics
@@ -103,7 +104,7 @@ describe('--format dc-mock into a real Kafka broker', () => {
       { name: 'duration', data: Array.from({ length: n + 1 }, () => 1000n), type: 'INT64' },
       { name: 'cpu_usage', data: Array.from({ length: n + 1 }, (_, i) => 500 + (i % 7)), type: 'DOUBLE' },
     ]
-    return writeTrace(tasks, fragments)
+    return writeTrace(tempDir, tasks, fragments)
   }
 
   it('a message over 1 MiB: the topic this run creates takes it, and it reads back whole', async () => {
@@ -169,7 +170,7 @@ describe('--format dc-mock into a real Kafka broker', () => {
 
   it('SIGINT mid-run, then --resume: the three topics hold the window once, in order', async () => {
     const { names, flags } = topics()
-    const checkpoint = join(mkdtempSync(join(tmpdir(), 'opendt-dc-')), 'run.json')
+    const checkpoint = join(tempDir('opendt-dc-'), 'run.json')
     const window = ['--format', 'dc-mock', '--to', '30m', ...flags]
     const kafka = ['--brokers', broker.bootstrap, '--checkpoint', checkpoint]
     // 30 minutes at 300x: 6 s; the first tasks and the first power row are due in the first 0.1 s.

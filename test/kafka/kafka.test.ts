@@ -1,9 +1,8 @@
 import { beforeAll, describe, expect, it } from 'bun:test'
-import { mkdtempSync, readFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { Kafka, logLevel } from 'kafkajs'
-import { FIXTURES, requireBinary, requireSurf, run } from '../helpers.ts'
+import { FIXTURES, requireBinary, requireSurf, run, temporaryFolders } from '../helpers.ts'
 import {
   createTopics as createTopicsOn,
   dryRunMessages,
@@ -15,6 +14,8 @@ import {
   sharedBroker,
   startBroker,
 } from './broker.ts'
+
+const tempDir = temporaryFolders()
 
 const broker = sharedBroker()
 let bin: string
@@ -187,7 +188,7 @@ describe("replay into a real Kafka broker, read back with Kafka's Java consumer"
   it('paced, each record carries the wall instant it was due at, in the opendt-due header', async () => {
     const tasks = fresh('tasks')
     const fragments = fresh('fragments')
-    const summary = join(mkdtempSync(join(tmpdir(), 'due-')), 'summary.json')
+    const summary = join(tempDir('due-'), 'summary.json')
     const paced = await run([
       bin,
       'replay',

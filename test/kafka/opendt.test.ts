@@ -1,11 +1,12 @@
 import { beforeAll, describe, expect, it } from 'bun:test'
-import { mkdtempSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { ROOT, requireBinary, requireSurf, run } from '../helpers.ts'
+import { ROOT, requireBinary, requireSurf, run, temporaryFolders } from '../helpers.ts'
 import { openDtYaml } from '../opendt-config.ts'
 import { compact, recordedByTopic, WALL_CLOCK } from '../recording.ts'
 import { createTopics, describeTopic, freshTopic, readTopic, sharedBroker, topicsExist } from './broker.ts'
+
+const tempDir = temporaryFolders()
 
 /**
  * `opendt-replay` started as OpenDT's compose starts its dc-mock: no arguments, and only
@@ -24,7 +25,7 @@ beforeAll(() => {
 
 /** OpenDT's config/default.yaml in shape, with our topic names and a speed, written to a file. */
 function openDtConfig(names: { workload: string; power: string; topology: string }, speed: number): string {
-  const path = join(mkdtempSync(join(tmpdir(), 'opendt-config-')), 'config.yaml')
+  const path = join(tempDir('opendt-config-'), 'config.yaml')
   writeFileSync(path, openDtYaml(speed, names))
   return path
 }
@@ -141,7 +142,7 @@ describe("as OpenDT's dc-mock, from its environment and config file alone", () =
       let text = openDtYaml(-1, names)
       if (setting.startsWith('retention')) text = text.replace('retention.ms: "3600000"', setting)
       if (setting.startsWith('cleanup')) text = text.replace('cleanup.policy: "compact"', setting)
-      const config = join(mkdtempSync(join(tmpdir(), 'opendt-config-')), 'config.yaml')
+      const config = join(tempDir('opendt-config-'), 'config.yaml')
       writeFileSync(config, text)
       const sent = await bare({ CONFIG_FILE: config, ...env }, args)
       expect([sent.code, errorsOf(sent.stderr), sent.stdout]).toEqual([2, [`[error] ${line(names, config)}`], ''])

@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
-import { mkdtempSync, readFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { ROOT, requireBinary, requireSurf, run } from '../helpers.ts'
-import { type Broker, dryRunMessages, ensureBroker, firstRecord, readTopic, startBroker } from './broker.ts'
+import { ROOT, requireBinary, requireSurf, run, temporaryFolders } from '../helpers.ts'
+import { type Broker, dryRunMessages, ensureBroker, firstRecord, freshTopic, readTopic, startBroker } from './broker.ts'
+
+const tempDir = temporaryFolders()
 
 /**
  * Stopping, resuming and surviving faults, each time reading the topics back with Kafka's Java consumer and
@@ -13,8 +14,7 @@ import { type Broker, dryRunMessages, ensureBroker, firstRecord, readTopic, star
 let broker: Broker
 let bin: string
 let expected: Record<'tasks' | 'fragments', [string, string][]>
-let serial = 0
-const fresh = (what: string) => `${what}-${Date.now()}-${++serial}`
+const fresh = freshTopic
 
 beforeAll(async () => {
   bin = requireBinary()
@@ -66,7 +66,7 @@ const MAY_REPEAT = /; (\d+) messages sent before the interruption but not acknow
 describe('checkpoints and --resume', () => {
   it('SIGINT, then --resume: every message exactly once, in order', async () => {
     const topics: [string, string] = [fresh('tasks'), fresh('fragments')]
-    const checkpoint = join(mkdtempSync(join(tmpdir(), 'opendt-cp-')), 'cp.json')
+    const checkpoint = join(tempDir('opendt-cp-'), 'cp.json')
     const first = start(broker.bootstrap, topics, checkpoint)
     await firstRecord(broker.bootstrap, topics[0])
     first.kill('SIGINT')
@@ -88,7 +88,7 @@ describe('checkpoints and --resume', () => {
     const surf = requireSurf()
     const topics = ['--tasks-topic', fresh('tasks'), '--fragments-topic', fresh('fragments')]
     const window = [surf, '--to', '6h', '--brokers', broker.bootstrap, ...topics]
-    const checkpoint = join(mkdtempSync(join(tmpdir(), 'opendt-cp-')), 'cp.json')
+    const checkpoint = join(tempDir('opendt-cp-'), 'cp.json')
     const first = Bun.spawn([bin, 'replay', ...window, '--speed', '2000', '--checkpoint', checkpoint], {
       stdout: 'pipe',
       stderr: 'pipe',
@@ -113,7 +113,7 @@ describe('checkpoints and --resume', () => {
 
   it('SIGKILL of the replayer, then --resume: repeats only what was sent after the last checkpoint, and says how many', async () => {
     const topics: [string, string] = [fresh('tasks'), fresh('fragments')]
-    const checkpoint = join(mkdtempSync(join(tmpdir(), 'opendt-cp-')), 'cp.json')
+    const checkpoint = join(tempDir('opendt-cp-'), 'cp.json')
     const first = start(broker.bootstrap, topics, checkpoint)
     await firstRecord(broker.bootstrap, topics[1])
     first.kill('SIGKILL')
@@ -133,11 +133,11 @@ describe('checkpoints and --resume', () => {
   }, 60_000)
 
   it('a broker down longer than the retries: exit 3, then --resume completes the set', async () => {
-    const env = { KAFKA_STATE_DIR: mkdtempSync(join(tmpdir(), 'opendt-kafka-')) }
+    const env = { KAFKA_STATE_DIR: tempDir('opendt-kafka-') }
     const own = await startBroker(env)
     try {
       const topics: [string, string] = [fresh('tasks'), fresh('fragments')]
-      const checkpoint = join(mkdtempSync(join(tmpdir(), 'opendt-cp-')), 'cp.json')
+      const checkpoint = join(tempDir('opendt-cp-'), 'cp.json')
       const first = start(own.bootstrap, topics, checkpoint, ['--send-retries', '1'])
       await firstRecord(own.bootstrap, topics[0])
       kafkaSh('kill', env)
@@ -155,11 +155,11 @@ describe('checkpoints and --resume', () => {
   }, 180_000)
 
   it('a broker killed and restarted within the retries: no loss, no duplicate, exit 0', async () => {
-    const env = { KAFKA_STATE_DIR: mkdtempSync(join(tmpdir(), 'opendt-kafka-')) }
+    const env = { KAFKA_STATE_DIR: tempDir('opendt-kafka-') }
     const own = await startBroker(env)
     try {
       const topics: [string, string] = [fresh('tasks'), fresh('fragments')]
-      const checkpoint = join(mkdtempSync(join(tmpdir(), 'opendt-cp-')), 'cp.json')
+      const checkpoint = join(tempDir('opendt-cp-'), 'cp.json')
       const run1 = start(own.bootstrap, topics, checkpoint)
       await firstRecord(own.bootstrap, topics[0])
       kafkaSh('kill', env)
@@ -190,7 +190,7 @@ describe('checkpoints and --resume', () => {
     const surf = requireSurf()
     const topics = ['--tasks-topic', fresh('tasks'), '--fragments-topic', fresh('fragments')]
     const window = [surf, '--to', '6h', '--brokers', broker.bootstrap, ...topics]
-    const checkpoint = join(mkdtempSync(join(tmpdir(), 'opendt-cp-')), 'cp.json')
+    const checkpoint = join(tempDir('opendt-cp-'), 'cp.json')
     const first = Bun.spawn(
       [bin, 'replay', ...window, '--speed', '200', '--shard', '0/3', '--checkpoint', checkpoint],
       {

@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { FIXTURES, requireBinary, run } from '../helpers.ts'
+import { FIXTURES, requireBinary, run, temporaryFolders } from '../helpers.ts'
 import { type Broker, readTopic, startBroker } from './broker.ts'
+
+const tempDir = temporaryFolders()
 
 /**
  * Against the project's own broker with a SASL_PLAINTEXT listener (SCRAM-SHA-256/512 and PLAIN,
@@ -20,7 +21,7 @@ const trace = join(FIXTURES, 'v5-interleaved')
 
 beforeAll(async () => {
   bin = requireBinary()
-  state = mkdtempSync(join(tmpdir(), 'opendt-secure-kafka-'))
+  state = tempDir('opendt-secure-kafka-')
   broker = await startBroker({ KAFKA_STATE_DIR: state, KAFKA_SECURE: '1' })
 }, 600_000)
 
@@ -65,7 +66,7 @@ describe('brokers that need credentials', () => {
   )
 
   it('the password from --sasl-password-file; it is never printed, nor in the JSON summary', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'opendt-secret-'))
+    const dir = tempDir('opendt-secret-')
     writeFileSync(join(dir, 'password'), `${PASSWORD}\n`)
     const summary = join(dir, 'summary.json')
     const result = await run([

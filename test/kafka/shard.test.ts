@@ -1,10 +1,11 @@
 import { beforeAll, describe, expect, it } from 'bun:test'
-import { mkdtempSync, readFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { shardOf } from '../../src/core/shard.ts'
-import { requireBinary, requireSurf, run } from '../helpers.ts'
+import { requireBinary, requireSurf, run, temporaryFolders } from '../helpers.ts'
 import { freshTopic, readTopicWithPartitions, sharedBroker } from './broker.ts'
+
+const tempDir = temporaryFolders()
 
 /**
  * Three `--shard K/3` processes against one broker, released together by `--start-at`, into
@@ -23,7 +24,7 @@ describe('sharded replays on one clock', () => {
   it('three shards into three partitions: the unsharded replay, message for message; one start instant', async () => {
     const tasks = freshTopic('tasks')
     const fragments = freshTopic('fragments')
-    const dir = mkdtempSync(join(tmpdir(), 'opendt-shards-'))
+    const dir = tempDir('opendt-shards-')
     const window = ['--to', '1h', '--tasks-topic', tasks, '--fragments-topic', fragments]
     // Every process gets the same instant, a few seconds ahead: loading SURF takes about a second.
     const startAt = new Date(Date.now() + 6_000).toISOString()

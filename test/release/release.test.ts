@@ -1,9 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
+import { beforeAll, describe, expect, it } from 'bun:test'
 import { join } from 'node:path'
 import { checkRelease, EXPECTED, RELEASE } from '../../scripts/check-release.ts'
 import { COMPRESSIONS } from '../../src/types.ts'
 import { ROOT, requireBinary, requireSurf, run } from '../helpers.ts'
-import { type Broker, dryRunMessages, freshTopic, privateBrokerEnv, readTopic, startBroker } from '../kafka/broker.ts'
+import { dryRunMessages, freshTopic, readTopic, sharedBroker } from '../kafka/broker.ts'
 
 let surf: string
 
@@ -27,14 +27,7 @@ describe('release artifacts', () => {
   }, 300_000)
 
   describe('each codec from each Linux build, natively and under qemu, into a real broker', () => {
-    let broker: Broker
-    const env = privateBrokerEnv()
-    beforeAll(async () => {
-      broker = await startBroker(env)
-    }, 180_000)
-    afterAll(async () => {
-      await broker?.stop()
-    })
+    const broker = sharedBroker()
 
     // Ten minutes of SURF: 1,620 fragments, in record batches each codec compresses.
     const window = ['--from', '3d', '--to', '3d10m']

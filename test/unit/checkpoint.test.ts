@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'bun:test'
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { differences, startingPoint, writeCheckpoint } from '../../src/run/checkpoint.ts'
+import { temporaryFolders } from '../helpers.ts'
+
+const tempDir = temporaryFolders()
 
 const identity = { trace: 'a', '--to': '2d', '--tasks-topic': 'tasks' }
 
@@ -17,7 +19,7 @@ describe('checkpoints', () => {
 
   it('start fresh, refuse to overwrite, resume only a matching replay', () => {
     const STREAMS = ['tasks', 'fragments']
-    const dir = mkdtempSync(join(tmpdir(), 'opendt-cp-'))
+    const dir = tempDir('opendt-cp-')
     const path = join(dir, 'cp.json')
     expect(() => startingPoint(path, true, identity, STREAMS)).toThrow(`--resume: no checkpoint at ${path}`)
     const fresh = startingPoint(path, false, identity, STREAMS)

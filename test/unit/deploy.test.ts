@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'bun:test'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { ROOT } from '../helpers.ts'
+import { ROOT, temporaryFolders } from '../helpers.ts'
+
+const tempDir = temporaryFolders()
 
 /**
  * deploy/opendt: the image's build file and the compose override that puts it in the place of
@@ -63,7 +65,7 @@ describe('deploy/opendt', () => {
   })
 
   it('build.sh --rootfs: the binary, the libraries it links and the loader, /tmp and /app, a passwd', async () => {
-    const dir = Bun.spawnSync(['mktemp', '-d']).stdout.toString().trim()
+    const dir = tempDir('opendt-rootfs-')
     const staged = Bun.spawnSync(
       ['bash', join(DEPLOY, 'build.sh'), '--rootfs', dir, join(ROOT, 'dist', 'opendt-replay')],
       {

@@ -5,8 +5,10 @@ import { type FileMetaData, parquetMetadata } from 'hyparquet'
 import { openParquetFile } from '../../src/trace/file.ts'
 import { CODECS, type Footer, parseFooter } from '../../src/trace/footer.ts'
 import { loadFragments, loadTasks } from '../../src/trace/load.ts'
-import { FIXTURES, SURF } from '../helpers.ts'
+import { FIXTURES, SURF, temporaryFolders } from '../helpers.ts'
 import { alternateGroups, type Column, parquetBytes, rewriteFooter, traceColumns, writeTrace } from '../parquet.ts'
+
+const tempDir = temporaryFolders()
 
 /** The last bytes of a file: its metadata, the metadata's length and PAR1. */
 function footerOf(bytes: Uint8Array): Uint8Array {
@@ -165,8 +167,8 @@ describe('the footer, read for the replay (trace/footer.ts)', () => {
 describe('row groups read in batches, their chunks joined', () => {
   it('3,000 one-row groups decode to the columns one group gives', async () => {
     const { tasks, fragments } = manyRows(3000)
-    const one = await load(writeTrace(tasks, fragments))
-    const many = await load(writeTrace(tasks, fragments, { rowGroupSize: 1 }))
+    const one = await load(writeTrace(tempDir, tasks, fragments))
+    const many = await load(writeTrace(tempDir, tasks, fragments, { rowGroupSize: 1 }))
     expect(many).toEqual({
       tasks: { ...one.tasks, path: many.tasks.path },
       fragments: { ...one.fragments, path: many.fragments.path },
@@ -175,8 +177,8 @@ describe('row groups read in batches, their chunks joined', () => {
 
   it('groups alternating between two codecs in runs of three (a batch holds one codec) decode the same', async () => {
     const { tasks, fragments } = manyRows(2100)
-    const one = await load(writeTrace(tasks, fragments))
-    const dir = writeTrace(tasks, fragments)
+    const one = await load(writeTrace(tempDir, tasks, fragments))
+    const dir = writeTrace(tempDir, tasks, fragments)
     for (const [name, columns] of [
       ['tasks.parquet', tasks],
       ['fragments.parquet', fragments],

@@ -5,7 +5,9 @@ import { join } from 'node:path'
 import { dispatch } from '../../src/cli/dispatch.ts'
 import { openDtLayer, parseOpenDtConfig } from '../../src/cli/opendt.ts'
 import { toReplayOptions } from '../../src/cli/options.ts'
-import { ROOT } from '../helpers.ts'
+import { ROOT, temporaryFolders } from '../helpers.ts'
+
+const tempDir = temporaryFolders()
 
 /**
  * OpenDT's configuration as a source of options: its config files (in the shape of OpenDT's
@@ -243,7 +245,7 @@ describe('entering the mode', () => {
       },
     }
   }
-  const workloadDir = mkdtempSync(join(tmpdir(), 'opendt-workload-'))
+  const workloadDir = tempDir('opendt-workload-')
   const env = { CONFIG_FILE: PATH, WORKLOAD_DIR: workloadDir, KAFKA_BOOTSTRAP_SERVERS: 'kafka:29092' }
 
   it('bare, with CONFIG_FILE set: dc-mock, said once; the options are those of the dc-mock flags', async () => {

@@ -6,8 +6,10 @@ import { tasksFragments } from '../../src/formats/tasks-fragments/index.ts'
 import { openParquetFile } from '../../src/trace/file.ts'
 import { loadFragments, loadTasks } from '../../src/trace/load.ts'
 import type { Role } from '../../src/types.ts'
-import { FIXTURES } from '../helpers.ts'
+import { FIXTURES, temporaryFolders } from '../helpers.ts'
 import { traceColumns, writeTrace } from '../parquet.ts'
+
+const tempDir = temporaryFolders()
 
 const bad = (name: string) => join('test', 'fixtures', 'bad', name)
 const trace = (dir: string) => ({
@@ -110,7 +112,7 @@ describe('malformed traces: one line naming file, column, row and value', () => 
           cpu_usage: { name: 'cpu_usage', data: usage, type: 'DOUBLE' },
         },
       })
-      const dir = writeTrace(tasks, fragments)
+      const dir = writeTrace(tempDir, tasks, fragments)
       const t = await loadTasks(openParquetFile(join(dir, 'tasks.parquet')))
       return loadFragments(openParquetFile(join(dir, 'fragments.parquet')), t, { strict: false })
     }
