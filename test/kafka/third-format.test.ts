@@ -1,7 +1,6 @@
 import { dlopen, FFIType } from 'bun:ffi'
 import { describe, expect, it } from 'bun:test'
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { closeSync, openSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { createConsola } from 'consola/basic'
 import type { InspectArgs, ReplayArgs } from '../../src/cli/flags.ts'
@@ -10,7 +9,7 @@ import { replayCommand } from '../../src/commands/replay.ts'
 import { verifyCommand } from '../../src/commands/verify.ts'
 import { shardOf } from '../../src/core/shard.ts'
 import { WITH_TASK_LINES } from '../formats/registry.ts'
-import { FIXTURES, ROOT } from '../helpers.ts'
+import { FIXTURES, ROOT, temporaryFolders } from '../helpers.ts'
 import { firstRecord, freshTopic, readTopic, readTopicWithPartitions, sharedBroker } from './broker.ts'
 
 /**
@@ -23,6 +22,7 @@ import { firstRecord, freshTopic, readTopic, readTopicWithPartitions, sharedBrok
  * output of the same trace (scripts/make_fixtures.py's independent reference), respelled.
  */
 const broker = sharedBroker()
+const tempDir = temporaryFolders()
 const TRACE = join(FIXTURES, 'v5-interleaved')
 const WORKER = new URL('../formats/worker.ts', import.meta.url)
 /** The dependency patches, which a Worker does not inherit from bunfig.toml's preload (as src/main.ts hands them). */
@@ -54,8 +54,7 @@ const libc = dlopen(process.platform === 'darwin' ? 'libc.dylib' : 'libc.so.6', 
 
 /** Runs `fn` with this process's descriptor 1 (which the workers write dry-run lines to) on a file; what it wrote. */
 async function capturingStdout<T>(fn: () => Promise<T>): Promise<{ result: T; stdout: string }> {
-  const dir = mkdtempSync(join(tmpdir(), 'opendt-third-format-'))
-  const path = join(dir, 'stdout')
+  const path = join(tempDir('opendt-third-format-'), 'stdout')
   const file = openSync(path, 'w')
   const saved = libc.symbols.dup(1)
   libc.symbols.dup2(file, 1)
@@ -66,7 +65,6 @@ async function capturingStdout<T>(fn: () => Promise<T>): Promise<{ result: T; st
     libc.symbols.dup2(saved, 1)
     libc.symbols.close(saved)
     closeSync(file)
-    rmSync(dir, { recursive: true, force: true })
   }
 }
 
@@ -131,18 +129,13 @@ describe('a third format, registered in this process: every path of the registry
   }, 60_000)
 
   it('--max-gap skips the idle time between the tasks, the events the format says its messages follow', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'opendt-third-format-'))
-    try {
-      const summary = join(dir, 'summary.json')
-      const { stdout } = await capturingStdout(() =>
-        replay({ 'dry-run': true, speed: 'max', 'max-gap': '1s', 'summary-json': summary }),
-      )
-      expect(stdout).toBe(expected().dryRun)
-      // Tasks at 0, 5.25, 10, 10 and 40.001 s: gaps of 5.25, 4.75 and 30.001 s, each cut to 1 s.
-      expect(JSON.parse(readFileSync(summary, 'utf8')).skippedTraceSeconds).toBe(37.001)
-    } finally {
-      rmSync(dir, { recursive: true, force: true })
-    }
+    const summary = join(tempDir('opendt-third-format-'), 'summary.json')
+    const { stdout } = await capturingStdout(() =>
+      replay({ 'dry-run': true, speed: 'max', 'max-gap': '1s', 'summary-json': summary }),
+    )
+    expect(stdout).toBe(expected().dryRun)
+    // Tasks at 0, 5.25, 10, 10 and 40.001 s: gaps of 5.25, 4.75 and 30.001 s, each cut to 1 s.
+    expect(JSON.parse(readFileSync(summary, 'utf8')).skippedTraceSeconds).toBe(37.001)
   }, 60_000)
 
   it("refuses its flags with another format and another's with it; --format names it", async () => {
@@ -177,41 +170,36 @@ describe('a third format, registered in this process: every path of the registry
   it('paced with a checkpoint, stopped by SIGINT, then --resume: each message once, in order', async () => {
     const topics: [string, string] = [freshTopic('task-lines'), freshTopic('task-usage')]
     const flags = { brokers: broker.bootstrap, 'lines-topic': topics[0], 'usage-topic': topics[1] }
-    const dir = mkdtempSync(join(tmpdir(), 'opendt-third-format-'))
-    try {
-      const checkpoint = join(dir, 'cp.json')
-      // 71 s of trace at speed 10: stopped once the first line is in, seconds before the last.
-      let stop: ((signal: Signal) => void) | undefined
-      const first = replay({ ...flags, speed: '10', checkpoint }, (handler) => {
-        stop = handler
-      })
-      await firstRecord(broker.bootstrap, topics[0])
-      stop!('SIGINT')
-      expect((await first).code).toBe(130)
-      const saved = JSON.parse(readFileSync(checkpoint, 'utf8'))
-      expect([saved.identity['--lines-topic'], saved.identity['--usage-topic']]).toEqual(topics)
-      expect(saved.streams.usage.acked).toBeLessThan(12)
+    const checkpoint = join(tempDir('opendt-third-format-'), 'cp.json')
+    // 71 s of trace at speed 10: stopped once the first line is in, seconds before the last.
+    let stop: ((signal: Signal) => void) | undefined
+    const first = replay({ ...flags, speed: '10', checkpoint }, (handler) => {
+      stop = handler
+    })
+    await firstRecord(broker.bootstrap, topics[0])
+    stop!('SIGINT')
+    expect((await first).code).toBe(130)
+    const saved = JSON.parse(readFileSync(checkpoint, 'utf8'))
+    expect([saved.identity['--lines-topic'], saved.identity['--usage-topic']]).toEqual(topics)
+    expect(saved.streams.usage.acked).toBeLessThan(12)
 
-      // The checkpoint is the format's: another topic of its own is another replay.
-      await expect(replay({ ...flags, 'usage-topic': 'other', checkpoint, resume: true })).rejects.toThrow(
-        `--usage-topic was ${topics[1]}, now other`,
-      )
-      const resumed = await replay({ ...flags, speed: 'max', checkpoint, resume: true })
-      expect(resumed.code).toBe(0)
-      const s = saved.streams
-      expect(resumed.log).toContain(
-        `[info] resuming from ${checkpoint}: ${s.lines.acked} lines and ${s.usage.acked} usage already ` +
-          'acknowledged are skipped; 0 messages sent before the interruption but not acknowledged may be repeated',
-      )
-      const want = expected()
-      expect(await readBack(topics)).toEqual([want.lines, want.usage])
-      expect(JSON.parse(readFileSync(checkpoint, 'utf8')).streams).toEqual({
-        lines: { sent: 5, acked: 5 },
-        usage: { sent: 12, acked: 12 },
-      })
-    } finally {
-      rmSync(dir, { recursive: true, force: true })
-    }
+    // The checkpoint is the format's: another topic of its own is another replay.
+    await expect(replay({ ...flags, 'usage-topic': 'other', checkpoint, resume: true })).rejects.toThrow(
+      `--usage-topic was ${topics[1]}, now other`,
+    )
+    const resumed = await replay({ ...flags, speed: 'max', checkpoint, resume: true })
+    expect(resumed.code).toBe(0)
+    const s = saved.streams
+    expect(resumed.log).toContain(
+      `[info] resuming from ${checkpoint}: ${s.lines.acked} lines and ${s.usage.acked} usage already ` +
+        'acknowledged are skipped; 0 messages sent before the interruption but not acknowledged may be repeated',
+    )
+    const want = expected()
+    expect(await readBack(topics)).toEqual([want.lines, want.usage])
+    expect(JSON.parse(readFileSync(checkpoint, 'utf8')).streams).toEqual({
+      lines: { sent: 5, acked: 5 },
+      usage: { sent: 12, acked: 12 },
+    })
   }, 60_000)
 
   it('--shard 0/2 and 1/2 into two partitions: together the whole replay; verify --shard checks each', async () => {
