@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'bun:test'
-import { dueOf } from '../../src/commands/verify.ts'
 import { shardOf } from '../../src/core/shard.ts'
 import { dcMock } from '../../src/formats/dc-mock/index.ts'
+import { dueOf } from '../../src/verify/run.ts'
 
 /** dc-mock's control streams' keys (heartbeats, topology). */
 const DC_MOCK_CONTROL = dcMock.controlKeys!
