@@ -1,5 +1,5 @@
 import { type ArgsDef, parseArgs } from 'citty'
-import type { ReadText } from '../core/parse.ts'
+import type { ReadText } from '../core/flag-values.ts'
 import { quote } from '../echo.ts'
 import { badInput } from '../errors.ts'
 import { readTextFile } from '../trace/file.ts'
@@ -139,7 +139,7 @@ function asDcMock(
 /**
  * The definitions as citty is handed them: an enum flag as a string flag. citty would refuse a
  * value outside the options itself, with its own message (colour codes, no environment twin or
- * OpenDT setting named) and before errors that come first; our check (core/parse.ts oneOf) reads
+ * OpenDT setting named) and before errors that come first; our check (core/flag-values.ts oneOf) reads
  * the same options, and --help shows them.
  */
 function cittyView(defs: Record<string, { type: string }>): ArgsDef {

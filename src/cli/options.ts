@@ -8,7 +8,7 @@ import {
   positiveNumber,
   type ReadText,
   readFlagFile,
-} from '../core/parse.ts'
+} from '../core/flag-values.ts'
 import { quote } from '../echo.ts'
 import { badInput } from '../errors.ts'
 import type { FormatDefinition, FormatRegistry } from '../formats/format.ts'

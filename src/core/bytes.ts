@@ -1,4 +1,4 @@
-import { formatDouble, formatTime } from './format.ts'
+import { formatDouble, formatTime } from './text.ts'
 
 const MS_PER_DAY = 86_400_000
 

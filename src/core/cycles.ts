@@ -1,7 +1,7 @@
 import { badInput } from '../errors.ts'
 import type { Fragments, Tasks } from '../trace/model.ts'
 import type { Host } from '../types.ts'
-import { PYTHON_TIMES } from './format.ts'
+import { PYTHON_TIMES } from './text.ts'
 
 /**
  * Cycle math from the seed: a fragment needs duration (ms) x usage (MHz) x 1,000 cycles

@@ -1,5 +1,5 @@
 import { retime } from '../core/cycles.ts'
-import { formatDuration, formatTime } from '../core/format.ts'
+import { formatDuration, formatTime } from '../core/text.ts'
 import type { FormatDefinition } from '../formats/format.ts'
 import { openParquetFile } from '../trace/file.ts'
 import { loadFragments, loadTasks, readFooter } from '../trace/load.ts'

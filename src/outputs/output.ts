@@ -1,6 +1,6 @@
 import type { ConsolaInstance } from 'consola'
+import type { ReadText } from '../core/flag-values.ts'
 import type { Sink, WriteGate } from '../core/pacer.ts'
-import type { ReadText } from '../core/parse.ts'
 import type { ErrorReason } from '../errors.ts'
 import type { Counts, FlagDef, Role, TopicSettings } from '../types.ts'
 

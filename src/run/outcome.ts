@@ -1,5 +1,5 @@
-import { formatDuration } from '../core/format.ts'
 import { Lateness } from '../core/lateness.ts'
+import { formatDuration } from '../core/text.ts'
 import { EXIT_CODES, type Reason, ReplayError } from '../errors.ts'
 import type { Counts, Role } from '../types.ts'
 import type { Done, Failed, WorkerMessage } from './protocol.ts'

@@ -1,4 +1,4 @@
-import { formatDuration, formatTime } from '../core/format.ts'
+import { formatDuration, formatTime } from '../core/text.ts'
 import type { Role } from '../types.ts'
 
 /** What the main thread knows of one stream while it runs. */

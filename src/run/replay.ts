@@ -1,5 +1,5 @@
 import type { ConsolaInstance } from 'consola'
-import { formatDuration, formatTime } from '../core/format.ts'
+import { formatDuration, formatTime } from '../core/text.ts'
 import type { FormatDefinition } from '../formats/format.ts'
 import { outputOf } from '../outputs/index.ts'
 import type { Largest, OutputDefinition } from '../outputs/output.ts'

@@ -1,5 +1,5 @@
 import { writeFileSync } from 'node:fs'
-import { formatTime } from '../core/format.ts'
+import { formatTime } from '../core/text.ts'
 import { ReplayError } from '../errors.ts'
 import type { OutputDefinition } from '../outputs/output.ts'
 import { reasonOf } from '../trace/file.ts'

@@ -1,4 +1,4 @@
-import { escapeControls, formatTime } from '../core/format.ts'
+import { escapeControls, formatTime } from '../core/text.ts'
 import { DIFFERENCE_KINDS, type Difference, type DifferenceKind, type TopicReport } from './check.ts'
 
 /** What `verify` found, as `--json` prints it. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'bun:test'
 import { DEFAULTS, type ReplayArgs, replayArgs, type VerifyArgs } from '../../src/cli/flags.ts'
 import { commandHelp } from '../../src/cli/help.ts'
-import { oneOf } from '../../src/core/parse.ts'
+import { oneOf } from '../../src/core/flag-values.ts'
 import { KAFKA_FLAGS } from '../../src/outputs/kafka/flags.ts'
 import type { FlagDef } from '../../src/types.ts'
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'bun:test'
-import { parseSpeed, parseTimeRef } from '../../src/core/parse.ts'
+import { parseSpeed, parseTimeRef } from '../../src/core/flag-values.ts'
 import { resolveTime, resolveWindow } from '../../src/core/window.ts'
 
 describe('--speed', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'bun:test'
-import { formatDuration } from '../../src/core/format.ts'
+import { formatDuration } from '../../src/core/text.ts'
 import { progressLine } from '../../src/run/progress.ts'
 
 const T = Date.UTC(2022, 9, 6, 22)

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'bun:test'
 import { ByteWriter } from '../../src/core/bytes.ts'
-import { formatDouble, formatTime } from '../../src/core/format.ts'
 import { LINE_END, LINE_VALUE, lineStart } from '../../src/core/line.ts'
+import { formatDouble, formatTime } from '../../src/core/text.ts'
 import { keyBytes, writeFragmentValue, writeTaskValue } from '../../src/formats/tasks-fragments/wire.ts'
 import { formatId } from '../../src/trace/columns.ts'
 import { fragmentValue, isoTime, jsonDouble, keyText, line, taskValue, written } from '../oracle.ts'

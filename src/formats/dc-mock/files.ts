@@ -1,6 +1,6 @@
 import { lstatSync } from 'node:fs'
 import { dirname, join } from 'node:path'
-import { readFlagFile } from '../../core/parse.ts'
+import { readFlagFile } from '../../core/flag-values.ts'
 import { consumptionOffset } from '../../trace/workload-yaml.ts'
 import type { TraceSpec } from '../../types.ts'
 

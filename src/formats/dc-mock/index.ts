@@ -1,6 +1,6 @@
-import { formatTime, PYTHON_TIMES } from '../../core/format.ts'
-import { parseDuration } from '../../core/parse.ts'
+import { parseDuration } from '../../core/flag-values.ts'
 import { type EventStream, mergeStreams } from '../../core/stream.ts'
+import { formatTime, PYTHON_TIMES } from '../../core/text.ts'
 import { quote } from '../../echo.ts'
 import { badInput } from '../../errors.ts'
 import { openParquetFile } from '../../trace/file.ts'

@@ -1,4 +1,4 @@
-import { parseDuration } from '../../core/parse.ts'
+import { parseDuration } from '../../core/flag-values.ts'
 import { ReplayError } from '../../errors.ts'
 import { openParquetFile } from '../../trace/file.ts'
 import { loadConsumption } from '../../trace/load.ts'

@@ -1,6 +1,6 @@
 import { asciiBytes, type ByteWriter } from '../../core/bytes.ts'
-import { PYTHON_TIMES } from '../../core/format.ts'
 import type { EventStream } from '../../core/stream.ts'
+import { PYTHON_TIMES } from '../../core/text.ts'
 import type { Consumption } from '../../trace/load.ts'
 import type { Window } from '../../types.ts'
 import { quoted } from './streams.ts'

@@ -6,7 +6,7 @@ import {
   positiveInteger,
   type ReadText,
   readFlagFile,
-} from '../../core/parse.ts'
+} from '../../core/flag-values.ts'
 import { quote } from '../../echo.ts'
 import { badInput } from '../../errors.ts'
 import { INT32_MAX } from '../../trace/columns.ts'

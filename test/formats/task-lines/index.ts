@@ -1,7 +1,7 @@
 import type { ByteWriter } from '../../../src/core/bytes.ts'
-import { formatDouble, formatTime } from '../../../src/core/format.ts'
 import { FragmentOrder, TaskOrder } from '../../../src/core/order.ts'
 import type { EventStream } from '../../../src/core/stream.ts'
+import { formatDouble, formatTime } from '../../../src/core/text.ts'
 import type { FormatDefinition } from '../../../src/formats/format.ts'
 import type { Fragments, Tasks } from '../../../src/trace/model.ts'
 import type { Role, Window } from '../../../src/types.ts'
