@@ -31,6 +31,8 @@ afterAll(async () => {
 
 interface Replay {
   proc: Bun.Subprocess<'ignore', 'pipe', 'pipe'>
+  /** Its stderr, read from the start (a wait that the replay's exit ends reports it). */
+  stderr: Promise<string>
   topics: string[]
   summary: string
   /** Flags that select the messages (window, format, topics, shard): the dry run and verify take them too. */
@@ -79,11 +81,11 @@ function replay(options: {
     ],
     { cwd: ROOT, stdout: 'pipe', stderr: 'pipe' },
   )
-  return { proc, topics, summary, selection }
+  return { proc, stderr: new Response(proc.stderr).text(), topics, summary, selection }
 }
 
 async function finish(r: Replay): Promise<{ code: number; stderr: string; summary: Summary }> {
-  const [stderr, code] = await Promise.all([new Response(r.proc.stderr).text(), r.proc.exited])
+  const [stderr, code] = await Promise.all([r.stderr, r.proc.exited])
   return { code, stderr, summary: JSON.parse(readFileSync(r.summary, 'utf8')) }
 }
 
@@ -185,12 +187,32 @@ const SIX_HOURS = ['--to', '6h'] // 153 tasks and 84,511 fragments
  * Once `topic` holds `killAt` records, SIGKILLs the leader of its partition 0; once it holds
  * `restartAt`, starts that node again.
  */
-async function killLeaderMidRun(topic: string, killAt: number, restartAt: number): Promise<void> {
-  await untilRecords(cluster.bootstrap, topic, killAt)
+async function killLeaderMidRun(replays: Replay[], topic: string, killAt: number, restartAt: number): Promise<void> {
+  await whileRunning(replays, untilRecords(cluster.bootstrap, topic, killAt))
   const leader = await leaderOf(cluster.bootstrap, topic, 0)
   await cluster.node('kill', leader)
-  await untilRecords(cluster.bootstrap, topic, restartAt)
-  await cluster.node('restart', leader)
+  try {
+    await whileRunning(replays, untilRecords(cluster.bootstrap, topic, restartAt))
+  } finally {
+    // Even when the wait failed: the next test needs all three nodes.
+    await cluster.node('restart', leader)
+  }
+}
+
+/** `wait`, failed at once with the exit code and stderr of a replay that fails before it ends. */
+async function whileRunning(replays: Replay[], wait: Promise<void>): Promise<void> {
+  let settled = false
+  const exits = replays.map(async (r) => {
+    const code = await r.proc.exited
+    // A replay that completed may have sent the records before the last poll saw them.
+    if (settled || code === 0) return wait
+    throw new Error(`the replay ended (exit ${code}) before the topic held the records waited for:\n${await r.stderr}`)
+  })
+  try {
+    await Promise.race([wait, ...exits])
+  } finally {
+    settled = true
+  }
 }
 
 /** The run ended with exit 0, having sent everything, and the topics hold exactly that. */
@@ -203,13 +225,13 @@ async function expectCompleted(r: Replay): Promise<void> {
 describe('a three-broker cluster losing nodes during a replay', () => {
   it('paced: the leader of fragments partition 0 killed mid-run, restarted later: every message once, exit 0', async () => {
     const r = replay({ window: SIX_HOURS, speed: '1000' })
-    await killLeaderMidRun(r.topics[1]!, 10_000, 40_000)
+    await killLeaderMidRun([r], r.topics[1]!, 10_000, 40_000)
     await expectCompleted(r)
   }, 240_000)
 
   it('--speed max: the leader of fragments partition 0 killed mid-run, restarted later', async () => {
     const r = replay({ window: ['--to', '1d'], speed: 'max' }) // 787 tasks, 356,978 fragments
-    await killLeaderMidRun(r.topics[1]!, 50_000, 150_000)
+    await killLeaderMidRun([r], r.topics[1]!, 50_000, 150_000)
     await expectCompleted(r)
   }, 240_000)
 
@@ -217,7 +239,7 @@ describe('a three-broker cluster losing nodes during a replay', () => {
     // The case stock kafkajs lost 577 fragments in, all counted acknowledged: the sources must
     // send through the patched sendMessages too, in both Workers.
     const r = replay({ window: ['--to', '1d'], speed: 'max', source: true })
-    await killLeaderMidRun(r.topics[1]!, 50_000, 150_000)
+    await killLeaderMidRun([r], r.topics[1]!, 50_000, 150_000)
     await expectCompleted(r)
   }, 240_000)
 
@@ -278,7 +300,7 @@ describe('a three-broker cluster losing nodes during a replay', () => {
 
   it("dc-mock's format (tasks up to 1 MB): the leader of dc.workload partition 0 killed mid-run, restarted later", async () => {
     const r = replay({ window: ['--to', '12h'], speed: '2000', format: 'dc-mock' }) // 1,217 workload, 1,439 power, 1,440 topology
-    await killLeaderMidRun(r.topics[0]!, 200, 600)
+    await killLeaderMidRun([r], r.topics[0]!, 200, 600)
     await expectCompleted(r)
   }, 240_000)
 
@@ -288,7 +310,7 @@ describe('a three-broker cluster losing nodes during a replay', () => {
     const shards = [0, 1, 2].map((k) =>
       replay({ window: SIX_HOURS, speed: '1000', topics, extra: ['--shard', `${k}/3`, '--start-at', startAt] }),
     )
-    await killLeaderMidRun(topics[1]!, 10_000, 40_000)
+    await killLeaderMidRun(shards, topics[1]!, 10_000, 40_000)
     const done = await Promise.all(shards.map(finish))
     expect(done.map((d) => [d.code, d.summary.reason])).toEqual([0, 1, 2].map(() => [0, 'completed']))
     // The union is the unsharded replay: the dry run and verify without --shard.
