@@ -109,7 +109,14 @@ function refusedSetting(m: Made, refusal: CreateTopicError, config: KafkaConfig)
       ? `--replication-factor ${m.replicationFactor} (topic ${m.topic})`
       : `${at}.replication_factor: ${m.replicationFactor}`
   }
-  return own?.source ?? `topic ${m.topic}`
+  // Kafka named no setting (3.5 answers 1e9 partitions with UNKNOWN_SERVER_ERROR): the topic, with
+  // its partitions and replication factor as the user gave them.
+  const partitions = own?.partitions === undefined ? `--partitions ${m.partitions}` : `partitions: ${m.partitions}`
+  const replication =
+    own?.replicationFactor === undefined
+      ? `--replication-factor ${m.replicationFactor}`
+      : `replication_factor: ${m.replicationFactor}`
+  return `${at} (${partitions}, ${replication})`
 }
 
 export interface TopicsReady {
