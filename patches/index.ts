@@ -124,6 +124,15 @@ export const PATCHES: Patch[] = [
     },
     replaceExports('patchEncoder(module.exports)'),
   ),
+  patch(
+    {
+      ...KAFKAJS,
+      file: 'src/protocol/requests/createTopics/v0/response.js',
+      sha256: 'feed51695caae091c6c41098b9df6d7cfbf544094abfb0d23c506f221e8e3b4e',
+      code: 'kafkajs/create-topics.ts',
+    },
+    replaceExports('keepReasons(module.exports)'),
+  ),
   // A record batch is written as an encoder (its length, then the batch), which the encoder patch
   // takes by reference, and its CRC32C is read over its chunks: two copies of each batch fewer.
   patch(

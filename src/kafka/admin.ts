@@ -4,7 +4,6 @@ import { echo } from '../echo.ts'
 import { badInput, ReplayError } from '../errors.ts'
 import type { KafkaConfig } from '../types.ts'
 import { causeOf, connectOrFail, createKafka, KafkaLog, notRetriable, withDeadline } from './client.ts'
-import { type CreateTopicError, keepCreateTopicsReasons } from './topic-errors.ts'
 
 /** The broker's per-batch size limit when the topic does not say (Kafka's default). */
 const DEFAULT_MAX_MESSAGE_BYTES = 1_048_588
@@ -50,6 +49,18 @@ function madeAs(
 
 type Made = ReturnType<typeof madeAs>
 
+/**
+ * A topic's refusal as kafkajs throws it (in a KafkaJSAggregateError's `errors`), with Kafka's own
+ * message, which patches/kafkajs/create-topics.ts keeps (stock kafkajs drops it).
+ */
+interface CreateTopicError {
+  topic: string
+  type: string
+  message: string
+  /** Kafka's error_message, when it gave one (CreateTopics v1 and later). */
+  reason?: string
+}
+
 /** A topic as kafkajs's createTopics takes it. */
 const asRequest = (m: Made) => ({
   topic: m.topic,
@@ -65,7 +76,6 @@ const asRequest = (m: Made) => ({
  * --partitions and --replication-factor) and Kafka's own reason.
  */
 async function validateTopics(admin: Admin, made: Made[], config: KafkaConfig): Promise<void> {
-  await keepCreateTopicsReasons()
   for (const m of made) {
     try {
       await admin.createTopics({ validateOnly: true, waitForLeaders: false, topics: [asRequest(m)] })

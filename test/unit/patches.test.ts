@@ -361,3 +361,31 @@ describe('the hyparquet patches (patches/hyparquet/pages.ts)', () => {
     )
   })
 })
+
+describe('the CreateTopics patch (patches/kafkajs/create-topics.ts)', () => {
+  const answers = {
+    topicErrors: [
+      {
+        topic: 'a',
+        errorCode: 40,
+        errorMessage: 'Invalid value abc for configuration retention.ms: Not a number of type LONG',
+      },
+      { topic: 'b', errorCode: 0, errorMessage: null },
+    ],
+  }
+  type Parse = (data: typeof answers) => Promise<unknown>
+  const refusals = (parse: Parse) =>
+    parse(answers).then(
+      () => [],
+      (e: { errors: { topic: string; type: string; reason?: string }[] }) =>
+        e.errors.map((x) => [x.topic, x.type, x.reason]),
+    )
+
+  it.each(['v1', 'v2', 'v3'])("%s keeps Kafka's reason on each refused topic; the stock parse drops it", async (v) => {
+    const file = `src/protocol/requests/createTopics/${v}/response.js`
+    expect(await refusals(loaded(file).parse)).toEqual([
+      ['a', 'INVALID_CONFIG', 'Invalid value abc for configuration retention.ms: Not a number of type LONG'],
+    ])
+    expect(await refusals((stock(file) as { parse: Parse }).parse)).toEqual([['a', 'INVALID_CONFIG', undefined]])
+  })
+})
