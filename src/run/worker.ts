@@ -147,8 +147,8 @@ async function load(
   // send loop allocates its buffers, keeps the peak RSS of a whole-SURF replay near 190 MB.
   Bun.gc(true)
   for (let i = 0; i < init.skip && prepared.stream.time !== Infinity; i++) prepared.stream.advance()
-  if (init.speed !== Infinity) warmUp(format, init.roles) // only pacing needs the first batches fast
   const paced = init.speed !== Infinity
+  if (paced) warmUp(format, init.roles) // only pacing needs the first batches fast
   const connection = await output.connect?.(init.output.config, { verbose: init.verbose, paced })
   return { prepared, connection }
 }
@@ -202,7 +202,7 @@ function sleepingClock(stopped: () => boolean): Clock {
 
 /**
  * Serves the main thread's WorkerInit with the formats of `formats`, by name. This entry serves
- * the registry's (below); a test's worker entry (test/fixtures/formats/worker.ts) imports this
+ * the registry's (below); a test's worker entry (test/formats/worker.ts) imports this
  * module and serves its own registry, with a fixture format added, which replaces the handler
  * before any message arrives.
  */
