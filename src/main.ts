@@ -74,6 +74,7 @@ async function main(): Promise<number> {
         {
           log,
           env: process.env,
+          version: stamp.version,
           spawn: () => new Worker(new URL('./run/worker.ts', import.meta.url), workerOptions),
           onSignal,
           stderr: { write: (text) => void process.stderr.write(text), isTTY: process.stderr.isTTY === true },

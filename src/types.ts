@@ -201,6 +201,14 @@ export interface ReplayOptions {
   checkpoint?: { path: string; start: Checkpoint }
   /** `--start-at`: the wall-clock instant (epoch ms) the first messages are due, shared by every shard. */
   startAt?: number
+  /** `--stall-after`: /healthz fails once the run has been stalled this long, ms. */
+  stallAfterMs: number
+  /** `--http`: where the live view listens. */
+  http?: { host: string; port: number }
+  /** `--http-linger`: how long the live view keeps serving after the run, ms. */
+  httpLingerMs: number
+  /** `--report`: the self-contained HTML report written when the run ends. */
+  report?: string
 }
 
 /** Where `verify` starts reading each partition: its first offset, its end, an offset, or the first record at or after a time. */

@@ -138,6 +138,33 @@ export const replayArgs = {
     description: 'Also write the final summary as JSON to FILE (counts, wall time, rates, lateness, exit reason)',
   },
   verbose: { type: 'boolean', group: 'REPORTING', description: 'Debug logs, and stack traces with errors' },
+  http: {
+    type: 'string',
+    group: 'LIVE VIEW',
+    valueHint: 'HOST:PORT',
+    description:
+      'Serve the live page, /metrics, /status and /healthz on [HOST:]PORT (PORT alone: 127.0.0.1; 0: a free port)',
+  },
+  'stall-after': {
+    type: 'string',
+    group: 'LIVE VIEW',
+    default: '30s',
+    valueHint: 'DURATION',
+    description: '/healthz answers 503 once the run has been stalled (no acknowledgement, or behind) this long',
+  },
+  'http-linger': {
+    type: 'string',
+    group: 'LIVE VIEW',
+    default: '0s',
+    valueHint: 'DURATION',
+    description: 'After the run, keep serving its final status this long (a last scrape, a last look); Ctrl-C ends it',
+  },
+  report: {
+    type: 'string',
+    group: 'LIVE VIEW',
+    valueHint: 'FILE.html',
+    description: 'At the end (also after Ctrl-C or a failure), write a self-contained HTML report of the run',
+  },
 } as const
 
 export const inspectArgs = {
@@ -183,6 +210,8 @@ export const inspectArgs = {
 export const DEFAULTS = {
   speed: replayArgs.speed.default,
   'stats-interval': replayArgs['stats-interval'].default,
+  'stall-after': replayArgs['stall-after'].default,
+  'http-linger': replayArgs['http-linger'].default,
 } as const
 
 /** The replay's flags that shape its messages or reach Kafka: verify rebuilds the same replay. */

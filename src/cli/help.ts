@@ -24,6 +24,7 @@ export const GROUP_ORDER: readonly string[] = [
   'SECURITY',
   'READING',
   'REPORTING',
+  'LIVE VIEW',
 ]
 
 /** The group a command's flag is shown in (undefined: none, which a unit test refuses). */

@@ -13,6 +13,7 @@ import { quote } from '../echo.ts'
 import { badInput } from '../errors.ts'
 import type { FormatDefinition, FormatRegistry } from '../formats/format.ts'
 import { DEFAULT_FORMAT, FORMATS, formatFlags } from '../formats/index.ts'
+import { parseListen } from '../live/address.ts'
 import { chooseOutput, whyNoCheckpoint } from '../outputs/index.ts'
 import { KAFKA } from '../outputs/kafka/index.ts'
 import { INT32_MAX } from '../trace/columns.ts'
@@ -120,6 +121,10 @@ function replayOptions(
     statsIntervalMs: parseDuration(name('stats-interval'), args['stats-interval'] ?? DEFAULTS['stats-interval']),
     maxLagMs: optional('max-lag', parseDuration),
     startAt: optional('start-at', parseStartAt),
+    stallAfterMs: parseDuration(name('stall-after'), args['stall-after'] ?? DEFAULTS['stall-after']),
+    http: optional('http', parseListen),
+    httpLingerMs: parseDuration(name('http-linger'), args['http-linger'] ?? DEFAULTS['http-linger']),
+    report: args.report,
   }
   if (options.spec.shard) {
     if (trace.demo) throw badInput(`${name('shard')} needs a trace (TRACE_DIR): the demo is not sharded`)
@@ -131,6 +136,10 @@ function replayOptions(
     throw badInput(`${name('stats-interval')}: must be longer than 0, got ${quote(args['stats-interval'])}`)
   }
   if (args['summary-json'] !== undefined) checkWritable(name('summary-json'), args['summary-json'])
+  if (args.report !== undefined) checkWritable(name('report'), args.report)
+  if (options.stallAfterMs <= 0) {
+    throw badInput(`${name('stall-after')}: must be longer than 0, got ${quote(args['stall-after'])}`)
+  }
   if (args.resume && !args.checkpoint) throw badInput('--resume needs --checkpoint FILE')
   const unresumable = args.checkpoint !== undefined && whyNoCheckpoint(output)
   if (unresumable) throw badInput(`--checkpoint ${unresumable}`)

@@ -5,11 +5,14 @@ import type { ReplayArgs } from '../cli/flags.ts'
 import { toReplayOptions } from '../cli/options.ts'
 import { ReplayError } from '../errors.ts'
 import type { FormatRegistry } from '../formats/format.ts'
+import type { LiveEdges } from '../live/edges.ts'
 import { outputOf } from '../outputs/index.ts'
 import { checkpointIdentity, startingPoint } from '../run/checkpoint.ts'
+import type { ReplayMonitor } from '../run/monitor.ts'
 import { listed, type ReplaySummary } from '../run/outcome.ts'
-import { type ReplayEdges, replay } from '../run/replay.ts'
+import { type ReplayEdges, replay, replayMonitor } from '../run/replay.ts'
 import { failureJson, summaryJson, writeSummary } from '../run/summary.ts'
+import type { ReplayOptions } from '../types.ts'
 
 /**
  * `opendt-replay replay` (and `dc-mock`, the same replay with OpenDT's settings under its flags):
@@ -21,6 +24,10 @@ export async function replayCommand(
   outsideArgv: OutsideArgv,
   given: ReplayEdges & {
     env: Record<string, string | undefined>
+    /** The binary's version, for /status and /metrics. */
+    version: string
+    /** The live view's server and report writer (live/edges.ts); without them --http and --report are refused. */
+    live?: LiveEdges
     /** The formats `--format` names (default formats/index.ts's; a test adds a fixture format, and spawns workers that know it). */
     formats?: FormatRegistry
   },
@@ -62,19 +69,74 @@ export async function replayCommand(
     }
   }
   const summaryFile = args['summary-json']
+  const monitor = replayMonitor(options, format, given.version)
+  const live = await startLive(options, monitor, given, log)
   let summary: ReplaySummary
   try {
-    summary = await replay(options, format, edges)
+    summary = await replay(options, format, edges, monitor)
   } catch (error) {
-    if (summaryFile && error instanceof ReplayError) writeSummary(summaryFile, failureJson(options, output, error))
+    const failure = error instanceof ReplayError ? failureJson(options, output, error) : null
+    if (summaryFile && failure) writeSummary(summaryFile, failure)
+    monitor.end({ failed: true, error: (error as Error).message, summary: failure, interrupted: false })
+    await live.finish()
     throw error
   }
+  const json = summaryJson(options, output, summary)
+  const interrupted = summary.reason === 'sigint' || summary.reason === 'sigterm'
+  monitor.end({ failed: summary.failed, error: summary.failed ? summary.line : null, summary: json, interrupted })
   if (summary.failed) {
     log.error(summary.line)
     if (options.verbose && summary.stack) log.error(summary.stack)
   } else if (summary.reason !== 'stdout-closed') always(log, () => log.info(summary.line))
-  if (summaryFile) writeSummary(summaryFile, summaryJson(options, output, summary))
+  if (summaryFile) writeSummary(summaryFile, json)
+  await live.finish()
   return summary.exitCode
+}
+
+/**
+ * `--http`: the live view's server, started before anything is loaded or sent (a port in use is
+ * one line and exit 2), its URL on stderr once. `finish` writes `--report` and stops the server
+ * (after `--http-linger`, for a last scrape). Without either flag, nothing is opened.
+ */
+async function startLive(
+  options: ReplayOptions,
+  monitor: ReplayMonitor,
+  given: { live?: LiveEdges; onSignal: ReplayEdges['onSignal'] },
+  log: ConsolaInstance,
+): Promise<{ finish(): Promise<void> }> {
+  const { http, report } = options
+  if (!http && !report) return { finish: async () => {} }
+  const live = given.live
+  if (!live) throw new ReplayError('internal', '--http and --report need the live view, which this build lacks')
+  const shard = options.spec.shard
+  const server = http
+    ? await live.serve(http, monitor, shard ? { shard: `${shard.index}/${shard.count}` } : {})
+    : undefined
+  if (server) {
+    always(log, () => log.info(`live view at ${server.url}`))
+    monitor.watch()
+  }
+  return {
+    async finish() {
+      if (report) live.writeReport(report, monitor)
+      if (server && options.httpLingerMs > 0) await lingering(options.httpLingerMs, given.onSignal)
+      monitor.close()
+      await server?.stop()
+    },
+  }
+}
+
+/** Waits `ms`, or until SIGINT or SIGTERM. */
+function lingering(ms: number, onSignal: ReplayEdges['onSignal']): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms)
+    const unsubscribe = onSignal(done)
+    function done() {
+      clearTimeout(timer)
+      unsubscribe()
+      resolve()
+    }
+  })
 }
 
 /** The summary is shown even under --quiet (which only lets errors through otherwise). */

@@ -24,21 +24,50 @@ export function bucketLimit(bucket: number): number {
 }
 
 export class Lateness {
-  readonly counts = new Float64Array(BUCKETS)
-  count = 0
-  max = 0
+  readonly counts: Float64Array<ArrayBufferLike>
+  /** count, sum (ms), max (ms): in an array so that a histogram can live in shared memory (run/figures.ts). */
+  private readonly totals: Float64Array<ArrayBufferLike>
+
+  constructor(
+    counts: Float64Array<ArrayBufferLike> = new Float64Array(BUCKETS),
+    totals: Float64Array<ArrayBufferLike> = new Float64Array(3),
+  ) {
+    this.counts = counts
+    this.totals = totals
+  }
+
+  get count(): number {
+    return this.totals[0]!
+  }
+
+  get sum(): number {
+    return this.totals[1]!
+  }
+
+  get max(): number {
+    return this.totals[2]!
+  }
 
   add(ms: number, times = 1): void {
     const late = Math.max(ms, 0)
+    const t = this.totals
     this.counts[bucketOf(late)]! += times
-    this.count += times
-    if (late > this.max) this.max = late
+    t[0]! += times
+    t[1]! += late * times
+    if (late > t[2]!) t[2] = late
   }
 
-  merge(other: { counts: ArrayLike<number>; count: number; max: number }): void {
+  merge(other: { counts: ArrayLike<number>; count: number; max: number; sum?: number }): void {
     for (let b = 0; b < BUCKETS; b++) this.counts[b]! += other.counts[b]!
-    this.count += other.count
-    if (other.max > this.max) this.max = other.max
+    const t = this.totals
+    t[0]! += other.count
+    t[1]! += other.sum ?? 0
+    if (other.max > t[2]!) t[2] = other.max
+  }
+
+  /** A copy that a message can carry (the counts of a shared histogram are not copied by postMessage). */
+  snapshot(): { counts: Float64Array; count: number; max: number; sum: number } {
+    return { counts: this.counts.slice(), count: this.count, max: this.max, sum: this.sum }
   }
 
   /** The q-quantile (0..1), as the upper edge of its bucket but never above the max. */

@@ -51,6 +51,14 @@ export interface PaceOptions {
    */
   lingerMs?: number
   onBatch?(progress: Progress): void
+  /**
+   * When the oldest message not yet handed to the sink is due: before a batch is flushed (its
+   * first message's) and after it (the next message's; Infinity at the end). A live view measures
+   * from it how late the run is now, even while a flush is blocked.
+   */
+  onDue?(wall: number): void
+  /** The histogram to add lateness to (run/figures.ts shares it with the main thread); default: a new one. */
+  lateness?: Lateness
   /** Polled between batches and after sleeps: true stops the loop cleanly. */
   stopped(): boolean
 }
@@ -76,7 +84,8 @@ export async function pace(
   sink: Sink,
   options: PaceOptions,
 ): Promise<PaceResult> {
-  const lateness = new Lateness()
+  const lateness = options.lateness ?? new Lateness()
+  const onDue = options.onDue
   const paced = schedule.speed !== Infinity
   // A shared stdout (a gate) writes each instant at once: lingering is for Kafka's sends.
   const linger = paced && !options.gate ? (options.lingerMs ?? 0) : 0
@@ -118,6 +127,7 @@ export async function pace(
       if (options.stopped()) break
       now = clock.now()
     }
+    if (onDue && n > 0) onDue(dues[0]!)
     await sink.flush()
     sent += n
     if (gate) {
@@ -132,6 +142,7 @@ export async function pace(
       for (let i = 0; i < n; i++) lateness.add(done - dues[i]!)
       behind = Math.max(0, done - dues[0]!)
     }
+    onDue?.(stream.time === Infinity ? Infinity : dueAt(schedule, stream.time))
     options.onBatch?.({ sent, eventTime: lastTime, lateness: behind })
     if (options.maxLagMs !== undefined && behind > options.maxLagMs) {
       gate?.publish(Infinity)

@@ -32,6 +32,8 @@ const EXPECTED = 'Limiting retries for the idempotent producer may invalidate Eo
  */
 export class KafkaLog {
   loud = false
+  /** Once loud: what a live view counts, a request kafkajs retries and an error it reports. */
+  counters?: ClientCounters
   private readonly seen = new Set<string>()
   private readonly log: ConsolaInstance
   constructor(log: ConsolaInstance) {
@@ -45,6 +47,10 @@ export class KafkaLog {
       const error = entry.error ? ` (${entry.error})` : ''
       const text = `kafkajs ${namespace}: ${entry.message}${error}${entry.broker ? ` [${entry.broker}]` : ''}`
       const important = level === logLevel.ERROR || level === logLevel.WARN
+      if (this.loud && this.counters) {
+        if (typeof (entry as { retryCount?: unknown }).retryCount === 'number') this.counters.retried()
+        if (level === logLevel.ERROR) this.counters.failed()
+      }
       if (important && this.loud && !this.seen.has(text)) {
         this.seen.add(text)
         this.log.warn(text)
@@ -144,9 +150,23 @@ export function causeOf(error: unknown): string {
   return `${e?.message ?? String(error)}${inner}`
 }
 
+/**
+ * What a live view counts of a client (run/figures.ts): each log entry of kafkajs that carries a
+ * retry count is a request it retries; each at error level, an error it reports.
+ */
+export interface ClientCounters {
+  retried(): void
+  failed(): void
+}
+
 /** A connected producer for a worker's streams (acks, idempotence and retries from `config`). */
-export async function connectProducer(config: KafkaConfig, verbose: boolean): Promise<Producer> {
+export async function connectProducer(
+  config: KafkaConfig,
+  verbose: boolean,
+  counters?: ClientCounters,
+): Promise<Producer> {
   const log = new KafkaLog(createLog(verbose))
+  log.counters = counters
   // First reach the brokers with a client that does not retry on its own (so the deadline and
   // the cause of a failure are ours), then connect the producer, whose client retries sends.
   const probe = createKafka(config, log).producer()

@@ -12,8 +12,11 @@ import type { Counts, FlagDef, Role, TopicSettings } from '../types.ts'
  * it after, paces into its sink, and lets it go. Nothing outside outputs/ asks which output it is.
  */
 
-/** How far each stream got: handed to the output, acknowledged by it, and the event time of the last one. */
-export type StreamFigures = Partial<Record<Role, Counts & { eventTime: number }>>
+/**
+ * How far each stream got: handed to the output and acknowledged by it, the event time of the last
+ * message of each, and the key and value bytes acknowledged.
+ */
+export type StreamFigures = Partial<Record<Role, Counts & { eventTime: number; ackedTime: number; bytesAcked: number }>>
 
 /**
  * What a worker paces its streams into (stdout, Kafka): the pacer adds messages and flushes
@@ -22,6 +25,8 @@ export type StreamFigures = Partial<Record<Role, Counts & { eventTime: number }>
  */
 export interface OutputSink extends Sink {
   figures(): StreamFigures
+  /** The event time of the earliest message handed over and not yet acknowledged (Infinity: none). */
+  pendingFrom(): number
   close(): Promise<void>
 }
 
@@ -121,6 +126,8 @@ export interface OutputDefinition<Config = unknown, Connection = unknown, Args =
     log: ConsolaInstance,
     largest: Promise<Map<string, Largest> | undefined>,
   ): Promise<ReadonlyMap<string, number> | undefined>
+  /** Why a stalled run waits, as the progress line and the live view say it (`no acknowledgement from k1:9092`). */
+  stallReason(config: Config): string
   /** What the run's first line adds about where it writes (` into tasks and fragments at k1:9092`). */
   where(config: Config, topics: readonly string[]): string
   /** Its fields of the JSON summary: the same keys whichever the run, so scripts read one shape. */
@@ -130,8 +137,14 @@ export interface OutputDefinition<Config = unknown, Connection = unknown, Args =
   /** Why `--checkpoint` is refused with it (it has no identity). */
   unresumable?: string
 
-  /** Worker, before the release: connects (Kafka: its producer), `paced` when the first batches must be fast. */
-  connect?(config: Config, context: { verbose: boolean; paced: boolean }): Promise<Connection>
+  /**
+   * Worker, before the release: connects (Kafka: its producer), `paced` when the first batches must
+   * be fast; `counters` count its client's retries and errors for the live view.
+   */
+  connect?(
+    config: Config,
+    context: { verbose: boolean; paced: boolean; counters?: { retried(): void; failed(): void } },
+  ): Promise<Connection>
   /** Worker, after the release: the sink, and how the pacing loop drives it. */
   open(config: Config, connection: Connection, context: OpenContext): Promise<OpenedOutput>
   /** Worker, once its streams end (or the run is abandoned before the release): lets go of the connection. */

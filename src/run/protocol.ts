@@ -28,6 +28,9 @@ export interface WorkerInit {
   skip: number
   /** The run's SharedArrayBuffer (run/control.ts). */
   shared: SharedArrayBuffer
+  /** The run's live figures (run/figures.ts), laid out by `streams`: the format's streams, in its order. */
+  figures: SharedArrayBuffer
+  streams: Role[]
 }
 
 /** The streams are loaded, checked and connected; the worker now waits for the release. */
@@ -86,7 +89,7 @@ export interface Done {
   /** Set when --max-lag stopped the stream: how far behind it was, ms. */
   lagExceeded?: number
   /** The lateness histogram (core/lateness.ts), merged by the main thread. */
-  lateness: { counts: Float64Array; count: number; max: number }
+  lateness: { counts: Float64Array; count: number; max: number; sum: number }
 }
 
 export type WorkerMessage = Ready | ProgressUpdate | CountsUpdate | Failed | Done

@@ -6,8 +6,10 @@ import type { Largest, OutputDefinition } from '../outputs/output.ts'
 import type { Counts, ReplayOptions, Role } from '../types.ts'
 import { writeCheckpoint } from './checkpoint.ts'
 import { SharedControl, sharedClock } from './control.ts'
+import { LiveFigures } from './figures.ts'
+import { ReplayMonitor } from './monitor.ts'
 import { conclude, firstFailure, type ReplaySummary, toError } from './outcome.ts'
-import { ProgressDisplay, type StreamState } from './progress.ts'
+import { ProgressDisplay } from './progress.ts'
 import type { CountsUpdate, ProgressUpdate, Ready, StreamCounts, WorkerInit, WorkerMessage } from './protocol.ts'
 
 /** The edges replay() drives: workers, signals, the log. Passed in so tests can stand in for them. */
@@ -57,6 +59,46 @@ export function workerRoles(format: FormatDefinition, merged: boolean): [Role[],
   return [[...format.workers[0]], [...format.workers[1]]]
 }
 
+/** The two workers' streams for these options. */
+function rolesOf(options: ReplayOptions, format: FormatDefinition): [Role[], Role[]] {
+  const merged = outputOf(options.output).oneStream && options.speed === Infinity
+  return workerRoles(format, merged)
+}
+
+/**
+ * The run's monitor (run/monitor.ts) over fresh shared figures: what the progress line, the live
+ * view and the report read. `version`: the binary's, for /status and /metrics.
+ */
+export function replayMonitor(
+  options: ReplayOptions,
+  format: FormatDefinition,
+  version: string,
+  now: () => number = sharedClock,
+): ReplayMonitor {
+  const output = outputOf(options.output)
+  const roles = rolesOf(options, format)
+  const shard = options.spec.shard
+  const brokers = (output.summary(options.output.config) as { brokers?: string[] }).brokers ?? null
+  return new ReplayMonitor(
+    {
+      version,
+      format: options.spec.format,
+      output: output.name,
+      streams: format.streams,
+      topics: options.topics,
+      speed: options.speed,
+      shard: shard ? `${shard.index}/${shard.count}` : null,
+      brokers,
+      stallAfterMs: options.stallAfterMs,
+      stallReason: output.stallReason(options.output.config),
+      compressed: options.spec.maxGapMs !== undefined,
+      activeSlots: ([0, 1] as const).filter((slot) => roles[slot].length > 0),
+    },
+    new LiveFigures(format.streams),
+    now,
+  )
+}
+
 /**
  * Replays the format's streams with two workers, in three phases: ready (each worker loads and
  * checks what it needs and connects its output, while this thread prepares the output's topics),
@@ -68,30 +110,27 @@ export async function replay(
   options: ReplayOptions,
   format: FormatDefinition,
   edges: ReplayEdges,
+  monitor: ReplayMonitor,
 ): Promise<ReplaySummary> {
   const control = SharedControl.create()
   const streams = format.streams
   const output = outputOf(options.output)
-  const merged = output.oneStream && options.speed === Infinity
-  const roles = workerRoles(format, merged)
+  const roles = rolesOf(options, format)
   const workers = ([0, 1] as const).map((slot) => edges.spawn(slot))
   try {
-    const { readied, limits } = await ready(workers, roles, options, format, output, edges.log, control)
+    const { readied, limits } = await ready(workers, roles, options, format, output, edges.log, control, monitor)
     // The view of the window of a worker with streams (every such worker resolves it alike): the
     // second, unless it has none (a format of one stream, paced).
     const first = readied[roles[1].length > 0 ? 1 : 0]!
     announce(edges.log, options, format, output, readied, first)
-    const states: Partial<Record<Role, StreamState>> = {}
-    readied.forEach((r, i) => {
-      for (const role of roles[i]!) {
-        states[role] = { sent: 0, acked: 0, eventTime: Number.NaN, lateness: 0, from: r.from, end: r.ends[role]! }
-      }
-    })
+    const ends = readied.flatMap((r) => Object.values(r.ends).filter((t): t is number => t !== undefined))
+    monitor.loaded({ from: first.from, to: first.to }, ends.length > 0 ? Math.max(...ends) : first.from)
     const record = checkpointRecorder(options.checkpoint) // one for both: the file holds every stream
-    const finishing = workers.map((w) => nextMessage(w, progressInto(states, record)))
+    const finishing = workers.map((w) => nextMessage(w, countsInto(record)))
     let signal: 'SIGINT' | 'SIGTERM' | undefined
     const unsubscribe = edges.onSignal((s) => {
       signal ??= s
+      monitor.interrupted(s)
       control.stop()
     })
     // From the window start; a resumed run from its earliest message left, so it starts at once.
@@ -101,7 +140,8 @@ export async function replay(
     const origin = resumed && earliest !== Infinity ? earliest : first.from
     const start = startInstant(options.startAt, released, edges.log)
     control.release(start, origin, limits)
-    const display = options.quiet ? undefined : progressDisplay(options, output, edges, streams, states)
+    monitor.released(start, origin)
+    const display = options.quiet ? undefined : progressDisplay(options, output, edges, monitor)
     // When one stream fails or its reader goes away, the other stops too.
     const results = await Promise.all(
       finishing.map((p) =>
@@ -159,6 +199,7 @@ async function ready(
   output: OutputDefinition,
   log: ConsolaInstance,
   control: SharedControl,
+  monitor: ReplayMonitor,
 ): Promise<{ readied: Ready[]; limits: [number, number] }> {
   const readies = workers.map((w) => nextMessage(w))
   workers.forEach((w, i) => {
@@ -175,6 +216,8 @@ async function ready(
       // A worker's streams are acknowledged as one merged prefix (one send in flight).
       skip: roles[slot].reduce((n, r) => n + (options.checkpoint?.start.streams[r]?.acked ?? 0), 0),
       shared: control.buffer,
+      figures: monitor.figuresBuffer,
+      streams: [...format.streams],
     }
     w.postMessage(init)
   })
@@ -246,16 +289,10 @@ function announce(
   log.info(`replaying ${formatTime(ready.from)} to ${to} at ${pace}${where}`)
 }
 
-/** A worker's progress into the display's state, and its counts into the checkpoint. */
-function progressInto(
-  states: Partial<Record<Role, StreamState>>,
-  record: (counts: StreamCounts) => void,
-): (p: ProgressUpdate | CountsUpdate) => void {
+/** A worker's counts into the checkpoint (progress is read from the shared figures: run/monitor.ts). */
+function countsInto(record: (counts: StreamCounts) => void): (p: ProgressUpdate | CountsUpdate) => void {
   return (p) => {
-    if (p.type === 'counts') return record(p.counts)
-    for (const [role, b] of Object.entries(p.byRole) as [Role, Counts & { eventTime: number }][]) {
-      Object.assign(states[role]!, { sent: b.sent, acked: b.acked, eventTime: b.eventTime, lateness: p.lateness })
-    }
+    if (p.type === 'counts') record(p.counts)
   }
 }
 
@@ -263,21 +300,16 @@ function progressDisplay(
   options: ReplayOptions,
   output: OutputDefinition,
   edges: ReplayEdges,
-  streams: readonly Role[],
-  states: Partial<Record<Role, StreamState>>,
+  monitor: ReplayMonitor,
 ): ProgressDisplay {
-  return new ProgressDisplay(
-    {
-      write: (text) => edges.stderr.write(text),
-      tty: edges.stderr.isTTY,
-      intervalMs: options.statsIntervalMs,
-      log: (line) => edges.log.info(line),
-      speed: options.speed,
-      acknowledges: output.acknowledges,
-      now: sharedClock,
-    },
-    streams.map((role) => [role, states[role]!] as const),
-  )
+  return new ProgressDisplay({
+    write: (text) => edges.stderr.write(text),
+    tty: edges.stderr.isTTY,
+    intervalMs: options.statsIntervalMs,
+    log: (line) => edges.log.info(line),
+    acknowledges: output.acknowledges,
+    status: () => monitor.status(),
+  })
 }
 
 /** Writes the checkpoint after each batch sent or acknowledged: the start's counts plus this run's. */

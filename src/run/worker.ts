@@ -10,19 +10,20 @@
  * formats this worker serves (serve, at the end).
  */
 import { type Clock, type PaceOptions, type Progress, pace } from '../core/pacer.ts'
-import type { Schedule } from '../core/schedule.ts'
+import { dueAt, type Schedule } from '../core/schedule.ts'
 import type { EventStream } from '../core/stream.ts'
 import { asReplayError } from '../errors.ts'
 import type { FormatDefinition, FormatRegistry } from '../formats/format.ts'
 import { FORMATS } from '../formats/index.ts'
 import { type Prepared, prepare } from '../formats/prepare.ts'
 import { outputOf } from '../outputs/index.ts'
-import type { OpenedOutput, OutputDefinition } from '../outputs/output.ts'
+import type { OpenedOutput, OutputDefinition, OutputSink } from '../outputs/output.ts'
 import { countsOf } from '../outputs/output.ts'
 import { LineSink } from '../outputs/stdout/sink.ts'
 import { demoTrace } from '../trace/demo.ts'
 import type { Role } from '../types.ts'
 import { SharedControl, sharedClock } from './control.ts'
+import { LiveFigures } from './figures.ts'
 import { Gate } from './gate.ts'
 import type { Done, Failed, ProgressUpdate, StreamCounts, WorkerInit, WorkerMessage } from './protocol.ts'
 
@@ -79,18 +80,19 @@ const done = (counts: StreamCounts, rest: Partial<Done> = {}): Done => ({
   type: 'done',
   counts,
   stdoutClosed: false,
-  lateness: { counts: new Float64Array(0), count: 0, max: 0 },
+  lateness: { counts: new Float64Array(0), count: 0, max: 0, sum: 0 },
   ...rest,
 })
 
 /** One run: the main thread's WorkerInit, its format looked up by name in `formats`. */
 async function serveRun(init: WorkerInit, formats: FormatRegistry): Promise<void> {
   const control = new SharedControl(init.shared)
+  const figures = new LiveFigures(init.streams, init.figures)
   // The output crosses the thread boundary as data: its definition is found again here, once.
   const output = outputOf(init.output)
   let loaded: Awaited<ReturnType<typeof load>>
   try {
-    loaded = await load(init, formats, output)
+    loaded = await load(init, formats, output, figures)
   } catch (error) {
     post(failed(error))
     return
@@ -120,6 +122,12 @@ async function serveRun(init: WorkerInit, formats: FormatRegistry): Promise<void
   }
   // The main thread chose one origin for both workers (a resume starts at the earliest next message).
   const schedule: Schedule = { start, origin: control.origin, speed: init.speed, compress: prepared.compress }
+  const stream = prepared.stream
+  // Set once the output is open; the counts callback below is first called after that.
+  let sink: OutputSink | undefined
+  const record = () => {
+    if (sink) figures.record(init.slot, sink.figures(), Math.min(sink.pendingFrom(), stream.time), sharedClock())
+  }
   const opened = await output.open(init.output.config, connection, {
     topics: Object.fromEntries(init.roles.map((r) => [r, init.topics[r]])),
     speed: init.speed,
@@ -127,9 +135,16 @@ async function serveRun(init: WorkerInit, formats: FormatRegistry): Promise<void
     lock: (fn) => control.withStdoutLock(fn),
     gate: new Gate(control, init.slot),
     maxMessageBytes: control.maxMessageBytes(init.slot),
-    onCounts: (counts) => post({ type: 'counts', counts }),
+    onCounts: (counts) => {
+      record()
+      post({ type: 'counts', counts })
+    },
   })
-  post(await paceInto(init, opened, prepared.stream, schedule))
+  sink = opened.sink
+  const last = Math.max(...Object.values(prepared.ends).map((t) => t ?? -Infinity))
+  if (init.speed !== Infinity && last > -Infinity) figures.endsAt(init.slot, dueAt(schedule, last))
+  record()
+  post(await paceInto(init, opened, stream, schedule, figures, record))
   await output.disconnect?.(connection).catch(() => {})
 }
 
@@ -138,6 +153,7 @@ async function load(
   init: WorkerInit,
   formats: FormatRegistry,
   output: OutputDefinition,
+  figures: LiveFigures,
 ): Promise<{ prepared: Prepared; connection: unknown }> {
   const name = init.spec.format
   const format = Object.hasOwn(formats, name) ? formats[name] : undefined
@@ -149,7 +165,8 @@ async function load(
   for (let i = 0; i < init.skip && prepared.stream.time !== Infinity; i++) prepared.stream.advance()
   const paced = init.speed !== Infinity
   if (paced) warmUp(format, init.roles) // only pacing needs the first batches fast
-  const connection = await output.connect?.(init.output.config, { verbose: init.verbose, paced })
+  const counters = { retried: () => figures.retried(init.slot), failed: () => figures.failed(init.slot) }
+  const connection = await output.connect?.(init.output.config, { verbose: init.verbose, paced, counters })
   return { prepared, connection }
 }
 
@@ -159,25 +176,35 @@ async function paceInto(
   output: OpenedOutput,
   stream: EventStream,
   schedule: Schedule,
+  figures: LiveFigures,
+  record: () => void,
 ): Promise<WorkerMessage> {
   const { sink } = output
+  const report = progressReporter(() => sink.figures())
   const options: PaceOptions = {
     stopped: output.stopped,
     maxLagMs: init.maxLagMs,
     maxBatch: output.maxBatch,
     lingerMs: output.lingerMs,
     gate: output.gate,
-    onBatch: progressReporter(() => sink.figures()),
+    lateness: figures.lateness(init.slot),
+    onDue: (wall) => figures.due(init.slot, wall),
+    onBatch: (progress) => {
+      record()
+      report(progress)
+    },
   }
   try {
     const result = await pace(stream, schedule, sleepingClock(output.stopped), sink, options)
     await sink.close()
+    record()
     return done(countsOf(sink.figures()), {
       lagExceeded: result.lagExceeded,
-      lateness: result.lateness,
+      lateness: result.lateness.snapshot(),
       stdoutClosed: output.readerGone(),
     })
   } catch (error) {
+    record()
     const failure = output.failure(error)
     if (!failure) return done(countsOf(sink.figures()), { stdoutClosed: true })
     return { type: 'error', ...failure, counts: countsOf(sink.figures()) }

@@ -85,6 +85,7 @@ function edges(log: string[], onSignal: (handler: (signal: Signal) => void) => v
     },
     stderr: { write: () => {}, isTTY: false },
     formats: WITH_TASK_LINES,
+    version: 'test',
   }
 }
 

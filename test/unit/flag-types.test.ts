@@ -30,7 +30,7 @@ describe("flag types follow citty's definitions", () => {
 
   it('each default is read from its definition', () => {
     expect(DEFAULTS.speed).toBe(replayArgs.speed.default)
-    expect(DEFAULTS).toEqual({ speed: '10', 'stats-interval': '60s' })
+    expect(DEFAULTS).toEqual({ speed: '10', 'stats-interval': '60s', 'stall-after': '30s', 'http-linger': '0s' })
     const outputDefaults = Object.fromEntries(
       Object.entries(KAFKA_FLAGS).flatMap(([flag, def]) =>
         'default' in def && def.type !== 'boolean' ? [[flag, def.default]] : [],

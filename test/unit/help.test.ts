@@ -61,6 +61,7 @@ describe('--help', () => {
       'KAFKA',
       'SECURITY',
       'REPORTING',
+      'LIVE VIEW',
       'EXAMPLES',
       'ENVIRONMENT',
       'EXIT CODES',

@@ -87,15 +87,18 @@ describe('KafkaSink', () => {
     ])
     expect([sends[0]!.batch.acks, sends[0]!.batch.compression]).toEqual([-1, 4])
     expect(sink.figures()).toEqual({
-      tasks: { sent: 2, acked: 0, eventTime: 30 },
-      fragments: { sent: 2, acked: 0, eventTime: 20 },
+      tasks: { sent: 2, acked: 0, eventTime: 30, ackedTime: Number.NaN, bytesAcked: 0 },
+      fragments: { sent: 2, acked: 0, eventTime: 20, ackedTime: Number.NaN, bytesAcked: 0 },
     })
+    expect(sink.pendingFrom()).toBe(10)
     sends[0]!.settle()
     await sink.close()
+    // Key and value bytes: a + {"t":1} and {"t":2} (no key); a + {"f":1} and a + {"f":2}.
     expect(sink.figures()).toEqual({
-      tasks: { sent: 2, acked: 2, eventTime: 30 },
-      fragments: { sent: 2, acked: 2, eventTime: 20 },
+      tasks: { sent: 2, acked: 2, eventTime: 30, ackedTime: 30, bytesAcked: 15 },
+      fragments: { sent: 2, acked: 2, eventTime: 20, ackedTime: 20, bytesAcked: 16 },
     })
+    expect(sink.pendingFrom()).toBe(Infinity)
     expect(acked).toEqual([0, 4])
   })
 
@@ -113,7 +116,7 @@ describe('KafkaSink', () => {
     expect(sends.length).toBe(2)
     sends[1]!.settle()
     await sink.close()
-    expect(sink.figures().tasks).toEqual({ sent: 2, acked: 2, eventTime: 2 })
+    expect(sink.figures().tasks).toEqual({ sent: 2, acked: 2, eventTime: 2, ackedTime: 2, bytesAcked: 4 })
   })
 
   it("a send's values stay as sent until it is acknowledged; then its buffer holds later batches", async () => {
@@ -143,7 +146,7 @@ describe('KafkaSink', () => {
     expect(values(3)[0]!.buffer).toBe(values(0)[0]!.buffer)
     sends[3]!.settle()
     await sink.close()
-    expect(sink.figures().tasks).toEqual({ sent: 4, acked: 4, eventTime: 4 })
+    expect(sink.figures().tasks).toEqual({ sent: 4, acked: 4, eventTime: 4, ackedTime: 4, bytesAcked: 24 })
   })
 
   it("a message that would take the batch past the topic's limit starts the next one", async () => {
@@ -165,7 +168,7 @@ describe('KafkaSink', () => {
     sends[1]!.settle()
     await sink.close()
     expect(sends.map((s) => s.batch.topicMessages![0]!.messages.length)).toEqual([1, 1])
-    expect(sink.figures().tasks).toEqual({ sent: 2, acked: 2, eventTime: 2 })
+    expect(sink.figures().tasks).toEqual({ sent: 2, acked: 2, eventTime: 2, ackedTime: 2, bytesAcked: 6002 })
   })
 
   it("--batch-size caps a send below the topic's limit: 10 messages of 1,061 bytes in sends of 3", async () => {
@@ -182,7 +185,7 @@ describe('KafkaSink', () => {
     await flushed
     await sink.close()
     expect(sends.map((s) => s.batch.topicMessages![0]!.messages.length)).toEqual([3, 3, 3, 1])
-    expect(sink.figures().fragments).toEqual({ sent: 10, acked: 10, eventTime: 9 })
+    expect(sink.figures().fragments).toEqual({ sent: 10, acked: 10, eventTime: 9, ackedTime: 9, bytesAcked: 9990 })
   })
 
   it('a failed send: close throws, and what it held is sent but never acknowledged', async () => {
@@ -192,7 +195,14 @@ describe('KafkaSink', () => {
     await sink.flush()
     sends[0]!.settle(new Error('NOT_LEADER_FOR_PARTITION'))
     await expect(sink.close()).rejects.toThrow('NOT_LEADER_FOR_PARTITION')
-    expect(sink.figures().fragments).toEqual({ sent: 1, acked: 0, eventTime: 5 })
+    expect(sink.figures().fragments).toEqual({
+      sent: 1,
+      acked: 0,
+      eventTime: 5,
+      ackedTime: Number.NaN,
+      bytesAcked: 0,
+    })
+    expect(sink.pendingFrom()).toBe(5)
   })
 
   it('paced records carry their due instant; --record-time trace stamps the event time', async () => {

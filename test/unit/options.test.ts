@@ -311,6 +311,8 @@ describe('flags to options: one line naming the flag and the value, bad input', 
       quiet: false,
       statsIntervalMs: 60_000,
       maxLagMs: 5_000,
+      stallAfterMs: 30_000,
+      httpLingerMs: 0,
     })
   })
 

@@ -20,7 +20,7 @@ const done = (sent: number, acked = sent, rest: Partial<Done> = {}): Done => ({
   type: 'done',
   counts: { [role]: { sent, acked } },
   stdoutClosed: false,
-  lateness: { counts: new Float64Array(0), count: 0, max: 0 },
+  lateness: { counts: new Float64Array(0), count: 0, max: 0, sum: 0 },
   ...rest,
 })
 const failed = (reason: Failed['reason'], message: string, counts?: Counts): Failed => ({

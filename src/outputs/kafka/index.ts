@@ -27,13 +27,14 @@ export const KAFKA = {
     const { prepareTopics } = await import('../../kafka/admin.ts')
     return (await prepareTopics(config, topics, log, largest))?.limits
   },
+  stallReason: (config) => `no acknowledgement from ${config.brokers.join(',')}`,
   where: (config, topics) =>
     ` into ${topics.slice(0, -1).join(', ')} and ${topics.at(-1)} at ${config.brokers.join(',')}`,
   summary: (config) => ({ brokers: config.brokers }),
   identity: (config) => ({ '--brokers': config.brokers.join(','), '--record-time': config.recordTime }),
-  async connect(config, { verbose, paced }) {
+  async connect(config, { verbose, paced, counters }) {
     const client = await import('../../kafka/client.ts')
-    const producer = await client.connectProducer(config, verbose)
+    const producer = await client.connectProducer(config, verbose, counters)
     if (paced) await client.warmUpEncoder() // only pacing needs the first batches fast
     return producer
   },

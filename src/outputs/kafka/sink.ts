@@ -36,14 +36,22 @@ export interface KafkaSinkOptions {
   batchBytes?: number
 }
 
-/** Messages for one send: per topic, in stream order, and how many of each stream. */
-interface Batch {
-  topics: Map<string, Message[]>
-  roles: Map<Role, number>
+/** Per stream in a batch: how many messages, their key and value bytes, and the last one's event time. */
+interface RoleShare {
+  n: number
   bytes: number
+  last: number
 }
 
-const emptyBatch = (): Batch => ({ topics: new Map(), roles: new Map(), bytes: 0 })
+/** Messages for one send: per topic, in stream order, per stream, and the first one's event time. */
+interface Batch {
+  topics: Map<string, Message[]>
+  roles: Map<Role, RoleShare>
+  bytes: number
+  first: number
+}
+
+const emptyBatch = (): Batch => ({ topics: new Map(), roles: new Map(), bytes: 0, first: Infinity })
 
 /**
  * Sends batches with one kafkajs producer. Key and value bytes are exactly the dry-run line's key
@@ -60,6 +68,11 @@ export class KafkaSink implements OutputSink {
   readonly counts: Partial<Record<Role, Counts>> = {}
   /** Per stream: the event time of the last message added. */
   readonly eventTimes: Partial<Record<Role, number>> = {}
+  /** Per stream: the key and value bytes acknowledged, and the event time of the last message acknowledged. */
+  private readonly ackedBytes: Partial<Record<Role, number>> = {}
+  private readonly ackedTimes: Partial<Record<Role, number>> = {}
+  /** The first event time of each batch handed to the producer and not yet acknowledged, oldest first. */
+  private readonly unacked: number[] = []
   private sealed: Batch[] = []
   private current = emptyBatch()
   private writer = new ByteWriter(1 << 16)
@@ -79,7 +92,10 @@ export class KafkaSink implements OutputSink {
     this.producer = producer
     this.options = options
     this.limit = Math.min(options.maxMessageBytes - BATCH_HEADROOM, options.batchBytes ?? Infinity)
-    for (const role of Object.keys(options.topics) as Role[]) this.counts[role] = { sent: 0, acked: 0 }
+    for (const role of Object.keys(options.topics) as Role[]) {
+      this.counts[role] = { sent: 0, acked: 0 }
+      this.ackedBytes[role] = 0
+    }
   }
 
   add(message: EventStream, due: number): void {
@@ -89,7 +105,8 @@ export class KafkaSink implements OutputSink {
     // A view, not a copy: a grown buffer leaves earlier views on the old one, still valid.
     const value = Buffer.from(w.buf.buffer, w.buf.byteOffset + start, w.pos - start)
     const key = message.keyBytes()
-    const size = (key?.length ?? 0) + value.length + RECORD_OVERHEAD
+    const payload = (key?.length ?? 0) + value.length
+    const size = payload + RECORD_OVERHEAD
     if (this.current.bytes > 0 && this.current.bytes + size > this.limit) {
       this.sealed.push(this.current)
       this.current = emptyBatch()
@@ -109,7 +126,15 @@ export class KafkaSink implements OutputSink {
       record.headers = this.headers
     }
     list.push(record)
-    batch.roles.set(message.role, (batch.roles.get(message.role) ?? 0) + 1)
+    const share = batch.roles.get(message.role)
+    if (share) {
+      share.n++
+      share.bytes += payload
+      share.last = message.time
+    } else {
+      batch.roles.set(message.role, { n: 1, bytes: payload, last: message.time })
+      if (batch.first === Infinity) batch.first = message.time
+    }
     this.eventTimes[message.role] = message.time
     batch.bytes += size
   }
@@ -141,23 +166,40 @@ export class KafkaSink implements OutputSink {
     const topicMessages = [...batch.topics].map(([topic, messages]) => ({ topic, messages }))
     const compression = COMPRESSION_TYPES[this.options.compression ?? 'none']
     const send = this.producer.sendBatch({ topicMessages, acks: this.options.acks, compression })
+    this.unacked.push(batch.first)
     this.inFlight = send.then(() => {
-      for (const [role, n] of batch.roles) this.counts[role]!.acked += n
+      this.unacked.shift()
+      for (const [role, share] of batch.roles) {
+        this.counts[role]!.acked += share.n
+        this.ackedBytes[role]! += share.bytes
+        this.ackedTimes[role] = share.last
+      }
       this.onCounts(this.counts)
     })
     this.inFlight.catch(() => {}) // observed at the next flush or at close
-    for (const [role, n] of batch.roles) this.counts[role]!.sent += n
+    for (const [role, share] of batch.roles) this.counts[role]!.sent += share.n
     this.onCounts(this.counts)
   }
 
-  /** Per stream: sent, acknowledged, and the event time of the last message added (NaN: none yet). */
+  /** Per stream: sent, acknowledged, the event times of the last message added and acknowledged (NaN: none yet), bytes acknowledged. */
   figures(): StreamFigures {
     return Object.fromEntries(
       Object.entries(this.counts).map(([role, c]) => [
         role,
-        { sent: c!.sent, acked: c!.acked, eventTime: this.eventTimes[role] ?? Number.NaN },
+        {
+          sent: c!.sent,
+          acked: c!.acked,
+          eventTime: this.eventTimes[role] ?? Number.NaN,
+          ackedTime: this.ackedTimes[role] ?? Number.NaN,
+          bytesAcked: this.ackedBytes[role]!,
+        },
       ]),
     )
+  }
+
+  /** The first event time of the oldest batch not yet acknowledged: handed to the producer, sealed, or being built. */
+  pendingFrom(): number {
+    return Math.min(this.unacked[0] ?? Infinity, this.sealed[0]?.first ?? Infinity, this.current.first)
   }
 
   /** Waits for the send in flight; throws if it failed. */

@@ -30,6 +30,7 @@ export const STDOUT = {
   oneStream: true,
   measuresLargest: false,
   preflight: () => requireStdout(),
+  stallReason: () => 'stdout is not being read: writing to it blocks',
   where: () => '',
   summary: () => ({ brokers: null }),
   unresumable: 'a dry-run has nothing to resume',

@@ -5,11 +5,11 @@ import { fdWrite, type WriteFn, writeAll } from '../../stdout.ts'
 import type { Role } from '../../types.ts'
 import type { OutputSink, StreamFigures } from '../output.ts'
 
-/** Per stream: messages written and the event time of the last one. */
-export type ByRole = Record<Role, { sent: number; eventTime: number }>
+/** Per stream: messages written, their bytes, and the event time of the last one. */
+export type ByRole = Record<Role, { sent: number; bytes: number; eventTime: number }>
 
 const perRole = (roles: readonly Role[]): ByRole =>
-  Object.fromEntries(roles.map((r) => [r, { sent: 0, eventTime: Number.NaN }]))
+  Object.fromEntries(roles.map((r) => [r, { sent: 0, bytes: 0, eventTime: Number.NaN }]))
 
 /** Runs a write while holding the lock shared by both workers (run/control.ts withStdoutLock). */
 export type Locker = <T>(fn: () => T) => T
@@ -46,6 +46,7 @@ export class LineSink implements OutputSink {
   add(message: EventStream): void {
     const out = this.out
     const role = message.role
+    const start = out.pos
     out.bytes(this.starts[role]!)
     out.bytes(message.keyJson())
     out.bytes(LINE_VALUE)
@@ -53,6 +54,7 @@ export class LineSink implements OutputSink {
     out.bytes(LINE_END)
     const pending = this.pending[role]!
     pending.sent++
+    pending.bytes += out.pos - start
     pending.eventTime = message.time
   }
 
@@ -72,19 +74,26 @@ export class LineSink implements OutputSink {
       if (p.sent === 0) continue
       const w = this.written[role]!
       w.sent += p.sent
+      w.bytes += p.bytes
       w.eventTime = p.eventTime
       p.sent = 0
+      p.bytes = 0
     }
   }
 
-  /** A line written is a line delivered: acknowledged as soon as it is written. */
+  /** A line written is a line delivered: acknowledged as soon as it is written (its bytes: the whole line). */
   figures(): StreamFigures {
     return Object.fromEntries(
       this.roles.map((r) => {
         const w = this.written[r]!
-        return [r, { sent: w.sent, acked: w.sent, eventTime: w.eventTime }]
+        return [r, { sent: w.sent, acked: w.sent, eventTime: w.eventTime, ackedTime: w.eventTime, bytesAcked: w.bytes }]
       }),
     )
+  }
+
+  /** Nothing waits once written; a batch not yet written was not handed over. */
+  pendingFrom(): number {
+    return Infinity
   }
 
   async close(): Promise<void> {
