@@ -12,6 +12,8 @@ const TAXONOMY = {
     code: 0,
     replay: 'everything in the window was sent (and acknowledged, with Kafka)',
     verify: "the topics hold exactly the replay's messages",
+    healthcheck:
+      'healthy: /healthz answered 200 (starting, waiting, running, done, or stalled less than --stall-after)',
   },
   /** A bug or an unexpected failure of the runtime. */
   internal: {
@@ -21,11 +23,17 @@ const TAXONOMY = {
   },
   /** `verify`: the topics do not hold exactly the replay's messages. */
   mismatch: { code: 1, with: 'internal' },
+  /** `healthcheck`: the run is unhealthy, or did not answer. */
+  unhealthy: {
+    code: 1,
+    healthcheck: 'unhealthy: 503 (stalled longer than --stall-after, or failed), another answer, or no answer',
+  },
   /** Bad input: a flag value, an environment twin or the trace itself. Nothing was sent. */
   'bad-input': {
     code: 2,
     replay: 'bad input (a flag or the trace); nothing was sent',
     verify: 'bad input (a flag or the trace)',
+    healthcheck: 'bad input (--http)',
   },
   /** The Kafka brokers could not be reached at start (or the topics not prepared). Nothing was sent. */
   'broker-unreachable': {
@@ -65,7 +73,10 @@ const TAXONOMY = {
   },
   /** SIGTERM (128 + 15), as SIGINT. */
   sigterm: { code: 143, with: 'sigint' },
-} as const satisfies Record<string, { code: number; replay?: string; verify?: string; with?: string }>
+} as const satisfies Record<
+  string,
+  { code: number; replay?: string; verify?: string; healthcheck?: string; with?: string }
+>
 
 /** Why a command ended. */
 export type Reason = keyof typeof TAXONOMY
@@ -76,7 +87,7 @@ export const EXIT_CODES = Object.fromEntries(Object.entries(TAXONOMY).map(([reas
 }
 
 /** Which command's meaning of the codes: a replay's (also inspect's), or verify's. */
-export type ExitCodeView = 'replay' | 'verify'
+export type ExitCodeView = 'replay' | 'verify' | 'healthcheck'
 
 /** The exit codes as `--help` lists them for `view`: the code(s) of each line (`130/143`), and what it means. */
 export function exitCodeLines(view: ExitCodeView): [codes: string, meaning: string][] {

@@ -8,6 +8,7 @@ import { join } from 'node:path'
 import pkg from '../package.json' with { type: 'json' }
 import { dispatch } from './cli/dispatch.ts'
 import { wantsVerbose } from './cli/env.ts'
+import { healthcheckCommand } from './commands/healthcheck.ts'
 import { inspectCommand } from './commands/inspect.ts'
 import { replayCommand } from './commands/replay.ts'
 import { verifyCommand } from './commands/verify.ts'
@@ -81,6 +82,12 @@ async function main(): Promise<number> {
         },
         invocation.opendt,
       )
+    case 'healthcheck':
+      return healthcheckCommand(invocation.args, {
+        fetch,
+        stdout: writeStdout,
+        name: (flag) => invocation.outsideArgv.get(flag) ?? `--${flag}`,
+      })
     case 'verify':
       requireStdout()
       return verifyCommand(invocation.args, invocation.outsideArgv, {

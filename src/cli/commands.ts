@@ -1,7 +1,7 @@
 import type { ExitCodeView } from '../errors.ts'
 import { DC_MOCK_ENVIRONMENT } from '../formats/dc-mock/defaults.ts'
 import type { FlagValues } from '../types.ts'
-import { dcMockArgs, inspectArgs, replayArgs, verifyArgs } from './flags.ts'
+import { dcMockArgs, healthcheckArgs, inspectArgs, replayArgs, verifyArgs } from './flags.ts'
 
 /**
  * The commands, each named once: its flags (flags.ts), the line `--help` describes it by, and what
@@ -98,6 +98,19 @@ export const COMMANDS = {
       `CONFIG_FILE is OpenDT's config file (--config; required); WORKLOAD_DIR the workload folder (TRACE_DIR; default ${DC_MOCK_ENVIRONMENT.workloadDir}); KAFKA_BOOTSTRAP_SERVERS the brokers (--brokers; default ${DC_MOCK_ENVIRONMENT.bootstrap}).`,
       'From the config file, read as OpenDT reads it (PyYAML and its pydantic models; a scalar YAML 1.1 and 1.2 read differently, like 010, is refused with both readings): global.speed_factor (--speed; -1 is max), services.dc-mock.heartbeat_frequency_minutes (--heartbeat), kafka.topics.{workload,power,topology}.name (the topics, required as dc-mock requires them); a missing topic is created with its partitions, replication_factor and config.',
       'A flag, or its OPENDT_REPLAY_ twin, wins over all of these; stderr says where each setting came from. Started with no command at all while CONFIG_FILE is set, opendt-replay runs this command.',
+    ],
+  },
+  healthcheck: {
+    args: healthcheckArgs,
+    description: "Ask a running replay's /healthz (--http): exit 0 when healthy, 1 when not",
+    exitCodes: 'healthcheck',
+    usage: 'opendt-replay healthcheck [--http [HOST:]PORT]',
+    examples: [
+      ['OPENDT_REPLAY_HTTP=0.0.0.0:9464 opendt-replay healthcheck', "a container's health check, beside its replay"],
+      ['opendt-replay healthcheck --http 127.0.0.1:9464', 'a replay started with --http 9464'],
+    ],
+    environment: [
+      "For an image without curl: a compose healthcheck runs it in the replay's container, which has OPENDT_REPLAY_HTTP set. It prints the answer in one line on stdout.",
     ],
   },
 } as const satisfies Record<string, CommandDefinition>

@@ -304,4 +304,22 @@ export const dcMockArgs = {
  */
 export type ReplayArgs = FlagValues<typeof replayArgs>
 export type VerifyArgs = FlagValues<typeof verifyArgs>
+export type HealthcheckArgs = FlagValues<typeof healthcheckArgs>
 export type InspectArgs = FlagValues<typeof inspectArgs>
+
+/** `healthcheck`: where the replay to ask serves its live view (the same setting, and twin, as its --http). */
+export const healthcheckArgs = {
+  http: {
+    ...replayArgs.http,
+    group: 'LIVE VIEW',
+    description:
+      'Where the replay serves its live view: [HOST:]PORT as its --http (0.0.0.0 and :: are asked on this machine); default $OPENDT_REPLAY_HTTP',
+  },
+  timeout: {
+    type: 'string',
+    group: 'LIVE VIEW',
+    default: '5s',
+    valueHint: 'DURATION',
+    description: 'How long to wait for the answer',
+  },
+} as const

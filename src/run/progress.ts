@@ -57,7 +57,7 @@ export class ProgressDisplay {
   show(): void {
     const line = this.line()
     if (!this.options.tty) {
-      this.options.log(line)
+      this.options.log(line.replace(/\s+/g, ' '))
       return
     }
     const up = this.drawn > 0 ? `\x1b[${this.drawn}A` : ''

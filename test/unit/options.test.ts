@@ -417,7 +417,7 @@ describe('dispatch', () => {
     const help = await dispatch(['inspect', '--help'], { env: {}, version: '', width: 80 })
     expect(help.command === 'print' && help.text.includes('EXIT CODES') && !help.text.includes('\x1b[')).toBe(true)
     await expect(dispatch(['frob'], { env: {}, version: '', width: 80 })).rejects.toThrow(
-      'unknown command "frob" (commands: replay, inspect, verify, dc-mock; see opendt-replay --help)',
+      'unknown command "frob" (commands: replay, inspect, verify, dc-mock, healthcheck; see opendt-replay --help)',
     )
   })
 })

@@ -1,0 +1,35 @@
+import type { HealthcheckArgs } from '../cli/flags.ts'
+import { parseDuration } from '../core/flag-values.ts'
+import { badInput, EXIT_CODES } from '../errors.ts'
+import { hostPort, parseListen } from '../live/address.ts'
+
+/** How to reach a server bound to every address: on this machine. */
+const LOCAL: Record<string, string> = { '0.0.0.0': '127.0.0.1', '::': '::1' }
+
+/**
+ * `opendt-replay healthcheck`: GET /healthz of the replay's live view (its --http, or the same
+ * OPENDT_REPLAY_HTTP) and exit 0 on 200, 1 otherwise, with the answer in one line on stdout. It is
+ * the health check of an image without curl (deploy/opendt's compose override).
+ */
+export async function healthcheckCommand(
+  args: HealthcheckArgs,
+  edges: { fetch: typeof fetch; stdout(text: string): void; name(flag: string): string },
+): Promise<number> {
+  if (args.http === undefined) {
+    throw badInput('healthcheck needs the address of the live view: --http [HOST:]PORT or OPENDT_REPLAY_HTTP')
+  }
+  const listen = parseListen(args.http, edges.name('http'))
+  const timeoutMs = parseDuration(edges.name('timeout'), args.timeout ?? '5s')
+  const url = `http://${hostPort(LOCAL[listen.host] ?? listen.host, listen.port)}/healthz`
+  let answer: Response
+  try {
+    answer = await edges.fetch(url, { signal: AbortSignal.timeout(timeoutMs) })
+  } catch (error) {
+    edges.stdout(`unhealthy: no answer from ${url}: ${(error as Error).message}\n`)
+    return EXIT_CODES.unhealthy
+  }
+  const body = (await answer.text()).trim()
+  const healthy = answer.status === 200
+  edges.stdout(`${healthy ? 'healthy' : 'unhealthy'}: ${answer.status} ${body}\n`)
+  return healthy ? EXIT_CODES.completed : EXIT_CODES.unhealthy
+}
