@@ -51,6 +51,15 @@ describe('deploy/opendt', () => {
         KAFKA_BOOTSTRAP_SERVERS: 'kafka:29092',
         WORKLOAD_DIR: '/app/workload',
         CONFIG_FILE: '/app/config.yaml',
+        OPENDT_REPLAY_HTTP: '0.0.0.0:9464',
+      },
+      ports: ['127.0.0.1:9464:9464'],
+      healthcheck: {
+        test: ['CMD', '/usr/local/bin/opendt-replay', 'healthcheck'],
+        interval: '10s',
+        timeout: '5s',
+        retries: 3,
+        start_period: '60s',
       },
       volumes: [
         // biome-ignore lint/suspicious/noTemplateCurlyInString: compose's variables, as the file spells them
