@@ -10,7 +10,9 @@
  *    isolate themselves by topic) and the three-node cluster of test/kafka/cluster.test.ts, each
  *    only when a chosen file asks for it (scripts/kafka.sh; KAFKA_VERSION picks the release).
  *    Tests that need a broker of their own (one they kill, or one with TLS and SASL listeners)
- *    still start it. Meanwhile --checks runs lint (Biome), the type check and the build.
+ *    still start it. Likewise the Debian tools the tests drive, Chromium and Prometheus
+ *    (scripts/tools.sh: installed with apt-get if missing, when root), when a chosen file names one.
+ *    Meanwhile --checks runs lint (Biome), the type check and the build.
  * 2. Runs the test files in three worker processes (bun test --parallel), the slowest first by
  *    test/timings.json (per-file milliseconds: a stale figure changes only the order), each
  *    file's output printed together. The tests see KAFKA_BROKER_STATE_DIR and
@@ -27,6 +29,7 @@ import { join, relative, resolve } from 'node:path'
 
 const ROOT = resolve(import.meta.dir, '..')
 const KAFKA_SH = join(ROOT, 'scripts', 'kafka.sh')
+const TOOLS_SH = join(ROOT, 'scripts', 'tools.sh')
 const WORKERS = 3
 const started = performance.now()
 const seconds = (from: number) => `${((performance.now() - from) / 1000).toFixed(0)} s`
@@ -41,7 +44,11 @@ const paths = chosen.length > 0 ? chosen : ['test/unit', 'test/e2e', 'test/kafka
 const files = [...new Bun.Glob('test/**/*.test.ts').scanSync(ROOT)].filter((file) =>
   paths.some((p) => file.includes(relative(ROOT, resolve(ROOT, p)))),
 )
-const asks = (call: string) => files.some((file) => readFileSync(join(ROOT, file), 'utf8').includes(call))
+const asks = (call: string | RegExp) =>
+  files.some((file) => {
+    const text = readFileSync(join(ROOT, file), 'utf8')
+    return typeof call === 'string' ? text.includes(call) : call.test(text)
+  })
 
 /** A broker or cluster that scripts/kafka.sh runs from a state folder of this run's own. */
 interface Kafka {
@@ -100,6 +107,23 @@ if (!process.env.KAFKA_BROKERS && (asks('sharedBroker(') || asks('ensureBroker('
   kafka.push(startKafka('KAFKA_BROKER_STATE_DIR', join(kafkaDir, 'broker'), 1))
 if (asks('startCluster(')) kafka.push(startKafka('KAFKA_CLUSTER_STATE_DIR', join(kafkaDir, 'cluster'), 3))
 
+/**
+ * scripts/tools.sh, in the background: resolves once Chromium and Prometheus are there (after its
+ * lines, a version each, are printed), or rejects with its one line.
+ */
+function startTools(): Promise<void> {
+  const proc = Bun.spawn(['bash', TOOLS_SH], { stdout: 'pipe', stderr: 'pipe' })
+  const ready = Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]).then(
+    ([out, err, code]) => {
+      if (code !== 0) throw new Error(`scripts/tools.sh failed (${code}): ${err.trim()}`)
+      process.stderr.write(out)
+    },
+  )
+  ready.catch(() => {}) // awaited, and reported, once the checks are done
+  return ready
+}
+const tools = asks(/chromium|prometheus|promtool|puppeteer|playwright/i) ? startTools() : undefined
+
 let cleaned: Promise<string[]> | undefined
 /** Stops what this run started and empties its folders; the entries the tests left in TMPDIR. */
 function cleanUp(): Promise<string[]> {
@@ -133,6 +157,12 @@ if (checks) {
     }
   }
   times.push(`checks ${seconds(from)}`)
+}
+
+if (failures.length === 0 && tools) {
+  const from = performance.now()
+  await tools.catch((e: Error) => failures.push(e.message))
+  times.push(`waiting for the tools ${seconds(from)}`)
 }
 
 if (failures.length === 0) {
