@@ -14,6 +14,7 @@ import { replayCommand } from './commands/replay.ts'
 import { verifyCommand } from './commands/verify.ts'
 import { escapeControls } from './core/text.ts'
 import { asReplayError, EXIT_CODES } from './errors.ts'
+import { LIVE_EDGES } from './live/index.ts'
 import { createLog } from './log.ts'
 import { requireStdout, StdoutClosed, writeStdout } from './stdout.ts'
 
@@ -76,6 +77,7 @@ async function main(): Promise<number> {
           log,
           env: process.env,
           version: stamp.version,
+          live: LIVE_EDGES,
           spawn: () => new Worker(new URL('./run/worker.ts', import.meta.url), workerOptions),
           onSignal,
           stderr: { write: (text) => void process.stderr.write(text), isTTY: process.stderr.isTTY === true },

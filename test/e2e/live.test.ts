@@ -1,0 +1,115 @@
+import { beforeAll, describe, expect, it, setDefaultTimeout } from 'bun:test'
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs'
+import { join } from 'node:path'
+import { requireBinary, run, temporaryFolders } from '../helpers.ts'
+import { frameWhen, get, startLive } from '../live.ts'
+
+const tempDir = temporaryFolders()
+setDefaultTimeout(60_000)
+
+let bin: string
+beforeAll(() => {
+  bin = requireBinary()
+})
+
+/** The sockets a process holds open (its fds that are sockets). */
+const sockets = (pid: number) =>
+  readdirSync(`/proc/${pid}/fd`).filter((fd) => {
+    try {
+      return readlinkSync(`/proc/${pid}/fd/${fd}`).startsWith('socket:')
+    } catch {
+      return false
+    }
+  }).length
+
+describe('the live view of a replay (--http)', () => {
+  it('serves the run while it runs; at the end /status holds the summary, and the health check passes', async () => {
+    const dir = tempDir('opendt-live-')
+    const summary = join(dir, 'summary.json')
+    const live = await startLive([
+      bin,
+      'replay',
+      '--dry-run',
+      '--speed',
+      '200',
+      '--http',
+      '0',
+      '--http-linger',
+      '60s',
+      '--summary-json',
+      summary,
+    ])
+    expect(live.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/)
+    // The URL is printed once.
+    expect(live.stderr().match(/live view at/g)).toEqual(['live view at'])
+    const done = await frameWhen(live.url, (s) => s.state === 'done')
+    const status = JSON.parse((await get(live.url, 'status')).text)
+    expect(status.state).toBe('done')
+    const health = await run([bin, 'healthcheck', '--http', live.url.slice('http://'.length, -1)])
+    expect(health.code).toBe(0)
+    expect(health.stdout).toMatch(/^healthy: 200 \{"state":"done"/)
+    live.proc.kill('SIGTERM')
+    const exit = await live.exited
+    expect(exit.code).toBe(0)
+    const json = JSON.parse(readFileSync(summary, 'utf8'))
+    expect(status.summary).toEqual(json)
+    expect(done.status.summary).toEqual(json)
+    expect(status.topics.map((t: { stream: string; sent: number; acknowledged: number }) => [t.stream, t.sent, t.acknowledged])).toEqual([
+      ['tasks', 4, 4],
+      ['fragments', 12, 12],
+    ])
+    expect(status.lateness).toEqual({ ...json.lateness, currentMs: 0 })
+    expect(exit.stdout.split('\n').filter(Boolean).length).toBe(16)
+  })
+
+  it('a port in use: one line, exit 2, nothing sent', async () => {
+    const taken = Bun.listen({ hostname: '127.0.0.1', port: 0, socket: { data() {} } })
+    try {
+      const result = await run([bin, 'replay', '--dry-run', '--speed', 'max', '--http', String(taken.port)])
+      expect(result).toEqual({
+        code: 2,
+        stdout: '',
+        stderr: `[error] --http 127.0.0.1:${taken.port}: address in use\n`,
+      })
+    } finally {
+      taken.stop(true)
+    }
+  })
+
+  it('a malformed address, and a report that cannot be written: one line, exit 2, nothing sent', async () => {
+    expect(await run([bin, 'replay', '--dry-run', '--http', 'localhost:'])).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: '[error] --http: expected [HOST:]PORT with PORT 0 to 65535, got "localhost:"\n',
+    })
+    expect(await run([bin, 'replay', '--dry-run', '--report', '/nonexistent/r.html'])).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: '[error] --report: /nonexistent/r.html: the folder /nonexistent does not exist (it is not created)\n',
+    })
+    expect(await run([bin, 'replay', '--dry-run'], { env: { OPENDT_REPLAY_HTTP: '99999' } })).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: '[error] OPENDT_REPLAY_HTTP: port 99999 is beyond 65535, got "99999"\n',
+    })
+  })
+
+  it('without --http no port is opened', async () => {
+    const proc = Bun.spawn([bin, 'replay', '--dry-run', '--speed', '1'], { stdout: 'pipe', stderr: 'pipe' })
+    // The first line on stdout: the run is under way.
+    const reader = proc.stdout.getReader()
+    await reader.read()
+    expect(sockets(proc.pid)).toBe(0)
+    proc.kill('SIGINT')
+    expect(await proc.exited).toBe(130)
+  })
+
+  it('the health check of nothing listening: exit 1, one line', async () => {
+    const free = Bun.listen({ hostname: '127.0.0.1', port: 0, socket: { data() {} } })
+    const port = free.port
+    free.stop(true)
+    const result = await run([bin, 'healthcheck', '--http', String(port)])
+    expect(result.code).toBe(1)
+    expect(result.stdout).toMatch(new RegExp(`^unhealthy: no answer from http://127\\.0\\.0\\.1:${port}/healthz: `))
+  })
+})
