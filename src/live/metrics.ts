@@ -13,9 +13,9 @@
  * that Prometheus can sum a sharded run across machines.
  *
  * A value not known yet (the trace time and the seconds since the last acknowledgement before the
- * first one) is left out rather than written NaN: a NaN sample would poison sum() and max() across
- * shards and plot as a value, while an absent sample is what PromQL and Grafana treat as "no data".
- * Its HELP and TYPE lines stay, so the family is always described.
+ * first one) is left out rather than written NaN, which promtool accepts too: a NaN sample is a
+ * value to Prometheus, which turns a sum() across shards into NaN, while an absent sample is what
+ * PromQL and Grafana treat as "no data". Its HELP and TYPE lines stay, so the family is described.
  */
 import { BUCKETS, bucketLimit } from '../core/lateness.ts'
 import type { LatenessHistogram, LiveState, LiveStatus, LiveTopic } from './status.ts'
