@@ -79,4 +79,3 @@ export async function get(url: string, path: string): Promise<{ status: number; 
   const r = await fetch(new URL(path, url))
   return { status: r.status, text: await r.text(), type: r.headers.get('content-type') }
 }
-

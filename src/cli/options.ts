@@ -122,7 +122,7 @@ function replayOptions(
     maxLagMs: optional('max-lag', parseDuration),
     startAt: optional('start-at', parseStartAt),
     stallAfterMs: parseDuration(name('stall-after'), args['stall-after'] ?? DEFAULTS['stall-after']),
-    http: optional('http', parseListen),
+    http: optional('http', (flag, text) => parseListen(text, flag)),
     httpLingerMs: parseDuration(name('http-linger'), args['http-linger'] ?? DEFAULTS['http-linger']),
     report: args.report,
   }

@@ -46,6 +46,9 @@ export async function replayCommand(
   const output = outputOf(options.output)
   output.preflight?.(options.output.config)
   if (options.quiet) log.level = 0
+  // The live view first: a port in use ends the run before anything else is said or loaded.
+  const monitor = replayMonitor(options, format, given.version)
+  const live = await startLive(options, monitor, given, log)
   // Where each setting came from, once, when OpenDT's configuration gave some (`dc-mock`).
   for (const line of opendt?.lines ?? []) log.info(line)
   for (const note of format.notes?.(options.spec.formatOptions) ?? []) log.info(note)
@@ -69,8 +72,6 @@ export async function replayCommand(
     }
   }
   const summaryFile = args['summary-json']
-  const monitor = replayMonitor(options, format, given.version)
-  const live = await startLive(options, monitor, given, log)
   let summary: ReplaySummary
   try {
     summary = await replay(options, format, edges, monitor)

@@ -154,7 +154,10 @@ describe('the command line', () => {
     ],
     [['replay', '--dry-run', '--speed', 'fast'], '--speed: expected a positive number or "max", got "fast"'],
     [['replay', '--dry-run', '--frobnicate'], 'unknown option --frobnicate (see opendt-replay replay --help)'],
-    [['frob'], 'unknown command "frob" (commands: replay, inspect, verify, dc-mock, healthcheck; see opendt-replay --help)'],
+    [
+      ['frob'],
+      'unknown command "frob" (commands: replay, inspect, verify, dc-mock, healthcheck; see opendt-replay --help)',
+    ],
   ])('%j fails with one line and exit 2, nothing on stdout', async (args, message) => {
     const result = await run([bin, ...args])
     expect(result).toEqual({ code: 2, stdout: '', stderr: `[error] ${message}\n` })

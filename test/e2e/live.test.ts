@@ -12,15 +12,22 @@ beforeAll(() => {
   bin = requireBinary()
 })
 
-/** The sockets a process holds open (its fds that are sockets). */
-const sockets = (pid: number) =>
-  readdirSync(`/proc/${pid}/fd`).filter((fd) => {
-    try {
-      return readlinkSync(`/proc/${pid}/fd/${fd}`).startsWith('socket:')
-    } catch {
-      return false
-    }
-  }).length
+/** The TCP ports a process listens on: its socket fds' inodes found in LISTEN state (0A) in /proc/net/tcp{,6}. */
+function listening(pid: number): number {
+  const inodes = new Set(
+    readdirSync(`/proc/${pid}/fd`).flatMap((fd) => {
+      try {
+        return [/^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`))?.[1] ?? []].flat()
+      } catch {
+        return []
+      }
+    }),
+  )
+  return ['tcp', 'tcp6']
+    .flatMap((table) => readFileSync(`/proc/${pid}/net/${table}`, 'utf8').trim().split('\n').slice(1))
+    .map((row) => row.trim().split(/\s+/))
+    .filter((cols) => cols[3] === '0A' && inodes.has(cols[9]!)).length
+}
 
 describe('the live view of a replay (--http)', () => {
   it('serves the run while it runs; at the end /status holds the summary, and the health check passes', async () => {
@@ -54,7 +61,13 @@ describe('the live view of a replay (--http)', () => {
     const json = JSON.parse(readFileSync(summary, 'utf8'))
     expect(status.summary).toEqual(json)
     expect(done.status.summary).toEqual(json)
-    expect(status.topics.map((t: { stream: string; sent: number; acknowledged: number }) => [t.stream, t.sent, t.acknowledged])).toEqual([
+    expect(
+      status.topics.map((t: { stream: string; sent: number; acknowledged: number }) => [
+        t.stream,
+        t.sent,
+        t.acknowledged,
+      ]),
+    ).toEqual([
       ['tasks', 4, 4],
       ['fragments', 12, 12],
     ])
@@ -94,12 +107,16 @@ describe('the live view of a replay (--http)', () => {
     })
   })
 
-  it('without --http no port is opened', async () => {
+  it('with --http the process listens on one port; without it, on none', async () => {
+    const live = await startLive([bin, 'replay', '--dry-run', '--speed', '1', '--http', '0'])
+    expect(listening(live.proc.pid)).toBe(1)
+    live.proc.kill('SIGINT')
+    expect((await live.exited).code).toBe(130)
     const proc = Bun.spawn([bin, 'replay', '--dry-run', '--speed', '1'], { stdout: 'pipe', stderr: 'pipe' })
     // The first line on stdout: the run is under way.
     const reader = proc.stdout.getReader()
     await reader.read()
-    expect(sockets(proc.pid)).toBe(0)
+    expect(listening(proc.pid)).toBe(0)
     proc.kill('SIGINT')
     expect(await proc.exited).toBe(130)
   })
