@@ -5,15 +5,16 @@ import { pathToFileURL } from 'node:url'
 import { MAX_PNG_BYTES } from '../../scripts/screenshot.ts'
 import { livePage } from '../../src/live/page.ts'
 import { reportHtml } from '../../src/live/report.ts'
-import type { LiveFrame, LiveStatus } from '../../src/live/status.ts'
+import { startLiveServer } from '../../src/live/server.ts'
+import type { LiveFrame, LiveHistory, LiveSource, LiveStatus } from '../../src/live/status.ts'
 import { type Chromium, launchChromium, type Tab } from '../browser.ts'
 import { temporaryFolders } from '../helpers.ts'
 import { fakeDemand, fakeHistory, fakePoints, fakeStatus, STAGES } from '../live-run.ts'
 
 /**
- * The live page and the report in Chromium, fed by a stub of the live server: `/` serves
- * livePage(), `/events` the frames the test pushes, as the real server frames them. Every figure
- * the page shows must be the status's own, to the digit.
+ * The live page and the report in Chromium. The page is served by the live server over a source
+ * that the test moves on (running, stalled, done), under the server's content security policy.
+ * Every figure the page shows must be the status's own, to the digit.
  */
 setDefaultTimeout(60_000)
 const tempDir = temporaryFolders()
@@ -26,40 +27,33 @@ afterAll(async () => {
   await chromium?.close()
 })
 
-/** A server of the page and of one event stream at a time, into which `push` writes frames. */
-function stubServer() {
-  let stream: ReadableStreamDefaultController<Uint8Array> | undefined
-  let opened = Promise.withResolvers<void>()
-  const encoder = new TextEncoder()
-  const server = Bun.serve({
-    hostname: '127.0.0.1',
-    port: 0,
-    idleTimeout: 0,
-    fetch(request) {
-      const path = new URL(request.url).pathname
-      if (path === '/') return new Response(livePage(), { headers: { 'content-type': 'text/html; charset=utf-8' } })
-      if (path !== '/events') return new Response('not found', { status: 404 })
-      const body = new ReadableStream<Uint8Array>({
-        start(controller) {
-          stream = controller
-          controller.enqueue(encoder.encode(': stub\n\n')) // a comment: Bun sends the headers with the first bytes
-          opened.resolve()
-        },
-      })
-      return new Response(body, { headers: { 'content-type': 'text/event-stream', 'cache-control': 'no-store' } })
+/**
+ * The live server (live/server.ts) serving livePage() over a source that the test moves on:
+ * `push` makes a frame current (its points join the history) and hands it to the subscribers.
+ */
+async function liveServer(first: LiveFrame) {
+  let status = first.status
+  const history: LiveHistory = first.history ?? { points: [], demand: null }
+  const subscribers = new Set<(frame: LiveFrame) => void>()
+  const source: LiveSource = {
+    status: () => status,
+    history: () => ({ points: [...history.points], demand: history.demand }),
+    latenessHistogram: () => ({ counts: [], count: 0, sumMs: 0, maxMs: 0 }),
+    subscribe(onFrame) {
+      subscribers.add(onFrame)
+      return () => subscribers.delete(onFrame)
     },
-  })
+  }
+  const pages = { page: livePage, metrics: () => '' }
+  const server = await startLiveServer({ host: '127.0.0.1', port: 0, name: '--http' }, source, pages)
   return {
-    url: `http://127.0.0.1:${server.port}/`,
-    /** Resolves once a page has opened its event stream. */
-    opened: () => opened.promise,
+    url: server.url,
     push(frame: LiveFrame) {
-      stream!.enqueue(encoder.encode(`event: frame\ndata: ${JSON.stringify(frame)}\n\n`))
+      status = frame.status
+      history.points.push(...frame.points)
+      for (const onFrame of subscribers) onFrame(frame)
     },
-    stop() {
-      opened = Promise.withResolvers<void>()
-      server.stop(true)
-    },
+    stop: () => server.stop(),
   }
 }
 
@@ -120,16 +114,13 @@ async function expectShows(tab: Tab, status: LiveStatus): Promise<void> {
 
 describe('the live page in Chromium', () => {
   it('shows a replay running, stalled, then done, figure for figure, with bounded charts', async () => {
-    const stub = stubServer()
+    // The first frame carries the history: 4,999 points, one short of thinning.
+    const running = fakeStatus(STAGES.running)
+    const server = await liveServer({ status: running, points: [], history: fakeHistory(STAGES.running, 4999) })
     try {
-      const tab = await chromium.open(stub.url)
-      await stub.opened()
-      await tab.waitForText('#connection', 'live')
-
-      // The first frame carries the history: 4,999 points, one short of thinning.
-      const running = fakeStatus(STAGES.running)
-      stub.push({ status: running, points: [], history: fakeHistory(STAGES.running, 4999) })
+      const tab = await chromium.open(server.url)
       await tab.waitForText('#state', 'running')
+      await tab.waitForText('#connection', 'live')
       await expectShows(tab, running)
       expect(await tab.figures(['#fraction', '#eta', '#state-detail', '#demand-capacity'])).toEqual({
         '#fraction': { text: '50.0 %', value: '0.5' },
@@ -144,7 +135,7 @@ describe('the live page in Chromium', () => {
 
       // Three points more: 5,002, thinned to every other one, the newest kept.
       const stalled = fakeStatus(STAGES.stalled)
-      stub.push({ status: stalled, points: fakePoints(STAGES.stalled, 3, 4999) })
+      server.push({ status: stalled, points: fakePoints(STAGES.stalled, 3, 4999) })
       await tab.waitForText('#state', 'stalled')
       await expectShows(tab, stalled)
       expect(await tab.figures(['#state-detail', '#eta', '#lateness .p99'])).toEqual({
@@ -158,7 +149,7 @@ describe('the live page in Chromium', () => {
       expect(await tab.attribute('#rate-chart', 'data-points')).toBe('2501')
 
       const done = fakeStatus(STAGES.done)
-      stub.push({ status: done, points: fakePoints(STAGES.done, 1, 5002) })
+      server.push({ status: done, points: fakePoints(STAGES.done, 1, 5002) })
       await tab.waitForText('#state', 'done')
       await expectShows(tab, done)
       await tab.waitForText('#connection', 'ended')
@@ -166,7 +157,7 @@ describe('the live page in Chromium', () => {
       expect(await tab.attribute('#lateness-chart', 'data-points')).toBe('2502')
 
       expect(tab.errors).toEqual([])
-      expect(tab.requests).toEqual([stub.url, `${stub.url}events`])
+      expect(tab.requests).toEqual([server.url, `${server.url}events`])
 
       // The screenshot helper: a PNG, within the bound docs/live.png must keep.
       const png = join(tempDir('opendt-live-page-'), 'live.png')
@@ -176,17 +167,16 @@ describe('the live page in Chromium', () => {
       expect(bytes.length).toBeLessThanOrEqual(MAX_PNG_BYTES)
       await tab.page.close()
     } finally {
-      stub.stop()
+      await server.stop()
     }
   })
 
   it("shows verify's check per topic, and the demand the twin receives", async () => {
-    const stub = stubServer()
+    const status = fakeStatus(STAGES.running, 'verify')
+    const history = { points: fakePoints(STAGES.running, 10), demand: fakeDemand(true) }
+    const server = await liveServer({ status, points: [], history })
     try {
-      const tab = await chromium.open(stub.url)
-      await stub.opened()
-      const status = fakeStatus(STAGES.running, 'verify')
-      stub.push({ status, points: [], history: { points: fakePoints(STAGES.running, 10), demand: fakeDemand(true) } })
+      const tab = await chromium.open(server.url)
       await tab.waitForText('#state', 'running')
       await expectShows(tab, status)
       expect(await tab.figures(['[data-topic="fragments"] .missing', '[data-topic="fragments"] .foreign'])).toEqual({
@@ -198,7 +188,7 @@ describe('the live page in Chromium', () => {
       expect(tab.errors).toEqual([])
       await tab.page.close()
     } finally {
-      stub.stop()
+      await server.stop()
     }
   })
 })
