@@ -27,17 +27,21 @@ export class Lateness {
   readonly counts = new Float64Array(BUCKETS)
   count = 0
   max = 0
+  /** The sum of the (non-negative) lateness added, ms: a Prometheus histogram's `_sum`. */
+  sum = 0
 
   add(ms: number, times = 1): void {
     const late = Math.max(ms, 0)
     this.counts[bucketOf(late)]! += times
     this.count += times
+    this.sum += late * times
     if (late > this.max) this.max = late
   }
 
-  merge(other: { counts: ArrayLike<number>; count: number; max: number }): void {
+  merge(other: { counts: ArrayLike<number>; count: number; max: number; sum?: number }): void {
     for (let b = 0; b < BUCKETS; b++) this.counts[b]! += other.counts[b]!
     this.count += other.count
+    this.sum += other.sum ?? 0
     if (other.max > this.max) this.max = other.max
   }
 
