@@ -85,6 +85,7 @@ async function main(): Promise<number> {
       return verifyCommand(invocation.args, invocation.outsideArgv, {
         log,
         env: process.env,
+        version: stamp.version,
         onSignal,
         stdout: writeStdout,
         stderr: { write: (text) => void process.stderr.write(text), isTTY: process.stderr.isTTY === true },
