@@ -14,6 +14,7 @@ import { replayCommand } from './commands/replay.ts'
 import { verifyCommand } from './commands/verify.ts'
 import { escapeControls } from './core/text.ts'
 import { asReplayError, EXIT_CODES } from './errors.ts'
+import { parseListen } from './live/address.ts'
 import { LIVE_EDGES } from './live/index.ts'
 import { createLog } from './log.ts'
 import { requireStdout, StdoutClosed, writeStdout } from './stdout.ts'
@@ -95,6 +96,8 @@ async function main(): Promise<number> {
       return verifyCommand(invocation.args, invocation.outsideArgv, {
         log,
         env: process.env,
+        version: stamp.version,
+        serveLive: (http, source) => LIVE_EDGES.serve(parseListen(http.listen, http.flag), source, {}),
         onSignal,
         stdout: writeStdout,
         stderr: { write: (text) => void process.stderr.write(text), isTTY: process.stderr.isTTY === true },

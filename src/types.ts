@@ -229,6 +229,10 @@ export interface VerifyOptions {
   quiet: boolean
   /** Differences shown per kind. */
   shown: number
+  /** `--http [HOST:]PORT`: serve the live view there: the text given, and how the user named the flag. */
+  http?: { listen: string; flag: string }
+  /** With `--http`: the capacity the live view draws the demand against (live/demand.ts liveCapacity); null: unknown. */
+  capacity?: { mhz: number; source: string } | null
 }
 
 /** Everything `inspect` needs, checked. */

@@ -272,6 +272,13 @@ export const verifyArgs = {
     description: "The replay's speed: the schedule of records without an opendt-due header is fitted with it",
   },
   json: { type: 'boolean', group: 'REPORTING', description: 'Print the report as JSON' },
+  http: {
+    type: 'string',
+    group: 'REPORTING',
+    valueHint: 'HOST:PORT',
+    description:
+      'Serve the live page, /metrics, /status and /healthz on [HOST:]PORT (PORT alone: 127.0.0.1; 0: a free port)',
+  },
   show: {
     type: 'string',
     group: 'READING',

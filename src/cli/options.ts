@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import {
   oneOf,
@@ -14,11 +15,12 @@ import { badInput } from '../errors.ts'
 import type { FormatDefinition, FormatRegistry } from '../formats/format.ts'
 import { DEFAULT_FORMAT, FORMATS, formatFlags } from '../formats/index.ts'
 import { parseListen } from '../live/address.ts'
+import { liveCapacity } from '../live/demand.ts'
 import { chooseOutput, whyNoCheckpoint } from '../outputs/index.ts'
 import { KAFKA } from '../outputs/kafka/index.ts'
 import { INT32_MAX } from '../trace/columns.ts'
 import { checkWritable, folderState, readTextFile } from '../trace/file.ts'
-import { capacityMhz, parseTopology } from '../trace/topology.ts'
+import { capacityMhz, parseTopology, type Topology } from '../trace/topology.ts'
 import type {
   Format,
   Host,
@@ -28,6 +30,7 @@ import type {
   ReplayOptions,
   Role,
   Shard,
+  StreamSpec,
   TopicSettings,
   TraceSpec,
   VerifyOptions,
@@ -196,7 +199,37 @@ export function toVerifyOptions(
     quiet: args.quiet === true,
     shown: positiveInteger(name('show'), args.show ?? verifyArgs.show.default),
   }
+  if (args.http !== undefined) {
+    verify.http = { listen: args.http, flag: name('http') }
+    verify.capacity = capacityOf(args, options.spec, sources.read ?? readTextFile)
+  }
   return { options: verify, format }
+}
+
+/**
+ * The capacity a live view draws the demand against (live/demand.ts liveCapacity has the rule):
+ * `--host-topology`'s file, else a topology.json beside the trace (TRACE_DIR, or the tasks
+ * file's folder), read and checked as inspect reads one. One beside the trace that does not
+ * read as a topology gives none: it is not the run's input, and the run goes on without it.
+ */
+export function capacityOf(
+  args: Pick<ReplayArgs, 'trace_dir' | 'host-topology'>,
+  spec: Pick<StreamSpec, 'trace' | 'host'>,
+  read: ReadText,
+): { mhz: number; source: string } | null {
+  const file = args['host-topology']
+  // resolveHost read and checked it already.
+  const hostTopology = file === undefined ? undefined : parseTopology(file, read(file))
+  const beside = spec.trace.demo ? undefined : join(args.trace_dir ?? dirname(spec.trace.tasks), 'topology.json')
+  let topology: Topology | undefined
+  if (beside !== undefined && !hostTopology && existsSync(beside)) {
+    try {
+      topology = parseTopology(beside, read(beside))
+    } catch {
+      topology = undefined
+    }
+  }
+  return liveCapacity({ host: spec.host, hostTopology, topology })
 }
 
 /** `--since`: an offset (digits), or an ISO-8601 time (one before 1970: the beginning). */

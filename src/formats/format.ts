@@ -146,6 +146,12 @@ export interface FormatDefinition {
    */
   shownExpected?(role: Role, value: string): string
   /**
+   * For `verify --http`: the CPU demand a record of `role` carries, as the twin reads it: `add`
+   * called with each fragment's start and end (epoch ms) and usage (MHz). Undefined: the stream
+   * carries none (or the format does not say). A value it cannot read adds nothing.
+   */
+  demandOf?(role: Role): ((value: Buffer, add: (fromMs: number, toMs: number, mhz: number) => void) => void) | undefined
+  /**
    * Its streams of `roles` over the built-in demo trace (trace/demo.ts), spelled as its messages are:
    * a paced worker writes them a few hundred times before the release, so that the first due
    * batches run compiled code (run/worker.ts). Without it, nothing is warmed.

@@ -1,11 +1,12 @@
 import { retime } from '../core/cycles.ts'
 import { formatDuration, formatTime } from '../core/text.ts'
 import type { FormatDefinition } from '../formats/format.ts'
+import { demoTrace } from '../trace/demo.ts'
 import { openParquetFile } from '../trace/file.ts'
 import { loadFragments, loadTasks, readFooter } from '../trace/load.ts'
 import { topLevelColumns } from '../trace/schema.ts'
 import { forEachFragmentTime, lastEventTime, traceStart, walkFragments } from '../trace/timeline.ts'
-import type { InspectOptions } from '../types.ts'
+import type { Host, InspectOptions, TraceSpec } from '../types.ts'
 import { type Demand, demand } from './demand.ts'
 
 /**
@@ -169,6 +170,21 @@ export async function inspect(
     ...sections,
   }
   return { report, demand: d }
+}
+
+/**
+ * The whole trace's demand as `inspect` computes it, on the what-if host when there is one: what
+ * a live view draws (verify's, a replay's), loaded apart from the run's own columns.
+ */
+export async function traceDemand(trace: TraceSpec, host?: Host): Promise<Demand> {
+  const { tasks, fragments } = trace.demo ? demoTrace() : await loadTrace(trace)
+  if (host) retime(tasks, fragments, host)
+  return demand(tasks, fragments)
+}
+
+async function loadTrace(trace: { tasks: string; fragments: string }) {
+  const tasks = await loadTasks(openParquetFile(trace.tasks))
+  return { tasks, fragments: await loadFragments(openParquetFile(trace.fragments), tasks, { strict: false }) }
 }
 
 /** The human-readable report: the trace's lines, then each format's section's (`formats` as inspect() was given them). */

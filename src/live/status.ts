@@ -130,6 +130,8 @@ export interface LiveFrame {
   points: LivePoint[]
   /** The whole history instead of `points`: the first frame of a stream, or when the history was thinned. */
   history?: LiveHistory
+  /** verify: the buckets of the received demand (DemandSeries.received) that changed since the previous frame, from index `from` on. */
+  received?: { from: number; values: number[] }
 }
 
 /** The lateness histogram, for /metrics: counts per core/lateness.ts bucket, in ms. */

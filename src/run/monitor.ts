@@ -174,7 +174,8 @@ export class ReplayMonitor implements LiveSource {
     delta.merge({
       counts: current.counts.map((c, b) => c - this.previous.counts[b]!),
       count: current.count - this.previous.count,
-      max: 0,
+      // Quantiles are capped at the max: the interval's is unknown, the run's bounds it.
+      max: current.max,
       sum: current.sum - this.previous.sum,
     })
     const measured = delta.count > 0

@@ -1,14 +1,18 @@
 import type { ConsolaInstance } from 'consola'
 import type { IHeaders } from 'kafkajs'
-import { EXIT_CODES, ReplayError } from '../errors.ts'
+import { asReplayError, EXIT_CODES, ReplayError } from '../errors.ts'
 import type { FormatDefinition } from '../formats/format.ts'
 import { prepare } from '../formats/prepare.ts'
+import { traceDemand } from '../inspect/report.ts'
 import { TopicReader } from '../kafka/consumer.ts'
+import type { LiveSource } from '../live/status.ts'
+import { KAFKA } from '../outputs/kafka/index.ts'
 import { DUE_HEADER } from '../outputs/kafka/sink.ts'
 import { sharedClock } from '../run/control.ts'
 import type { Role, VerifyOptions } from '../types.ts'
 import { DIFFERENCE_KINDS, TopicCheck } from './check.ts'
 import { describeMessages, expectedTopics } from './expected.ts'
+import { type LiveClock, VerifyLive } from './live.ts'
 import { formatVerifyReport, liveLines, type VerifyReport } from './report.ts'
 import { shardOwner } from './shard.ts'
 
@@ -17,6 +21,60 @@ export interface VerifyEdges {
   onSignal(handler: (signal: 'SIGINT' | 'SIGTERM') => void): () => void
   stdout(text: string): void
   stderr: { write(text: string): void; isTTY: boolean }
+  /**
+   * `--http`: serves the live view of `source` on the address given (live/server.ts, with the page
+   * and /metrics); resolves once listening. A bad address or a port in use throws bad input.
+   */
+  serveLive?(http: NonNullable<VerifyOptions['http']>, source: LiveSource): Promise<LiveServer>
+  /** The version the live view shows. */
+  version?: string
+  /** The live view's clock and timer (tests: a fake one). */
+  liveClock?: LiveClock
+}
+
+/** A running live view's server: where it listens, and how it stops. */
+export interface LiveServer {
+  url: string
+  stop(): Promise<void> | void
+}
+
+/**
+ * What `verify` does (check() below), and with `--http` the live view around it: served before
+ * the trace is loaded (a bad address fails before anything), stopped once the report is out.
+ */
+export async function verify(
+  options: VerifyOptions,
+  format: FormatDefinition,
+  edges: VerifyEdges,
+  since: string | undefined,
+): Promise<number> {
+  const http = options.http
+  if (!http) return check(options, format, edges, since, undefined)
+  if (!edges.serveLive) throw new ReplayError('internal', `${http.flag}: this build has no live server`)
+  const live = new VerifyLive(
+    {
+      version: edges.version ?? 'unknown',
+      format: format.name,
+      output: KAFKA.name,
+      topics: Object.fromEntries(format.streams.map((r) => [r, options.topics[r]!])),
+      speed: options.speed,
+      shard: options.spec.shard,
+      brokers: options.config.brokers,
+      capacity: options.capacity ?? null,
+      demandOf: format.demandOf,
+    },
+    edges.liveClock,
+  )
+  const server = await edges.serveLive(http, live)
+  edges.stderr.write(`live view at ${server.url}\n`)
+  try {
+    return await check(options, format, edges, since, live)
+  } catch (error) {
+    live.end('failed', null, asReplayError(error).message)
+    throw error
+  } finally {
+    await server.stop()
+  }
 }
 
 /**
@@ -25,11 +83,12 @@ export interface VerifyEdges {
  * prints the report on stdout. Exit 0 when the topics are exact, 1 when not. `since` is
  * `--since` as the user wrote it, for the warning on topics with nothing after it.
  */
-export async function verify(
+async function check(
   options: VerifyOptions,
   format: FormatDefinition,
   edges: VerifyEdges,
   since: string | undefined,
+  view: VerifyLive | undefined,
 ): Promise<number> {
   const { log } = edges
   const roles = format.streams
@@ -49,6 +108,7 @@ export async function verify(
   if (signal) {
     unsubscribe()
     log.info(`stopped by ${signal} before reading the topics`)
+    view?.end('interrupted', null)
     return EXIT_CODES[signal === 'SIGINT' ? 'sigint' : 'sigterm']
   }
   const { expected, origin, orphans } = loaded
@@ -62,6 +122,8 @@ export async function verify(
     (e) => new TopicCheck(e, options.shown, schedule, format.normalize?.(roleOf(topics, e.topic)), owner),
   )
   const byTopic = new Map(checks.map((c) => [c.expected.topic, c]))
+  // The whole trace's demand, as inspect draws it, loaded once the replay's hashes are built (its columns are gone).
+  if (view) view.loaded(loaded.window, checks, await traceDemand(options.spec.trace, options.spec.host))
   const counts = checks.map((c) => `${c.expected.count} in ${c.expected.topic}`).join(', ')
   log.info(`the trace defines ${counts}; reading from ${options.config.brokers.join(',')}`)
   if (shard) {
@@ -96,6 +158,7 @@ export async function verify(
               // Lateness only while following: after the fact, the header says nothing about arrival.
               const due = options.follow ? dueOf(m.headers) : undefined
               check.add({ partition, offset: m.offset, key: m.key, value: m.value, arrival, due })
+              view?.record(topic, m.key, m.value)
             }
           },
           stopped,
@@ -129,6 +192,7 @@ export async function verify(
   if (lost) report.lost = lost.message
   report.exact = report.topics.every((t) => t.exact) && report.missingTopics.length === 0 && !signal && !lost
   await describeSamples(report, format, options, topics)
+  view?.end(signal ? 'interrupted' : lost ? 'failed' : 'done', report, lost?.message)
   edges.stdout(`${options.json ? JSON.stringify(report, null, 2) : formatVerifyReport(report)}\n`)
   if (lost) throw lost
   if (signal) return EXIT_CODES[signal === 'SIGINT' ? 'sigint' : 'sigterm']
@@ -149,6 +213,7 @@ async function expectedReplay(format: FormatDefinition, options: VerifyOptions, 
   return {
     expected: expectedTopics(prepared.stream, topics),
     origin: prepared.window.from,
+    window: prepared.window,
     orphans: prepared.orphans,
   }
 }

@@ -1,8 +1,11 @@
 import { describe, expect, it } from 'bun:test'
+import { copyFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { dispatch } from '../../src/cli/dispatch.ts'
 import type { ReplayArgs } from '../../src/cli/flags.ts'
 import { toInspectOptions, toReplayOptions, toVerifyOptions } from '../../src/cli/options.ts'
 import { EXIT_CODES, exitCodeLines, ReplayError } from '../../src/errors.ts'
+import { temporaryFolders } from '../helpers.ts'
 
 /** The replay flags of an argv, as the binary would parse them (environment twins included). */
 async function replayArgs(argv: string[], env: Record<string, string> = {}) {
@@ -330,6 +333,7 @@ describe('flags to options: one line naming the flag and the value, bad input', 
 })
 
 describe('verify: the replay its flags define, and where to read', () => {
+  const temporaryFolder = temporaryFolders()
   async function verifyOptions(argv: string[], env: Record<string, string> = {}) {
     const invocation = await dispatch(['verify', ...argv], { env, version: 'test', width: 80 })
     if (invocation.command !== 'verify') throw new Error(`not verify: ${invocation.command}`)
@@ -381,6 +385,39 @@ describe('verify: the replay its flags define, and where to read', () => {
     ] as const) {
       expect([since, (await verifyOptions(['--brokers', 'k:9092', '--since', since])).from]).toEqual([since, from])
     }
+  })
+
+  it('--http: the address as given and how it was named, and the capacity the live view draws', async () => {
+    const folder = temporaryFolder('opendt-capacity-')
+    for (const file of ['tasks.parquet', 'fragments.parquet'])
+      copyFileSync(join('test/fixtures/v2-int-ids', file), join(folder, file))
+    const hosts = (count: number, coreCount: number, coreSpeed: number) =>
+      JSON.stringify({ clusters: [{ hosts: [{ count, cpu: { coreCount, coreSpeed } }] }] })
+    const brokers = ['--brokers', 'k:9092']
+    expect(await verifyOptions([folder, ...brokers])).not.toContainKey('http')
+    const none = await verifyOptions([folder, ...brokers], { OPENDT_REPLAY_HTTP: '8080' })
+    expect([none.http, none.capacity]).toEqual([{ listen: '8080', flag: 'OPENDT_REPLAY_HTTP' }, null])
+    writeFileSync(join(folder, 'topology.json'), hosts(277, 16, 2100))
+    const beside = await verifyOptions([folder, ...brokers, '--http', '0'])
+    expect([beside.http, beside.capacity]).toEqual([
+      { listen: '0', flag: '--http' },
+      { mhz: 277 * 16 * 2100, source: `${join(folder, 'topology.json')}: 277 hosts x 16 cores x 2100 MHz` },
+    ])
+    const whatIf = join(folder, 'what-if.json')
+    writeFileSync(whatIf, hosts(10, 64, 3000))
+    expect((await verifyOptions([folder, ...brokers, '--http', '0', '--host-topology', whatIf])).capacity).toEqual({
+      mhz: 10 * 64 * 3000,
+      source: `${whatIf}: 10 hosts x 64 cores x 3000 MHz`,
+    })
+    expect(
+      (await verifyOptions([folder, ...brokers, '--http', '0', '--host-cpus', '4', '--host-mhz', '2500'])).capacity,
+    ).toEqual({
+      mhz: 277 * 4 * 2500,
+      source: `${join(folder, 'topology.json')}'s 277 hosts as what-if hosts of 4 x 2500 MHz`,
+    })
+    // One beside the trace that is no topology: none, and verify goes on.
+    writeFileSync(join(folder, 'topology.json'), '{"clusters": []}')
+    expect((await verifyOptions([folder, ...brokers, '--http', '0'])).capacity).toBeNull()
   })
 
   it.each([

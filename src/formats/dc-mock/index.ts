@@ -23,7 +23,7 @@ import {
   TopologyStream,
 } from './side-streams.ts'
 import { type DcMockTrace, largestTaskMessage, openDtIds, PYTHON_INT_DIGITS, TaskMessageStream } from './streams.ts'
-import { openDtId, wallTimeNamed, withoutWallTime } from './wire.ts'
+import { openDtId, readTaskDemand, wallTimeNamed, withoutWallTime } from './wire.ts'
 
 /**
  * What OpenDT's dc-mock service sends today: dc.workload (each task with all its fragments, and
@@ -264,6 +264,7 @@ export const dcMock: FormatDefinition = {
   // Topology messages are stamped with the sender's wall clock: compared without it.
   normalize: (role) => (role === 'topology' ? withoutWallTime : undefined),
   shownExpected: (role, value) => (role === 'topology' ? wallTimeNamed(value) : value),
+  demandOf: (role) => (role === 'workload' ? readTaskDemand : undefined),
   warmUp,
   describeLargest: (role, key) => (role === 'workload' ? `task ${key}` : `the ${role} message`),
   notes(options) {

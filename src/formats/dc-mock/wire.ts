@@ -272,3 +272,26 @@ const WALL_STAMP = '"timestamp":"<the sender\'s wall clock>"'
 
 /** A topology message built at the epoch (as `verify` builds it) as a difference shows it: its stamp is the sender's wall clock. */
 export const wallTimeNamed = (value: string): string => value.replace(EPOCH_STAMP, WALL_STAMP)
+
+/**
+ * A dc.workload value read back (verify's live view): a task message's fragments, each running
+ * at its `cpu_usage` MHz for its `duration` ms from its predecessor's end (the first, from the
+ * task's `submission_time`). A heartbeat, or a value that is not such a message, adds nothing.
+ */
+export function readTaskDemand(value: Buffer, add: (fromMs: number, toMs: number, mhz: number) => void): void {
+  let message: { message_type?: unknown; task?: { submission_time?: unknown; fragments?: unknown } }
+  try {
+    message = JSON.parse(value.toString('utf8'))
+  } catch {
+    return
+  }
+  const task = message?.message_type === 'task' ? message.task : undefined
+  if (typeof task?.submission_time !== 'string' || !Array.isArray(task.fragments)) return
+  let at = Date.parse(task.submission_time)
+  if (!Number.isFinite(at)) return
+  for (const f of task.fragments as { duration?: unknown; cpu_usage?: unknown }[]) {
+    if (typeof f?.duration !== 'number' || typeof f.cpu_usage !== 'number') return
+    add(at, at + f.duration, f.cpu_usage)
+    at += f.duration
+  }
+}

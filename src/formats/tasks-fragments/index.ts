@@ -3,7 +3,7 @@ import type { Fragments, Tasks } from '../../trace/model.ts'
 import type { Role, Window } from '../../types.ts'
 import type { FormatDefinition } from '../format.ts'
 import { FragmentStream, TaskStream } from './streams.ts'
-import { keyBytes } from './wire.ts'
+import { keyBytes, readFragmentDemand } from './wire.ts'
 
 /** The seed's streams of `roles`, in that order (fragments are loaded when `fragments` is among them). */
 function streamsOf(
@@ -41,6 +41,7 @@ export const tasksFragments: FormatDefinition = {
     if (roles.includes('tasks')) c.ends.tasks = c.lastTask
     if (roles.includes('fragments')) c.ends.fragments = c.lastFragment
   },
+  demandOf: (role) => (role === 'fragments' ? readFragmentDemand : undefined),
   warmUp: (roles, { tasks, fragments }) => streamsOf(roles, tasks, fragments, { from: -Infinity, to: Infinity }),
   // The checkpoint keys it always had, so older checkpoints still resume.
   identity: async (options) => ({

@@ -57,3 +57,20 @@ export function writeFragmentValue(w: ByteWriter, timeMs: number, durationMs: nu
   w.double(cpuUsage)
   w.bytes(CLOSE)
 }
+
+/**
+ * A fragment value read back (verify's live view): it ran at `cpu_usage` MHz for `duration` ms up
+ * to its `submission_time` (its own time). A value that is not such a fragment adds nothing.
+ */
+export function readFragmentDemand(value: Buffer, add: (fromMs: number, toMs: number, mhz: number) => void): void {
+  let fragment: { submission_time?: unknown; duration?: unknown; cpu_usage?: unknown }
+  try {
+    fragment = JSON.parse(value.toString('utf8'))
+  } catch {
+    return
+  }
+  const { submission_time: time, duration, cpu_usage: usage } = fragment ?? {}
+  if (typeof time !== 'string' || typeof duration !== 'number' || typeof usage !== 'number') return
+  const to = Date.parse(time)
+  if (Number.isFinite(to)) add(to - duration, to, usage)
+}
