@@ -209,6 +209,8 @@ export interface ReplayOptions {
   httpLingerMs: number
   /** `--report`: the self-contained HTML report written when the run ends. */
   report?: string
+  /** With `--http` or `--report`: the capacity the demand chart is drawn against (live/demand.ts liveCapacity); null: unknown. */
+  capacity?: { mhz: number; source: string } | null
 }
 
 /** Where `verify` starts reading each partition: its first offset, its end, an offset, or the first record at or after a time. */

@@ -140,6 +140,7 @@ function replayOptions(
   }
   if (args['summary-json'] !== undefined) checkWritable(name('summary-json'), args['summary-json'])
   if (args.report !== undefined) checkWritable(name('report'), args.report)
+  if (options.http || options.report) options.capacity = capacityOf(args, options.spec, read)
   if (options.stallAfterMs <= 0) {
     throw badInput(`${name('stall-after')}: must be longer than 0, got ${quote(args['stall-after'])}`)
   }

@@ -4,6 +4,7 @@ import { FragmentOrder, TaskOrder } from '../core/order.ts'
 import { shardOf } from '../core/shard.ts'
 import { type EventStream, mergeStreams } from '../core/stream.ts'
 import { resolveWindow } from '../core/window.ts'
+import { type Demand, demand } from '../inspect/demand.ts'
 import type { IdKey } from '../trace/columns.ts'
 import { demoTrace } from '../trace/demo.ts'
 import { openParquetFile } from '../trace/file.ts'
@@ -27,6 +28,8 @@ export interface Prepared {
   skippedMs: number
   largest: LargestMessages
   notes: string[]
+  /** Asked for (a live view) and the fragments' usages loaded: the CPU demand, as inspect computes it. */
+  demand?: Demand
 }
 
 /** The event times of a cursor, in order (it is consumed). */
@@ -89,6 +92,7 @@ export async function prepare(
   spec: StreamSpec,
   measureLargest = false,
   wallClock: () => number = Date.now,
+  withDemand = false,
 ): Promise<Prepared> {
   if (roles.length === 0) return IDLE
   const { columns, toTraceEnd } = readsOf(format, roles)
@@ -162,6 +166,11 @@ export async function prepare(
     durationDerived: tasks.durationDerived,
     largest,
     notes,
+    // From the columns already loaded: a live view's demand costs no second read of the trace.
+    demand:
+      withDemand && fragments && fragments.cpuUsage.length === fragments.duration.length
+        ? demand(tasks, fragments)
+        : undefined,
   }
 }
 

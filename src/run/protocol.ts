@@ -6,6 +6,7 @@
  *   worker -> main   ready | error, then (after the release) progress and counts, then done | error
  */
 import type { ErrorReason } from '../errors.ts'
+import type { Demand } from '../inspect/demand.ts'
 import type { Counts, Output, Role, StreamSpec } from '../types.ts'
 
 /** Per stream: a worker's counts (only the streams it writes). */
@@ -28,6 +29,8 @@ export interface WorkerInit {
   skip: number
   /** The run's SharedArrayBuffer (run/control.ts). */
   shared: SharedArrayBuffer
+  /** A live view draws the trace's demand: the worker that loads the fragments' usages computes it. */
+  demand: boolean
   /** The run's live figures (run/figures.ts), laid out by `streams`: the format's streams, in its order. */
   figures: SharedArrayBuffer
   streams: Role[]
@@ -53,6 +56,8 @@ export interface Ready {
   largest: Partial<Record<Role, { key: string; bytes: number }>>
   /** Things worth one line on stderr (the main thread logs each distinct one once). */
   notes: string[]
+  /** Asked for (WorkerInit.demand) by a worker that loaded the usages: the trace's CPU demand (inspect/demand.ts). */
+  demand?: Demand
 }
 
 export type StreamEnds = Partial<Record<Role, number>>

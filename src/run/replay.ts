@@ -1,6 +1,7 @@
 import type { ConsolaInstance } from 'consola'
 import { formatDuration, formatTime } from '../core/text.ts'
 import type { FormatDefinition } from '../formats/format.ts'
+import { demandSeries } from '../live/demand.ts'
 import { outputOf } from '../outputs/index.ts'
 import type { Largest, OutputDefinition } from '../outputs/output.ts'
 import type { Counts, ReplayOptions, Role } from '../types.ts'
@@ -125,6 +126,8 @@ export async function replay(
     announce(edges.log, options, format, output, readied, first)
     const ends = readied.flatMap((r) => Object.values(r.ends).filter((t): t is number => t !== undefined))
     monitor.loaded({ from: first.from, to: first.to }, ends.length > 0 ? Math.max(...ends) : first.from)
+    const demand = readied.find((r) => r.demand)?.demand
+    if (demand) monitor.setDemand(demandSeries(demand, options.capacity ?? null))
     const record = checkpointRecorder(options.checkpoint) // one for both: the file holds every stream
     const finishing = workers.map((w) => nextMessage(w, countsInto(record)))
     let signal: 'SIGINT' | 'SIGTERM' | undefined
@@ -216,6 +219,8 @@ async function ready(
       // A worker's streams are acknowledged as one merged prefix (one send in flight).
       skip: roles[slot].reduce((n, r) => n + (options.checkpoint?.start.streams[r]?.acked ?? 0), 0),
       shared: control.buffer,
+      // Each worker that loads the fragments' usages computes it (the first one's is drawn).
+      demand: options.http !== undefined || options.report !== undefined,
       figures: monitor.figuresBuffer,
       streams: [...format.streams],
     }

@@ -110,6 +110,7 @@ async function serveRun(init: WorkerInit, formats: FormatRegistry): Promise<void
     skippedMs: prepared.skippedMs,
     largest: prepared.largest,
     notes: prepared.notes,
+    demand: prepared.demand,
   })
   const start = control.awaitRelease()
   if (start === undefined) return void (await output.disconnect?.(connection))
@@ -158,7 +159,7 @@ async function load(
   const name = init.spec.format
   const format = Object.hasOwn(formats, name) ? formats[name] : undefined
   if (!format) throw new Error(`this worker serves no format "${name}" (it serves ${Object.keys(formats).join(', ')})`)
-  const prepared = await prepare(format, init.roles, init.spec, output.measuresLargest)
+  const prepared = await prepare(format, init.roles, init.spec, output.measuresLargest, Date.now, init.demand)
   // Decoding leaves ~100 MB of hyparquet's short-lived arrays; collecting them now, before the
   // send loop allocates its buffers, keeps the peak RSS of a whole-SURF replay near 190 MB.
   Bun.gc(true)
