@@ -1,4 +1,5 @@
 import { retime } from '../core/cycles.ts'
+import { type Demand, demand } from '../core/demand.ts'
 import { formatDuration, formatTime } from '../core/text.ts'
 import type { FormatDefinition } from '../formats/format.ts'
 import { demoTrace } from '../trace/demo.ts'
@@ -7,7 +8,6 @@ import { loadFragments, loadTasks, readFooter } from '../trace/load.ts'
 import { topLevelColumns } from '../trace/schema.ts'
 import { forEachFragmentTime, lastEventTime, traceStart, walkFragments } from '../trace/timeline.ts'
 import type { Host, InspectOptions, TraceSpec } from '../types.ts'
-import { type Demand, demand } from './demand.ts'
 
 /**
  * What `opendt-replay inspect` reports about a trace before anything is sent; after these, each
@@ -25,7 +25,7 @@ export interface TraceInspection {
   busiestSecond: Record<'tasks' | 'fragments', { second: string; messages: number } | null>
   durationMismatches: { tasks: number; examples: { id: string; duration: number; fragmentSum: number }[] }
   replay: { speed: number | 'max'; wallSeconds: number }
-  /** CPU demand over the timeline (inspect/demand.ts), on the what-if host when there is one. */
+  /** CPU demand over the timeline (core/demand.ts), on the what-if host when there is one. */
   demand: {
     host: { cpus: number; mhz: number } | null
     totalCycles: string

@@ -1,5 +1,5 @@
+import type { Demand } from '../core/demand.ts'
 import type { Host } from '../types.ts'
-import type { Demand } from './demand.ts'
 
 /**
  * The demand as one self-contained SVG (pure): per-minute max and mean of the CPU demand over

@@ -1,10 +1,10 @@
-import type { Demand } from '../inspect/demand.ts'
+import type { Demand } from '../core/demand.ts'
 import { capacityMhz, type Topology } from '../trace/topology.ts'
 import type { Host } from '../types.ts'
 import type { DemandSeries } from './status.ts'
 
 /**
- * The demand chart's data (pure): inspect's demand curve (inspect/demand.ts) merged down to at
+ * The demand chart's data (pure): inspect's demand curve (core/demand.ts) merged down to at
  * most `maxPoints` buckets, the capacity it is drawn against, and, for verify, the demand the
  * twin receives, added up from the fragments it consumed into the same buckets.
  */
@@ -72,7 +72,7 @@ export function demandSeries(d: Demand, capacity: DemandSeries['capacity'], maxP
  * The demand the twin receives, from the fragments it consumed: each runs at its `cpu_usage` MHz
  * from its predecessor's time (or its task's submission) to its own (trace/timeline.ts), and adds
  * usage x overlap to each of inspect's buckets it overlaps, as inspect's sweep adds the demand's
- * level (inspect/demand.ts BucketSeries). A fragment on a what-if host arrives retimed (core/cycles.ts
+ * level (core/demand.ts BucketSeries). A fragment on a what-if host arrives retimed (core/cycles.ts
  * retime keeps its cycles, duration x usage x 1,000): its usage over its duration is what it asks.
  * Demand outside the trace's buckets (another trace's records) is left out.
  */

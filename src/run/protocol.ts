@@ -5,8 +5,9 @@
  *   main -> worker   WorkerInit, once
  *   worker -> main   ready | error, then (after the release) progress and counts, then done | error
  */
+
+import type { Demand } from '../core/demand.ts'
 import type { ErrorReason } from '../errors.ts'
-import type { Demand } from '../inspect/demand.ts'
 import type { Counts, Output, Role, StreamSpec } from '../types.ts'
 
 /** Per stream: a worker's counts (only the streams it writes). */
@@ -56,7 +57,7 @@ export interface Ready {
   largest: Partial<Record<Role, { key: string; bytes: number }>>
   /** Things worth one line on stderr (the main thread logs each distinct one once). */
   notes: string[]
-  /** Asked for (WorkerInit.demand) by a worker that loaded the usages: the trace's CPU demand (inspect/demand.ts). */
+  /** Asked for (WorkerInit.demand) by a worker that loaded the usages: the trace's CPU demand (core/demand.ts). */
   demand?: Demand
 }
 

@@ -1,6 +1,6 @@
+import type { Demand } from '../core/demand.ts'
 import { bucketLimit, Lateness } from '../core/lateness.ts'
 import { formatTime } from '../core/text.ts'
-import type { Demand } from '../inspect/demand.ts'
 import { demandBuckets, demandSeries, ReceivedDemand } from '../live/demand.ts'
 import type {
   DemandSeries,

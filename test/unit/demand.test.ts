@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'bun:test'
 import { retime } from '../../src/core/cycles.ts'
-import { demand, MAX_BUCKETS } from '../../src/inspect/demand.ts'
+import { demand, MAX_BUCKETS } from '../../src/core/demand.ts'
 import { demandSvg } from '../../src/inspect/svg.ts'
 import { makeFragments, makeTasks } from '../helpers.ts'
 

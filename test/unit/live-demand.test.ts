@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'bun:test'
-import { demand } from '../../src/inspect/demand.ts'
+import { demand } from '../../src/core/demand.ts'
 import { demandBuckets, demandSeries, liveCapacity, ReceivedDemand } from '../../src/live/demand.ts'
 import { parseTopology } from '../../src/trace/topology.ts'
 import { makeFragments, makeTasks } from '../helpers.ts'

@@ -1,7 +1,7 @@
-import { checkWork, totalCycles } from '../core/cycles.ts'
-import { FragmentOrder, TaskOrder } from '../core/order.ts'
 import type { Fragments, Tasks } from '../trace/model.ts'
 import { fragmentTime, lastEventTime } from '../trace/timeline.ts'
+import { checkWork, totalCycles } from './cycles.ts'
+import { FragmentOrder, TaskOrder } from './order.ts'
 
 /**
  * The trace's CPU demand over its synthesized timeline (pure). A fragment runs from its
