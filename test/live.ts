@@ -11,6 +11,8 @@ export interface LiveRun {
   url: string
   /** stderr so far, and once the process has exited, all of it. */
   stderr(): string
+  /** Resolves once stderr contains `text` (rejects if the process ends first). */
+  stderrUntil(text: string): Promise<void>
   /** stdout, once the process has exited. */
   exited: Promise<{ code: number; stdout: string; stderr: string }>
 }
@@ -29,15 +31,30 @@ export async function startLive(argv: string[], env: Record<string, string> = {}
     err += decoder.decode(value, { stream: true })
     url = /live view at (http:\/\/\S+)/.exec(err)?.[1]
   }
+  const waiters: { text: string; resolve(): void; reject(e: Error): void }[] = []
+  const settle = (ended: boolean) => {
+    for (const w of [...waiters]) {
+      if (err.includes(w.text)) w.resolve()
+      else if (ended) w.reject(new Error(`stderr ended without "${w.text}":\n${err}`))
+      else continue
+      waiters.splice(waiters.indexOf(w), 1)
+    }
+  }
   const rest = (async () => {
     for (;;) {
       const { value, done } = await reader.read()
-      if (done) return
+      if (done) return settle(true)
       err += decoder.decode(value, { stream: true })
+      settle(false)
     }
   })()
   const exited = Promise.all([proc.exited, out, rest]).then(([code, stdout]) => ({ code, stdout, stderr: err }))
-  return { proc, url, stderr: () => err, exited }
+  const stderrUntil = (text: string) =>
+    new Promise<void>((resolve, reject) => {
+      waiters.push({ text, resolve, reject })
+      settle(false)
+    })
+  return { proc, url, stderr: () => err, stderrUntil, exited }
 }
 
 /** Reads `/events` until a frame whose status `wanted` accepts; returns it (and closes the stream). */
