@@ -1,5 +1,6 @@
 import { Lateness } from '../src/core/lateness.ts'
 import type { LatenessHistogram, LiveStatus, LiveTopic } from '../src/live/status.ts'
+import type { MonitorSettings } from '../src/run/monitor.ts'
 
 /**
  * Fixed live statuses for the tests of the live view's edges (/metrics first): every figure a
@@ -82,4 +83,23 @@ export function latenessHistogram(): LatenessHistogram {
   const figures = [0, 0.45, 0.5, 2, 29_000, 30_000, 100_000]
   for (const ms of figures) lateness.add(ms)
   return { counts: lateness.counts, count: lateness.count, sumMs: 159_002.95, maxMs: lateness.max }
+}
+
+/** A replay monitor's settings (run/monitor.ts): the seed's two streams into Kafka at speed 10. */
+export function monitorSettings(over: Partial<MonitorSettings> = {}): MonitorSettings {
+  return {
+    version: '0.1.0',
+    format: 'tasks-fragments',
+    output: 'kafka',
+    streams: ['tasks', 'fragments'],
+    topics: { tasks: 'tasks', fragments: 'fragments' },
+    speed: 10,
+    shard: null,
+    brokers: ['127.0.0.1:9092'],
+    stallAfterMs: 30_000,
+    stallReason: 'no acknowledgement from 127.0.0.1:9092',
+    compressed: false,
+    activeSlots: [0, 1],
+    ...over,
+  }
 }

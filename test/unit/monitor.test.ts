@@ -1,24 +1,12 @@
 import { describe, expect, it } from 'bun:test'
 import type { LiveFrame, LivePoint } from '../../src/live/status.ts'
 import { LiveFigures } from '../../src/run/figures.ts'
-import { MAX_POINTS, type MonitorSettings, ReplayMonitor, thin } from '../../src/run/monitor.ts'
+import { MAX_POINTS, ReplayMonitor, thin } from '../../src/run/monitor.ts'
+import { monitorSettings } from '../live-status.ts'
 
 const T = Date.UTC(2022, 9, 6, 22)
 const W = Date.UTC(2026, 11, 7, 12)
-const settings: MonitorSettings = {
-  version: '0.1.0',
-  format: 'tasks-fragments',
-  output: 'kafka',
-  streams: ['tasks', 'fragments'],
-  topics: { tasks: 't', fragments: 'f' },
-  speed: 10,
-  shard: '0/2',
-  brokers: ['k:9092'],
-  stallAfterMs: 30_000,
-  stallReason: 'no acknowledgement from k:9092',
-  compressed: false,
-  activeSlots: [0, 1],
-}
+const settings = monitorSettings({ topics: { tasks: 't', fragments: 'f' }, shard: '0/2', brokers: ['k:9092'] })
 const point = (t: number, p99: number | null, current = 0): LivePoint => ({
   t,
   position: t,

@@ -3,33 +3,18 @@ import { formatDuration } from '../../src/core/text.ts'
 import { LiveFigures } from '../../src/run/figures.ts'
 import { type MonitorSettings, ReplayMonitor } from '../../src/run/monitor.ts'
 import { progressLine } from '../../src/run/progress.ts'
+import { monitorSettings } from '../live-status.ts'
 
 const T = Date.UTC(2022, 9, 6, 22)
 const H = 3_600_000
 /** The wall clock of these runs: the release at W. */
 const W = Date.UTC(2026, 11, 7, 12)
 
-const settings = (over: Partial<MonitorSettings> = {}): MonitorSettings => ({
-  version: '0.1.0',
-  format: 'tasks-fragments',
-  output: 'kafka',
-  streams: ['tasks', 'fragments'],
-  topics: { tasks: 'tasks', fragments: 'fragments' },
-  speed: 10,
-  shard: null,
-  brokers: ['127.0.0.1:9092'],
-  stallAfterMs: 30_000,
-  stallReason: 'no acknowledgement from 127.0.0.1:9092',
-  compressed: false,
-  activeSlots: [0, 1],
-  ...over,
-})
-
 /** A monitor over figures the test writes as the workers would, on a clock it sets. */
 function run(over: Partial<MonitorSettings> = {}) {
   const clock = { now: W - 1000 }
   const figures = new LiveFigures(['tasks', 'fragments'])
-  const monitor = new ReplayMonitor(settings(over), figures, () => clock.now)
+  const monitor = new ReplayMonitor(monitorSettings(over), figures, () => clock.now)
   monitor.loaded({ from: T, to: T + 10 * H }, T + 10 * H)
   return { clock, figures, monitor }
 }
