@@ -8,3 +8,11 @@ import { type ConsolaInstance, createConsola } from 'consola/basic'
 export function createLog(verbose = false): ConsolaInstance {
   return createConsola({ stdout: process.stderr, stderr: process.stderr, level: verbose ? 4 : 3 })
 }
+
+/** Runs `fn` with info lines let through even under --quiet (the summary, the live view's URL). */
+export function always(log: ConsolaInstance, fn: () => void): void {
+  const level = log.level
+  log.level = Math.max(level, 3)
+  fn()
+  log.level = level
+}

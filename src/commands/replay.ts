@@ -6,6 +6,7 @@ import { toReplayOptions } from '../cli/options.ts'
 import { ReplayError } from '../errors.ts'
 import type { FormatRegistry } from '../formats/format.ts'
 import type { LiveEdges } from '../live/edges.ts'
+import { always } from '../log.ts'
 import { outputOf } from '../outputs/index.ts'
 import { checkpointIdentity, startingPoint } from '../run/checkpoint.ts'
 import type { ReplayMonitor } from '../run/monitor.ts'
@@ -138,12 +139,4 @@ function lingering(ms: number, onSignal: ReplayEdges['onSignal']): Promise<void>
       resolve()
     }
   })
-}
-
-/** The summary is shown even under --quiet (which only lets errors through otherwise). */
-function always(log: ConsolaInstance, fn: () => void): void {
-  const level = log.level
-  log.level = Math.max(level, 3)
-  fn()
-  log.level = level
 }

@@ -6,6 +6,7 @@ import { prepare } from '../formats/prepare.ts'
 import { traceDemand } from '../inspect/report.ts'
 import { TopicReader } from '../kafka/consumer.ts'
 import type { LiveSource } from '../live/status.ts'
+import { always } from '../log.ts'
 import { KAFKA } from '../outputs/kafka/index.ts'
 import { DUE_HEADER } from '../outputs/kafka/sink.ts'
 import { sharedClock } from '../run/control.ts'
@@ -66,7 +67,7 @@ export async function verify(
     edges.liveClock,
   )
   const server = await edges.serveLive(http, live)
-  edges.stderr.write(`live view at ${server.url}\n`)
+  always(edges.log, () => edges.log.info(`live view at ${server.url}`))
   try {
     return await check(options, format, edges, since, live)
   } catch (error) {

@@ -34,7 +34,15 @@ function following(args: VerifyArgs) {
   const done = verifyCommand({ brokers: broker.bootstrap, follow: true, json: true, http: '0', ...args }, new Map(), {
     log: createConsola({
       level: 3,
-      reporters: [{ log: (o) => o.args.join(' ').includes('start the replay') && ready() }],
+      reporters: [
+        {
+          log: (o) => {
+            const line = o.args.join(' ')
+            if (line.startsWith('live view at')) stderr.push(line)
+            if (line.includes('start the replay')) ready()
+          },
+        },
+      ],
     }),
     env: {},
     onSignal: () => () => {},
@@ -84,7 +92,7 @@ describe('verify --follow --http: the live source against a real replay', () => 
       expect(replay.code).toBe(0)
       const { code, report, source, frames, stderr, stops } = await verify.finish()
       expect([code, report.exact]).toEqual([0, true])
-      expect(stderr).toEqual(['live view at http://127.0.0.1:1234/\n'])
+      expect(stderr).toEqual(['live view at http://127.0.0.1:1234/'])
       expect(stops).toEqual(['done'])
 
       const status = source.status()
