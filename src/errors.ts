@@ -13,7 +13,7 @@ const TAXONOMY = {
     replay: 'everything in the window was sent (and acknowledged, with Kafka)',
     verify: "the topics hold exactly the replay's messages",
     healthcheck:
-      'healthy: /healthz answered 200 (starting, waiting, running, done, or stalled less than --stall-after)',
+      'healthy: /healthz answered 200 (starting, waiting, running, interrupted, done, or stalled less than --stall-after)',
   },
   /** A bug or an unexpected failure of the runtime. */
   internal: {
@@ -56,7 +56,7 @@ const TAXONOMY = {
   /** An output could not be written: stdout (disk full, closed, I/O error; unlike a reader that left) or --summary-json. */
   'output-error': {
     code: 6,
-    replay: 'an output could not be written (stdout: a full disk or closed; --summary-json)',
+    replay: 'an output could not be written (stdout: a full disk or closed; --summary-json; --report)',
     verify: 'stdout could not be written (closed, a full disk)',
   },
   /** SIGINT (128 + 2): stopped on request after reporting what was sent. */

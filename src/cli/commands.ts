@@ -33,6 +33,10 @@ export const COMMANDS = {
       ['opendt-replay replay ./surf --dry-run --from 2d --to 3d', 'the third day, paced (10x)'],
       ['opendt-replay replay ./surf --brokers localhost:9092', 'into the Kafka topics tasks and fragments'],
       ['opendt-replay replay ./surf --brokers k1:9092 --format dc-mock', "what OpenDT's dc-mock sends"],
+      [
+        'opendt-replay replay ./surf --brokers k1:9092 --http 9464',
+        'with the live page, /metrics and /healthz at 127.0.0.1:9464',
+      ],
       ['opendt-replay replay ./surf --dry-run --host-cpus 2 --host-mhz 3000', 'as if every task ran on 2 x 3000 MHz'],
     ],
     environment: [
@@ -104,7 +108,7 @@ export const COMMANDS = {
     args: healthcheckArgs,
     description: "Ask a running replay's /healthz (--http): exit 0 when healthy, 1 when not",
     exitCodes: 'healthcheck',
-    usage: 'opendt-replay healthcheck [--http [HOST:]PORT]',
+    usage: 'opendt-replay healthcheck [--http [HOST:]PORT] [--timeout DURATION]',
     examples: [
       ['OPENDT_REPLAY_HTTP=0.0.0.0:9464 opendt-replay healthcheck', "a container's health check, beside its replay"],
       ['opendt-replay healthcheck --http 127.0.0.1:9464', 'a replay started with --http 9464'],

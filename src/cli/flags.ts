@@ -141,7 +141,7 @@ export const replayArgs = {
   http: {
     type: 'string',
     group: 'LIVE VIEW',
-    valueHint: 'HOST:PORT',
+    valueHint: '[HOST:]PORT',
     description:
       'Serve the live page, /metrics, /status and /healthz on [HOST:]PORT (PORT alone: 127.0.0.1; 0: a free port)',
   },
@@ -275,7 +275,7 @@ export const verifyArgs = {
   http: {
     type: 'string',
     group: 'REPORTING',
-    valueHint: 'HOST:PORT',
+    valueHint: '[HOST:]PORT',
     description:
       'Serve the live page, /metrics, /status and /healthz on [HOST:]PORT (PORT alone: 127.0.0.1; 0: a free port)',
   },

@@ -3,6 +3,14 @@ import { parseDuration } from '../core/flag-values.ts'
 import { badInput, EXIT_CODES } from '../errors.ts'
 import { hostPort, parseListen } from '../live/address.ts'
 
+/** Why a request got no answer, in words: Bun's error code (`ECONNREFUSED`), not its generic message. */
+function whyNoAnswer(error: unknown, timeoutMs: number): string {
+  const e = error as { name?: string; code?: string; message?: string }
+  if (e.name === 'TimeoutError') return `no answer within ${timeoutMs} ms`
+  if (e.code === 'ECONNREFUSED' || e.code === 'ConnectionRefused') return 'connection refused (nothing listens there)'
+  return e.code ? `${e.code}: ${e.message}` : String(e.message ?? error)
+}
+
 /** How to reach a server bound to every address: on this machine. */
 const LOCAL: Record<string, string> = { '0.0.0.0': '127.0.0.1', '::': '::1' }
 
@@ -25,7 +33,7 @@ export async function healthcheckCommand(
   try {
     answer = await edges.fetch(url, { signal: AbortSignal.timeout(timeoutMs) })
   } catch (error) {
-    edges.stdout(`unhealthy: no answer from ${url}: ${(error as Error).message}\n`)
+    edges.stdout(`unhealthy: no answer from ${url}: ${whyNoAnswer(error, timeoutMs)}\n`)
     return EXIT_CODES.unhealthy
   }
   const body = (await answer.text()).trim()

@@ -48,3 +48,6 @@ export function escapeControls(text: string, keepNewlines = false): string {
   }
   return out
 }
+
+/** A figure for JSON: at most three decimals (milliseconds of seconds, microseconds of milliseconds). */
+export const round3 = (x: number) => Math.round(x * 1000) / 1000

@@ -1,4 +1,5 @@
 import { Lateness } from '../core/lateness.ts'
+import { round3 } from '../core/text.ts'
 import type {
   DemandSeries,
   LatenessHistogram,
@@ -54,7 +55,6 @@ export const MAX_POINTS = 5_000
 const RATE_WINDOW_MS = 5_000
 
 const iso = (ms: number) => new Date(ms).toISOString()
-const round3 = (x: number) => Math.round(x * 1000) / 1000
 
 export class ReplayMonitor implements LiveSource {
   private readonly settings: MonitorSettings
@@ -335,7 +335,7 @@ export class ReplayMonitor implements LiveSource {
     if (this.settings.speed !== Infinity && !this.settings.compressed) {
       p = Math.min(p, this.origin + (now - this.start!) * this.settings.speed)
     }
-    return Math.max(w.from, Math.min(p, w.end))
+    return Math.floor(Math.max(w.from, Math.min(p, w.end)))
   }
 }
 

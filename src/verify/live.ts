@@ -1,6 +1,6 @@
 import type { Demand } from '../core/demand.ts'
 import { bucketLimit, Lateness } from '../core/lateness.ts'
-import { formatTime } from '../core/text.ts'
+import { round3 } from '../core/text.ts'
 import { demandBuckets, demandSeries, ReceivedDemand } from '../live/demand.ts'
 import type {
   DemandSeries,
@@ -208,12 +208,12 @@ export class VerifyLive implements LiveSource {
     this.previousLateness = Float64Array.from(merged.counts)
     const measured = since.count > 0
     return {
-      t: (now - this.startedAt!) / 1000,
+      t: round3((now - this.startedAt!) / 1000),
       position: status.trace.acknowledgedSeconds,
       acknowledged: this.readings.map((r) => r.check.read),
-      p50Ms: measured ? since.quantile(0.5) : null,
-      p99Ms: measured ? since.quantile(0.99) : null,
-      maxMs: measured ? since.max : null,
+      p50Ms: measured ? round3(since.quantile(0.5)) : null,
+      p99Ms: measured ? round3(since.quantile(0.99)) : null,
+      maxMs: measured ? round3(since.max) : null,
       currentMs: 0,
     }
   }
@@ -278,8 +278,8 @@ export class VerifyLive implements LiveSource {
         speed: s.speed === Infinity ? 'max' : s.speed,
         window: this.window
           ? {
-              from: formatTime(this.window.from),
-              to: Number.isFinite(this.window.to) ? formatTime(this.window.to) : null,
+              from: iso(this.window.from),
+              to: Number.isFinite(this.window.to) ? iso(this.window.to) : null,
             }
           : null,
         shard: s.shard ? `${s.shard.index}/${s.shard.count}` : null,
@@ -287,13 +287,13 @@ export class VerifyLive implements LiveSource {
         stallAfterSeconds: STALL_AFTER_SECONDS,
       },
       startedAt: this.startedAt === null ? null : iso(this.startedAt),
-      elapsedSeconds: this.startedAt === null ? 0 : (now - this.startedAt) / 1000,
+      elapsedSeconds: this.startedAt === null ? 0 : round3((now - this.startedAt) / 1000),
       trace: {
-        from: span ? formatTime(span.from) : null,
-        to: span ? formatTime(span.to) : null,
-        acknowledged: position === null ? null : formatTime(position),
+        from: span ? iso(span.from) : null,
+        to: span ? iso(span.to) : null,
+        acknowledged: position === null ? null : iso(position),
         acknowledgedSeconds: position === null ? null : position / 1000,
-        fraction: Math.min(1, Math.max(0, fraction)),
+        fraction: round3(Math.min(1, Math.max(0, fraction))),
         etaSeconds: read?.all ? 0 : this.eta(now, span, position),
       },
       topics: this.readings.map((r, i): LiveTopic => {
@@ -307,7 +307,7 @@ export class VerifyLive implements LiveSource {
           sent: read,
           acknowledged: read,
           bytesAcknowledged: r.bytes,
-          ratePerSecond: oldest && seconds > 0 ? (read - oldest.read[i]!) / seconds : 0,
+          ratePerSecond: oldest && seconds > 0 ? Math.round((read - oldest.read[i]!) / seconds) : 0,
           check: t
             ? {
                 expected: t.expected,
@@ -329,14 +329,14 @@ export class VerifyLive implements LiveSource {
       }),
       lateness: {
         messages: lateness.count,
-        p50Ms: lateness.quantile(0.5),
-        p99Ms: lateness.quantile(0.99),
-        maxMs: lateness.max,
+        p50Ms: round3(lateness.quantile(0.5)),
+        p99Ms: round3(lateness.quantile(0.99)),
+        maxMs: round3(lateness.max),
         currentMs: 0,
       },
       retries: 0,
       errors: 0,
-      secondsSinceLastAcknowledgement: this.lastRecordAt === null ? null : (now - this.lastRecordAt) / 1000,
+      secondsSinceLastAcknowledgement: this.lastRecordAt === null ? null : round3((now - this.lastRecordAt) / 1000),
       summary: this.report,
     }
   }

@@ -166,12 +166,12 @@ describe("verify's live source, fed by hand", () => {
       2,
       1,
     ])
-    expect(s.settings.window).toEqual({ from: '2022-10-06T22:00:00Z', to: null })
+    expect(s.settings.window).toEqual({ from: '2022-10-06T22:00:00.000Z', to: null })
     // Everything before a's second fragment (T+120 s) is read: 60 s of the 150 s from T+60 s.
     expect(s.trace).toEqual({
-      from: '2022-10-06T22:01:00Z',
-      to: '2022-10-06T22:03:30Z',
-      acknowledged: '2022-10-06T22:02:00Z',
+      from: '2022-10-06T22:01:00.000Z',
+      to: '2022-10-06T22:03:30.000Z',
+      acknowledged: '2022-10-06T22:02:00.000Z',
       acknowledgedSeconds: (T + 120_000) / 1000,
       fraction: 0.4,
       etaSeconds: null,
@@ -278,11 +278,15 @@ describe("verify's live source, fed by hand", () => {
     time.advance(1000)
     read(MESSAGES[1]![0], MESSAGES[1]![1], 1)
     // 60 s of trace in 1 s of wall time since T+120 s was reached: the last 30 s take 0.5 s.
-    expect(live.status().trace).toMatchObject({ acknowledged: '2022-10-06T22:03:00Z', fraction: 0.8, etaSeconds: 0.5 })
+    expect(live.status().trace).toMatchObject({
+      acknowledged: '2022-10-06T22:03:00.000Z',
+      fraction: 0.8,
+      etaSeconds: 0.5,
+    })
     read(MESSAGES[3]![0], MESSAGES[3]![1], 1)
     read(MESSAGES[2]![0], MESSAGES[2]![1], 1)
     const s = live.status()
-    expect([s.trace.acknowledged, s.trace.fraction, s.trace.etaSeconds]).toEqual(['2022-10-06T22:03:30Z', 1, 0])
+    expect([s.trace.acknowledged, s.trace.fraction, s.trace.etaSeconds]).toEqual(['2022-10-06T22:03:30.000Z', 1, 0])
     const d = live.history().demand!
     expect(d.received).toEqual(d.mean)
   })
