@@ -21,23 +21,16 @@
 import { rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
+import { scriptArgs } from './args.ts'
 import { KAFKA_SH, localBroker, sh } from './local-broker.ts'
 
 const root = resolve(import.meta.dir, '..')
-const argv = process.argv.slice(2)
-/** The value after a flag, and the flag and value taken out of the positional arguments. */
-const taken = new Set<number>()
-const option = (flag: string): string | undefined => {
-  const at = argv.indexOf(flag)
-  if (at < 0) return undefined
-  taken.add(at).add(at + 1)
-  return argv[at + 1]
-}
+const { argv, option, positional: rest } = scriptArgs()
 const bin = resolve(option('--bin') ?? join(root, 'dist', 'opendt-replay'))
 const shards = Number(option('--shards') ?? 1)
 const compression = option('--compression')
 const dcMock = argv.includes('dc-mock')
-const positional = argv.filter((a, i) => !taken.has(i) && !a.startsWith('--') && a !== 'dc-mock')
+const positional = rest().filter((a) => a !== 'dc-mock')
 const trace = resolve(positional[0] ?? join(root, '..', 'shared', 'data', 'surf'))
 const format = dcMock ? ['--format', 'dc-mock'] : []
 const local = localBroker()
