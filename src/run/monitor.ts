@@ -67,6 +67,8 @@ export class ReplayMonitor implements LiveSource {
   private ended: { state: LiveState; error: string | null; summary: unknown; final: LiveStatus } | undefined
   private points: LivePoint[] = []
   private demand: DemandSeries | null = null
+  /** The history changed beyond new points (the demand arrived): the next frame carries it whole. */
+  private historyChanged = false
   private readonly subscribers = new Set<(frame: LiveFrame) => void>()
   private timer: ReturnType<typeof setInterval> | undefined
   private previous: Lateness = new Lateness()
@@ -92,6 +94,7 @@ export class ReplayMonitor implements LiveSource {
   /** The demand chart's series (live/demand.ts), when it was computed. */
   setDemand(demand: DemandSeries | null): void {
     this.demand = demand
+    this.historyChanged = true
   }
 
   /** Released: the first messages are due at `start`, the schedule's origin at it. Samples start. */
@@ -150,11 +153,13 @@ export class ReplayMonitor implements LiveSource {
 
   private tick(): void {
     if (this.start === undefined || this.now() < this.start) {
-      this.emit([])
+      this.emit(this.historyChanged ? undefined : [])
+      this.historyChanged = false
       return
     }
-    const thinned = this.sample()
-    this.emit(thinned ? undefined : this.points.slice(-1))
+    const whole = this.sample() || this.historyChanged
+    this.historyChanged = false
+    this.emit(whole ? undefined : this.points.slice(-1))
   }
 
   /** `points` undefined: the history was thinned, frames carry it whole. */

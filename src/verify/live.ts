@@ -130,6 +130,8 @@ export class VerifyLive implements LiveSource {
     if (demand) {
       this.expectedDemand = demandSeries(demand, this.settings.capacity, MAX_POINTS)
       this.received = new ReceivedDemand(demandBuckets(demand, MAX_POINTS))
+      // A page that connected while the trace loaded has no demand: the next frame carries it.
+      this.thinned = true
     }
     this.previousLateness = new Float64Array(new Lateness().counts.length)
     this.state = 'running'

@@ -89,6 +89,8 @@ describe('the live page of a replay into Kafka, in Chromium', () => {
     const tab = await chromium.open(live.url)
     await tab.waitForText('#state', 'done')
     const page = await shown(tab, ['tasks', 'fragments'])
+    // The page opened while the trace loaded: the demand, computed then, still reached it.
+    const demandPoints = await tab.attribute('#demand-chart', 'data-points')
     const shot = join(dir, 'live.png')
     await tab.screenshot(process.env.OPENDT_REPLAY_SCREENSHOT ?? shot)
     expect(statSync(process.env.OPENDT_REPLAY_SCREENSHOT ?? shot).size).toBeLessThanOrEqual(200 * 1024)
@@ -113,6 +115,8 @@ describe('the live page of a replay into Kafka, in Chromium', () => {
     await offline.waitForText('#state', 'done')
     expect(await shown(offline, ['tasks', 'fragments'])).toEqual(expectedOf(json))
     expect(offline.requests).toEqual([pathToFileURL(report).href])
+    expect(Number(demandPoints)).toBeGreaterThan(0)
+    expect(await offline.attribute('#demand-chart', 'data-points')).toBe(demandPoints)
     expect(offline.errors).toEqual([])
   })
 

@@ -322,15 +322,18 @@
     return list.filter((_, i) => (last - i) % 2 === 0)
   }
 
-  function take(frame) {
-    if (frame.history) {
-      points = frame.history.points.slice()
-      demand = frame.history.demand
-    } else {
-      for (const p of frame.points) points.push(p)
-    }
-    while (points.length > MAX_POINTS) points = thin(points)
-    const s = frame.status
+  /**
+   * The figures on every frame; the charts at most once a second (and at once when the history
+   * comes whole or the run ends). Nothing while the tab is hidden. Measured with three pages on a
+   * replay at 1000x (scripts/bench-live.ts): redrawing every chart 4 times a second took the
+   * browsers most of a core, which the replay's workers then waited for.
+   */
+  const CHARTS_EVERY_MS = 1000
+  let chartsAt = Number.NEGATIVE_INFINITY
+  let latest = null
+
+  function render(force) {
+    const s = latest.status
     renderState(s)
     renderTrace(s)
     renderSummary(s)
@@ -338,10 +341,38 @@
     renderLateness(s.lateness)
     renderSettings(s)
     renderEnd(s)
+    const now = performance.now()
+    if (!force && now - chartsAt < CHARTS_EVERY_MS) return
+    chartsAt = now
     drawRates(s.topics, points)
     drawLateness(points)
     drawDemand(demand, s)
   }
+
+  function take(frame) {
+    if (frame.history) {
+      points = frame.history.points.slice()
+      demand = frame.history.demand
+    } else {
+      for (const p of frame.points) points.push(p)
+    }
+    // verify: the buckets of the demand received that changed since the last frame.
+    if (frame.received && demand && Array.isArray(demand.received)) {
+      frame.received.values.forEach((v, i) => {
+        demand.received[frame.received.from + i] = v
+      })
+    }
+    while (points.length > MAX_POINTS) points = thin(points)
+    // What the charts hold, even between their redraws.
+    for (const id of ['rate-chart', 'lateness-chart'])
+      document.getElementById(id).dataset.points = String(points.length)
+    latest = frame
+    if (!document.hidden) render(Boolean(frame.history) || ENDED.has(frame.status.state))
+  }
+
+  document.addEventListener('visibilitychange', () => {
+    if (!document.hidden && latest) render(true)
+  })
 
   const connection = (text) => {
     $('#connection').textContent = text
