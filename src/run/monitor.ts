@@ -88,7 +88,9 @@ export class ReplayMonitor implements LiveSource {
 
   /** The trace is loaded: the window, and the last event time in it (`end`). */
   loaded(window: { from: number; to: number }, end: number): void {
-    this.window = { ...window, end }
+    if (!Number.isFinite(window.from)) return // a worker that loaded nothing knows no window
+    // A shard without a message in the window has no last event (-Infinity): its window is empty.
+    this.window = { ...window, end: Number.isFinite(end) ? Math.max(end, window.from) : window.from }
   }
 
   /** The demand chart's series (live/demand.ts), when it was computed. */

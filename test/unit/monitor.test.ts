@@ -97,4 +97,33 @@ describe('the replay monitor', () => {
     ])
     expect(monitor.history().points).toEqual([])
   })
+
+  it('a shard with no message in the window: its window is empty, and every time is a valid one', () => {
+    const clock = { now: W }
+    const figures = new LiveFigures(settings.streams)
+    const monitor = new ReplayMonitor(settings, figures, () => clock.now)
+    monitor.loaded({ from: T, to: Infinity }, -Infinity)
+    monitor.released(W, T)
+    figures.record(
+      0,
+      { tasks: { sent: 0, acked: 0, eventTime: Number.NaN, ackedTime: Number.NaN, bytesAcked: 0 } },
+      Infinity,
+      W,
+    )
+    figures.record(
+      1,
+      { fragments: { sent: 0, acked: 0, eventTime: Number.NaN, ackedTime: Number.NaN, bytesAcked: 0 } },
+      Infinity,
+      W,
+    )
+    monitor.end({ failed: false, error: null, summary: null, interrupted: false })
+    const s = monitor.status()
+    expect([s.state, s.trace.from, s.trace.to, s.trace.acknowledged, s.trace.fraction]).toEqual([
+      'done',
+      '2022-10-06T22:00:00.000Z',
+      '2022-10-06T22:00:00.000Z',
+      '2022-10-06T22:00:00.000Z',
+      1,
+    ])
+  })
 })
