@@ -1,5 +1,5 @@
-import { existsSync } from 'node:fs'
-import { dirname, join } from 'node:path'
+import { closeSync, existsSync, openSync, realpathSync, rmSync, statSync } from 'node:fs'
+import { basename, dirname, join, resolve } from 'node:path'
 import {
   oneOf,
   parseDuration,
@@ -19,7 +19,7 @@ import { liveCapacity } from '../live/demand.ts'
 import { chooseOutput, whyNoCheckpoint } from '../outputs/index.ts'
 import { KAFKA } from '../outputs/kafka/index.ts'
 import { INT32_MAX } from '../trace/columns.ts'
-import { checkWritable, folderState, readTextFile } from '../trace/file.ts'
+import { checkWritable, folderState, readTextFile, reasonOf } from '../trace/file.ts'
 import { capacityMhz, parseTopology, type Topology } from '../trace/topology.ts'
 import type {
   Format,
@@ -139,7 +139,7 @@ function replayOptions(
     throw badInput(`${name('stats-interval')}: must be longer than 0, got ${quote(args['stats-interval'])}`)
   }
   if (args['summary-json'] !== undefined) checkWritable(name('summary-json'), args['summary-json'])
-  if (args.report !== undefined) checkWritable(name('report'), args.report)
+  if (args.report !== undefined) checkReport(name('report'), args.report, args, trace)
   if (options.http || options.report) options.capacity = capacityOf(args, options.spec, read)
   if (options.stallAfterMs <= 0) {
     throw badInput(`${name('stall-after')}: must be longer than 0, got ${quote(args['stall-after'])}`)
@@ -205,6 +205,57 @@ export function toVerifyOptions(
     verify.capacity = capacityOf(args, options.spec, sources.read ?? readTextFile)
   }
   return { options: verify, format }
+}
+
+/**
+ * `--report FILE`: writable now (a file it cannot create is found before anything is sent, not
+ * after), a regular file if it exists, and none of the files the run reads or writes: not in the
+ * trace's folder, not the trace's files, not --summary-json, --checkpoint or --host-topology.
+ */
+function checkReport(
+  flag: string,
+  path: string,
+  args: Pick<ReplayArgs, 'trace_dir' | 'summary-json' | 'checkpoint' | 'host-topology'>,
+  trace: TraceSpec,
+): void {
+  checkWritable(flag, path)
+  const full = realOrResolved(path)
+  const folders = [args.trace_dir, ...(trace.demo ? [] : [dirname(trace.tasks), dirname(trace.fragments)])]
+  for (const folder of folders.filter((f): f is string => f !== undefined)) {
+    const dir = realOrResolved(folder)
+    if (full.startsWith(`${dir}/`))
+      throw badInput(`${flag}: ${path} is in the trace's folder ${folder}: write the report elsewhere`)
+  }
+  const others = {
+    'summary-json': args['summary-json'],
+    checkpoint: args.checkpoint,
+    'host-topology': args['host-topology'],
+  }
+  for (const [other, file] of Object.entries(others)) {
+    if (file !== undefined && realOrResolved(file) === full)
+      throw badInput(`${flag}: ${path} is also --${other}'s file`)
+  }
+  const existed = existsSync(path)
+  if (existed && !statSync(path).isFile()) throw badInput(`${flag}: ${path} is not a regular file`)
+  try {
+    closeSync(openSync(path, 'a'))
+  } catch (error) {
+    throw badInput(`${flag}: cannot write ${path}: ${reasonOf(error)}`)
+  }
+  if (!existed) rmSync(path, { force: true })
+}
+
+/** A path with its links resolved (of its folder, when it does not exist yet). */
+function realOrResolved(path: string): string {
+  try {
+    return realpathSync(path)
+  } catch {
+    try {
+      return join(realpathSync(dirname(path)), basename(path))
+    } catch {
+      return resolve(path)
+    }
+  }
 }
 
 /**

@@ -27,7 +27,9 @@ export async function healthcheckCommand(
     throw badInput('healthcheck needs the address of the live view: --http [HOST:]PORT or OPENDT_REPLAY_HTTP')
   }
   const listen = parseListen(args.http, edges.name('http'))
+  if (listen.port === 0) throw badInput(`${edges.name('http')}: port 0 names no server: give the replay's port`)
   const timeoutMs = parseDuration(edges.name('timeout'), args.timeout ?? '5s')
+  if (timeoutMs <= 0) throw badInput(`${edges.name('timeout')}: must be longer than 0, got "${args.timeout}"`)
   const url = `http://${hostPort(LOCAL[listen.host] ?? listen.host, listen.port)}/healthz`
   let answer: Response
   try {
@@ -36,8 +38,21 @@ export async function healthcheckCommand(
     edges.stdout(`unhealthy: no answer from ${url}: ${whyNoAnswer(error, timeoutMs)}\n`)
     return EXIT_CODES.unhealthy
   }
-  const body = (await answer.text()).trim()
-  const healthy = answer.status === 200
-  edges.stdout(`${healthy ? 'healthy' : 'unhealthy'}: ${answer.status} ${body}\n`)
+  // One line, whatever answered: its whitespace folded, at most 300 characters.
+  const text = await answer.text()
+  const body = text.replace(/\s+/g, ' ').trim().slice(0, 300)
+  const ours = isHealth(text)
+  const healthy = answer.status === 200 && ours
+  const what = ours ? body : `not opendt-replay's /healthz: ${body}`
+  edges.stdout(`${healthy ? 'healthy' : 'unhealthy'}: ${answer.status} ${what}\n`)
   return healthy ? EXIT_CODES.completed : EXIT_CODES.unhealthy
+}
+
+/** Whether a body is live/health.ts's: JSON with a `state`. */
+function isHealth(text: string): boolean {
+  try {
+    return typeof (JSON.parse(text) as { state?: unknown }).state === 'string'
+  } catch {
+    return false
+  }
 }

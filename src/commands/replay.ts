@@ -47,6 +47,8 @@ export async function replayCommand(
   const output = outputOf(options.output)
   output.preflight?.(options.output.config)
   if (options.quiet) log.level = 0
+  // A signal before the replay listens for one is kept, and handed to it when it does.
+  const early = earlySignals(edges)
   // The live view first: a port in use ends the run before anything else is said or loaded.
   const monitor = replayMonitor(options, format, given.version)
   const live = await startLive(options, monitor, given, log)
@@ -75,16 +77,19 @@ export async function replayCommand(
   const summaryFile = args['summary-json']
   let summary: ReplaySummary
   try {
-    summary = await replay(options, format, edges, monitor)
+    summary = await replay(options, format, { ...edges, onSignal: early.onSignal }, monitor)
   } catch (error) {
+    early.stop()
     const failure = error instanceof ReplayError ? failureJson(options, output, error) : null
     if (summaryFile && failure) writeSummary(summaryFile, failure)
     monitor.end({ failed: true, error: (error as Error).message, summary: failure, interrupted: false })
     await live.finish()
     throw error
   }
+  early.stop()
   const json = summaryJson(options, output, summary)
-  const interrupted = summary.reason === 'sigint' || summary.reason === 'sigterm'
+  // The reader of stdout going away ends the run before its end, as a signal does.
+  const interrupted = summary.reason === 'sigint' || summary.reason === 'sigterm' || summary.reason === 'stdout-closed'
   monitor.end({ failed: summary.failed, error: summary.failed ? summary.line : null, summary: json, interrupted })
   if (summary.failed) {
     log.error(summary.line)
@@ -125,6 +130,28 @@ async function startLive(
       monitor.close()
       await server?.stop()
     },
+  }
+}
+
+/**
+ * Ctrl-C between the start and the replay's own subscription (while the live view starts, a
+ * checkpoint is read) is kept, not lost to the default handler, and given to the replay's handler
+ * as soon as it subscribes: the run then stops before sending, with its summary and report.
+ */
+function earlySignals(edges: Pick<ReplayEdges, 'onSignal'>): { onSignal: ReplayEdges['onSignal']; stop(): void } {
+  let pending: 'SIGINT' | 'SIGTERM' | undefined
+  let stop = edges.onSignal((s) => {
+    pending ??= s
+  })
+  return {
+    onSignal(handler) {
+      stop()
+      stop = () => {}
+      const off = edges.onSignal(handler)
+      if (pending) handler(pending)
+      return off
+    },
+    stop: () => stop(),
   }
 }
 

@@ -214,14 +214,19 @@ export class ReplayMonitor implements LiveSource {
     s.summary = e.summary
     s.trace.etaSeconds = e.state === 'done' ? 0 : null
     const json = e.summary as {
-      topics?: Record<string, { sent: number; acknowledged: number }>
+      topics?: Record<string, { sent: number; acknowledged: number; ratePerSecond: number }>
       lateness?: { messages: number; p50Ms: number; p99Ms: number; maxMs: number } | null
       wallSeconds?: number
     } | null
     if (json?.topics) {
       for (const t of s.topics) {
         const j = json.topics[t.stream]
-        if (j) Object.assign(t, { sent: j.sent, acknowledged: j.acknowledged })
+        if (j)
+          Object.assign(t, {
+            sent: j.sent,
+            acknowledged: j.acknowledged,
+            ratePerSecond: j.ratePerSecond ?? t.ratePerSecond,
+          })
       }
     }
     if (json?.lateness) s.lateness = { ...json.lateness, currentMs: 0 }

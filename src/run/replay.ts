@@ -9,7 +9,7 @@ import { writeCheckpoint } from './checkpoint.ts'
 import { SharedControl, sharedClock } from './control.ts'
 import { LiveFigures } from './figures.ts'
 import { ReplayMonitor } from './monitor.ts'
-import { conclude, firstFailure, type ReplaySummary, toError } from './outcome.ts'
+import { conclude, firstFailure, type ReplaySummary, type RunFacts, toError } from './outcome.ts'
 import { ProgressDisplay } from './progress.ts'
 import type { CountsUpdate, ProgressUpdate, Ready, StreamCounts, WorkerInit, WorkerMessage } from './protocol.ts'
 
@@ -118,6 +118,16 @@ export async function replay(
   const output = outputOf(options.output)
   const roles = rolesOf(options, format)
   const workers = ([0, 1] as const).map((slot) => edges.spawn(slot))
+  // From the start: a signal while the workers load aborts them (nothing was sent), after the
+  // release it stops them.
+  let signal: 'SIGINT' | 'SIGTERM' | undefined
+  let releasedYet = false
+  const unsubscribe = edges.onSignal((s) => {
+    signal ??= s
+    monitor.interrupted(s)
+    if (releasedYet) control.stop()
+    else control.abort()
+  })
   try {
     const { readied, limits } = await ready(workers, roles, options, format, output, edges.log, control, monitor)
     // The view of the window of a worker with streams (every such worker resolves it alike): the
@@ -129,19 +139,28 @@ export async function replay(
     const demand = readied.find((r) => r.demand)?.demand
     if (demand) monitor.setDemand(demandSeries(demand, options.capacity ?? null))
     const record = checkpointRecorder(options.checkpoint) // one for both: the file holds every stream
-    const finishing = workers.map((w) => nextMessage(w, countsInto(record)))
-    let signal: 'SIGINT' | 'SIGTERM' | undefined
-    const unsubscribe = edges.onSignal((s) => {
-      signal ??= s
-      monitor.interrupted(s)
-      control.stop()
+    const facts = (wallMs: number, startedAt: number): RunFacts => ({
+      streams,
+      startedAt,
+      speed: options.speed,
+      acknowledges: output.acknowledges,
+      wallMs,
+      window: { from: first.from, to: first.to },
+      skippedMs: first.skippedMs,
+      maxGap: options.spec.maxGapMs !== undefined,
+      maxLagMs: options.maxLagMs,
+      signal,
     })
+    // Stopped while loading: the workers were aborted, nothing was sent.
+    if (signal) return conclude([], facts(0, sharedClock()))
+    const finishing = workers.map((w) => nextMessage(w, countsInto(record)))
     // From the window start; a resumed run from its earliest message left, so it starts at once.
     const released = sharedClock()
     const resumed = options.checkpoint && streams.some((r) => (options.checkpoint!.start.streams[r]?.acked ?? 0) > 0)
     const earliest = Math.min(...readied.map((r) => r.next))
     const origin = resumed && earliest !== Infinity ? earliest : first.from
     const start = startInstant(options.startAt, released, edges.log)
+    releasedYet = true
     control.release(start, origin, limits)
     monitor.released(start, origin)
     const display = options.quiet ? undefined : progressDisplay(options, output, edges, monitor)
@@ -157,20 +176,9 @@ export async function replay(
     // Never negative: a run stopped while it waited for --start-at took no time.
     const wallMs = Math.max(0, sharedClock() - (start - START_LEAD_MS))
     display?.stop()
-    unsubscribe()
-    return conclude(results, {
-      streams,
-      startedAt: start,
-      speed: options.speed,
-      acknowledges: output.acknowledges,
-      wallMs,
-      window: { from: first.from, to: first.to },
-      skippedMs: first.skippedMs,
-      maxGap: options.spec.maxGapMs !== undefined,
-      maxLagMs: options.maxLagMs,
-      signal,
-    })
+    return conclude(results, facts(wallMs, start))
   } finally {
+    unsubscribe()
     for (const w of workers) w.terminate()
   }
 }

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it, setDefaultTimeout } from 'bun:test'
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs'
 import { join } from 'node:path'
-import { requireBinary, run, temporaryFolders } from '../helpers.ts'
+import { requireBinary, run, SURF, temporaryFolders } from '../helpers.ts'
 import { frameWhen, get, startLive } from '../live.ts'
 
 const tempDir = temporaryFolders()
@@ -130,5 +130,98 @@ describe('the live view of a replay (--http)', () => {
     expect(result.stdout).toBe(
       `unhealthy: no answer from http://127.0.0.1:${port}/healthz: connection refused (nothing listens there)\n`,
     )
+  })
+
+  it('a report never overwrites a file of the run, nor goes where it cannot be written', async () => {
+    const dir = tempDir('opendt-live-report-')
+    const summary = join(dir, 's.json')
+    const refused = async (args: string[], line: string) =>
+      expect(await run([bin, 'replay', ...args, '--dry-run', '--speed', 'max'])).toEqual({
+        code: 2,
+        stdout: '',
+        stderr: `[error] ${line}\n`,
+      })
+    await refused(
+      [SURF, '--report', join(SURF, 'topology.json')],
+      `--report: ${join(SURF, 'topology.json')} is in the trace's folder ${SURF}: write the report elsewhere`,
+    )
+    await refused(
+      ['--summary-json', summary, '--report', summary],
+      `--report: ${summary} is also --summary-json's file`,
+    )
+    await refused(['--report', '/dev/full'], '--report: /dev/full is not a regular file')
+    expect(existsSync(summary)).toBe(false)
+  })
+
+  it('Ctrl-C while the trace loads: nothing sent, exit 130, and the report says interrupted', async () => {
+    const dir = tempDir('opendt-live-early-')
+    const report = join(dir, 'r.html')
+    // The live view is up before the trace is loaded: the signal comes while the workers load.
+    const live = await startLive([
+      bin,
+      'replay',
+      SURF,
+      '--dry-run',
+      '--speed',
+      '1000',
+      '--http',
+      '0',
+      '--report',
+      report,
+    ])
+    live.proc.kill('SIGINT')
+    const exit = await live.exited
+    expect([exit.code, exit.stdout]).toEqual([130, ''])
+    expect(exit.stderr.trimEnd().split('\n').at(-1)).toBe(
+      '[info] stopped by SIGINT: sent 0 tasks and 0 fragments in 0.00 s (0 msg/s)',
+    )
+    expect(readFileSync(report, 'utf8')).toContain('\\"state\\":\\"interrupted\\"'.replaceAll('\\', ''))
+  })
+
+  it('the reader of stdout goes away: the report says interrupted, and claims nothing it did not write', async () => {
+    const dir = tempDir('opendt-live-gone-')
+    const report = join(dir, 'r.html')
+    const proc = Bun.spawn([bin, 'replay', SURF, '--dry-run', '--speed', 'max', '--to', '6h', '--report', report], {
+      stdout: 'pipe',
+      stderr: 'pipe',
+    })
+    const reader = proc.stdout.getReader()
+    await reader.read()
+    await reader.cancel()
+    expect(await proc.exited).toBe(141)
+    const html = readFileSync(report, 'utf8')
+    const snapshot = JSON.parse(
+      html.slice(
+        html.indexOf('>', html.indexOf('id="snapshot"')) + 1,
+        html.indexOf('</script>', html.indexOf('id="snapshot"')),
+      ),
+    )
+    expect(snapshot.status.state).toBe('interrupted')
+    const written = snapshot.status.topics.reduce((n: number, t: { acknowledged: number }) => n + t.acknowledged, 0)
+    // Everything before the position was written: no progress without a line written.
+    expect(written > 0 || snapshot.status.trace.fraction === 0).toBe(true)
+  })
+
+  it("the health check: a 200 that is not opendt-replay's is unhealthy, in one line; port 0 and a zero timeout are bad input", async () => {
+    const other = Bun.serve({ hostname: '127.0.0.1', port: 0, fetch: () => new Response('hello\n  world\n') })
+    try {
+      expect(await run([bin, 'healthcheck', '--http', String(other.port)])).toEqual({
+        code: 1,
+        stdout: "unhealthy: 200 not opendt-replay's /healthz: hello world\n",
+        stderr: '',
+      })
+    } finally {
+      other.stop(true)
+    }
+    expect(await run([bin, 'healthcheck', '--http', '0'])).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: "[error] --http: port 0 names no server: give the replay's port\n",
+    })
+    expect(await run([bin, 'healthcheck', '--http', '9', '--timeout', '0'])).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: '[error] --timeout: must be longer than 0, got "0"\n',
+    })
   })
 })

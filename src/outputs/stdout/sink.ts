@@ -32,6 +32,8 @@ export class LineSink implements OutputSink {
   private readonly lock: Locker
   private readonly write: WriteFn
   private readonly roles: Role[]
+  /** The event time of the first message of the batch not written yet (Infinity: none). */
+  private first = Infinity
 
   /** `topics`: the topic of each stream this sink writes (one, or several for a merged stream). */
   constructor(topics: Partial<Record<Role, string>>, lock: Locker, write: WriteFn = fdWrite(1)) {
@@ -47,6 +49,7 @@ export class LineSink implements OutputSink {
     const out = this.out
     const role = message.role
     const start = out.pos
+    if (start === 0) this.first = message.time
     out.bytes(this.starts[role]!)
     out.bytes(message.keyJson())
     out.bytes(LINE_VALUE)
@@ -69,6 +72,7 @@ export class LineSink implements OutputSink {
     const length = out.pos
     out.pos = 0
     this.lock(() => writeAll(this.write, out.buf, length))
+    this.first = Infinity
     for (const role of this.roles) {
       const p = this.pending[role]!
       if (p.sent === 0) continue
@@ -91,9 +95,9 @@ export class LineSink implements OutputSink {
     )
   }
 
-  /** Nothing waits once written; a batch not yet written was not handed over. */
+  /** A line written is delivered: what waits is the batch not written yet (its write failed, or blocks). */
   pendingFrom(): number {
-    return Infinity
+    return this.first
   }
 
   async close(): Promise<void> {
