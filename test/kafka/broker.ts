@@ -261,11 +261,32 @@ export async function createTopics(
   const admin = new Kafka({ clientId: 'test', brokers: [bootstrap], logLevel: logLevel.NOTHING }).admin()
   await admin.connect()
   const configEntries = Object.entries(config).map(([name, value]) => ({ name, value }))
-  await admin.createTopics({
-    topics: topics.map((topic) => ({ topic, numPartitions: partitions, replicationFactor: 1, configEntries })),
-    waitForLeaders: true,
-  })
-  await admin.disconnect()
+  try {
+    // kafkajs's own wait for the leaders can give up on a topic created a moment ago
+    // (UNKNOWN_TOPIC_OR_PARTITION, retriable; seen once in a fresh-clone run): then ask until each
+    // partition has a leader, at most 100 times.
+    await admin
+      .createTopics({
+        topics: topics.map((topic) => ({ topic, numPartitions: partitions, replicationFactor: 1, configEntries })),
+        waitForLeaders: true,
+      })
+      .catch((error: { retriable?: boolean }) => {
+        if (!error.retriable) throw error
+      })
+    for (let attempt = 1; ; attempt++) {
+      const led = await admin.fetchTopicMetadata({ topics }).then(
+        (m) => m.topics.every((t) => t.partitions.length === partitions && t.partitions.every((p) => p.leader >= 0)),
+        (error: { retriable?: boolean }) => {
+          if (!error.retriable || attempt >= 100) throw error
+          return false
+        },
+      )
+      if (led) break
+      await Bun.sleep(50)
+    }
+  } finally {
+    await admin.disconnect()
+  }
 }
 
 /** Kafka's console producer: in kafka-tools since 4.0, in the core jar before. */
