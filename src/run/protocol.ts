@@ -3,7 +3,9 @@
  * Besides these, they share only the SharedArrayBuffer of run/control.ts.
  *
  *   main -> worker   WorkerInit, once
- *   worker -> main   ready | error, then (after the release) progress and counts, then done | error
+ *   worker -> main   ready | error, then (after the release) counts, then done | error
+ *
+ * Progress goes through the shared figures of run/figures.ts, not in messages.
  */
 
 import type { Demand } from '../core/demand.ts'
@@ -63,14 +65,6 @@ export interface Ready {
 
 export type StreamEnds = Partial<Record<Role, number>>
 
-/** After a batch, at most every 200 ms: where each of the worker's streams stands. */
-export interface ProgressUpdate {
-  type: 'progress'
-  byRole: Partial<Record<Role, Counts & { eventTime: number }>>
-  /** How late the last batch went out, ms. */
-  lateness: number
-}
-
 /** After every batch sent or acknowledged (Kafka): what `--checkpoint` records. */
 export interface CountsUpdate {
   type: 'counts'
@@ -98,4 +92,4 @@ export interface Done {
   lateness: { counts: Float64Array; count: number; max: number; sum: number }
 }
 
-export type WorkerMessage = Ready | ProgressUpdate | CountsUpdate | Failed | Done
+export type WorkerMessage = Ready | CountsUpdate | Failed | Done

@@ -11,7 +11,7 @@ import { LiveFigures } from './figures.ts'
 import { ReplayMonitor } from './monitor.ts'
 import { conclude, firstFailure, type ReplaySummary, type RunFacts, toError } from './outcome.ts'
 import { ProgressDisplay } from './progress.ts'
-import type { CountsUpdate, ProgressUpdate, Ready, StreamCounts, WorkerInit, WorkerMessage } from './protocol.ts'
+import type { CountsUpdate, Ready, StreamCounts, WorkerInit, WorkerMessage } from './protocol.ts'
 
 /** The edges replay() drives: workers, signals, the log. Passed in so tests can stand in for them. */
 export interface ReplayEdges {
@@ -27,17 +27,14 @@ export interface ReplayEdges {
 const START_LEAD_MS = 5
 
 /** Waits for the next message (or crash) of a worker; progress messages go to `onProgress`. */
-function nextMessage(
-  worker: Worker,
-  onProgress: (m: ProgressUpdate | CountsUpdate) => void = () => {},
-): Promise<WorkerMessage> {
+function nextMessage(worker: Worker, onCounts: (m: CountsUpdate) => void = () => {}): Promise<WorkerMessage> {
   return new Promise((resolve) => {
     const cleanup = () => {
       worker.removeEventListener('message', onMessage)
       worker.removeEventListener('error', onError)
     }
     const onMessage = (event: MessageEvent<WorkerMessage>) => {
-      if (event.data.type === 'progress' || event.data.type === 'counts') return onProgress(event.data)
+      if (event.data.type === 'counts') return onCounts(event.data)
       cleanup()
       resolve(event.data)
     }
@@ -153,7 +150,7 @@ export async function replay(
     })
     // Stopped while loading: the workers were aborted, nothing was sent.
     if (signal) return conclude([], facts(0, sharedClock()))
-    const finishing = workers.map((w) => nextMessage(w, countsInto(record)))
+    const finishing = workers.map((w) => nextMessage(w, (m) => record(m.counts)))
     // From the window start; a resumed run from its earliest message left, so it starts at once.
     const released = sharedClock()
     const resumed = options.checkpoint && streams.some((r) => (options.checkpoint!.start.streams[r]?.acked ?? 0) > 0)
@@ -300,13 +297,6 @@ function announce(
   const where = output.where(options.output.config, topics)
   const pace = options.speed === Infinity ? 'max speed' : `speed ${options.speed}`
   log.info(`replaying ${formatTime(ready.from)} to ${to} at ${pace}${where}`)
-}
-
-/** A worker's counts into the checkpoint (progress is read from the shared figures: run/monitor.ts). */
-function countsInto(record: (counts: StreamCounts) => void): (p: ProgressUpdate | CountsUpdate) => void {
-  return (p) => {
-    if (p.type === 'counts') record(p.counts)
-  }
 }
 
 function progressDisplay(

@@ -9,7 +9,7 @@
  * (a definition holds functions, which no message carries) and is looked up here once, in the
  * formats this worker serves (serve, at the end).
  */
-import { type Clock, type PaceOptions, type Progress, pace } from '../core/pacer.ts'
+import { type Clock, type PaceOptions, pace } from '../core/pacer.ts'
 import { dueAt, type Schedule } from '../core/schedule.ts'
 import type { EventStream } from '../core/stream.ts'
 import { asReplayError } from '../errors.ts'
@@ -25,7 +25,7 @@ import type { Role } from '../types.ts'
 import { SharedControl, sharedClock } from './control.ts'
 import { LiveFigures } from './figures.ts'
 import { Gate } from './gate.ts'
-import type { Done, Failed, ProgressUpdate, StreamCounts, WorkerInit, WorkerMessage } from './protocol.ts'
+import type { Done, Failed, StreamCounts, WorkerInit, WorkerMessage } from './protocol.ts'
 
 declare const self: Worker
 const post = (message: WorkerMessage) => self.postMessage(message)
@@ -55,19 +55,6 @@ function warmUp(format: FormatDefinition, roles: readonly Role[]): void {
       }
     }
     sink.flush()
-  }
-}
-
-/** Progress goes to the main thread at most this often. */
-const PROGRESS_EVERY_MS = 200
-
-function progressReporter(byRole: () => ProgressUpdate['byRole']): (p: Progress) => void {
-  let last = 0
-  return (p) => {
-    const now = performance.now()
-    if (now - last < PROGRESS_EVERY_MS) return
-    last = now
-    post({ type: 'progress', byRole: byRole(), lateness: p.lateness })
   }
 }
 
@@ -181,7 +168,6 @@ async function paceInto(
   record: () => void,
 ): Promise<WorkerMessage> {
   const { sink } = output
-  const report = progressReporter(() => sink.figures())
   const options: PaceOptions = {
     stopped: output.stopped,
     maxLagMs: init.maxLagMs,
@@ -190,10 +176,8 @@ async function paceInto(
     gate: output.gate,
     lateness: figures.lateness(init.slot),
     onDue: (wall) => figures.due(init.slot, wall),
-    onBatch: (progress) => {
-      record()
-      report(progress)
-    },
+    // Progress reaches the main thread through the shared figures (run/monitor.ts reads them).
+    onBatch: record,
   }
   try {
     const result = await pace(stream, schedule, sleepingClock(output.stopped), sink, options)
