@@ -20,12 +20,15 @@
  * 3. Stops the broker and the cluster, then fails if the tests left anything in that TMPDIR, naming
  *    each entry; the folder is removed either way.
  *
- * Its last line says passed or failed, why, and how long each stage took. Refresh the timings
+ * Above its last line it repeats each failed test's name, place and error (from bun test's JUnit
+ * report, scripts/junit.ts), because CI keeps only a log's tail. Its last line says passed or
+ * failed, why, and how long each stage took. Refresh the timings
  * after a change of weight: `bun scripts/test.ts --update-timings`.
  */
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, relative, resolve } from 'node:path'
+import { failedTests, failuresAgain } from './junit.ts'
 
 const ROOT = resolve(import.meta.dir, '..')
 const KAFKA_SH = join(ROOT, 'scripts', 'kafka.sh')
@@ -98,14 +101,15 @@ async function step(command: string[], env: Record<string, string | undefined> =
   return Bun.spawn(command, { cwd: ROOT, stdout: 'inherit', stderr: 'inherit', env }).exited
 }
 
-// Brokers live outside the tests' TMPDIR, which must end empty: in a folder of their own beside it.
-const kafkaDir = mkdtempSync(join(tmpdir(), 'opendt-replay-kafka-'))
+// What this script keeps outside the tests' TMPDIR, which must end empty, in a folder of its own
+// beside it: the brokers' state and bun test's JUnit report.
+const runDir = mkdtempSync(join(tmpdir(), 'opendt-replay-run-'))
 const testTmp = mkdtempSync(join(tmpdir(), 'opendt-replay-test-'))
 chmodSync(testTmp, 0o755) // others may pass through it, as through /tmp: some tests run the binary as nobody
 const kafka: Kafka[] = []
 if (!process.env.KAFKA_BROKERS && (asks('sharedBroker(') || asks('ensureBroker(')))
-  kafka.push(startKafka('KAFKA_BROKER_STATE_DIR', join(kafkaDir, 'broker'), 1))
-if (asks('startCluster(')) kafka.push(startKafka('KAFKA_CLUSTER_STATE_DIR', join(kafkaDir, 'cluster'), 3))
+  kafka.push(startKafka('KAFKA_BROKER_STATE_DIR', join(runDir, 'broker'), 1))
+if (asks('startCluster(')) kafka.push(startKafka('KAFKA_CLUSTER_STATE_DIR', join(runDir, 'cluster'), 3))
 
 /**
  * scripts/tools.sh, in the background: resolves once Chromium and Prometheus are there (after its
@@ -129,7 +133,7 @@ let cleaned: Promise<string[]> | undefined
 function cleanUp(): Promise<string[]> {
   cleaned ??= (async () => {
     await Promise.all(kafka.map((k) => k.stop()))
-    rmSync(kafkaDir, { recursive: true, force: true })
+    rmSync(runDir, { recursive: true, force: true })
     const left = readdirSync(testTmp)
     rmSync(testTmp, { recursive: true, force: true })
     return left
@@ -179,17 +183,22 @@ if (failures.length === 0) {
   const from = performance.now()
   const env: Record<string, string | undefined> = { ...process.env, TMPDIR: testTmp }
   for (const k of kafka) env[k.variable] = k.dir
+  const junit = join(runDir, 'junit.xml')
   const command = [
     process.execPath,
     'test',
     `--parallel=${WORKERS}`,
     `--timings=${join('test', 'timings.json')}`,
+    '--reporter=junit',
+    `--reporter-outfile=${junit}`,
     ...flags,
     ...paths,
   ]
   const code = await step(command, env)
   if (code !== 0) failures.push(`bun test exited ${code}`)
   times.push(`tests ${seconds(from)}`)
+  const again = code !== 0 && existsSync(junit) ? failuresAgain(failedTests(readFileSync(junit, 'utf8'))) : ''
+  if (again) console.error(again)
 }
 
 const from = performance.now()
