@@ -11,7 +11,9 @@ import puppeteer, { type Browser, type HTTPRequest, type Page } from 'puppeteer-
 declare const document: {
   querySelectorAll(selector: string): Iterable<{ textContent: string | null }>
   querySelector(selector: string): { textContent: string | null; getAttribute(name: string): string | null } | null
+  documentElement: { clientWidth: number }
 }
+declare const window: { scrollY: number }
 
 /** Where Chromium is: CHROMIUM, else `chromium` on the PATH; an error that says how to get it. */
 export function chromiumPath(): string {
@@ -41,8 +43,11 @@ export interface Tab {
   figures(selectors: string[]): Promise<Record<string, { text: string; value: string | null } | null>>
   /** An attribute of the first element `selector` matches (null when it has none). */
   attribute(selector: string, name: string): Promise<string | null>
-  /** A PNG of the page (the whole page, not only the viewport), written to `path`. */
-  screenshot(path: string): Promise<void>
+  /**
+   * A PNG of the page written to `path`: the whole page, or with `through`, from its top through the
+   * bottom of the element that selector matches (what follows it, plain text, is left out).
+   */
+  screenshot(path: string, through?: string): Promise<void>
 }
 
 export interface Chromium {
@@ -128,8 +133,17 @@ async function openTab(
       return Object.fromEntries(selectors.map((s, i) => [s, found[i] ?? null]))
     },
     attribute: (selector, name) => page.$eval(selector, (el, n) => el.getAttribute(n), name),
-    screenshot: async (path) => {
-      await page.screenshot({ path: path as `${string}.png`, fullPage: true, type: 'png' })
+    screenshot: async (path, through) => {
+      const png = { path: path as `${string}.png`, type: 'png' as const }
+      if (!through) {
+        await page.screenshot({ ...png, fullPage: true })
+        return
+      }
+      const box = await page.$eval(through, (el) => {
+        const r = el.getBoundingClientRect()
+        return { bottom: r.bottom + window.scrollY, width: document.documentElement.clientWidth }
+      })
+      await page.screenshot({ ...png, clip: { x: 0, y: 0, width: box.width, height: Math.ceil(box.bottom) + 16 } })
     },
   }
 }

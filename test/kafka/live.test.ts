@@ -92,7 +92,7 @@ describe('the live page of a replay into Kafka, in Chromium', () => {
     // The page opened while the trace loaded: the demand, computed then, still reached it.
     const demandPoints = await tab.attribute('#demand-chart', 'data-points')
     const shot = join(dir, 'live.png')
-    await tab.screenshot(process.env.OPENDT_REPLAY_SCREENSHOT ?? shot)
+    await tab.screenshot(process.env.OPENDT_REPLAY_SCREENSHOT ?? shot, '#demand')
     expect(statSync(process.env.OPENDT_REPLAY_SCREENSHOT ?? shot).size).toBeLessThanOrEqual(200 * 1024)
     expect(tab.errors).toEqual([])
     live.proc.kill('SIGTERM')
