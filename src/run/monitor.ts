@@ -213,6 +213,12 @@ export class ReplayMonitor implements LiveSource {
     s.now = iso(this.now())
     s.summary = e.summary
     s.trace.etaSeconds = e.state === 'done' ? 0 : null
+    // Done: every message of the window is acknowledged, so the position is the window's end, even
+    // when the schedule's clock stopped short of it (the last message came before the end).
+    if (e.state === 'done' && this.window) {
+      const end = this.window.end
+      Object.assign(s.trace, { acknowledged: iso(end), acknowledgedSeconds: end / 1000, fraction: 1 })
+    }
     const json = e.summary as {
       topics?: Record<string, { sent: number; acknowledged: number; ratePerSecond: number }>
       lateness?: { messages: number; p50Ms: number; p99Ms: number; maxMs: number } | null

@@ -47,10 +47,11 @@ function intoFresh(bootstrap: string, to: string, what: string, flags: string[])
 async function shown(tab: Tab, streams: string[]) {
   const selectors = streams.flatMap((s) => [`[data-topic="${s}"] .sent`, `[data-topic="${s}"] .acked`])
   const lateness = ['messages', 'p50', 'p99', 'max'].map((f) => `#lateness .${f}`)
-  const figures = await tab.figures([...selectors, ...lateness, '#state'])
+  const figures = await tab.figures([...selectors, ...lateness, '#state', '#fraction'])
   const value = (s: string) => Number(figures[s]!.value)
   return {
     state: figures['#state']!.text,
+    fraction: Number(figures['#fraction']!.value),
     topics: Object.fromEntries(
       streams.map((s) => [
         s,
@@ -64,6 +65,7 @@ async function shown(tab: Tab, streams: string[]) {
 /** The summary's figures in the page's shape. */
 const expectedOf = (json: SummaryJson) => ({
   state: 'done',
+  fraction: 1,
   topics: Object.fromEntries(
     Object.entries(json.topics).map(([s, t]) => [s, { sent: t.sent, acknowledged: t.acknowledged }]),
   ),

@@ -85,6 +85,28 @@ describe('the replay monitor', () => {
     expect(monitor.status().state).toBe('interrupted') // the first end stands
   })
 
+  it("done: the position is the window's end, though the paced clock stopped short of it", () => {
+    const { clock, figures, monitor } = run()
+    monitor.released(W, T)
+    const everything = { sent: 2, acked: 2, eventTime: T + 1000, ackedTime: T + 1000, bytesAcked: 20 }
+    figures.record(0, { tasks: everything }, Infinity, W + 1)
+    figures.record(1, { fragments: everything }, Infinity, W + 1)
+    // At 10x, 0.5 s after the release the schedule stands at T + 5 s, an hour before the end.
+    clock.now = W + 500
+    expect([monitor.status().trace.acknowledged, monitor.status().trace.fraction]).toEqual([
+      '2022-10-06T22:00:05.000Z',
+      0.001,
+    ])
+    monitor.end({ failed: false, error: null, summary: null, interrupted: false })
+    const t = monitor.status().trace
+    expect([t.acknowledged, t.acknowledgedSeconds, t.fraction, t.etaSeconds]).toEqual([
+      '2022-10-06T23:00:00.000Z',
+      T / 1000 + 3600,
+      1,
+      0,
+    ])
+  })
+
   it('a failure before the release: failed, with the error line', () => {
     const { monitor } = run()
     monitor.end({ failed: true, error: 'cannot reach Kafka at k:9092 within 1 s', summary: null, interrupted: false })
