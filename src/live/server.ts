@@ -1,3 +1,5 @@
+import { lookup } from 'node:dns/promises'
+import { isIP } from 'node:net'
 import { clip } from '../echo.ts'
 import { badInput } from '../errors.ts'
 import { hostPort, type Listen } from './address.ts'
@@ -114,6 +116,12 @@ export async function startLiveServer(
       const health = healthOf(source.status())
       return { status: health.status, type: JSON_TYPE, body: JSON.stringify(health.body) }
     },
+  }
+  // A name that does not resolve: Bun's own error for it is "ENOENT: no such file or directory".
+  if (isIP(listen.host) === 0) {
+    await lookup(listen.host).catch((error: unknown) => {
+      throw badInput(`${listen.name ?? '--http'} ${hostPort(listen.host, listen.port)}: no such host`, error)
+    })
   }
   let server: ReturnType<typeof Bun.serve>
   try {

@@ -481,6 +481,13 @@ describe('startLiveServer', () => {
     }
   })
 
+  it('refuses a host name that does not resolve', async () => {
+    // .invalid never resolves (RFC 6761).
+    await expect(
+      startLiveServer(parseListen('nosuchhost.invalid:8080', '--http'), fakeSource(), PAGES),
+    ).rejects.toThrow(new ReplayError('bad-input', '--http nosuchhost.invalid:8080: no such host'))
+  })
+
   it('refuses an address this machine does not have', async () => {
     // 192.0.2.0/24 is for documentation (RFC 5737): no machine has it.
     await expect(startLiveServer(parseListen('192.0.2.1:8080', '--http'), fakeSource(), PAGES)).rejects.toThrow(
