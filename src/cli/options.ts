@@ -129,6 +129,9 @@ function replayOptions(
     httpLingerMs: parseDuration(name('http-linger'), args['http-linger'] ?? DEFAULTS['http-linger']),
     report: args.report,
   }
+  if (options.httpLingerMs > 0 && !options.http) {
+    throw badInput(`${name('http-linger')} needs ${name('http')}: without it nothing is served to linger`)
+  }
   if (options.spec.shard) {
     if (trace.demo) throw badInput(`${name('shard')} needs a trace (TRACE_DIR): the demo is not sharded`)
     if (options.spec.maxGapMs !== undefined) {

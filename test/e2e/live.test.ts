@@ -89,7 +89,7 @@ describe('the live view of a replay (--http)', () => {
     }
   })
 
-  it('a malformed address, and a report that cannot be written: one line, exit 2, nothing sent', async () => {
+  it('a malformed or unknown address, a linger without --http, a report that cannot be written: one line, exit 2', async () => {
     expect(await run([bin, 'replay', '--dry-run', '--http', 'localhost:'])).toEqual({
       code: 2,
       stdout: '',
@@ -99,6 +99,16 @@ describe('the live view of a replay (--http)', () => {
       code: 2,
       stdout: '',
       stderr: '[error] --report: /nonexistent/r.html: the folder /nonexistent does not exist (it is not created)\n',
+    })
+    expect(await run([bin, 'replay', '--dry-run', '--http', 'nosuchhost.invalid:8080'])).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: '[error] --http nosuchhost.invalid:8080: no such host\n',
+    })
+    expect(await run([bin, 'replay', '--dry-run', '--http-linger', '5s'])).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: '[error] --http-linger needs --http: without it nothing is served to linger\n',
     })
     expect(await run([bin, 'replay', '--dry-run'], { env: { OPENDT_REPLAY_HTTP: '99999' } })).toEqual({
       code: 2,
