@@ -42,7 +42,7 @@ const EXPECTED = 'Limiting retries for the idempotent producer may invalidate Eo
  */
 export class KafkaLog {
   loud = false
-  /** Once loud: what a live view counts, a request kafkajs retries and an error it reports. */
+  /** What a live view counts, a request kafkajs retries and an error it reports: set once connected. */
   counters?: ClientCounters
   private readonly seen = new Set<string>()
   private readonly log: ConsolaInstance
@@ -57,7 +57,7 @@ export class KafkaLog {
       const error = entry.error ? ` (${entry.error})` : ''
       const text = `kafkajs ${namespace}: ${entry.message}${error}${entry.broker ? ` [${entry.broker}]` : ''}`
       const important = level === logLevel.ERROR || level === logLevel.WARN
-      if (this.loud && this.counters) {
+      if (this.counters) {
         if (typeof (entry as { retryCount?: unknown }).retryCount === 'number') this.counters.retried()
         if (level === logLevel.ERROR) this.counters.failed()
       }
@@ -176,7 +176,6 @@ export async function connectProducer(
   counters?: ClientCounters,
 ): Promise<Producer> {
   const log = new KafkaLog(createLog(verbose))
-  log.counters = counters
   // First reach the brokers with a client that does not retry on its own (so the deadline and
   // the cause of a failure are ours), then connect the producer, whose client retries sends.
   const probe = createKafka(config, log).producer()
@@ -191,6 +190,7 @@ export async function connectProducer(
   })
   await connectOrFail(config, () => producer.connect())
   log.loud = true
+  log.counters = counters
   return producer
 }
 

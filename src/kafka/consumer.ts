@@ -3,7 +3,16 @@ import type { ConsolaInstance } from 'consola'
 import type { Admin, Consumer, KafkaMessage } from 'kafkajs'
 import { ReplayError } from '../errors.ts'
 import type { KafkaConfig, ReadFrom } from '../types.ts'
-import { causeOf, connectOrFail, createKafka, KafkaLog, notRetriable, sendRetry, withDeadline } from './client.ts'
+import {
+  type ClientCounters,
+  causeOf,
+  connectOrFail,
+  createKafka,
+  KafkaLog,
+  notRetriable,
+  sendRetry,
+  withDeadline,
+} from './client.ts'
 
 /**
  * Reads topics with a kafkajs consumer, for `verify`: a group of its own that commits nothing
@@ -41,6 +50,8 @@ export class TopicReader {
     config: KafkaConfig,
     log: ConsolaInstance,
     private readonly now: () => number,
+    /** A live view's counts of the consumer's retries and errors, from its connection on. */
+    private readonly counters?: ClientCounters,
   ) {
     this.config = config
     this.log = new KafkaLog(log)
@@ -124,6 +135,7 @@ export class TopicReader {
     })
     this.consumer = consumer
     await connectOrFail(this.config, () => consumer.connect())
+    this.log.counters = this.counters
     try {
       await consumer.subscribe({ topics, fromBeginning: true })
     } catch (cause) {

@@ -111,6 +111,17 @@ export class VerifyLive implements LiveSource {
   private rates: { at: number; read: number[] }[] = []
   private readonly subscribers = new Set<(frame: LiveFrame) => void>()
   private cancel: (() => void) | null = null
+  private retries = 0
+  private errors = 0
+  /** For the consumer's client: each request it retries, each error it reports (kafka/client.ts). */
+  readonly counters = {
+    retried: () => {
+      this.retries++
+    },
+    failed: () => {
+      this.errors++
+    },
+  }
 
   constructor(settings: VerifyLiveSettings, clock: LiveClock = SYSTEM_CLOCK) {
     this.settings = settings
@@ -336,8 +347,8 @@ export class VerifyLive implements LiveSource {
         maxMs: round3(lateness.max),
         currentMs: 0,
       },
-      retries: 0,
-      errors: 0,
+      retries: this.retries,
+      errors: this.errors,
       secondsSinceLastAcknowledgement: this.lastRecordAt === null ? null : round3((now - this.lastRecordAt) / 1000),
       summary: this.report,
     }

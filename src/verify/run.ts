@@ -136,7 +136,7 @@ async function check(
   const complete = () => checks.every((c) => c.matched === c.expected.count)
   const stopped = () => signal !== undefined || (options.follow && complete())
   const display = options.quiet || !edges.stderr.isTTY ? undefined : live(edges.stderr, checks)
-  const reader = new TopicReader(options.config, log, sharedClock)
+  const reader = new TopicReader(options.config, log, sharedClock, view?.counters)
   let missingTopics: string[] = []
   let lost: ReplayError | undefined
   try {

@@ -201,6 +201,17 @@ describe("verify's live source, fed by hand", () => {
     })
   })
 
+  it("the consumer's retries and errors, as its client reports them", () => {
+    const { live, check, time } = setUp()
+    live.loaded({ from: T, to: Infinity }, [check], trace())
+    expect([live.status().retries, live.status().errors]).toEqual([0, 0])
+    live.counters.retried()
+    live.counters.retried()
+    live.counters.failed()
+    time.advance(250)
+    expect([live.status().retries, live.status().errors]).toEqual([2, 1])
+  })
+
   it('points at most 4 a second, frames with the points since the last and the demand that changed', () => {
     const { live, check, read, time } = setUp()
     const frames: LiveFrame[] = []
