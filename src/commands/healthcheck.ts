@@ -1,7 +1,7 @@
 import type { HealthcheckArgs } from '../cli/flags.ts'
 import { parseDuration } from '../core/flag-values.ts'
 import { badInput, EXIT_CODES } from '../errors.ts'
-import { hostPort, parseListen } from '../live/address.ts'
+import { hostPort, parseListen, reachableHost } from '../live/address.ts'
 
 /** Why a request got no answer, in words: Bun's error code (`ECONNREFUSED`), not its generic message. */
 function whyNoAnswer(error: unknown, timeoutMs: number): string {
@@ -10,9 +10,6 @@ function whyNoAnswer(error: unknown, timeoutMs: number): string {
   if (e.code === 'ECONNREFUSED' || e.code === 'ConnectionRefused') return 'connection refused (nothing listens there)'
   return e.code ? `${e.code}: ${e.message}` : String(e.message ?? error)
 }
-
-/** How to reach a server bound to every address: on this machine. */
-const LOCAL: Record<string, string> = { '0.0.0.0': '127.0.0.1', '::': '::1' }
 
 /**
  * `opendt-replay healthcheck`: GET /healthz of the replay's live view (its --http, or the same
@@ -30,7 +27,7 @@ export async function healthcheckCommand(
   if (listen.port === 0) throw badInput(`${edges.name('http')}: port 0 names no server: give the replay's port`)
   const timeoutMs = parseDuration(edges.name('timeout'), args.timeout ?? '5s')
   if (timeoutMs <= 0) throw badInput(`${edges.name('timeout')}: must be longer than 0, got "${args.timeout}"`)
-  const url = `http://${hostPort(LOCAL[listen.host] ?? listen.host, listen.port)}/healthz`
+  const url = `http://${hostPort(reachableHost(listen.host), listen.port)}/healthz`
   let answer: Response
   try {
     answer = await edges.fetch(url, { signal: AbortSignal.timeout(timeoutMs) })

@@ -43,3 +43,6 @@ export function parseListen(text: string, name: string): Listen {
 
 /** `host:port` as a URL writes it: an IPv6 host in brackets. */
 export const hostPort = (host: string, port: number) => `${host.includes(':') ? `[${host}]` : host}:${port}`
+
+/** The host this machine reaches a server at: one bound to every address (0.0.0.0, ::) over loopback. */
+export const reachableHost = (host: string) => (host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host)

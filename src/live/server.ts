@@ -2,7 +2,7 @@ import { lookup } from 'node:dns/promises'
 import { isIP } from 'node:net'
 import { clip } from '../echo.ts'
 import { badInput } from '../errors.ts'
-import { hostPort, type Listen } from './address.ts'
+import { hostPort, type Listen, reachableHost } from './address.ts'
 import { type EventStats, eventStreams } from './events.ts'
 import { healthOf } from './health.ts'
 import type { LiveSource } from './status.ts'
@@ -94,8 +94,7 @@ function listenError(listen: Listen, error: unknown) {
 }
 
 /** The URL a browser on this machine opens: a wildcard address is reached over loopback. */
-const urlOf = (host: string, port: number) =>
-  `http://${hostPort(host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host, port)}/`
+const urlOf = (host: string, port: number) => `http://${hostPort(reachableHost(host), port)}/`
 
 /**
  * Listen on `listen` and serve `source`. Throws bad input (one line) when the address cannot be

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'bun:test'
 import { connect, type Socket } from 'node:net'
 import { ReplayError } from '../../src/errors.ts'
-import { hostPort, parseListen } from '../../src/live/address.ts'
+import { hostPort, parseListen, reachableHost } from '../../src/live/address.ts'
 import { healthOf } from '../../src/live/health.ts'
 import { type LiveServer, MAX_EVENT_STREAMS, startLiveServer } from '../../src/live/server.ts'
 import type { LiveFrame, LiveHistory, LiveSource, LiveState, LiveStatus } from '../../src/live/status.ts'
@@ -192,6 +192,15 @@ describe('parseListen', () => {
   it('writes an IPv6 host in brackets', () => {
     expect(hostPort('::1', 80)).toBe('[::1]:80')
     expect(hostPort('127.0.0.1', 80)).toBe('127.0.0.1:80')
+  })
+  it('reaches a server bound to every address over loopback, any other at its own host', () => {
+    expect(['0.0.0.0', '::', '127.0.0.1', '::1', 'dc-mock'].map(reachableHost)).toEqual([
+      '127.0.0.1',
+      '::1',
+      '127.0.0.1',
+      '::1',
+      'dc-mock',
+    ])
   })
 })
 
