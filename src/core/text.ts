@@ -7,9 +7,12 @@
  * `toISOString()` without a `.000`. Years outside 0000-9999 keep its longer, signed form.
  */
 export function formatTime(ms: number): string {
-  const iso = new Date(ms).toISOString()
-  return iso.endsWith('.000Z') ? iso.slice(0, -5) + 'Z' : iso
+  const text = isoTime(ms)
+  return text.endsWith('.000Z') ? text.slice(0, -5) + 'Z' : text
 }
+
+/** UTC time as JSON carries it (the live view's /status): `toISOString()`, milliseconds always. */
+export const isoTime = (ms: number) => new Date(ms).toISOString()
 
 /**
  * The times OpenDT's messages can spell: Python's datetime, which reads them, holds years 1 to

@@ -1,5 +1,5 @@
 import { Lateness } from '../core/lateness.ts'
-import { round3 } from '../core/text.ts'
+import { isoTime, round3 } from '../core/text.ts'
 import type {
   DemandSeries,
   LatenessHistogram,
@@ -53,8 +53,6 @@ export const FRAME_MS = 250
 export const MAX_POINTS = 5_000
 /** The acknowledged rate is measured over this much wall time. */
 const RATE_WINDOW_MS = 5_000
-
-const iso = (ms: number) => new Date(ms).toISOString()
 
 export class ReplayMonitor implements LiveSource {
   private readonly settings: MonitorSettings
@@ -210,14 +208,14 @@ export class ReplayMonitor implements LiveSource {
     s.state = e.state
     s.stalled = null
     s.error = e.error
-    s.now = iso(this.now())
+    s.now = isoTime(this.now())
     s.summary = e.summary
     s.trace.etaSeconds = e.state === 'done' ? 0 : null
     // Done: every message of the window is acknowledged, so the position is the window's end, even
     // when the schedule's clock stopped short of it (the last message came before the end).
     if (e.state === 'done' && this.window) {
       const end = this.window.end
-      Object.assign(s.trace, { acknowledged: iso(end), acknowledgedSeconds: end / 1000, fraction: 1 })
+      Object.assign(s.trace, { acknowledged: isoTime(end), acknowledgedSeconds: end / 1000, fraction: 1 })
     }
     const json = e.summary as {
       topics?: Record<string, { sent: number; acknowledged: number; ratePerSecond: number }>
@@ -304,26 +302,26 @@ export class ReplayMonitor implements LiveSource {
       version: st.version,
       state,
       stalled: stalled
-        ? { reason: st.stallReason, since: iso(stalledSince), seconds: round3((now - stalledSince) / 1000) }
+        ? { reason: st.stallReason, since: isoTime(stalledSince), seconds: round3((now - stalledSince) / 1000) }
         : null,
       error: null,
-      now: iso(now),
+      now: isoTime(now),
       settings: {
         format: st.format,
         output: st.output,
         topics: Object.fromEntries(st.streams.map((r) => [r, st.topics[r]!])),
         speed: paced ? st.speed : 'max',
-        window: w ? { from: iso(w.from), to: w.to === Infinity ? null : iso(w.to) } : null,
+        window: w ? { from: isoTime(w.from), to: w.to === Infinity ? null : isoTime(w.to) } : null,
         shard: st.shard,
         brokers: st.brokers,
         stallAfterSeconds: st.stallAfterMs / 1000,
       },
-      startedAt: released ? iso(this.start!) : null,
+      startedAt: released ? isoTime(this.start!) : null,
       elapsedSeconds: round3(elapsedMs / 1000),
       trace: {
-        from: w ? iso(w.from) : null,
-        to: w ? iso(w.end) : null,
-        acknowledged: position === null ? null : iso(position),
+        from: w ? isoTime(w.from) : null,
+        to: w ? isoTime(w.end) : null,
+        acknowledged: position === null ? null : isoTime(position),
         acknowledgedSeconds: position === null ? null : position / 1000,
         fraction: round3(fraction),
         etaSeconds: eta === null ? null : round3(eta / 1000),

@@ -26,7 +26,7 @@ export interface ReplayEdges {
 /** The first messages are due this long after the release, so both workers are awake by then. */
 const START_LEAD_MS = 5
 
-/** Waits for the next message (or crash) of a worker; progress messages go to `onProgress`. */
+/** Waits for the next message (or crash) of a worker; its counts messages go to `onCounts`. */
 function nextMessage(worker: Worker, onCounts: (m: CountsUpdate) => void = () => {}): Promise<WorkerMessage> {
   return new Promise((resolve) => {
     const cleanup = () => {

@@ -1,6 +1,6 @@
 import type { Demand } from '../core/demand.ts'
 import { bucketLimit, Lateness } from '../core/lateness.ts'
-import { round3 } from '../core/text.ts'
+import { isoTime, round3 } from '../core/text.ts'
 import { demandBuckets, demandSeries, ReceivedDemand } from '../live/demand.ts'
 import type {
   DemandSeries,
@@ -75,8 +75,6 @@ export const MAX_POINTS = 5000
 const RATE_WINDOW_MS = 5000
 /** verify never stalls; /healthz reads this field all the same (a replay's default). */
 const STALL_AFTER_SECONDS = 30
-
-const iso = (ms: number) => new Date(ms).toISOString()
 
 /** One topic as read so far. */
 interface Reading {
@@ -283,7 +281,7 @@ export class VerifyLive implements LiveSource {
       state: this.state,
       stalled: null,
       error: this.error,
-      now: iso(now),
+      now: isoTime(now),
       settings: {
         format: s.format,
         output: s.output,
@@ -291,20 +289,20 @@ export class VerifyLive implements LiveSource {
         speed: s.speed === Infinity ? 'max' : s.speed,
         window: this.window
           ? {
-              from: iso(this.window.from),
-              to: Number.isFinite(this.window.to) ? iso(this.window.to) : null,
+              from: isoTime(this.window.from),
+              to: Number.isFinite(this.window.to) ? isoTime(this.window.to) : null,
             }
           : null,
         shard: s.shard ? `${s.shard.index}/${s.shard.count}` : null,
         brokers: [...s.brokers],
         stallAfterSeconds: STALL_AFTER_SECONDS,
       },
-      startedAt: this.startedAt === null ? null : iso(this.startedAt),
+      startedAt: this.startedAt === null ? null : isoTime(this.startedAt),
       elapsedSeconds: this.startedAt === null ? 0 : round3((now - this.startedAt) / 1000),
       trace: {
-        from: span ? iso(span.from) : null,
-        to: span ? iso(span.to) : null,
-        acknowledged: position === null ? null : iso(position),
+        from: span ? isoTime(span.from) : null,
+        to: span ? isoTime(span.to) : null,
+        acknowledged: position === null ? null : isoTime(position),
         acknowledgedSeconds: position === null ? null : position / 1000,
         fraction: round3(Math.min(1, Math.max(0, fraction))),
         etaSeconds: read?.all ? 0 : this.eta(now, span, position),
