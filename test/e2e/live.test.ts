@@ -29,6 +29,15 @@ function listening(pid: number): number {
     .filter((cols) => cols[3] === '0A' && inodes.has(cols[9]!)).length
 }
 
+/** `replay ARGS` refused before anything is loaded or sent: exit 2, nothing on stdout, `line` on stderr. */
+async function refused(args: string[], line: string, env?: Record<string, string>): Promise<void> {
+  expect(await run([bin, 'replay', ...args], { env })).toEqual({
+    code: 2,
+    stdout: '',
+    stderr: `[error] ${line}\n`,
+  })
+}
+
 describe('the live view of a replay (--http)', () => {
   it('serves the run while it runs; at the end /status holds the summary, and the health check passes', async () => {
     const dir = tempDir('opendt-live-')
@@ -90,30 +99,21 @@ describe('the live view of a replay (--http)', () => {
   })
 
   it('a malformed or unknown address, a linger without --http, a report that cannot be written: one line, exit 2', async () => {
-    expect(await run([bin, 'replay', '--dry-run', '--http', 'localhost:'])).toEqual({
-      code: 2,
-      stdout: '',
-      stderr: '[error] --http: expected [HOST:]PORT with PORT 0 to 65535, got "localhost:"\n',
-    })
-    expect(await run([bin, 'replay', '--dry-run', '--report', '/nonexistent/r.html'])).toEqual({
-      code: 2,
-      stdout: '',
-      stderr: '[error] --report: /nonexistent/r.html: the folder /nonexistent does not exist (it is not created)\n',
-    })
-    expect(await run([bin, 'replay', '--dry-run', '--http', 'nosuchhost.invalid:8080'])).toEqual({
-      code: 2,
-      stdout: '',
-      stderr: '[error] --http nosuchhost.invalid:8080: no such host\n',
-    })
-    expect(await run([bin, 'replay', '--dry-run', '--http-linger', '5s'])).toEqual({
-      code: 2,
-      stdout: '',
-      stderr: '[error] --http-linger needs --http: without it nothing is served to linger\n',
-    })
-    expect(await run([bin, 'replay', '--dry-run'], { env: { OPENDT_REPLAY_HTTP: '99999' } })).toEqual({
-      code: 2,
-      stdout: '',
-      stderr: '[error] OPENDT_REPLAY_HTTP: port 99999 is beyond 65535, got "99999"\n',
+    await refused(
+      ['--dry-run', '--http', 'localhost:'],
+      '--http: expected [HOST:]PORT with PORT 0 to 65535, got "localhost:"',
+    )
+    await refused(
+      ['--dry-run', '--report', '/nonexistent/r.html'],
+      '--report: /nonexistent/r.html: the folder /nonexistent does not exist (it is not created)',
+    )
+    await refused(['--dry-run', '--http', 'nosuchhost.invalid:8080'], '--http nosuchhost.invalid:8080: no such host')
+    await refused(
+      ['--dry-run', '--http-linger', '5s'],
+      '--http-linger needs --http: without it nothing is served to linger',
+    )
+    await refused(['--dry-run'], 'OPENDT_REPLAY_HTTP: port 99999 is beyond 65535, got "99999"', {
+      OPENDT_REPLAY_HTTP: '99999',
     })
   })
 
@@ -145,21 +145,16 @@ describe('the live view of a replay (--http)', () => {
   it('a report never overwrites a file of the run, nor goes where it cannot be written', async () => {
     const dir = tempDir('opendt-live-report-')
     const summary = join(dir, 's.json')
-    const refused = async (args: string[], line: string) =>
-      expect(await run([bin, 'replay', ...args, '--dry-run', '--speed', 'max'])).toEqual({
-        code: 2,
-        stdout: '',
-        stderr: `[error] ${line}\n`,
-      })
-    await refused(
+    const refusedMax = (args: string[], line: string) => refused([...args, '--dry-run', '--speed', 'max'], line)
+    await refusedMax(
       [SURF, '--report', join(SURF, 'topology.json')],
       `--report: ${join(SURF, 'topology.json')} is in the trace's folder ${SURF}: write the report elsewhere`,
     )
-    await refused(
+    await refusedMax(
       ['--summary-json', summary, '--report', summary],
       `--report: ${summary} is also --summary-json's file`,
     )
-    await refused(['--report', '/dev/full'], '--report: /dev/full is not a regular file')
+    await refusedMax(['--report', '/dev/full'], '--report: /dev/full is not a regular file')
     expect(existsSync(summary)).toBe(false)
   })
 

@@ -43,6 +43,22 @@ function intoFresh(bootstrap: string, to: string, what: string, flags: string[])
   return { argv, topics }
 }
 
+/** The topics hold exactly the summary's acknowledged counts, read back by Kafka's own Java consumer. */
+async function expectTopicsHold(
+  bootstrap: string,
+  topics: { tasks: string; fragments: string },
+  json: SummaryJson,
+): Promise<void> {
+  const [readTasks, readFragments] = await Promise.all([
+    readTopic(bootstrap, topics.tasks),
+    readTopic(bootstrap, topics.fragments),
+  ])
+  expect([readTasks.length, readFragments.length]).toEqual([
+    json.topics.tasks!.acknowledged,
+    json.topics.fragments!.acknowledged,
+  ])
+}
+
 /** What the page shows of each topic and of the lateness, as exact values (data-value). */
 async function shown(tab: Tab, streams: string[]) {
   const selectors = streams.flatMap((s) => [`[data-topic="${s}"] .sent`, `[data-topic="${s}"] .acked`])
@@ -86,7 +102,6 @@ describe('the live page of a replay into Kafka, in Chromium', () => {
       ...['--http', '0', '--http-linger', '60s'],
       ...['--summary-json', summary, '--report', report],
     ])
-    const { tasks, fragments } = topics
     const live = await startLive(argv)
     const tab = await chromium.open(live.url)
     await tab.waitForText('#state', 'done')
@@ -102,15 +117,7 @@ describe('the live page of a replay into Kafka, in Chromium', () => {
     expect(exit.code).toBe(0)
     const json = JSON.parse(readFileSync(summary, 'utf8')) as SummaryJson
     expect(page).toEqual(expectedOf(json))
-    // What Kafka holds, read by its own Java consumer.
-    const [readTasks, readFragments] = await Promise.all([
-      readTopic(broker.bootstrap, tasks),
-      readTopic(broker.bootstrap, fragments),
-    ])
-    expect([readTasks.length, readFragments.length]).toEqual([
-      json.topics.tasks!.acknowledged,
-      json.topics.fragments!.acknowledged,
-    ])
+    await expectTopicsHold(broker.bootstrap, topics, json)
     expect(json.topics.fragments!.acknowledged).toBeGreaterThan(0)
     // The report, with the network off: the same figures, and no request but its own file.
     const offline = await chromium.open(pathToFileURL(report).href, { offline: true })
@@ -167,7 +174,6 @@ describe('a frozen broker, live', () => {
       const { argv, topics } = intoFresh(own.bootstrap, '8h', 'stall', [
         ...['--http', '0', '--stall-after', '3s', '--stats-interval', '1s', '--summary-json', summary],
       ])
-      const { tasks, fragments } = topics
       const live = await startLive(argv)
       const tab = await chromium.open(live.url)
       // Under way: acknowledgements are coming.
@@ -199,14 +205,7 @@ describe('a frozen broker, live', () => {
       const exit = await live.exited
       expect(exit.code).toBe(0)
       const json = JSON.parse(readFileSync(summary, 'utf8')) as SummaryJson
-      const [readTasks, readFragments] = await Promise.all([
-        readTopic(own.bootstrap, tasks),
-        readTopic(own.bootstrap, fragments),
-      ])
-      expect([readTasks.length, readFragments.length]).toEqual([
-        json.topics.tasks!.acknowledged,
-        json.topics.fragments!.acknowledged,
-      ])
+      await expectTopicsHold(own.bootstrap, topics, json)
       expect(json.topics.fragments!.acknowledged).toBe(json.topics.fragments!.sent)
       expect(exit.stderr).toMatch(new RegExp(`\\[info\\] stalled \\d+s: no acknowledgement from ${own.bootstrap} `))
     } finally {
